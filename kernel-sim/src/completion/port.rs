@@ -1,0 +1,199 @@
+//! Completion ports. Packets queue FIFO; waiting threads are released last-in-first-out
+//! (the most recently active thread is likeliest to still be in cache); and at most
+//! `concurrency` of the port's threads run at once. A thread that blocks on something
+//! other than the port stops counting, so another may be released; when it wakes it
+//! counts again, and the running count may exceed the limit until threads come back to
+//! the port. That excess is by design (Windows documents it) and is traced.
+
+use crate::ids::*;
+use crate::io::Status;
+use crate::kernel::Core;
+use crate::syscall::SyscallResult;
+use crate::thread::{Cont, WaitFor};
+use crate::trace::{WakeReason, What};
+use serde::Serialize;
+use std::collections::VecDeque;
+
+/// A completion packet: the result of one request, or a posted message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Packet {
+    pub irp: Option<IrpId>,
+    pub key: u64,
+    pub bytes: u32,
+    pub status: Status,
+}
+
+#[derive(Debug, Clone)]
+pub struct CompletionPort {
+    pub id: PortId,
+    pub process: ProcessId,
+    pub concurrency: u32,
+    pub packets: VecDeque<Packet>,
+    /// Waiting threads; the last one is released first.
+    pub waiters: Vec<ThreadId>,
+    /// Associated threads not blocked anywhere.
+    pub running: u32,
+}
+
+/// What GetQueuedCompletionStatus did.
+pub(crate) enum Dequeue {
+    Got(Packet),
+    Blocked,
+}
+
+impl Core {
+    /// Queues a packet and releases a waiter if the concurrency value allows.
+    pub(crate) fn queue_packet(&mut self, cpu: Option<CpuId>, port: PortId, packet: Packet) {
+        let p = &mut self.ports[port.0 as usize];
+        p.packets.push_back(packet);
+        let queue_len = p.packets.len() as u32;
+        self.stats.packets_queued += 1;
+        self.trace(
+            cpu,
+            What::PacketQueued {
+                port,
+                irp: packet.irp,
+                key: packet.key,
+                queue_len,
+            },
+        );
+        self.release_waiters(cpu, port);
+    }
+
+    /// Wakes waiting threads, last-in-first-out, while packets wait and the running count
+    /// is below the concurrency value.
+    pub(crate) fn release_waiters(&mut self, cpu: Option<CpuId>, port: PortId) {
+        loop {
+            let p = &mut self.ports[port.0 as usize];
+            if p.packets.is_empty() || p.waiters.is_empty() || p.running >= p.concurrency {
+                return;
+            }
+            let thread = p.waiters.pop().expect("checked non-empty");
+            let packet = p.packets.pop_front().expect("checked non-empty");
+            p.running += 1;
+            let running = p.running;
+            self.threads[thread.0 as usize].counted = true;
+            self.dequeued(cpu, port, thread, packet, running);
+            self.wake(
+                cpu,
+                thread,
+                WakeReason::Packet,
+                Cont::Deliver(packet_result(packet)),
+            );
+        }
+    }
+
+    fn dequeued(
+        &mut self,
+        cpu: Option<CpuId>,
+        port: PortId,
+        thread: ThreadId,
+        packet: Packet,
+        running: u32,
+    ) {
+        self.stats.packets_dequeued += 1;
+        self.trace(
+            cpu,
+            What::PacketDequeued {
+                port,
+                thread,
+                irp: packet.irp,
+                key: packet.key,
+                running,
+            },
+        );
+        if let Some(irp) = packet.irp {
+            self.retire_irp(irp);
+        }
+    }
+
+    /// GetQueuedCompletionStatus from `thread`, which runs on `cpu`.
+    pub(crate) fn get_queued(&mut self, cpu: CpuId, thread: ThreadId, port: PortId) -> Dequeue {
+        self.associate(thread, port);
+        let t = &mut self.threads[thread.0 as usize];
+        let p = &mut self.ports[port.0 as usize];
+        if t.counted {
+            // Coming back to the port: no longer counted as running while it looks.
+            t.counted = false;
+            p.running -= 1;
+        }
+        if !p.packets.is_empty() && p.running < p.concurrency {
+            let packet = p.packets.pop_front().expect("checked non-empty");
+            p.running += 1;
+            let running = p.running;
+            t.counted = true;
+            self.dequeued(Some(cpu), port, thread, packet, running);
+            Dequeue::Got(packet)
+        } else {
+            p.waiters.push(thread);
+            Dequeue::Blocked
+        }
+    }
+
+    /// Makes `port` the thread's port; a thread belongs to at most one.
+    fn associate(&mut self, thread: ThreadId, port: PortId) {
+        let t = &mut self.threads[thread.0 as usize];
+        if let Some(old) = t.port
+            && old != port
+            && t.counted
+        {
+            t.counted = false;
+            self.ports[old.0 as usize].running -= 1;
+        }
+        self.threads[thread.0 as usize].port = Some(port);
+    }
+
+    /// A counted thread blocks on something other than its port: it stops counting, and
+    /// another waiter may take its place.
+    pub(crate) fn port_thread_blocked(&mut self, cpu: Option<CpuId>, thread: ThreadId) {
+        let t = &mut self.threads[thread.0 as usize];
+        if let (Some(port), true) = (t.port, t.counted) {
+            t.counted = false;
+            self.ports[port.0 as usize].running -= 1;
+            self.release_waiters(cpu, port);
+        }
+    }
+
+    /// A thread associated with a port wakes from some other wait: it counts again, even
+    /// past the concurrency value.
+    pub(crate) fn port_thread_unblocked(&mut self, cpu: Option<CpuId>, thread: ThreadId) {
+        let t = &mut self.threads[thread.0 as usize];
+        if let (Some(port), false) = (t.port, t.counted) {
+            t.counted = true;
+            let p = &mut self.ports[port.0 as usize];
+            p.running += 1;
+            if p.running > p.concurrency {
+                let (running, concurrency) = (p.running, p.concurrency);
+                self.trace(
+                    cpu,
+                    What::PortRunningOver {
+                        port,
+                        thread,
+                        running,
+                        concurrency,
+                    },
+                );
+            }
+        }
+    }
+
+    /// A waiter's timeout expired before a packet came.
+    pub(crate) fn port_wait_timed_out(&mut self, thread: ThreadId) {
+        if let Some(WaitFor::Port(port)) = self.threads[thread.0 as usize].wait {
+            self.ports[port.0 as usize].waiters.retain(|&w| w != thread);
+        }
+    }
+
+    /// The thread is leaving for good.
+    pub(crate) fn port_thread_exited(&mut self, cpu: Option<CpuId>, thread: ThreadId) {
+        self.port_thread_blocked(cpu, thread);
+    }
+}
+
+pub(crate) fn packet_result(p: Packet) -> SyscallResult {
+    SyscallResult::Packet {
+        irp: p.irp,
+        key: p.key,
+        bytes: p.bytes,
+    }
+}

@@ -1,0 +1,280 @@
+//! Carrying out a thread's work: each time a thread's piece of CPU work ends, its
+//! continuation says what comes next — ask the program for a call, perform a call whose
+//! entry cost is paid, move an IRP along, hand a result back, or run queued APCs.
+
+use crate::completion::port::{Dequeue, packet_result};
+use crate::ids::*;
+use crate::io::{Object, Status};
+use crate::kernel::Kernel;
+use crate::syscall::{ProgramCtx, Syscall, SyscallResult};
+use crate::thread::{Cont, Segment, ThreadState, WaitFor};
+use crate::trace::What;
+
+impl Kernel {
+    /// Runs the continuation of `thread`, whose frame is on top of `cpu`.
+    pub(crate) fn advance(&mut self, cpu: CpuId, thread: ThreadId, cont: Cont) {
+        match cont {
+            Cont::NextOp => self.next_op(cpu, thread),
+            Cont::Perform(call) => self.perform(cpu, thread, call),
+            Cont::SendIrp(irp) => self.send_irp(cpu, thread, irp),
+            Cont::Return(irp) => self.io_return(cpu, thread, irp),
+            Cont::Deliver(result) => {
+                if let SyscallResult::Io { irp, bytes, .. } = result {
+                    self.core
+                        .trace(Some(cpu), What::IoDelivered { thread, irp, bytes });
+                }
+                self.finish(cpu, thread, result);
+            }
+            Cont::RunApcs { ran } => self.run_next_apc(cpu, thread, ran),
+        }
+    }
+
+    /// Gives the thread its next piece of work and starts it on `cpu`.
+    pub(crate) fn work(&mut self, cpu: CpuId, thread: ThreadId, ns: u64, cont: Cont) {
+        self.core.thread_mut(thread).segment = Segment {
+            remaining: ns,
+            cont,
+        };
+        self.core.cpu_resume(cpu);
+    }
+
+    /// The call returns `result` to the program, which goes on at once.
+    pub(crate) fn finish(&mut self, cpu: CpuId, thread: ThreadId, result: SyscallResult) {
+        self.core.thread_mut(thread).last = result;
+        self.next_op(cpu, thread);
+    }
+
+    fn next_op(&mut self, cpu: CpuId, thread: ThreadId) {
+        let core = &mut self.core;
+        let t = &mut core.threads[thread.0 as usize];
+        let process = &mut core.processes[t.process.0 as usize];
+        let mut cx = ProgramCtx {
+            now: core.now,
+            thread,
+            last: &t.last,
+            vars: &mut process.vars,
+            rng: &mut t.rng,
+        };
+        let call = self.programs[thread.0 as usize].next(&mut cx);
+        match call {
+            Syscall::Compute { ns } => {
+                self.core
+                    .trace(Some(cpu), What::ThreadComputed { thread, ns });
+                self.work(cpu, thread, ns, Cont::NextOp);
+            }
+            Syscall::Exit => self.exit_thread(cpu, thread),
+            call => {
+                self.core.trace(
+                    Some(cpu),
+                    What::SyscallEntered {
+                        thread,
+                        call: call.name(),
+                    },
+                );
+                let cost = self.core.costs.syscall_ns;
+                self.work(cpu, thread, cost, Cont::Perform(call));
+            }
+        }
+    }
+
+    fn fail(&mut self, cpu: CpuId, thread: ThreadId, call: &'static str, status: Status) {
+        self.core.trace(
+            Some(cpu),
+            What::SyscallFailed {
+                thread,
+                call,
+                status,
+            },
+        );
+        self.finish(cpu, thread, SyscallResult::Failed(status));
+    }
+
+    fn handle_object(&self, thread: ThreadId, h: Handle) -> Option<Object> {
+        let p = self.core.threads[thread.0 as usize].process;
+        self.core.processes[p.0 as usize].handles.get(h)
+    }
+
+    fn port_of(&self, thread: ThreadId, h: Handle) -> Option<PortId> {
+        match self.handle_object(thread, h)? {
+            Object::Port(p) => Some(p),
+            Object::File(_) => None,
+        }
+    }
+
+    /// The system call's entry cost is paid: carry it out.
+    fn perform(&mut self, cpu: CpuId, thread: ThreadId, call: Syscall) {
+        let name = call.name();
+        match call {
+            Syscall::Compute { .. } | Syscall::Exit => unreachable!("handled in next_op"),
+            Syscall::Open { path } => match self.core.open(cpu, thread, &path) {
+                Some(h) => self.finish(cpu, thread, SyscallResult::Handle(h)),
+                None => self.fail(cpu, thread, name, Status::InvalidParameter),
+            },
+            Syscall::Close { handle } => {
+                if self.core.close(cpu, thread, handle) {
+                    self.finish(cpu, thread, SyscallResult::Done);
+                } else {
+                    self.fail(cpu, thread, name, Status::InvalidHandle);
+                }
+            }
+            Syscall::Read {
+                handle,
+                offset,
+                len,
+                mode,
+            } => self.start_io(cpu, thread, name, handle, offset, len, None, mode),
+            Syscall::Write {
+                handle,
+                offset,
+                data,
+                mode,
+            } => {
+                let len = data.len() as u32;
+                self.start_io(cpu, thread, name, handle, offset, len, Some(data), mode)
+            }
+            Syscall::Sleep { ns, alertable } => {
+                if alertable && !self.core.threads[thread.0 as usize].apcs.is_empty() {
+                    self.run_next_apc(cpu, thread, 0);
+                } else {
+                    self.core
+                        .block(cpu, thread, WaitFor::Sleep, alertable, Some(ns));
+                }
+            }
+            Syscall::WaitIo {
+                irp,
+                alertable,
+                timeout_ns,
+            } => {
+                let live = self.core.irps.get(&irp);
+                let mine = live.is_some_and(|i| i.thread == thread);
+                if !mine {
+                    self.fail(cpu, thread, name, Status::InvalidParameter);
+                } else if self.core.irp(irp).state == crate::io::IrpState::Completed {
+                    let i = self.core.irp(irp);
+                    let result = io_result(i);
+                    self.core.trace(
+                        Some(cpu),
+                        What::IoDelivered {
+                            thread,
+                            irp,
+                            bytes: i.information,
+                        },
+                    );
+                    self.core.retire_irp(irp);
+                    self.finish(cpu, thread, result);
+                } else if alertable && !self.core.threads[thread.0 as usize].apcs.is_empty() {
+                    self.run_next_apc(cpu, thread, 0);
+                } else {
+                    self.core
+                        .block(cpu, thread, WaitFor::Irp(irp), alertable, timeout_ns);
+                }
+            }
+            Syscall::CreatePort { concurrency } => {
+                let h = self.core.create_port(cpu, thread, concurrency);
+                self.finish(cpu, thread, SyscallResult::Handle(h));
+            }
+            Syscall::Bind { file, port, key } => {
+                let fo = match self.handle_object(thread, file) {
+                    Some(Object::File(fo)) => Some(fo),
+                    _ => None,
+                };
+                match (fo, self.port_of(thread, port)) {
+                    (Some(fo), Some(port)) => {
+                        self.core.file_objects[fo.0 as usize].port = Some((port, key));
+                        self.core.trace(
+                            Some(cpu),
+                            What::FileBound {
+                                object: fo,
+                                port,
+                                key,
+                            },
+                        );
+                        self.finish(cpu, thread, SyscallResult::Done);
+                    }
+                    _ => self.fail(cpu, thread, name, Status::InvalidHandle),
+                }
+            }
+            Syscall::GetQueued { port, timeout_ns } => {
+                let Some(port) = self.port_of(thread, port) else {
+                    return self.fail(cpu, thread, name, Status::InvalidHandle);
+                };
+                match self.core.get_queued(cpu, thread, port) {
+                    Dequeue::Got(packet) => self.finish(cpu, thread, packet_result(packet)),
+                    Dequeue::Blocked => {
+                        self.core
+                            .block(cpu, thread, WaitFor::Port(port), false, timeout_ns)
+                    }
+                }
+            }
+            Syscall::Post { port, key, bytes } => {
+                let Some(port) = self.port_of(thread, port) else {
+                    return self.fail(cpu, thread, name, Status::InvalidHandle);
+                };
+                let packet = crate::completion::Packet {
+                    irp: None,
+                    key,
+                    bytes,
+                    status: Status::Success,
+                };
+                self.core.queue_packet(Some(cpu), port, packet);
+                self.finish(cpu, thread, SyscallResult::Done);
+            }
+        }
+    }
+
+    /// Runs the next queued APC in `thread`, which is in an alertable wait; when the
+    /// queue is empty the wait returns WAIT_IO_COMPLETION.
+    fn run_next_apc(&mut self, cpu: CpuId, thread: ThreadId, ran: u32) {
+        let t = self.core.thread_mut(thread);
+        match t.apcs.pop_front() {
+            Some(apc) => {
+                let process = t.process;
+                let routine_cost = self.core.processes[process.0 as usize].routines
+                    [apc.routine.0 as usize]
+                    .cost_ns;
+                self.core.stats.apcs_run += 1;
+                self.core.trace(
+                    Some(cpu),
+                    What::ApcRun {
+                        thread,
+                        irp: apc.irp,
+                        routine: apc.routine,
+                    },
+                );
+                self.core.retire_irp(apc.irp);
+                let cost = self.core.costs.apc_dispatch_ns + routine_cost;
+                self.work(cpu, thread, cost, Cont::RunApcs { ran: ran + 1 });
+            }
+            None => {
+                self.core
+                    .trace(Some(cpu), What::AlertableWaitReturned { thread, apcs: ran });
+                self.finish(cpu, thread, SyscallResult::IoCompletion);
+            }
+        }
+    }
+
+    fn exit_thread(&mut self, cpu: CpuId, thread: ThreadId) {
+        self.core.discard_apcs(Some(cpu), thread);
+        self.core.port_thread_exited(Some(cpu), thread);
+        self.core.thread_mut(thread).state = ThreadState::Terminated;
+        self.core.trace(Some(cpu), What::ThreadExited { thread });
+        let process = self.core.threads[thread.0 as usize].process;
+        let all_done = self.core.processes[process.0 as usize]
+            .threads
+            .iter()
+            .all(|t| self.core.threads[t.0 as usize].state == ThreadState::Terminated);
+        if all_done {
+            self.core.close_all_handles(cpu, thread, process);
+        }
+        self.core.leave_cpu(cpu, thread);
+    }
+}
+
+pub(crate) fn io_result(irp: &crate::io::Irp) -> SyscallResult {
+    SyscallResult::Io {
+        irp: irp.id,
+        status: irp.status,
+        bytes: irp.information,
+        checksum: irp.checksum,
+    }
+}

@@ -1,0 +1,80 @@
+//! Handle tables and file objects. A handle is a process-relative number; the table maps
+//! it to a kernel object. A file object is one open instance of a file, with its own
+//! position and (optionally) its completion-port binding, and is kept alive by a
+//! reference count: one per handle and one per IRP in flight.
+
+use crate::ids::*;
+use std::collections::BTreeMap;
+
+/// What a handle refers to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Object {
+    File(FileObjectId),
+    Port(PortId),
+}
+
+/// One process's handles.
+#[derive(Debug, Clone, Default)]
+pub struct HandleTable {
+    entries: BTreeMap<Handle, Object>,
+    next: u32,
+}
+
+impl HandleTable {
+    /// Adds an entry and returns its handle: 4, 8, 12, ... as Windows numbers them.
+    pub fn insert(&mut self, object: Object) -> Handle {
+        self.next += 4;
+        let h = Handle(self.next);
+        self.entries.insert(h, object);
+        h
+    }
+
+    pub fn get(&self, h: Handle) -> Option<Object> {
+        self.entries.get(&h).copied()
+    }
+
+    pub fn remove(&mut self, h: Handle) -> Option<Object> {
+        self.entries.remove(&h)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (Handle, Object)> + '_ {
+        self.entries.iter().map(|(h, o)| (*h, *o))
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
+/// An open file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileObject {
+    pub id: FileObjectId,
+    pub file: FileId,
+    /// Current byte position, used when a request gives no offset.
+    pub position: u64,
+    /// Completion port and key, once bound.
+    pub port: Option<(PortId, u64)>,
+    /// Handles plus IRPs in flight that refer to this object.
+    pub refs: u32,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn handles_count_up_in_fours_and_are_not_reused() {
+        let mut t = HandleTable::default();
+        let a = t.insert(Object::Port(PortId(0)));
+        let b = t.insert(Object::File(FileObjectId(1)));
+        assert_eq!((a, b), (Handle(4), Handle(8)));
+        assert_eq!(t.remove(a), Some(Object::Port(PortId(0))));
+        assert_eq!(t.get(a), None);
+        assert_eq!(t.insert(Object::Port(PortId(2))), Handle(12));
+    }
+}

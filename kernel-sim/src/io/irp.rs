@@ -1,0 +1,120 @@
+//! I/O request packets: what the I/O manager builds for each read or write, carrying the
+//! parameters, the buffer, the file object and the issuing thread down the driver stack.
+
+use crate::ids::*;
+use crate::syscall::IoMode;
+use serde::Serialize;
+
+/// The major function: what the request asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Major {
+    Read,
+    Write,
+}
+
+impl Major {
+    pub fn name(self) -> &'static str {
+        match self {
+            Major::Read => "READ",
+            Major::Write => "WRITE",
+        }
+    }
+}
+
+/// An NTSTATUS-like result code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Success,
+    Pending,
+    EndOfFile,
+    InvalidHandle,
+    InvalidParameter,
+    Timeout,
+    DeviceError,
+}
+
+impl Status {
+    pub fn name(self) -> &'static str {
+        match self {
+            Status::Success => "STATUS_SUCCESS",
+            Status::Pending => "STATUS_PENDING",
+            Status::EndOfFile => "STATUS_END_OF_FILE",
+            Status::InvalidHandle => "STATUS_INVALID_HANDLE",
+            Status::InvalidParameter => "STATUS_INVALID_PARAMETER",
+            Status::Timeout => "STATUS_TIMEOUT",
+            Status::DeviceError => "STATUS_DEVICE_ERROR",
+        }
+    }
+}
+
+/// Where an IRP is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IrpState {
+    /// Built by the I/O manager, not yet handed to a driver.
+    Created,
+    /// Inside a driver's dispatch routine.
+    Dispatched,
+    /// Marked pending; waiting in the driver's queue.
+    Queued,
+    /// Programmed into the device's DMA ring.
+    InDevice,
+    /// Completed by the driver; the I/O manager is delivering the result.
+    Completed,
+    /// The result reached the program (woken waiter, APC run, packet dequeued).
+    Delivered,
+}
+
+/// One driver's view of the request: which device it is at and what that driver was
+/// asked to do (a filter driver above the function driver has its own location).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StackLocation {
+    pub device: DeviceId,
+    pub major: Major,
+    /// Byte address on the device.
+    pub device_offset: u64,
+    pub len: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Irp {
+    pub id: IrpId,
+    pub major: Major,
+    /// Offset within the file.
+    pub offset: u64,
+    /// Bytes asked for.
+    pub len: u32,
+    /// The system buffer: for a write it holds the caller's data, for a read the device
+    /// fills it by DMA.
+    pub buffer: Vec<u8>,
+    pub file_object: FileObjectId,
+    pub thread: ThreadId,
+    pub mode: IoMode,
+    pub stack: Vec<StackLocation>,
+    /// Index into `stack` of the driver that holds the IRP now.
+    pub current: u8,
+    pub state: IrpState,
+    pub status: Status,
+    /// Bytes transferred (IoStatus.Information).
+    pub information: u32,
+    /// FNV-1a of the bytes transferred, to show data is conserved end to end.
+    pub checksum: u64,
+}
+
+impl Irp {
+    /// The stack location of the driver that holds the IRP now.
+    pub fn location(&self) -> &StackLocation {
+        &self.stack[self.current as usize]
+    }
+}
+
+/// FNV-1a, 64 bit: a small, stable checksum of transferred bytes.
+pub fn checksum(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in bytes {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
+}

@@ -1,0 +1,449 @@
+//! The kernel: all simulated state, the event loop, and the control surface
+//! (`step`, `run_until`, `run`).
+//!
+//! State is split in two: [`Core`] holds what the kernel itself owns (CPUs, threads,
+//! handle tables, IRPs, ports, the trace), and [`Kernel`] adds the drivers and the thread
+//! programs, which the kernel calls into with a borrow of the core.
+
+use crate::completion::CompletionPort;
+use crate::costs::Costs;
+use crate::cpu::Cpu;
+use crate::driver::{DeviceStats, DeviceView, Driver, DriverCtx};
+use crate::engine::Time;
+use crate::engine::queue::EventQueue;
+use crate::engine::rng::{self, Stream};
+use crate::ids::*;
+use crate::intr::Line;
+use crate::io::{File, FileObject, Irp};
+use crate::syscall::ThreadProgram;
+use crate::thread::{Cont, Process, Routine, Segment, Thread, ThreadState};
+use crate::trace::{TraceEvent, What};
+use serde::Serialize;
+use std::collections::{BTreeMap, VecDeque};
+use thiserror::Error;
+
+/// Something scheduled to happen at a future instant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Event {
+    /// The top frame of `cpu` finished its current piece of work (stale unless `epoch`
+    /// matches the CPU's).
+    Cpu { cpu: CpuId, epoch: u64 },
+    /// A device timer fired.
+    Device { device: DeviceId, token: u64 },
+    /// A thread's timeslice ran out (stale unless `epoch` matches).
+    Quantum { cpu: CpuId, epoch: u64 },
+    /// A sleep or wait timeout expired (stale unless `epoch` matches the thread's).
+    Timer { thread: ThreadId, epoch: u64 },
+    /// A thread's start time came.
+    Start { thread: ThreadId },
+}
+
+/// Counters kept as the run goes.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Counters {
+    pub irps_issued: u64,
+    pub irps_completed: u64,
+    pub bytes_read: u64,
+    pub bytes_written: u64,
+    pub interrupts: u64,
+    pub interrupts_coalesced: u64,
+    pub dpcs: u64,
+    pub apcs_run: u64,
+    pub apcs_discarded: u64,
+    pub packets_queued: u64,
+    pub packets_dequeued: u64,
+    pub context_switches: u64,
+    pub preemptions: u64,
+}
+
+/// Machine-wide settings a kernel is built with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MachineConfig {
+    pub cpus: u16,
+    pub costs: Costs,
+    pub seed: u64,
+}
+
+/// The state the kernel owns.
+#[derive(Debug, Clone)]
+pub struct Core {
+    pub now: Time,
+    pub seed: u64,
+    pub costs: Costs,
+    pub cpus: Vec<Cpu>,
+    pub threads: Vec<Thread>,
+    pub processes: Vec<Process>,
+    pub ready: VecDeque<ThreadId>,
+    pub files: Vec<File>,
+    pub file_objects: Vec<FileObject>,
+    pub device_names: Vec<String>,
+    /// Interrupt lines by IRQ number.
+    pub lines: BTreeMap<Irq, Line>,
+    /// Whether each device's DPC is queued on some CPU (a DPC is queued at most once).
+    pub(crate) dpc_queued: Vec<bool>,
+    /// IRPs not yet delivered to their program.
+    pub irps: BTreeMap<IrpId, Irp>,
+    pub(crate) next_irp: u64,
+    pub ports: Vec<CompletionPort>,
+    pub trace: Vec<TraceEvent>,
+    pub stats: Counters,
+    pub(crate) queue: EventQueue<Event>,
+}
+
+/// A whole simulated machine.
+#[derive(Clone)]
+pub struct Kernel {
+    pub(crate) core: Core,
+    pub(crate) drivers: Vec<Box<dyn Driver>>,
+    pub(crate) programs: Vec<Box<dyn ThreadProgram>>,
+}
+
+/// Why a run stopped early.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum RunError {
+    /// The trace reached the event limit; the run is cut off there and cannot continue.
+    #[error(
+        "the run stopped after {limit} trace events without finishing; \
+         raise the limit with --set machine.event_limit=N if the scenario is meant to be this long"
+    )]
+    EventLimit { limit: u64 },
+}
+
+/// Per-device figures in the summary.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DeviceSummary {
+    pub busy_ns: u64,
+    pub requests: u64,
+    pub bytes: u64,
+    #[serde(flatten)]
+    pub detail: BTreeMap<String, u64>,
+}
+
+/// Per-CPU figures in the summary.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CpuSummary {
+    pub busy_ns: u64,
+    #[serde(flatten)]
+    pub time: crate::cpu::CpuTime,
+}
+
+/// What a run did, in numbers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    pub sim_time_ns: u64,
+    pub events: u64,
+    #[serde(flatten)]
+    pub counters: Counters,
+    /// Threads still waiting when nothing was left to happen (a deadlock or a missed
+    /// wake-up in the scenario).
+    pub threads_blocked_at_end: Vec<String>,
+    pub cpus: Vec<CpuSummary>,
+    pub devices: BTreeMap<String, DeviceSummary>,
+}
+
+impl Core {
+    fn new(config: &MachineConfig) -> Self {
+        Self {
+            now: 0,
+            seed: config.seed,
+            costs: config.costs.clone(),
+            cpus: (0..config.cpus).map(|i| Cpu::new(CpuId(i))).collect(),
+            threads: Vec::new(),
+            processes: Vec::new(),
+            ready: VecDeque::new(),
+            files: Vec::new(),
+            file_objects: Vec::new(),
+            device_names: Vec::new(),
+            lines: BTreeMap::new(),
+            dpc_queued: Vec::new(),
+            irps: BTreeMap::new(),
+            next_irp: 1,
+            ports: Vec::new(),
+            trace: Vec::new(),
+            stats: Counters::default(),
+            queue: EventQueue::default(),
+        }
+    }
+
+    /// Appends a trace record at the current time.
+    pub(crate) fn trace(&mut self, cpu: Option<CpuId>, what: What) {
+        self.trace.push(TraceEvent {
+            time: self.now,
+            cpu,
+            what,
+        });
+    }
+
+    pub(crate) fn schedule(&mut self, at: Time, event: Event) {
+        self.queue.push(at, event);
+    }
+
+    pub fn irp(&self, id: IrpId) -> &Irp {
+        self.irps
+            .get(&id)
+            .unwrap_or_else(|| panic!("{id} is not live"))
+    }
+
+    pub(crate) fn irp_mut(&mut self, id: IrpId) -> &mut Irp {
+        self.irps
+            .get_mut(&id)
+            .unwrap_or_else(|| panic!("{id} is not live"))
+    }
+
+    pub(crate) fn thread_mut(&mut self, id: ThreadId) -> &mut Thread {
+        &mut self.threads[id.0 as usize]
+    }
+}
+
+impl Kernel {
+    pub fn new(config: MachineConfig) -> Self {
+        assert!(config.cpus > 0, "a machine needs at least one CPU");
+        Self {
+            core: Core::new(&config),
+            drivers: Vec::new(),
+            programs: Vec::new(),
+        }
+    }
+
+    /// Attaches a device and its driver; its interrupt line is registered.
+    pub fn add_device(&mut self, name: &str, driver: Box<dyn Driver>) -> DeviceId {
+        let id = DeviceId(self.drivers.len() as u16);
+        let irq = driver.irq();
+        let old = self.core.lines.insert(irq, Line::new(irq, id));
+        assert!(old.is_none(), "{irq} is already used by another device");
+        self.drivers.push(driver);
+        self.core.device_names.push(name.to_string());
+        self.core.dpc_queued.push(false);
+        id
+    }
+
+    /// Declares a file as an extent of a device, optionally with initial content.
+    pub fn add_file(
+        &mut self,
+        name: &str,
+        device: DeviceId,
+        start: u64,
+        length: u64,
+        content: &[u8],
+    ) -> FileId {
+        let driver = &mut self.drivers[device.0 as usize];
+        assert!(
+            start + length <= driver.capacity(),
+            "file {name} lies past the end of its device"
+        );
+        assert!(
+            content.len() as u64 <= length,
+            "file {name} content too long"
+        );
+        if !content.is_empty() {
+            driver.preload(start, content);
+        }
+        let id = FileId(self.core.files.len() as u32);
+        self.core.files.push(File {
+            id,
+            name: name.to_string(),
+            device,
+            start,
+            length,
+        });
+        id
+    }
+
+    pub fn add_process(&mut self, name: &str, routines: Vec<Routine>) -> ProcessId {
+        let id = ProcessId(self.core.processes.len() as u32);
+        self.core.processes.push(Process {
+            id,
+            name: name.to_string(),
+            handles: Default::default(),
+            routines,
+            threads: Vec::new(),
+            vars: BTreeMap::new(),
+        });
+        id
+    }
+
+    /// Adds a thread that starts running `program` at `start`.
+    pub fn add_thread(
+        &mut self,
+        process: ProcessId,
+        name: &str,
+        start: Time,
+        program: Box<dyn ThreadProgram>,
+    ) -> ThreadId {
+        let id = ThreadId(self.core.threads.len() as u32);
+        self.core.threads.push(Thread {
+            id,
+            name: name.to_string(),
+            process,
+            start,
+            state: ThreadState::NotStarted,
+            apcs: VecDeque::new(),
+            port: None,
+            counted: false,
+            segment: Segment {
+                remaining: 0,
+                cont: Cont::NextOp,
+            },
+            wait: None,
+            timer_gen: 0,
+            last: Default::default(),
+            rng: rng::stream(self.core.seed, Stream::Workload, u64::from(id.0)),
+        });
+        self.core.processes[process.0 as usize].threads.push(id);
+        self.programs.push(program);
+        self.core.schedule(start, Event::Start { thread: id });
+        id
+    }
+
+    /// Read access to everything the kernel owns.
+    pub fn core(&self) -> &Core {
+        &self.core
+    }
+
+    pub fn now(&self) -> Time {
+        self.core.now
+    }
+
+    pub fn trace(&self) -> &[TraceEvent] {
+        &self.core.trace
+    }
+
+    pub fn device_view(&self, device: DeviceId) -> DeviceView {
+        self.drivers[device.0 as usize].view()
+    }
+
+    pub fn device_stats(&self, device: DeviceId) -> DeviceStats {
+        self.drivers[device.0 as usize].stats()
+    }
+
+    /// Whether anything is left to happen.
+    pub fn is_finished(&self) -> bool {
+        self.core.queue.is_empty()
+    }
+
+    /// Advances by exactly one event. Returns false when nothing is left to happen.
+    pub fn step(&mut self) -> bool {
+        while let Some((at, event)) = self.core.queue.pop() {
+            if self.is_stale(event) {
+                continue;
+            }
+            debug_assert!(at >= self.core.now, "time went backwards");
+            self.core.now = at;
+            self.handle(event);
+            return true;
+        }
+        false
+    }
+
+    /// Steps until the next event would be later than `t` (or nothing is left); the
+    /// clock then reads `t`.
+    pub fn run_until(&mut self, t: Time, event_limit: u64) -> Result<(), RunError> {
+        while self.core.queue.peek_time().is_some_and(|next| next <= t) {
+            self.step();
+            self.check_limit(event_limit)?;
+        }
+        self.core.now = self.core.now.max(t);
+        Ok(())
+    }
+
+    /// Steps until nothing is left to happen.
+    pub fn run(&mut self, event_limit: u64) -> Result<(), RunError> {
+        while self.step() {
+            self.check_limit(event_limit)?;
+        }
+        Ok(())
+    }
+
+    fn check_limit(&self, limit: u64) -> Result<(), RunError> {
+        if self.core.trace.len() as u64 > limit {
+            return Err(RunError::EventLimit { limit });
+        }
+        Ok(())
+    }
+
+    fn is_stale(&self, event: Event) -> bool {
+        match event {
+            Event::Cpu { cpu, epoch } => self.core.cpus[cpu.0 as usize].epoch != epoch,
+            Event::Quantum { cpu, epoch } => self.core.cpus[cpu.0 as usize].quantum_gen != epoch,
+            Event::Timer { thread, epoch } => {
+                self.core.threads[thread.0 as usize].timer_gen != epoch
+            }
+            Event::Device { .. } | Event::Start { .. } => false,
+        }
+    }
+
+    fn handle(&mut self, event: Event) {
+        match event {
+            Event::Cpu { cpu, .. } => self.cpu_work_done(cpu),
+            Event::Device { device, token } => {
+                self.with_driver(device, None, |d, io| d.device_event(io, token));
+            }
+            Event::Quantum { cpu, .. } => self.core.clock_interrupt(cpu),
+            Event::Timer { thread, .. } => self.core.timer_expired(thread),
+            Event::Start { thread } => self.core.start_thread(thread),
+        }
+    }
+
+    /// Calls into a driver with a context borrowing the core. Returns what the call
+    /// returned and the CPU time it charged.
+    pub(crate) fn with_driver<R>(
+        &mut self,
+        device: DeviceId,
+        cpu: Option<CpuId>,
+        f: impl FnOnce(&mut dyn Driver, &mut DriverCtx<'_>) -> R,
+    ) -> (R, u64) {
+        let driver = &mut self.drivers[device.0 as usize];
+        let mut io = DriverCtx {
+            core: &mut self.core,
+            device,
+            cpu,
+            charged: 0,
+        };
+        let r = f(driver.as_mut(), &mut io);
+        (r, io.charged)
+    }
+
+    /// The run's figures so far.
+    pub fn summary(&self) -> Summary {
+        let c = &self.core;
+        Summary {
+            sim_time_ns: c.now,
+            events: c.trace.len() as u64,
+            counters: c.stats.clone(),
+            threads_blocked_at_end: if self.is_finished() {
+                c.threads
+                    .iter()
+                    .filter(|t| matches!(t.state, ThreadState::Waiting { .. }))
+                    .map(|t| t.name.clone())
+                    .collect()
+            } else {
+                Vec::new()
+            },
+            cpus: c
+                .cpus
+                .iter()
+                .map(|cpu| CpuSummary {
+                    busy_ns: cpu.time.busy_ns(),
+                    time: cpu.time,
+                })
+                .collect(),
+            devices: self
+                .drivers
+                .iter()
+                .zip(&c.device_names)
+                .map(|(d, name)| {
+                    let s = d.stats();
+                    (
+                        name.clone(),
+                        DeviceSummary {
+                            busy_ns: s.busy_ns,
+                            requests: s.requests,
+                            bytes: s.bytes,
+                            detail: s.detail.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
+                        },
+                    )
+                })
+                .collect(),
+        }
+    }
+}

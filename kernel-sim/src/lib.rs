@@ -1,0 +1,52 @@
+//! `kernel-sim`: a deterministic, step-by-step model of an operating system's I/O path.
+//!
+//! Start with [`kernel`]: the [`Kernel`] holds all state and advances one event per
+//! [`Kernel::step`]. Then, following one read down and back up:
+//! - [`syscall`]: the calls a thread's program makes, and the program trait;
+//! - [`exec`] (private): how a thread's calls are carried out, piece by piece;
+//! - [`io`]: handles, file objects, IRPs, and the I/O manager;
+//! - [`driver`]: the interface a device driver implements (the `devices` crate does);
+//! - [`intr`]: interrupt lines, ISRs and DPCs; [`cpu`]: frames and interrupt levels;
+//! - [`sched`] (private): threads on CPUs, timeslices, waits and wake-ups;
+//! - [`completion`]: APC queues and completion ports;
+//! - [`trace`]: the typed record of every state change, and its explanations;
+//! - [`engine`]: virtual time, the event queue, seeded random streams; [`costs`]: what
+//!   every action costs.
+//!
+//! # Ordering guarantees
+//! 1. Events due at the same instant happen in the order they were scheduled.
+//! 2. `step()` handles exactly one scheduled event; the same scenario and seed give the
+//!    same trace, byte for byte.
+//! 3. No thread code and no APC runs on a CPU while an ISR or DPC is in progress there.
+//! 4. Queued DPCs run before any thread resumes on that CPU.
+//! 5. An IRP is completed exactly once; an IRP marked pending is completed later, never
+//!    inside the dispatch call that pended it.
+//! 6. APCs run in the order they were queued, only in an alertable wait of their thread,
+//!    and are discarded (and traced) if it exits first.
+//! 7. A completion port releases its waiters last-in-first-out and dequeues packets
+//!    first-in-first-out.
+//!
+//! Each guarantee has a test in `tests` below or in the workspace's integration tests.
+
+pub mod completion;
+pub mod costs;
+pub mod cpu;
+pub mod driver;
+pub mod engine;
+mod exec;
+pub mod ids;
+pub mod intr;
+pub mod io;
+pub mod kernel;
+mod sched;
+pub mod syscall;
+pub mod thread;
+pub mod trace;
+
+pub use costs::Costs;
+pub use driver::{DeviceStats, DeviceView, Dispatch, DpcStep, Driver, DriverCtx, SlotView};
+pub use engine::Time;
+pub use ids::*;
+pub use kernel::{Kernel, MachineConfig, RunError, Summary};
+pub use syscall::{IoMode, ProgramCtx, Syscall, SyscallResult, ThreadProgram};
+pub use trace::{TraceEvent, What};

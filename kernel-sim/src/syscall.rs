@@ -1,0 +1,168 @@
+//! The system-call interface between user programs and the kernel. A thread's program is
+//! asked for its next call each time the previous one returns; the kernel performs it in
+//! simulated time and hands back a [`SyscallResult`].
+//!
+//! `kernel-sim` defines this interface; the `userland` crate implements programs on it.
+
+use crate::engine::Time;
+use crate::engine::rng::SimRng;
+use crate::ids::*;
+use crate::io::Status;
+use std::collections::BTreeMap;
+
+/// How an I/O request reports its completion.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IoMode {
+    /// ReadFile on a synchronous handle: the caller waits until the data is there.
+    Sync,
+    /// ReadFile with an OVERLAPPED: the call returns at once; the result goes to the
+    /// completion port the file is bound to, or is collected with [`Syscall::WaitIo`].
+    Overlapped,
+    /// ReadFileEx: the call returns at once; the routine runs later as a user APC.
+    Apc(RoutineId),
+}
+
+/// One request from a thread to the kernel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Syscall {
+    /// Run user-mode code for `ns` (no kernel entry).
+    Compute {
+        ns: u64,
+    },
+    Open {
+        path: String,
+    },
+    Close {
+        handle: Handle,
+    },
+    /// `offset: None` uses (and advances) the file position.
+    Read {
+        handle: Handle,
+        offset: Option<u64>,
+        len: u32,
+        mode: IoMode,
+    },
+    Write {
+        handle: Handle,
+        offset: Option<u64>,
+        data: Vec<u8>,
+        mode: IoMode,
+    },
+    /// Sleep / SleepEx. An alertable sleep returns early once APCs have run.
+    Sleep {
+        ns: u64,
+        alertable: bool,
+    },
+    /// Wait for an overlapped request to finish (WaitForSingleObjectEx on its event).
+    WaitIo {
+        irp: IrpId,
+        alertable: bool,
+        timeout_ns: Option<u64>,
+    },
+    /// CreateIoCompletionPort with no file: a new port. `concurrency` 0 means the number
+    /// of CPUs.
+    CreatePort {
+        concurrency: u32,
+    },
+    /// CreateIoCompletionPort with a file: bind the file's completions to the port.
+    Bind {
+        file: Handle,
+        port: Handle,
+        key: u64,
+    },
+    GetQueued {
+        port: Handle,
+        timeout_ns: Option<u64>,
+    },
+    Post {
+        port: Handle,
+        key: u64,
+        bytes: u32,
+    },
+    Exit,
+}
+
+impl Syscall {
+    /// The Win32 name a student would recognise.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Syscall::Compute { .. } => "compute",
+            Syscall::Open { .. } => "CreateFile",
+            Syscall::Close { .. } => "CloseHandle",
+            Syscall::Read { mode, .. } => match mode {
+                IoMode::Apc(_) => "ReadFileEx",
+                _ => "ReadFile",
+            },
+            Syscall::Write { mode, .. } => match mode {
+                IoMode::Apc(_) => "WriteFileEx",
+                _ => "WriteFile",
+            },
+            Syscall::Sleep {
+                alertable: true, ..
+            } => "SleepEx",
+            Syscall::Sleep { .. } => "Sleep",
+            Syscall::WaitIo { .. } => "WaitForSingleObjectEx",
+            Syscall::CreatePort { .. } => "CreateIoCompletionPort",
+            Syscall::Bind { .. } => "CreateIoCompletionPort",
+            Syscall::GetQueued { .. } => "GetQueuedCompletionStatus",
+            Syscall::Post { .. } => "PostQueuedCompletionStatus",
+            Syscall::Exit => "ExitThread",
+        }
+    }
+}
+
+/// What the last call returned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SyscallResult {
+    /// Nothing yet: the thread is starting.
+    #[default]
+    Start,
+    /// The call succeeded with nothing to report.
+    Done,
+    Handle(Handle),
+    /// An overlapped request was accepted and is in progress.
+    Pending(IrpId),
+    /// A request finished (synchronous read, or a waited-for overlapped one).
+    Io {
+        irp: IrpId,
+        status: Status,
+        bytes: u32,
+        checksum: u64,
+    },
+    /// A completion packet was dequeued.
+    Packet {
+        irp: Option<IrpId>,
+        key: u64,
+        bytes: u32,
+    },
+    /// An alertable wait returned because completion routines ran (WAIT_IO_COMPLETION).
+    IoCompletion,
+    Timeout,
+    Failed(Status),
+}
+
+/// What a program may see and touch when choosing its next call.
+pub struct ProgramCtx<'a> {
+    pub now: Time,
+    pub thread: ThreadId,
+    /// The result of the previous call.
+    pub last: &'a SyscallResult,
+    /// The process's user-mode memory, where its threads keep handle values and request
+    /// ids under names. Shared by all threads of the process.
+    pub vars: &'a mut BTreeMap<String, u64>,
+    /// This thread's workload stream.
+    pub rng: &'a mut SimRng,
+}
+
+/// A thread's code. Programs must be cloneable so a run can be checkpointed.
+pub trait ThreadProgram: Send {
+    /// The next call, given the previous call's result.
+    fn next(&mut self, cx: &mut ProgramCtx<'_>) -> Syscall;
+    fn clone_box(&self) -> Box<dyn ThreadProgram>;
+}
+
+impl Clone for Box<dyn ThreadProgram> {
+    fn clone(&self) -> Self {
+        self.clone_box()
+    }
+}

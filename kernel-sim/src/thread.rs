@@ -1,0 +1,107 @@
+//! Threads and processes, and the continuation a thread carries between two pieces of
+//! CPU work.
+
+use crate::engine::Time;
+use crate::engine::rng::SimRng;
+use crate::ids::*;
+use crate::io::{HandleTable, Status};
+use crate::syscall::{Syscall, SyscallResult};
+use crate::trace::WaitReason;
+use serde::Serialize;
+use std::collections::{BTreeMap, VecDeque};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum ThreadState {
+    /// Its start time has not come yet.
+    NotStarted,
+    Ready,
+    Running {
+        cpu: CpuId,
+    },
+    Waiting {
+        reason: WaitReason,
+        alertable: bool,
+    },
+    Terminated,
+}
+
+/// What the thread does when its current piece of CPU work ends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Cont {
+    /// Ask the program for its next call.
+    NextOp,
+    /// The system call's entry cost is paid; now carry it out.
+    Perform(Syscall),
+    /// The IRP is built; send it to the top driver of the device stack.
+    SendIrp(IrpId),
+    /// The driver's dispatch routine returned; give control back to the caller.
+    Return(IrpId),
+    /// Hand this result to the program.
+    Deliver(SyscallResult),
+    /// Run the next queued APC, or end the alertable wait if none is left.
+    RunApcs { ran: u32 },
+}
+
+/// A piece of CPU work and what follows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Segment {
+    pub remaining: Time,
+    pub cont: Cont,
+}
+
+/// What a waiting thread waits for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum WaitFor {
+    Irp(IrpId),
+    Sleep,
+    Port(PortId),
+}
+
+/// A user APC: a completion routine to run in the issuing thread.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Apc {
+    pub irp: IrpId,
+    pub routine: RoutineId,
+    pub status: Status,
+    pub bytes: u32,
+}
+
+#[derive(Debug, Clone)]
+pub struct Thread {
+    pub id: ThreadId,
+    pub name: String,
+    pub process: ProcessId,
+    pub start: Time,
+    pub state: ThreadState,
+    /// The thread's user APC queue, run in FIFO order during alertable waits.
+    pub apcs: VecDeque<Apc>,
+    /// The completion port this thread last waited on (its association).
+    pub port: Option<PortId>,
+    /// Whether the thread counts toward its port's running threads.
+    pub(crate) counted: bool,
+    pub(crate) segment: Segment,
+    pub(crate) wait: Option<WaitFor>,
+    pub(crate) timer_gen: u64,
+    pub(crate) last: SyscallResult,
+    pub(crate) rng: SimRng,
+}
+
+/// A completion routine a process declares: its code costs `cost_ns` when it runs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Routine {
+    pub name: String,
+    pub cost_ns: u64,
+}
+
+#[derive(Debug, Clone)]
+pub struct Process {
+    pub id: ProcessId,
+    pub name: String,
+    pub handles: HandleTable,
+    pub routines: Vec<Routine>,
+    pub threads: Vec<ThreadId>,
+    /// User-mode memory where the program keeps values by name (see
+    /// [`crate::syscall::ProgramCtx::vars`]).
+    pub vars: BTreeMap<String, u64>,
+}

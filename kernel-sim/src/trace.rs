@@ -1,0 +1,326 @@
+//! The trace: one typed event for every state change, the single source of truth that
+//! the text and JSON outputs, the timeline exports, the TUI and the tests all read.
+//!
+//! Events are stored compactly (ids, not names or sentences); [`crate::Kernel::explain`]
+//! builds the plain-English sentence only when something prints it.
+
+use crate::engine::Time;
+use crate::ids::*;
+use crate::io::{Major, Status};
+use serde::Serialize;
+
+mod explain;
+pub use explain::format_time;
+
+/// Why a thread is waiting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WaitReason {
+    /// Synchronous I/O: waiting for its IRP to complete.
+    Io,
+    /// Waiting on an overlapped request (WaitForSingleObjectEx on its event).
+    Overlapped,
+    /// Sleep / SleepEx.
+    Sleep,
+    /// GetQueuedCompletionStatus on a port.
+    Port,
+}
+
+/// What woke a waiting thread.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WakeReason {
+    IoCompleted,
+    Timeout,
+    Apc,
+    Packet,
+}
+
+/// One state change. Variant names are past tense: they say what happened.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind")]
+pub enum What {
+    // --- threads and the scheduler ---
+    ThreadCreated {
+        thread: ThreadId,
+        process: ProcessId,
+    },
+    ThreadReady {
+        thread: ThreadId,
+    },
+    ContextSwitched {
+        from: Option<ThreadId>,
+        to: ThreadId,
+    },
+    ThreadResumed {
+        thread: ThreadId,
+    },
+    CpuIdle,
+    ThreadComputed {
+        thread: ThreadId,
+        ns: u64,
+    },
+    ThreadWaiting {
+        thread: ThreadId,
+        reason: WaitReason,
+        alertable: bool,
+    },
+    ThreadWoken {
+        thread: ThreadId,
+        reason: WakeReason,
+    },
+    QuantumExpired {
+        thread: ThreadId,
+    },
+    ThreadPreempted {
+        thread: ThreadId,
+    },
+    ThreadExited {
+        thread: ThreadId,
+    },
+    // --- system calls and handles ---
+    SyscallEntered {
+        thread: ThreadId,
+        call: &'static str,
+    },
+    FileOpened {
+        thread: ThreadId,
+        handle: Handle,
+        file: FileId,
+        object: FileObjectId,
+    },
+    HandleClosed {
+        thread: ThreadId,
+        handle: Handle,
+    },
+    SyscallFailed {
+        thread: ThreadId,
+        call: &'static str,
+        status: Status,
+    },
+    // --- I/O manager and IRPs ---
+    IrpCreated {
+        irp: IrpId,
+        thread: ThreadId,
+        major: Major,
+        offset: u64,
+        len: u32,
+    },
+    IrpDispatched {
+        irp: IrpId,
+        device: DeviceId,
+        stack_location: u8,
+    },
+    IrpPending {
+        irp: IrpId,
+    },
+    IrpQueued {
+        irp: IrpId,
+        device: DeviceId,
+        queue_len: u32,
+    },
+    IrpStarted {
+        irp: IrpId,
+        device: DeviceId,
+    },
+    IrpCompleted {
+        irp: IrpId,
+        status: Status,
+        bytes: u32,
+        checksum: u64,
+    },
+    IoReturned {
+        thread: ThreadId,
+        irp: IrpId,
+        pending: bool,
+    },
+    IoDelivered {
+        thread: ThreadId,
+        irp: IrpId,
+        bytes: u32,
+    },
+    // --- DMA and devices ---
+    DmaDescriptorPosted {
+        device: DeviceId,
+        slot: u16,
+        irp: IrpId,
+        segments: u16,
+        bytes: u32,
+    },
+    DeviceTransferStarted {
+        device: DeviceId,
+        slot: u16,
+        irp: IrpId,
+        seek_ns: u64,
+        rotation_ns: u64,
+        transfer_ns: u64,
+    },
+    DmaDescriptorConsumed {
+        device: DeviceId,
+        slot: u16,
+        irp: IrpId,
+        bytes: u32,
+    },
+    DmaDescriptorReaped {
+        device: DeviceId,
+        slot: u16,
+        irp: IrpId,
+    },
+    // --- interrupts ---
+    InterruptRaised {
+        irq: Irq,
+        device: DeviceId,
+    },
+    InterruptCoalesced {
+        irq: Irq,
+        device: DeviceId,
+    },
+    IsrStarted {
+        irq: Irq,
+        device: DeviceId,
+    },
+    DpcQueued {
+        device: DeviceId,
+    },
+    DpcStarted {
+        device: DeviceId,
+    },
+    DpcFinished {
+        device: DeviceId,
+    },
+    ClockInterrupt,
+    // --- completion: APCs and ports ---
+    ApcQueued {
+        thread: ThreadId,
+        irp: IrpId,
+        routine: RoutineId,
+    },
+    ApcRun {
+        thread: ThreadId,
+        irp: IrpId,
+        routine: RoutineId,
+    },
+    ApcDiscarded {
+        thread: ThreadId,
+        irp: IrpId,
+        routine: RoutineId,
+    },
+    AlertableWaitReturned {
+        thread: ThreadId,
+        apcs: u32,
+    },
+    PortCreated {
+        port: PortId,
+        concurrency: u32,
+        handle: Handle,
+    },
+    FileBound {
+        object: FileObjectId,
+        port: PortId,
+        key: u64,
+    },
+    PacketQueued {
+        port: PortId,
+        irp: Option<IrpId>,
+        key: u64,
+        queue_len: u32,
+    },
+    PacketDequeued {
+        port: PortId,
+        thread: ThreadId,
+        irp: Option<IrpId>,
+        key: u64,
+        running: u32,
+    },
+    PortRunningOver {
+        port: PortId,
+        thread: ThreadId,
+        running: u32,
+        concurrency: u32,
+    },
+}
+
+/// One trace record: when, where, what.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TraceEvent {
+    /// Simulated time in nanoseconds.
+    pub time: Time,
+    /// The CPU the action ran on, if it ran on one (device activity does not).
+    pub cpu: Option<CpuId>,
+    #[serde(flatten)]
+    pub what: What,
+}
+
+impl What {
+    /// The variant's name, as in JSON output (`"kind"`).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            What::ThreadCreated { .. } => "ThreadCreated",
+            What::ThreadReady { .. } => "ThreadReady",
+            What::ContextSwitched { .. } => "ContextSwitched",
+            What::ThreadResumed { .. } => "ThreadResumed",
+            What::CpuIdle => "CpuIdle",
+            What::ThreadComputed { .. } => "ThreadComputed",
+            What::ThreadWaiting { .. } => "ThreadWaiting",
+            What::ThreadWoken { .. } => "ThreadWoken",
+            What::QuantumExpired { .. } => "QuantumExpired",
+            What::ThreadPreempted { .. } => "ThreadPreempted",
+            What::ThreadExited { .. } => "ThreadExited",
+            What::SyscallEntered { .. } => "SyscallEntered",
+            What::FileOpened { .. } => "FileOpened",
+            What::HandleClosed { .. } => "HandleClosed",
+            What::SyscallFailed { .. } => "SyscallFailed",
+            What::IrpCreated { .. } => "IrpCreated",
+            What::IrpDispatched { .. } => "IrpDispatched",
+            What::IrpPending { .. } => "IrpPending",
+            What::IrpQueued { .. } => "IrpQueued",
+            What::IrpStarted { .. } => "IrpStarted",
+            What::IrpCompleted { .. } => "IrpCompleted",
+            What::IoReturned { .. } => "IoReturned",
+            What::IoDelivered { .. } => "IoDelivered",
+            What::DmaDescriptorPosted { .. } => "DmaDescriptorPosted",
+            What::DeviceTransferStarted { .. } => "DeviceTransferStarted",
+            What::DmaDescriptorConsumed { .. } => "DmaDescriptorConsumed",
+            What::DmaDescriptorReaped { .. } => "DmaDescriptorReaped",
+            What::InterruptRaised { .. } => "InterruptRaised",
+            What::InterruptCoalesced { .. } => "InterruptCoalesced",
+            What::IsrStarted { .. } => "IsrStarted",
+            What::DpcQueued { .. } => "DpcQueued",
+            What::DpcStarted { .. } => "DpcStarted",
+            What::DpcFinished { .. } => "DpcFinished",
+            What::ClockInterrupt => "ClockInterrupt",
+            What::ApcQueued { .. } => "ApcQueued",
+            What::ApcRun { .. } => "ApcRun",
+            What::ApcDiscarded { .. } => "ApcDiscarded",
+            What::AlertableWaitReturned { .. } => "AlertableWaitReturned",
+            What::PortCreated { .. } => "PortCreated",
+            What::FileBound { .. } => "FileBound",
+            What::PacketQueued { .. } => "PacketQueued",
+            What::PacketDequeued { .. } => "PacketDequeued",
+            What::PortRunningOver { .. } => "PortRunningOver",
+        }
+    }
+
+    /// The IRP this event concerns, if any: lets a viewer follow one request.
+    pub fn irp(&self) -> Option<IrpId> {
+        match *self {
+            What::IrpCreated { irp, .. }
+            | What::IrpDispatched { irp, .. }
+            | What::IrpPending { irp }
+            | What::IrpQueued { irp, .. }
+            | What::IrpStarted { irp, .. }
+            | What::IrpCompleted { irp, .. }
+            | What::IoReturned { irp, .. }
+            | What::IoDelivered { irp, .. }
+            | What::DmaDescriptorPosted { irp, .. }
+            | What::DeviceTransferStarted { irp, .. }
+            | What::DmaDescriptorConsumed { irp, .. }
+            | What::DmaDescriptorReaped { irp, .. }
+            | What::ApcQueued { irp, .. }
+            | What::ApcRun { irp, .. }
+            | What::ApcDiscarded { irp, .. } => Some(irp),
+            What::PacketQueued { irp, .. } | What::PacketDequeued { irp, .. } => irp,
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,200 @@
+//! Wiring: turns a validated scenario into a kernel with its devices, files, processes
+//! and thread programs.
+
+use crate::scenario::device::{Device, Fill, QueuePolicy};
+use crate::scenario::model::Scenario;
+use crate::scenario::op::{self as sop, Completion, Position};
+use devices::disk::geometry::Geometry;
+use devices::disk::order::Policy;
+use devices::disk::storage;
+use devices::disk::{Disk, DiskConfig};
+use kernel_sim::thread::Routine;
+use kernel_sim::{Costs, Irq, Kernel, MachineConfig, RoutineId};
+use std::collections::BTreeMap;
+use userland::{IoStyle, ListProgram, Offset, Op};
+
+/// Builds the machine a scenario describes, with `seed` for its random streams.
+///
+/// The scenario must have passed validation: names resolve and values are in range.
+pub fn build(scenario: &Scenario, seed: u64) -> Kernel {
+    let mut kernel = Kernel::new(MachineConfig {
+        cpus: scenario.machine.cpus as u16,
+        costs: costs(scenario),
+        seed,
+    });
+    let mut devices = BTreeMap::new();
+    for device in &scenario.devices {
+        match device {
+            Device::Disk(d) => {
+                let config = DiskConfig {
+                    geometry: Geometry {
+                        sector_size: d.sector_size,
+                        sectors_per_track: d.sectors_per_track,
+                        tracks: d.tracks,
+                        rpm: d.rpm,
+                        seek_settle_ns: d.seek_settle_ns,
+                        seek_ns_per_track: d.seek_ns_per_track,
+                        transfer_mb_s: d.transfer_mb_s,
+                    },
+                    fill: match d.fill {
+                        Fill::Zero => storage::Fill::Zero,
+                        Fill::OffsetPattern => storage::Fill::OffsetPattern,
+                    },
+                    irq: Irq(d.irq as u8),
+                    ring_size: d.ring_size as usize,
+                    max_segment: d.max_segment,
+                    policy: match d.queue {
+                        QueuePolicy::Fifo => Policy::Fifo,
+                        QueuePolicy::Scan => Policy::Scan,
+                        QueuePolicy::Sstf => Policy::Sstf,
+                    },
+                };
+                let id = kernel.add_device(&d.name, Box::new(Disk::new(config)));
+                devices.insert(d.name.clone(), id);
+            }
+        }
+    }
+    for f in &scenario.files {
+        let content = f.content.as_ref().map(|c| c.to_bytes()).unwrap_or_default();
+        kernel.add_file(&f.name, devices[&f.device], f.offset, f.length, &content);
+    }
+    for p in &scenario.processes {
+        let routine_ids: BTreeMap<&str, RoutineId> = p
+            .routines
+            .keys()
+            .enumerate()
+            .map(|(i, name)| (name.as_str(), RoutineId(i as u32)))
+            .collect();
+        let routines = p
+            .routines
+            .iter()
+            .map(|(name, r)| Routine {
+                name: name.clone(),
+                cost_ns: r.cost_ns,
+            })
+            .collect();
+        let pid = kernel.add_process(&p.name, routines);
+        for t in &p.threads {
+            let ops = t
+                .program
+                .iter()
+                .map(|op| convert(op, &routine_ids))
+                .collect();
+            kernel.add_thread(pid, &t.name, t.start_ns, Box::new(ListProgram::new(ops)));
+        }
+    }
+    kernel
+}
+
+fn costs(scenario: &Scenario) -> Costs {
+    let c = &scenario.machine.costs;
+    let d = Costs::default();
+    Costs {
+        syscall_ns: c.syscall_ns.unwrap_or(d.syscall_ns),
+        irp_alloc_ns: c.irp_alloc_ns.unwrap_or(d.irp_alloc_ns),
+        dispatch_ns: c.dispatch_ns.unwrap_or(d.dispatch_ns),
+        start_io_ns: c.start_io_ns.unwrap_or(d.start_io_ns),
+        isr_ns: c.isr_ns.unwrap_or(d.isr_ns),
+        dpc_ns: c.dpc_ns.unwrap_or(d.dpc_ns),
+        complete_ns: c.complete_ns.unwrap_or(d.complete_ns),
+        copy_ns_per_kib: c.copy_ns_per_kib.unwrap_or(d.copy_ns_per_kib),
+        context_switch_ns: c.context_switch_ns.unwrap_or(d.context_switch_ns),
+        apc_dispatch_ns: c.apc_dispatch_ns.unwrap_or(d.apc_dispatch_ns),
+        clock_isr_ns: c.clock_isr_ns.unwrap_or(d.clock_isr_ns),
+        bus_ns_per_kib: c.bus_ns_per_kib.unwrap_or(d.bus_ns_per_kib),
+        port_ns: c.port_ns.unwrap_or(d.port_ns),
+        timeslice_ns: scenario.machine.timeslice_ns,
+    }
+}
+
+fn convert(op: &sop::Op, routines: &BTreeMap<&str, RoutineId>) -> Op {
+    if let Some(t) = op.transfer() {
+        let offset = match t.position {
+            Position::Current => Offset::Current,
+            Position::At(o) => Offset::At(o),
+            Position::Random(r) => Offset::Random {
+                below: r.below,
+                align: r.align,
+            },
+        };
+        let style = match t.completion {
+            Completion::Synchronous => IoStyle::Sync,
+            Completion::Routine(name) => IoStyle::Routine(routines[name]),
+            Completion::Overlapped { tag } => IoStyle::Overlapped {
+                tag: tag.map(str::to_string),
+            },
+        };
+        let file = t.file.to_string();
+        return match t.data {
+            Some(data) => Op::Write {
+                file,
+                offset,
+                data: data.to_bytes(),
+                style,
+            },
+            None => Op::Read {
+                file,
+                offset,
+                len: t.len as u32,
+                style,
+            },
+        };
+    }
+    match op {
+        sop::Op::Open(o) => Op::Open {
+            path: o.path.clone(),
+            bind: o.handle.clone(),
+        },
+        sop::Op::Close(c) => Op::Close {
+            name: c.handle.clone(),
+        },
+        sop::Op::Wait(w) => Op::Wait {
+            tag: w.tag.clone(),
+            alertable: w.alertable,
+            timeout_ns: w.timeout_ns,
+        },
+        sop::Op::Sleep(s) => Op::Sleep {
+            ns: s.ns,
+            alertable: false,
+        },
+        sop::Op::SleepEx(s) => Op::Sleep {
+            ns: s.ns,
+            alertable: s.alertable,
+        },
+        sop::Op::Compute(c) => Op::Compute { ns: c.ns },
+        sop::Op::CreatePort(c) => Op::CreatePort {
+            bind: c.port.clone(),
+            concurrency: c.concurrency,
+        },
+        sop::Op::Bind(b) => Op::Bind {
+            file: b.file.clone(),
+            port: b.port.clone(),
+            key: b.key,
+        },
+        sop::Op::GetQueued(g) => Op::GetQueued {
+            port: g.port.clone(),
+            timeout_ns: g.timeout_ns,
+        },
+        sop::Op::Post(p) => Op::Post {
+            port: p.port.clone(),
+            key: p.key,
+            bytes: p.bytes as u32,
+        },
+        sop::Op::Repeat(r) => Op::Repeat {
+            times: r.times,
+            ops: r
+                .ops
+                .iter()
+                .map(|o| convert(o, routines))
+                .collect::<Vec<_>>()
+                .into(),
+        },
+        sop::Op::Exit(_) => Op::Exit,
+        sop::Op::Read(_)
+        | sop::Op::Write(_)
+        | sop::Op::ReadEx(_)
+        | sop::Op::WriteEx(_)
+        | sop::Op::ReadOverlapped(_)
+        | sop::Op::WriteOverlapped(_) => unreachable!("transfers are converted above"),
+    }
+}

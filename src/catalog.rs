@@ -1,0 +1,33 @@
+//! The scenarios built into the binary, so `iosim run tour` and the walkthrough work from
+//! any directory. A name that is not built in is read as a file path.
+
+/// A built-in scenario: its file name (without `.json`) and its JSON text.
+pub struct Builtin {
+    pub name: &'static str,
+    pub source: &'static str,
+}
+
+/// Every built-in scenario, the guided tour first.
+pub const BUILTINS: &[Builtin] = &[
+    Builtin {
+        name: "tour",
+        source: include_str!("../scenarios/tour.json"),
+    },
+    Builtin {
+        name: "apc-completion-routines",
+        source: include_str!("../scenarios/apc-completion-routines.json"),
+    },
+    Builtin {
+        name: "iocp-thread-pool",
+        source: include_str!("../scenarios/iocp-thread-pool.json"),
+    },
+    Builtin {
+        name: "disk-elevator",
+        source: include_str!("../scenarios/disk-elevator.json"),
+    },
+];
+
+/// The built-in scenario called `name`, if any.
+pub fn builtin(name: &str) -> Option<&'static Builtin> {
+    BUILTINS.iter().find(|b| b.name == name)
+}

@@ -1,0 +1,86 @@
+//! `iosim`: the command-line front end and the wiring of the simulator.
+//!
+//! Start with [`load_scenario`] and [`run`]: they turn a scenario name or file into a
+//! finished [`kernel_sim::Kernel`], whose trace [`output`] prints. Underneath:
+//! - [`scenario`]: the JSON scenario format, its validation and its error messages;
+//! - [`build`]: a validated scenario becomes a kernel with devices and programs;
+//! - [`catalog`]: the scenarios built into the binary.
+
+pub mod build;
+pub mod catalog;
+pub mod output;
+pub mod scenario;
+
+use kernel_sim::{Kernel, RunError};
+use scenario::ScenarioError;
+use scenario::model::Scenario;
+use thiserror::Error;
+
+/// Anything that stops a command.
+#[derive(Debug, Error)]
+pub enum Error {
+    /// The scenario is malformed or invalid; nothing ran.
+    #[error(transparent)]
+    Scenario(#[from] ScenarioError),
+    /// The run stopped early (a runaway scenario); nothing was printed.
+    #[error(transparent)]
+    Run(#[from] RunError),
+    /// Writing the output failed.
+    #[error("cannot write the output: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl Error {
+    /// The message for a person, with the offending source line for scenario errors.
+    pub fn render(&self) -> String {
+        match self {
+            Error::Scenario(e) => e.render(),
+            Error::Run(e) => format!("error: {e}"),
+            Error::Io(e) => format!("error: cannot write the output: {e}"),
+        }
+    }
+}
+
+/// A scenario ready to run, and the JSON text it came from (after `--set` overrides).
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub scenario: Scenario,
+    pub source: String,
+}
+
+/// Loads a built-in scenario by name, or a scenario file by path, applies `PATH=VALUE`
+/// overrides and validates the result.
+pub fn load_scenario(name_or_path: &str, sets: &[String]) -> Result<Loaded, Error> {
+    let (label, source) = match catalog::builtin(name_or_path) {
+        Some(b) => (format!("{}.json (built in)", b.name), b.source.to_string()),
+        None => (
+            name_or_path.to_string(),
+            std::fs::read_to_string(name_or_path).map_err(|e| ScenarioError::Read {
+                file: name_or_path.to_string(),
+                reason: e.to_string(),
+            })?,
+        ),
+    };
+    let source = if sets.is_empty() {
+        source
+    } else {
+        let pairs: Vec<(String, String)> = sets
+            .iter()
+            .map(|s| match s.split_once('=') {
+                Some((path, value)) => (path.to_string(), value.to_string()),
+                // No `=`: an empty value, which the override step rejects by name.
+                None => (s.clone(), String::new()),
+            })
+            .collect();
+        scenario::apply_overrides(&source, &pairs)?
+    };
+    let scenario = scenario::parse(&label, &source)?;
+    Ok(Loaded { scenario, source })
+}
+
+/// Runs a scenario to its end with `seed`.
+pub fn run(scenario: &Scenario, seed: u64) -> Result<Kernel, Error> {
+    let mut kernel = build::build(scenario, seed);
+    kernel.run(scenario.machine.event_limit)?;
+    Ok(kernel)
+}

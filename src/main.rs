@@ -1,0 +1,102 @@
+//! The `iosim` command: runs scenarios and prints their traces. Only this binary turns
+//! errors into messages and exit codes: 0 on success, 2 on bad input.
+
+use clap::{Parser, Subcommand};
+use iosim::output::Format;
+use iosim::{Loaded, load_scenario, scenario};
+use std::io::{self, Write};
+use std::process::ExitCode;
+
+/// A deterministic simulation of an operating system's I/O subsystem, for learning.
+#[derive(Debug, Parser)]
+#[command(name = "iosim", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run a scenario and print its trace.
+    Run {
+        /// A built-in scenario name (see `iosim list`) or a path to a JSON file.
+        scenario: String,
+        /// Seed for the scenario's random streams (default: the scenario's own).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Override a scenario value before validation, e.g. --set machine.cpus=2 or
+        /// --set devices.0.disk.queue=scan.
+        #[arg(long = "set", value_name = "PATH=VALUE")]
+        sets: Vec<String>,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// List the built-in scenarios.
+    List,
+    /// Check a scenario without running it.
+    Check {
+        scenario: String,
+        #[arg(long = "set", value_name = "PATH=VALUE")]
+        sets: Vec<String>,
+    },
+    /// Print the JSON Schema of the scenario format.
+    Schema,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let stdout = io::stdout();
+    let mut out = stdout.lock();
+    let result = match cli.command {
+        None => {
+            // The walkthrough TUI will open here; until then, point at the tour.
+            let _ = writeln!(
+                out,
+                "iosim: try `iosim run tour` for the guided tour, or `iosim --help`."
+            );
+            Ok(())
+        }
+        Some(Command::List) => {
+            for b in iosim::catalog::BUILTINS {
+                let desc = scenario::parse(b.name, b.source)
+                    .map(|s| s.description)
+                    .unwrap_or_default();
+                let _ = writeln!(out, "{:<26} {desc}", b.name);
+            }
+            Ok(())
+        }
+        Some(Command::Schema) => {
+            let schema = scenario::schema();
+            let _ = writeln!(
+                out,
+                "{}",
+                serde_json::to_string_pretty(&schema).expect("schema serializes")
+            );
+            Ok(())
+        }
+        Some(Command::Check { scenario, sets }) => {
+            load_scenario(&scenario, &sets).map(|Loaded { scenario, .. }| {
+                let _ = writeln!(out, "{}: ok ({})", scenario.name, scenario.description);
+            })
+        }
+        Some(Command::Run {
+            scenario,
+            seed,
+            sets,
+            format,
+        }) => load_scenario(&scenario, &sets).and_then(|loaded| {
+            let seed = seed.unwrap_or(loaded.scenario.seed);
+            let kernel = iosim::run(&loaded.scenario, seed)?;
+            iosim::output::write(&mut out, &kernel, &loaded.scenario.name, seed, format)
+                .map_err(iosim::Error::Io)
+        }),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            drop(out);
+            let _ = writeln!(io::stderr(), "{}", e.render());
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,740 @@
+//! Scenario files: the JSON format instructors write, loaded into typed values.
+//!
+//! Start here:
+//!
+//! - [`load`] / [`parse`] read a scenario and check it completely; [`validate()`] is the rule
+//!   check on its own.
+//! - [`model`] is the document: [`Scenario`], [`Machine`], [`FileSpec`], [`Process`],
+//!   [`Thread`]. [`device`] holds [`Device`] and [`Disk`]; [`op`] holds [`Op`], one variant per
+//!   operation a thread can perform.
+//! - [`error`] is [`ScenarioError`]: every failure names the file, the JSON path, the line and
+//!   column, and what was expected; [`ScenarioError::render`] prints it with the source line.
+//! - [`overrides`] applies `--set PATH=VALUE` to the text before parsing.
+//! - [`schema`] is the JSON Schema of the format, generated from the types, for editors.
+//! - [`limits`] lists every default and range; [`path`] and `span` find values in the text.
+//!
+//! Loading runs in three stages, each with its own kind of error:
+//!
+//! 1. serde_json reads the text: malformed JSON is an [`ErrorKind::Syntax`] error.
+//! 2. serde maps it onto the types, which deny unknown fields: wrong names, types and
+//!    missing fields are [`ErrorKind::Shape`] errors, with the path serde_path_to_error saw.
+//! 3. [`validate()`] checks ranges and cross-references: [`ErrorKind::Invalid`] errors.
+//!
+//! Ops and devices are externally tagged enums (`{"read": {...}}`) because serde then reads
+//! them in one pass and reports errors at their real position, which internally tagged and
+//! untagged enums cannot do.
+//!
+//! The format is documented for instructors in `scenarios/README.md`.
+
+pub mod device;
+mod diagnose;
+pub mod error;
+pub mod limits;
+pub mod model;
+pub mod op;
+pub mod overrides;
+pub mod path;
+mod span;
+pub mod validate;
+
+use std::path::Path;
+
+pub use device::{Device, Disk, Fill, QueuePolicy};
+pub use error::{ErrorKind, Located, Location, OverrideProblem, Problem, ScenarioError, ShapeKind};
+pub use model::{Costs, Data, FileSpec, Machine, Process, RepeatedText, Routine, Scenario, Thread};
+pub use op::Op;
+pub use overrides::{apply_overrides, parse_set};
+pub use path::{JsonPath, PathSegment};
+pub use validate::validate;
+
+/// Reads, parses and validates the scenario at `path`. Messages show `path` as given.
+pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
+    load_with_overrides(path, &[])
+}
+
+/// [`load`], with `--set` overrides applied to the text first.
+pub fn load_with_overrides(
+    path: &Path,
+    sets: &[(String, String)],
+) -> Result<Scenario, ScenarioError> {
+    let name = path.display().to_string();
+    let src = std::fs::read_to_string(path).map_err(|e| ScenarioError::Read {
+        file: name.clone(),
+        reason: e.to_string(),
+    })?;
+    parse_with_overrides(&name, &src, sets)
+}
+
+/// Parses and validates scenario text. `name` is the file name shown in messages.
+pub fn parse(name: &str, src: &str) -> Result<Scenario, ScenarioError> {
+    // Some editors start UTF-8 files with a byte order mark; it is not JSON.
+    let src = src.strip_prefix('\u{feff}').unwrap_or(src);
+    let mut de = serde_json::Deserializer::from_str(src);
+    let scenario: Scenario = match serde_path_to_error::deserialize(&mut de) {
+        Ok(scenario) => scenario,
+        Err(error) => {
+            let path = JsonPath::from(error.path());
+            return Err(diagnose::from_serde(name, src, path, error.into_inner()));
+        }
+    };
+    if let Err(error) = de.end() {
+        return Err(diagnose::from_serde(name, src, JsonPath::root(), error));
+    }
+    if let Some(error) = diagnose::misplaced_array(src) {
+        return Err(error.locate(name, src));
+    }
+    validate(&scenario).map_err(|e| e.locate(name, src))?;
+    Ok(scenario)
+}
+
+/// [`parse`], with `--set` overrides applied to the text first. An error about a value an
+/// override wrote says so.
+pub fn parse_with_overrides(
+    name: &str,
+    src: &str,
+    sets: &[(String, String)],
+) -> Result<Scenario, ScenarioError> {
+    let text = apply_overrides(src, sets)?;
+    parse(name, &text).map_err(|error| match error {
+        ScenarioError::At(mut located) => {
+            let at = overrides::dotted(&located.path);
+            located.set_by = sets
+                .iter()
+                .rev()
+                .find(|(path, _)| at == *path || at.starts_with(&format!("{path}.")))
+                .map(|(path, value)| format!("{path}={value}"));
+            ScenarioError::At(located)
+        }
+        other => other,
+    })
+}
+
+/// The JSON Schema of the scenario format (draft 2020-12), with every field's description
+/// and default. Point a scenario's `"$schema"` at a saved copy to get completion and
+/// checking in an editor. The schema checks types and ranges; only `iosim check` knows the
+/// cross-references (unknown handles, files past the end of a disk, ...).
+pub fn schema() -> serde_json::Value {
+    let mut schema = schemars::schema_for!(Scenario).to_value();
+    describe_variant_keys(&mut schema);
+    schema
+}
+
+/// Copies each externally tagged variant's description onto its one key, where an editor
+/// looks for it when showing the key (`"read"`, `"disk"`, `"text"`).
+fn describe_variant_keys(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(object) => {
+            let description = object.get("description").cloned();
+            if let (Some(description), Some(serde_json::Value::Object(properties))) =
+                (description, object.get_mut("properties"))
+                && properties.len() == 1
+            {
+                for property in properties.values_mut() {
+                    if let serde_json::Value::Object(property) = property {
+                        property
+                            .entry("description")
+                            .or_insert_with(|| description.clone());
+                    }
+                }
+            }
+            for child in object.values_mut() {
+                describe_variant_keys(child);
+            }
+        }
+        serde_json::Value::Array(array) => array.iter_mut().for_each(describe_variant_keys),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BAD: &str = "tests/bad-scenarios";
+    const GOOD: &str = "tests/good-scenario-example.json";
+
+    /// The bad scenarios, sorted, as paths relative to the package root (the working
+    /// directory of `cargo test`), so messages show no absolute path.
+    fn bad_scenarios() -> Vec<std::path::PathBuf> {
+        let mut files: Vec<_> = std::fs::read_dir(BAD)
+            .expect("tests/bad-scenarios exists")
+            .map(|entry| Path::new(BAD).join(entry.expect("readable entry").file_name()))
+            .filter(|path| path.extension().is_some_and(|e| e == "json"))
+            .collect();
+        files.sort();
+        files
+    }
+
+    fn err(src: &str) -> ScenarioError {
+        parse("t.json", src).expect_err("the scenario should not load")
+    }
+
+    #[test]
+    fn every_bad_scenario_fails_to_load() {
+        let files = bad_scenarios();
+        assert!(files.len() >= 13, "only {} bad scenarios", files.len());
+        for path in files {
+            let error = match load(&path) {
+                Ok(_) => panic!("{} loaded, but it should fail", path.display()),
+                Err(error) => error,
+            };
+            let shown = path.display().to_string();
+            let rendered = error.render();
+            assert!(rendered.starts_with("error: "), "{rendered}");
+            assert!(rendered.contains(&format!("--> {shown}:")), "{rendered}");
+            assert!(!rendered.contains('\u{1b}'), "no colour codes: {rendered}");
+            assert!(!rendered.contains(env!("CARGO_MANIFEST_DIR")), "{rendered}");
+            assert!(error.line_column().is_some(), "{shown} has no line:column");
+            assert_eq!(rendered, error.render(), "render is deterministic");
+        }
+    }
+
+    /// What each bad scenario must fail with: its file stem, then the error's path (`None`
+    /// for the root) and kind. Add a row with each new file.
+    #[test]
+    fn each_bad_scenario_fails_for_its_own_reason() {
+        use ErrorKind as K;
+        use ShapeKind as S;
+        let program = "processes[0].threads[0].program";
+        type Row = (&'static str, String, fn(&ErrorKind) -> bool);
+        let expected: Vec<Row> = vec![
+            (
+                "absurd-repeat-count",
+                format!("{program}[1].repeat.times"),
+                |k| matches!(k, K::Invalid(Problem::OutOfRange { .. })),
+            ),
+            ("bad-scenario-name", "name".into(), |k| {
+                matches!(k, K::Invalid(Problem::BadName { .. }))
+            }),
+            ("content-too-long", "files[0].content".into(), |k| {
+                matches!(k, K::Invalid(Problem::ContentTooLong { .. }))
+            }),
+            ("duplicate-irq", "devices[1].disk.irq".into(), |k| {
+                matches!(k, K::Invalid(Problem::DuplicateIrq { .. }))
+            }),
+            (
+                "duplicate-name",
+                "processes[0].threads[1].name".into(),
+                |k| matches!(k, K::Invalid(Problem::Duplicate { .. })),
+            ),
+            ("file-past-end-of-disk", "files[0].length".into(), |k| {
+                matches!(k, K::Invalid(Problem::FilePastDiskEnd { .. }))
+            }),
+            ("malformed-json", program.into(), |k| {
+                matches!(k, K::Syntax(_))
+            }),
+            ("misaligned-file", "files[0].offset".into(), |k| {
+                matches!(k, K::Invalid(Problem::Misaligned { .. }))
+            }),
+            ("missing-field", format!("{program}[1].read"), |k| {
+                matches!(
+                    k,
+                    K::Shape {
+                        kind: S::MissingField,
+                        ..
+                    }
+                )
+            }),
+            ("no-devices", "devices".into(), |k| {
+                matches!(k, K::Invalid(Problem::Count { .. }))
+            }),
+            (
+                "offset-and-random-offset",
+                format!("{program}[1].read.random_offset"),
+                |k| matches!(k, K::Invalid(Problem::OffsetAndRandomOffset)),
+            ),
+            (
+                "port-used-as-file",
+                format!("{program}[2].read.file"),
+                |k| matches!(k, K::Invalid(Problem::WrongHandleKind { .. })),
+            ),
+            (
+                "random-offset-past-end-of-file",
+                format!("{program}[1].read.random_offset.below"),
+                |k| matches!(k, K::Invalid(Problem::PastEndOfFile { .. })),
+            ),
+            (
+                "read-ex-on-port-bound-file",
+                format!("{program}[3].read_ex.file"),
+                |k| matches!(k, K::Invalid(Problem::RoutineOnPortBoundFile { .. })),
+            ),
+            (
+                "read-past-end-of-file",
+                format!("{program}[1].read.len"),
+                |k| matches!(k, K::Invalid(Problem::PastEndOfFile { .. })),
+            ),
+            ("ring-size-zero", "devices[0].disk.ring_size".into(), |k| {
+                matches!(k, K::Invalid(Problem::OutOfRange { found: 0, .. }))
+            }),
+            ("trailing-characters", "(root)".into(), |k| {
+                matches!(k, K::Syntax(_))
+            }),
+            ("unknown-device", "files[0].device".into(), |k| {
+                matches!(k, K::Invalid(Problem::UnknownDevice { .. }))
+            }),
+            ("unknown-field", "machine.cpu".into(), |k| {
+                matches!(
+                    k,
+                    K::Shape {
+                        kind: S::UnknownField,
+                        ..
+                    }
+                )
+            }),
+            ("unknown-file", format!("{program}[0].open.path"), |k| {
+                matches!(k, K::Invalid(Problem::UnknownFile { .. }))
+            }),
+            ("unknown-handle", format!("{program}[1].read.file"), |k| {
+                matches!(k, K::Invalid(Problem::UnknownHandle { .. }))
+            }),
+            ("unknown-op", format!("{program}[1].reed"), |k| {
+                matches!(
+                    k,
+                    K::Shape {
+                        kind: S::UnknownVariant,
+                        ..
+                    }
+                )
+            }),
+            (
+                "unknown-port",
+                format!("{program}[2].get_queued.port"),
+                |k| matches!(k, K::Invalid(Problem::UnknownPort { .. })),
+            ),
+            (
+                "unknown-routine",
+                format!("{program}[1].read_ex.routine"),
+                |k| matches!(k, K::Invalid(Problem::UnknownRoutine { .. })),
+            ),
+            ("unknown-tag", format!("{program}[2].wait.tag"), |k| {
+                matches!(k, K::Invalid(Problem::UnknownTag { .. }))
+            }),
+            ("wrong-type", "devices[0].disk.irq".into(), |k| {
+                matches!(
+                    k,
+                    K::Shape {
+                        kind: S::WrongType,
+                        ..
+                    }
+                )
+            }),
+        ];
+        let files = bad_scenarios();
+        let stems: Vec<String> = files
+            .iter()
+            .map(|p| {
+                p.file_stem()
+                    .unwrap_or_default()
+                    .to_string_lossy()
+                    .into_owned()
+            })
+            .collect();
+        let listed: Vec<&str> = expected.iter().map(|(stem, _, _)| *stem).collect();
+        assert_eq!(
+            stems, listed,
+            "one row per file in tests/bad-scenarios, sorted"
+        );
+        for ((stem, path, check), file) in expected.iter().zip(&files) {
+            let error = load(file).expect_err("bad scenario");
+            let located = error.located().expect("a located error");
+            assert_eq!(&located.path.to_string(), path, "{stem}");
+            assert!(check(&located.kind), "{stem}: {:?}", located.kind);
+        }
+    }
+
+    #[test]
+    fn the_good_example_loads_and_round_trips() {
+        let scenario = load(Path::new(GOOD)).unwrap_or_else(|e| panic!("{}", e.render()));
+        assert_eq!(scenario.name, "every-op");
+        assert_eq!(scenario.machine.cpus, 2);
+        assert_eq!(
+            scenario.devices[1].as_disk().map(Disk::capacity),
+            Some(32 * 1024 * 1024)
+        );
+        let json = serde_json::to_string_pretty(&scenario).expect("serializes");
+        assert_eq!(parse("again.json", &json), Ok(scenario));
+    }
+
+    #[test]
+    fn the_good_example_uses_every_op() {
+        fn collect(ops: &[Op], names: &mut std::collections::BTreeSet<&'static str>) {
+            for op in ops {
+                names.insert(op.name());
+                if let Op::Repeat(repeat) = op {
+                    collect(&repeat.ops, names);
+                }
+            }
+        }
+        let scenario = load(Path::new(GOOD)).expect("loads");
+        let mut used = std::collections::BTreeSet::new();
+        for thread in scenario.processes.iter().flat_map(|p| &p.threads) {
+            collect(&thread.program, &mut used);
+        }
+        let schema = schema();
+        let all: std::collections::BTreeSet<&str> = schema["$defs"]["Op"]["oneOf"]
+            .as_array()
+            .expect("Op is a oneOf")
+            .iter()
+            .filter_map(|v| v["required"][0].as_str())
+            .collect();
+        assert_eq!(all.len(), 18);
+        assert_eq!(used, all);
+    }
+
+    #[test]
+    fn defaults_fill_in_what_is_left_out() {
+        let src = r#"{"name": "min", "description": "smallest",
+            "devices": [{"disk": {"name": "d", "irq": 0}}],
+            "processes": [{"name": "p", "threads": [{"name": "t", "program": []}]}]}"#;
+        let scenario = parse("min.json", src).expect("valid");
+        assert_eq!(scenario.seed, 0);
+        assert_eq!(scenario.machine, Machine::default());
+        assert_eq!(scenario.machine.timeslice_ns, 10_000_000);
+        assert_eq!(scenario.machine.event_limit, 5_000_000);
+        let Device::Disk(disk) = &scenario.devices[0];
+        assert_eq!(disk.sector_size, 512);
+        assert_eq!(disk.ring_size, 8);
+        assert_eq!(disk.queue, QueuePolicy::Fifo);
+        assert_eq!(disk.fill, Fill::OffsetPattern);
+        assert!(scenario.files.is_empty());
+    }
+
+    #[test]
+    fn the_schema_key_is_accepted_and_ignored() {
+        let src = std::fs::read_to_string(GOOD).expect("readable");
+        let scenario = parse(GOOD, &src).expect("valid");
+        assert_eq!(scenario.schema.as_deref(), Some("../iosim.schema.json"));
+    }
+
+    #[test]
+    fn malformed_json_points_where_the_comma_belongs() {
+        let error = err("{\n  \"name\": \"x\"\n  \"description\": \"y\"\n}");
+        assert!(error.is_syntax());
+        assert_eq!(error.line_column(), Some((2, 14)));
+        assert_eq!(
+            error.render(),
+            "error: malformed JSON\n --> t.json:2:14\n  |\n2 |   \"name\": \"x\"\n  |              ^\n  = expected: `,` or `}`\n"
+        );
+    }
+
+    #[test]
+    fn shape_errors_name_the_path_and_point_at_the_value() {
+        let src = std::fs::read_to_string(GOOD).expect("readable");
+        let bad = src.replace(r#""cpus": 2"#, r#""cpus": "two""#);
+        let error = err(&bad);
+        assert_eq!(error.shape(), Some(ShapeKind::WrongType));
+        assert_eq!(
+            error.path().map(ToString::to_string).as_deref(),
+            Some("machine.cpus")
+        );
+        assert_eq!(error.line_column(), Some((7, 13)));
+        let located = error.located().expect("located");
+        assert_eq!(located.location.as_ref().map(|l| l.width), Some(5));
+    }
+
+    #[test]
+    fn an_op_needs_exactly_one_key() {
+        let base = std::fs::read_to_string(GOOD).expect("readable");
+        let exit = r#"{ "exit": {} }"#;
+        for (op, kind, path) in [
+            (
+                "{}",
+                ShapeKind::NotOneKey,
+                "processes[0].threads[0].program[14]",
+            ),
+            (
+                r#"{ "exit": {}, "sleep": {"ns": 1} }"#,
+                ShapeKind::NotOneKey,
+                "processes[0].threads[0].program[14].sleep",
+            ),
+            (
+                r#""exit""#,
+                ShapeKind::WrongType,
+                "processes[0].threads[0].program[14]",
+            ),
+            (
+                r#"{ "exitt": {} }"#,
+                ShapeKind::UnknownVariant,
+                "processes[0].threads[0].program[14].exitt",
+            ),
+            (
+                r#"{ "exit": {"now": 1} }"#,
+                ShapeKind::UnknownField,
+                "processes[0].threads[0].program[14].exit.now",
+            ),
+        ] {
+            let error = err(&base.replace(exit, op));
+            assert_eq!(error.shape(), Some(kind), "{op}: {}", error.render());
+            assert_eq!(
+                error.path().map(ToString::to_string).as_deref(),
+                Some(path),
+                "{op}"
+            );
+        }
+    }
+
+    #[test]
+    fn data_needs_exactly_one_kind() {
+        let base = std::fs::read_to_string(GOOD).expect("readable");
+        let data = r#"{ "text": "abc" }"#;
+        let at = "processes[0].threads[0].program[3].write.data";
+        let error = err(&base.replace(data, r#"{ "text": "abc", "bytes": [1] }"#));
+        assert_eq!(error.shape(), Some(ShapeKind::NotOneKey));
+        assert_eq!(
+            error.path().map(ToString::to_string),
+            Some(format!("{at}.bytes"))
+        );
+        let error = err(&base.replace(data, r#""abc""#));
+        assert_eq!(error.shape(), Some(ShapeKind::WrongType));
+        assert_eq!(error.path().map(ToString::to_string), Some(at.to_owned()));
+        let error = err(&base.replace(data, r#"{ "bytes": [1, 256] }"#));
+        assert_eq!(error.shape(), Some(ShapeKind::WrongValue));
+        assert_eq!(
+            error.path().map(ToString::to_string),
+            Some(format!("{at}.bytes[1]"))
+        );
+    }
+
+    #[test]
+    fn unknown_words_suggest_the_nearest_one() {
+        let base = std::fs::read_to_string(GOOD).expect("readable");
+        let error = err(&base.replace(r#""queue": "scan""#, r#""queue": "scna""#));
+        assert_eq!(error.shape(), Some(ShapeKind::UnknownVariant));
+        assert_eq!(
+            error.path().map(ToString::to_string).as_deref(),
+            Some("devices[0].disk.queue")
+        );
+        assert!(
+            error.render().contains("did you mean `scan`?"),
+            "{}",
+            error.render()
+        );
+    }
+
+    #[test]
+    fn an_array_cannot_stand_in_for_an_object() {
+        let base = std::fs::read_to_string(GOOD).expect("readable");
+        let machine_start = base.find(r#""machine": {"#).expect("has machine");
+        let machine_end =
+            base[machine_start..].find("\n  },").expect("machine ends") + machine_start + 4;
+        let bad = format!(
+            "{}\"machine\": [2, 100, 1000, {{}}]{}",
+            &base[..machine_start],
+            &base[machine_end..]
+        );
+        let error = err(&bad);
+        assert_eq!(error.shape(), Some(ShapeKind::WrongType));
+        assert_eq!(
+            error.path().map(ToString::to_string).as_deref(),
+            Some("machine")
+        );
+        let error = err("[]");
+        assert_eq!(error.shape(), Some(ShapeKind::WrongType));
+    }
+
+    #[test]
+    fn duplicate_keys_are_errors() {
+        let base = std::fs::read_to_string(GOOD).expect("readable");
+        let error = err(&base.replace(r#""seed": 7,"#, r#""seed": 7, "seed": 8,"#));
+        assert_eq!(error.shape(), Some(ShapeKind::DuplicateField));
+        assert_eq!(error.line_column(), Some((5, 14)));
+        let error = err(&base.replace(r#""on_write": {}"#, r#""on_read": {}"#));
+        assert_eq!(error.shape(), Some(ShapeKind::DuplicateField));
+        assert_eq!(
+            error.path().map(ToString::to_string).as_deref(),
+            Some("processes[0].routines.on_read")
+        );
+    }
+
+    #[test]
+    fn overrides_go_through_the_same_checks() {
+        let src = std::fs::read_to_string(GOOD).expect("readable");
+        let sets = |s: &[(&str, &str)]| -> Vec<(String, String)> {
+            s.iter()
+                .map(|(p, v)| ((*p).to_owned(), (*v).to_owned()))
+                .collect()
+        };
+        let scenario = parse_with_overrides(
+            GOOD,
+            &src,
+            &sets(&[("machine.cpus", "4"), ("devices.1.disk.queue", "sstf")]),
+        )
+        .expect("valid");
+        assert_eq!(scenario.machine.cpus, 4);
+        assert_eq!(
+            scenario.devices[1].as_disk().map(|d| d.queue),
+            Some(QueuePolicy::Sstf)
+        );
+
+        let error = parse_with_overrides(GOOD, &src, &sets(&[("devices.0.disk.ring_size", "0")]))
+            .expect_err("ring_size 0");
+        let located = error.located().expect("located");
+        assert_eq!(
+            located.set_by.as_deref(),
+            Some("devices.0.disk.ring_size=0")
+        );
+        assert!(
+            error
+                .render()
+                .contains("= note: this value was set by --set devices.0.disk.ring_size=0")
+        );
+        // The splice keeps every line where it was.
+        assert_eq!(error.line_column().map(|(line, _)| line), Some(24));
+
+        let error = parse_with_overrides(GOOD, &src, &sets(&[("machine.cpus", "many")]))
+            .expect_err("a string");
+        assert_eq!(error.shape(), Some(ShapeKind::WrongType));
+
+        let error = parse_with_overrides(
+            GOOD,
+            &src,
+            &sets(&[("devices.0.disk.driver.queue", "scan")]),
+        )
+        .expect_err("no driver object");
+        assert_eq!(
+            error,
+            ScenarioError::Override {
+                set: "devices.0.disk.driver.queue=scan".to_owned(),
+                problem: OverrideProblem::Missing {
+                    at: "devices.0.disk.driver".to_owned()
+                },
+            }
+        );
+        assert!(
+            error
+                .render()
+                .starts_with("error: --set devices.0.disk.driver.queue=scan: ")
+        );
+    }
+
+    #[test]
+    fn hostile_text_gives_errors_not_panics() {
+        for src in [
+            "[".repeat(100_000),
+            "{".repeat(100_000),
+            "\u{feff}".to_owned(),
+            "{\"name\": \"\\ud800\"}".to_owned(),
+            "\0".to_owned(),
+            "{\"devices\": [".to_owned() + &"{\"disk\": ".repeat(200),
+        ] {
+            let error = err(&src);
+            let _ = error.render();
+        }
+        let src = std::fs::read_to_string(GOOD).expect("readable");
+        assert!(parse("bom.json", &format!("\u{feff}{src}")).is_ok());
+    }
+
+    #[test]
+    fn damaged_text_never_panics() {
+        // Delete, or insert a troublesome character at, many positions of a valid scenario
+        // that contains multi-byte characters; every result must render.
+        let src = std::fs::read_to_string(GOOD)
+            .expect("readable")
+            .replace("One of each op", "Ünë öf each op");
+        let boundaries: Vec<usize> = src.char_indices().map(|(i, _)| i).step_by(5).collect();
+        for &i in &boundaries {
+            let next = src[i..].chars().next().map_or(0, char::len_utf8);
+            let deleted = format!("{}{}", &src[..i], &src[i + next..]);
+            for (j, text) in [
+                deleted,
+                format!("{}\"{}", &src[..i], &src[i..]),
+                format!("{}é{}", &src[..i], &src[i..]),
+                format!("{}[{}", &src[..i], &src[i..]),
+            ]
+            .iter()
+            .enumerate()
+            {
+                if let Err(error) = parse("damaged.json", text) {
+                    let rendered = error.render();
+                    assert!(rendered.starts_with("error: "), "{i}/{j}: {rendered}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_missing_file_is_a_read_error() {
+        let error = load(Path::new("tests/no-such-scenario.json")).expect_err("missing");
+        assert!(
+            matches!(error, ScenarioError::Read { ref file, .. } if file == "tests/no-such-scenario.json")
+        );
+        assert!(
+            error
+                .render()
+                .starts_with("error: cannot read tests/no-such-scenario.json: ")
+        );
+    }
+
+    #[test]
+    fn validate_errors_can_be_located_later() {
+        let src = std::fs::read_to_string(GOOD).expect("readable");
+        let mut scenario: Scenario = serde_json::from_str(&src).expect("well-formed");
+        scenario.machine.cpus = 0;
+        let error = validate(&scenario).expect_err("cpus 0");
+        assert_eq!(error.line_column(), None);
+        let error = error.locate("good.json", &src);
+        assert_eq!(error.line_column(), Some((7, 13)));
+    }
+
+    #[test]
+    fn the_schema_describes_every_field_and_allows_dollar_schema() {
+        let schema = schema();
+        assert_eq!(
+            schema["$schema"].as_str(),
+            Some("https://json-schema.org/draft/2020-12/schema")
+        );
+        assert_eq!(schema["title"].as_str(), Some("iosim scenario"));
+        assert!(schema["properties"]["$schema"].is_object());
+        assert_eq!(
+            schema["additionalProperties"],
+            serde_json::Value::Bool(false)
+        );
+        assert_eq!(
+            schema["$defs"]["Machine"]["properties"]["cpus"]["default"],
+            1
+        );
+        assert_eq!(
+            schema["$defs"]["Machine"]["properties"]["cpus"]["maximum"],
+            64
+        );
+
+        fn undocumented(value: &serde_json::Value, at: String, out: &mut Vec<String>) {
+            if let Some(props) = value.get("properties").and_then(|p| p.as_object()) {
+                for (name, prop) in props {
+                    if prop.get("description").is_none() {
+                        out.push(format!("{at}.{name}"));
+                    }
+                }
+            }
+            if let Some(object) = value.as_object() {
+                for (key, child) in object {
+                    undocumented(child, format!("{at}/{key}"), out);
+                }
+            } else if let Some(array) = value.as_array() {
+                for (i, child) in array.iter().enumerate() {
+                    undocumented(child, format!("{at}/{i}"), out);
+                }
+            }
+        }
+        let mut missing = Vec::new();
+        undocumented(&schema, String::new(), &mut missing);
+        assert_eq!(missing, Vec::<String>::new());
+    }
+
+    #[test]
+    fn the_schema_names_the_fields_the_example_uses() {
+        // A cheap cross-check that the schema is generated from the same types that parse;
+        // full JSON Schema validation is the editor's job.
+        let schema = serde_json::to_string(&schema()).expect("serializes");
+        for key in [
+            "ring_size",
+            "max_segment",
+            "random_offset",
+            "read_overlapped",
+            "get_queued",
+            "sleep_ex",
+        ] {
+            assert!(schema.contains(&format!("\"{key}\"")), "{key}");
+        }
+    }
+}

@@ -1,0 +1,165 @@
+//! Devices a scenario attaches to the machine, and how their drivers behave.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::limits::*;
+
+/// One device and its driver. Written as an object with one key naming the kind of device,
+/// e.g. `{"disk": {...}}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum Device {
+    /// A rotating disk: tracks of sectors under one head, with seek, rotation and transfer
+    /// times, a DMA descriptor ring, and a driver that orders its queue of IRPs.
+    Disk(Disk),
+}
+
+impl Device {
+    /// The device's name, unique in the scenario.
+    pub fn name(&self) -> &str {
+        match self {
+            Device::Disk(disk) => &disk.name,
+        }
+    }
+
+    /// The interrupt line the device raises.
+    pub fn irq(&self) -> u32 {
+        match self {
+            Device::Disk(disk) => disk.irq,
+        }
+    }
+
+    /// The key that names this kind of device in JSON: `disk`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Device::Disk(_) => "disk",
+        }
+    }
+
+    /// The disk, if this device is one.
+    pub fn as_disk(&self) -> Option<&Disk> {
+        match self {
+            Device::Disk(disk) => Some(disk),
+        }
+    }
+}
+
+/// A rotating disk and its driver. Only `name` and `irq` are required; the defaults describe
+/// a small 32 MiB, 7200 rpm disk.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Disk {
+    /// Name of the device, unique among devices; files refer to it. Lowercase letters,
+    /// digits, `_` and `-`.
+    #[schemars(pattern(DEVICE_NAME_PATTERN))]
+    pub name: String,
+    /// Interrupt line, 0..=23, unique among devices. A lower number is a higher priority: its
+    /// interrupt preempts the service routines of higher-numbered lines.
+    #[schemars(range(max = MAX_IRQ))]
+    pub irq: u32,
+    /// Bytes per sector: a power of two from 512 to 4096. Files start on a sector boundary.
+    #[serde(default = "default_sector_size")]
+    #[schemars(range(min = MIN_SECTOR_SIZE, max = MAX_SECTOR_SIZE))]
+    pub sector_size: u32,
+    /// Sectors on each track, 1..=4096.
+    #[serde(default = "default_sectors_per_track")]
+    #[schemars(range(min = 1, max = MAX_SECTORS_PER_TRACK))]
+    pub sectors_per_track: u32,
+    /// Number of tracks, 1..=1000000. Capacity is sector_size * sectors_per_track * tracks.
+    #[serde(default = "default_tracks")]
+    #[schemars(range(min = 1, max = MAX_TRACKS))]
+    pub tracks: u32,
+    /// Spindle speed in revolutions per minute, 1..=20000; sets the rotational delay.
+    #[serde(default = "default_rpm")]
+    #[schemars(range(min = 1, max = MAX_RPM))]
+    pub rpm: u32,
+    /// Nanoseconds every seek pays to settle the head, however far it moves.
+    #[serde(default = "default_seek_settle_ns")]
+    #[schemars(range(max = MAX_NS))]
+    pub seek_settle_ns: u64,
+    /// Nanoseconds a seek pays for each track it crosses.
+    #[serde(default = "default_seek_ns_per_track")]
+    #[schemars(range(max = MAX_NS))]
+    pub seek_ns_per_track: u64,
+    /// Media transfer rate in megabytes (10^6 bytes) per second, 1..=100000.
+    #[serde(default = "default_transfer_mb_s")]
+    #[schemars(range(min = 1, max = MAX_TRANSFER_MB_S))]
+    pub transfer_mb_s: u32,
+    /// What reading a byte that was never written returns.
+    #[serde(default)]
+    pub fill: Fill,
+    /// Number of descriptors in the DMA ring, 1..=4096. When all are in flight the driver
+    /// holds further IRPs back (back-pressure).
+    #[serde(default = "default_ring_size")]
+    #[schemars(range(min = 1, max = MAX_RING_SIZE))]
+    pub ring_size: u32,
+    /// Largest scatter/gather segment in bytes, 512..=65536; a transfer is split into
+    /// segments of at most this size.
+    #[serde(default = "default_max_segment")]
+    #[schemars(range(min = MIN_SEGMENT, max = MAX_SEGMENT))]
+    pub max_segment: u32,
+    /// The order in which the driver takes IRPs from its queue.
+    #[serde(default)]
+    pub queue: QueuePolicy,
+}
+
+impl Disk {
+    /// Size of the disk in bytes: sector_size * sectors_per_track * tracks.
+    pub fn capacity(&self) -> u64 {
+        u64::from(self.sector_size) * u64::from(self.sectors_per_track) * u64::from(self.tracks)
+    }
+}
+
+/// What unwritten disk bytes contain.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Fill {
+    /// Every unwritten byte is zero.
+    Zero,
+    /// Every unwritten byte is computed from its offset on the disk (the disk model defines
+    /// the exact pattern), so a read that lands in the wrong place shows it.
+    #[default]
+    OffsetPattern,
+}
+
+/// How a disk driver orders pending IRPs.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum QueuePolicy {
+    /// First come, first served.
+    #[default]
+    Fifo,
+    /// Elevator: the head sweeps in one direction serving requests on its way, then turns.
+    Scan,
+    /// Shortest seek time first: always the request nearest the head.
+    Sstf,
+}
+
+fn default_sector_size() -> u32 {
+    DEFAULT_SECTOR_SIZE
+}
+fn default_sectors_per_track() -> u32 {
+    DEFAULT_SECTORS_PER_TRACK
+}
+fn default_tracks() -> u32 {
+    DEFAULT_TRACKS
+}
+fn default_rpm() -> u32 {
+    DEFAULT_RPM
+}
+fn default_seek_settle_ns() -> u64 {
+    DEFAULT_SEEK_SETTLE_NS
+}
+fn default_seek_ns_per_track() -> u64 {
+    DEFAULT_SEEK_NS_PER_TRACK
+}
+fn default_transfer_mb_s() -> u32 {
+    DEFAULT_TRANSFER_MB_S
+}
+fn default_ring_size() -> u32 {
+    DEFAULT_RING_SIZE
+}
+fn default_max_segment() -> u32 {
+    DEFAULT_MAX_SEGMENT
+}

@@ -1,0 +1,797 @@
+//! What can be wrong with a scenario, and how it is told.
+//!
+//! Every error names the file, the JSON path of the value at fault, its line and column, what
+//! was wrong and what was expected. [`ScenarioError::render`] turns one into a short plain-text
+//! report with the offending source line and a marker under the position; the binary decides
+//! whether to colour it. Rendering is deterministic and shows the file name exactly as given.
+
+use std::fmt;
+
+use super::path::JsonPath;
+
+/// Why a scenario could not be loaded. Whatever the variant, the run cannot start.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ScenarioError {
+    /// The scenario file could not be read; nothing was parsed.
+    #[error("cannot read {file}: {reason}")]
+    Read {
+        /// The path as the caller gave it.
+        file: String,
+        /// The operating system's explanation.
+        reason: String,
+    },
+    /// A `--set PATH=VALUE` could not be applied to the document.
+    #[error("--set {set}: {problem}")]
+    Override {
+        /// The override as written, `PATH=VALUE`.
+        set: String,
+        /// What went wrong.
+        problem: OverrideProblem,
+    },
+    /// The text is wrong at a known place: malformed JSON, a value of the wrong shape, or a
+    /// broken rule.
+    #[error("{0}")]
+    At(Box<Located>),
+}
+
+/// An error at a place in the scenario text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Located {
+    /// The file name as given to `load` or `parse`; empty when [`validate`](super::validate())
+    /// reported it on a scenario that came without source text.
+    pub file: String,
+    /// The value at fault; the root for malformed JSON.
+    pub path: JsonPath,
+    /// What is wrong.
+    pub kind: ErrorKind,
+    /// Which part of the value at `path` to point at.
+    pub pointing: Pointing,
+    /// Line, column and source line; `None` until the error is matched with the source text.
+    pub location: Option<Location>,
+    /// The `--set PATH=VALUE` that wrote the value at fault, if one did.
+    pub set_by: Option<String>,
+}
+
+/// The three ways scenario text can be wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// Not JSON at all; the message is serde_json's.
+    Syntax(String),
+    /// JSON, but not the shape of a scenario: an unknown or missing field, a wrong type, an
+    /// unknown op. The message is serde's.
+    Shape {
+        /// Which kind of shape error.
+        kind: ShapeKind,
+        /// serde's message, without its position.
+        message: String,
+    },
+    /// A well-formed scenario that breaks one of the format's rules.
+    Invalid(Problem),
+}
+
+/// Kinds of shape errors, as serde reports them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ShapeKind {
+    /// A field the type does not have (every type denies unknown fields).
+    UnknownField,
+    /// A required field is absent.
+    MissingField,
+    /// A field appears twice in one object.
+    DuplicateField,
+    /// A value of the wrong JSON type, e.g. a string where a number belongs.
+    WrongType,
+    /// A value of the right type but out of the type's range, e.g. a negative count.
+    WrongValue,
+    /// An op, device or data kind, or an enumerated word, that does not exist.
+    UnknownVariant,
+    /// An op, device or data object with two keys or none; it must have exactly one.
+    NotOneKey,
+    /// Anything else serde reports.
+    Other,
+}
+
+/// Which part of the value at an error's path the marker goes under.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pointing {
+    /// The whole value (underlined when it fits on one line).
+    Value,
+    /// The first character of the value, e.g. the `{` of an object missing a field.
+    Start,
+    /// The member name of the path's last key, e.g. an unknown field's name.
+    Key,
+    /// The member name of the second member with the path's last key (a duplicate).
+    SecondKey,
+}
+
+/// Where in the source text an error is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Location {
+    /// Line number, from 1.
+    pub line: usize,
+    /// Column in characters, from 1.
+    pub column: usize,
+    /// Characters to underline, at least 1.
+    pub width: usize,
+    /// The whole source line, without its line ending.
+    pub source_line: String,
+}
+
+/// A broken rule of the scenario format.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Problem {
+    /// A number outside its allowed range.
+    #[error("`{field}` = {found} is out of range")]
+    OutOfRange {
+        /// The field's JSON name.
+        field: String,
+        /// Smallest allowed value.
+        min: u64,
+        /// Largest allowed value.
+        max: u64,
+        /// The value given.
+        found: u64,
+    },
+    /// A list with too few or too many entries.
+    #[error("{} {what}: {found}", if .found < .min { "too few" } else { "too many" })]
+    Count {
+        /// What the list holds, plural ("devices").
+        what: &'static str,
+        /// Fewest entries.
+        min: u64,
+        /// Most entries.
+        max: u64,
+        /// Entries given.
+        found: u64,
+    },
+    /// A number that must be a power of two is not.
+    #[error("`{field}` = {found} is not a power of two")]
+    NotPowerOfTwo {
+        /// The field's JSON name.
+        field: String,
+        /// The value given.
+        found: u64,
+    },
+    /// A name with characters or a length its kind does not allow.
+    #[error("`{found}` is not a valid {kind} name")]
+    BadName {
+        /// Kind of name ("device").
+        kind: &'static str,
+        /// The name given.
+        found: String,
+        /// The allowed characters, in words.
+        allowed: &'static str,
+    },
+    /// The description is empty or spans lines.
+    #[error("the description must be one non-empty line")]
+    BadDescription,
+    /// Two things of one kind share a name.
+    #[error("duplicate {kind} name `{name}`")]
+    Duplicate {
+        /// Kind of thing ("thread").
+        kind: &'static str,
+        /// The name used twice.
+        name: String,
+        /// Where it was first used.
+        first: JsonPath,
+    },
+    /// Two devices share an interrupt line.
+    #[error("irq {irq} is already used by device `{other}`")]
+    DuplicateIrq {
+        /// The line.
+        irq: u32,
+        /// The device that has it first.
+        other: String,
+    },
+    /// A file names a device that does not exist.
+    #[error("no device named `{name}`")]
+    UnknownDevice {
+        /// The name given.
+        name: String,
+        /// The device names that exist.
+        known: Vec<String>,
+    },
+    /// A file names a device that is not a disk.
+    #[error("device `{name}` is a {kind}, not a disk")]
+    NotADisk {
+        /// The device's name.
+        name: String,
+        /// Its kind.
+        kind: &'static str,
+    },
+    /// A file's extent runs past the end of its disk.
+    #[error("file `{file}` ends at byte {end}, past the end of disk `{disk}` ({capacity} bytes)")]
+    FilePastDiskEnd {
+        /// The file.
+        file: String,
+        /// offset + length.
+        end: u64,
+        /// The disk.
+        disk: String,
+        /// The disk's capacity in bytes.
+        capacity: u64,
+    },
+    /// A file does not start on a sector boundary.
+    #[error("offset {offset} is not a multiple of the sector size ({sector_size} bytes)")]
+    Misaligned {
+        /// The file's offset.
+        offset: u64,
+        /// The disk's sector size.
+        sector_size: u32,
+    },
+    /// A file's initial content is longer than the file.
+    #[error("content is {content} bytes, longer than the file ({length} bytes)")]
+    ContentTooLong {
+        /// Bytes of content.
+        content: u64,
+        /// The file's length.
+        length: u64,
+    },
+    /// A `repeat` data value repeats an empty string to a non-zero length.
+    #[error("cannot repeat an empty string to {length} bytes")]
+    EmptyRepeatText {
+        /// The requested length.
+        length: u64,
+    },
+    /// `open` names a file that is not declared.
+    #[error("no file named `{name}`")]
+    UnknownFile {
+        /// The name given.
+        name: String,
+        /// The declared file names.
+        known: Vec<String>,
+    },
+    /// A handle name not bound in the process.
+    #[error("unknown handle `{name}` in process `{process}`")]
+    UnknownHandle {
+        /// The name given.
+        name: String,
+        /// The process.
+        process: String,
+        /// Names the process does bind as file handles.
+        known: Vec<String>,
+    },
+    /// A port name not bound in the process.
+    #[error("unknown completion port `{name}` in process `{process}`")]
+    UnknownPort {
+        /// The name given.
+        name: String,
+        /// The process.
+        process: String,
+        /// Names the process does bind as ports.
+        known: Vec<String>,
+    },
+    /// A `wait` names a tag that no overlapped op in the process sets.
+    #[error("unknown tag `{name}` in process `{process}`")]
+    UnknownTag {
+        /// The tag given.
+        name: String,
+        /// The process.
+        process: String,
+        /// Tags the process does set.
+        known: Vec<String>,
+    },
+    /// A routine name not declared in the process.
+    #[error("unknown routine `{name}` in process `{process}`")]
+    UnknownRoutine {
+        /// The name given.
+        name: String,
+        /// The process.
+        process: String,
+        /// The routines the process declares.
+        known: Vec<String>,
+    },
+    /// A name used where a file handle belongs is a completion port, or the reverse.
+    #[error("`{name}` is a {is}, not a {wanted}")]
+    WrongHandleKind {
+        /// The name given.
+        name: String,
+        /// What it is bound as ("completion port").
+        is: &'static str,
+        /// What the op needs ("file handle").
+        wanted: &'static str,
+    },
+    /// One name is bound both as a file handle and as a completion port in one process.
+    #[error("`{name}` is bound both as a file handle and as a completion port")]
+    HandleAndPort {
+        /// The name.
+        name: String,
+        /// Where the other binding is.
+        other: JsonPath,
+    },
+    /// A transfer gives both `offset` and `random_offset`.
+    #[error("both `offset` and `random_offset` are given")]
+    OffsetAndRandomOffset,
+    /// `random_offset.align` is larger than `below`, so only offset 0 could be drawn.
+    #[error("align {align} is larger than below {below}")]
+    AlignAboveBelow {
+        /// The alignment.
+        align: u64,
+        /// The bound.
+        below: u64,
+    },
+    /// A transfer at a fixed offset, or at the largest random offset, runs past the file.
+    #[error("{op} past the end of {file} ({length} bytes): bytes {start}..{end}")]
+    PastEndOfFile {
+        /// "read" or "write".
+        op: &'static str,
+        /// The file name.
+        file: String,
+        /// The file's length.
+        length: u64,
+        /// First byte of the transfer (for a random offset, the largest it can draw).
+        start: u64,
+        /// One past the last byte.
+        end: u64,
+    },
+    /// `read_ex` or `write_ex` on a handle that is bound to a completion port.
+    #[error("`{handle}` is bound to completion port `{port}`, so {op} cannot queue an APC")]
+    RoutineOnPortBoundFile {
+        /// The op ("read_ex").
+        op: &'static str,
+        /// The handle.
+        handle: String,
+        /// The port it is bound to.
+        port: String,
+    },
+}
+
+fn list(names: &[String]) -> String {
+    if names.is_empty() {
+        "none".to_owned()
+    } else {
+        names
+            .iter()
+            .map(|n| format!("`{n}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+impl Problem {
+    /// What a correct scenario has here, in words.
+    pub fn expected(&self) -> String {
+        match self {
+            Problem::OutOfRange { min, max, .. } if *max == u64::MAX => {
+                format!("a value of at least {min}")
+            }
+            Problem::OutOfRange { min, max, .. } => format!("a value in {min}..={max}"),
+            Problem::Count { min, max, .. } if min == max => format!("exactly {min}"),
+            Problem::Count { min, max, .. } => format!("{min} to {max} entries"),
+            Problem::NotPowerOfTwo { .. } => "a power of two: 512, 1024, 2048 or 4096".to_owned(),
+            Problem::BadName { allowed, .. } => format!("1 to 64 characters: {allowed}"),
+            Problem::BadDescription => "one line of text, not empty".to_owned(),
+            Problem::Duplicate { first, .. } => {
+                format!("a name not used before (first used at {first})")
+            }
+            Problem::DuplicateIrq { .. } => "an interrupt line no other device uses".to_owned(),
+            Problem::UnknownDevice { known, .. } => {
+                format!("the name of a device in `devices`: {}", list(known))
+            }
+            Problem::NotADisk { .. } => "the name of a disk".to_owned(),
+            Problem::FilePastDiskEnd { capacity, .. } => {
+                format!("offset + length at most {capacity}")
+            }
+            Problem::Misaligned { sector_size, .. } => {
+                format!("an offset that is a multiple of {sector_size}")
+            }
+            Problem::ContentTooLong { length, .. } => format!("at most {length} bytes"),
+            Problem::EmptyRepeatText { .. } => "a non-empty `text`".to_owned(),
+            Problem::UnknownFile { known, .. } => {
+                format!("the name of a file in `files`: {}", list(known))
+            }
+            Problem::UnknownHandle { known, .. } => format!(
+                "a handle bound by `open ... as` in this process: {}",
+                list(known)
+            ),
+            Problem::UnknownPort { known, .. } => format!(
+                "a port bound by `create_port ... as` in this process: {}",
+                list(known)
+            ),
+            Problem::UnknownTag { known, .. } => format!(
+                "a tag set by `read_overlapped` or `write_overlapped` in this process: {}",
+                list(known)
+            ),
+            Problem::UnknownRoutine { known, .. } => format!(
+                "a routine declared in this process's `routines`: {}",
+                list(known)
+            ),
+            Problem::WrongHandleKind { wanted, .. } => format!("the name of a {wanted}"),
+            Problem::HandleAndPort { other, .. } => {
+                format!("a name not already used at {other}")
+            }
+            Problem::OffsetAndRandomOffset => {
+                "either `offset` or `random_offset`, not both".to_owned()
+            }
+            Problem::AlignAboveBelow { below, .. } => format!("an align of at most {below}"),
+            Problem::PastEndOfFile { length, .. } => {
+                format!("a transfer that ends at or before byte {length}")
+            }
+            Problem::RoutineOnPortBoundFile { op, .. } => format!(
+                "a handle not bound to a port (Windows rejects {op} there: a port-bound file \
+                 delivers completion packets, not APCs); use read_overlapped or write_overlapped"
+            ),
+        }
+    }
+}
+
+/// Why a `--set PATH=VALUE` could not be applied.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum OverrideProblem {
+    /// The argument has no `=`.
+    #[error("expected PATH=VALUE, such as machine.cpus=2")]
+    NoEquals,
+    /// The path is empty or has an empty part.
+    #[error(
+        "the path has an empty part; write parts separated by dots, such as devices.0.disk.queue"
+    )]
+    EmptyPart,
+    /// A part of the path before the last does not exist.
+    #[error(
+        "{at} does not exist; only the last part of a path may be new (set the whole object instead, such as {at}={{...}})"
+    )]
+    Missing {
+        /// The path that does not exist, dotted.
+        at: String,
+    },
+    /// The path goes into a value that is not an object or array.
+    #[error("{at} is {found}, which has no member `{part}`")]
+    NotContainer {
+        /// The path of the value, dotted.
+        at: String,
+        /// What it is ("a number").
+        found: &'static str,
+        /// The part that cannot be looked up.
+        part: String,
+    },
+    /// An array is indexed by something that is not a number.
+    #[error("{at} is an array, so `{part}` must be an index (0, 1, ...)")]
+    NotAnIndex {
+        /// The array's path, dotted.
+        at: String,
+        /// The part given.
+        part: String,
+    },
+    /// The text is JSON to serde_json but not to the syntax tree used for editing; it has
+    /// something unusual, such as an escaped lone surrogate.
+    #[error("the scenario text has JSON this tool cannot edit; change the file instead")]
+    Unparsable,
+    /// An array index past the end.
+    #[error("{at} has {len} entries, so index {index} does not exist")]
+    IndexOutOfRange {
+        /// The array's path, dotted.
+        at: String,
+        /// The index given.
+        index: usize,
+        /// The array's length.
+        len: usize,
+    },
+}
+
+impl ErrorKind {
+    /// The headline: what is wrong, without what was expected.
+    pub fn what(&self) -> String {
+        match self {
+            ErrorKind::Syntax(message) => match message.strip_prefix("expected ") {
+                Some(_) => "malformed JSON".to_owned(),
+                None => format!("malformed JSON: {message}"),
+            },
+            ErrorKind::Shape { message, .. } => split_expected(message).0.to_owned(),
+            ErrorKind::Invalid(problem) => problem.to_string(),
+        }
+    }
+
+    /// What was expected, when known.
+    pub fn expected(&self) -> Option<String> {
+        match self {
+            ErrorKind::Syntax(message) => message.strip_prefix("expected ").map(str::to_owned),
+            ErrorKind::Shape { kind, message } => match kind {
+                ShapeKind::MissingField => {
+                    let field = between_backticks(message)?;
+                    Some(format!("a `{field}` field in this object"))
+                }
+                ShapeKind::DuplicateField if message.starts_with("duplicate routine") => {
+                    Some("each routine name once".to_owned())
+                }
+                ShapeKind::DuplicateField => Some("each field once".to_owned()),
+                _ => split_expected(message)
+                    .1
+                    .map(|e| explain_expected(e, message)),
+            },
+            ErrorKind::Invalid(problem) => Some(problem.expected()),
+        }
+    }
+}
+
+/// Splits serde's "what, expected X" into its two halves.
+fn split_expected(message: &str) -> (&str, Option<&str>) {
+    match message.find(", expected ") {
+        Some(i) => (&message[..i], Some(&message[i + ", expected ".len()..])),
+        None => match message.find(", there are no fields") {
+            Some(i) => (&message[..i], Some("no fields: write {}")),
+            None => (message, None),
+        },
+    }
+}
+
+/// The first `quoted` word of a serde message.
+pub(crate) fn between_backticks(message: &str) -> Option<&str> {
+    let start = message.find('`')? + 1;
+    let len = message[start..].find('`')?;
+    Some(&message[start..start + len])
+}
+
+/// Rewrites serde's Rust-flavoured expectations ("u32", "struct Read") in scenario words, and
+/// suggests the nearest name for a misspelt field or variant.
+fn explain_expected(expected: &str, message: &str) -> String {
+    let plain = match expected {
+        "u8" => "a byte, 0 to 255".to_owned(),
+        "u32" => "a whole number, 0 to 4294967295".to_owned(),
+        "u64" => "a whole number, 0 or more".to_owned(),
+        "a string" => "a string in double quotes".to_owned(),
+        "a boolean" => "true or false".to_owned(),
+        "a sequence" => "an array".to_owned(),
+        "a map" | "an object of named routines" => "an object".to_owned(),
+        "unit struct Exit" | "struct Exit" => "an empty object: {}".to_owned(),
+        "enum Op" => "an op: an object with one key naming it, such as {\"read\": {...}}".to_owned(),
+        "enum Device" => "a device: an object with one key naming its kind, such as {\"disk\": {...}}".to_owned(),
+        "enum Data" => {
+            "data: {\"text\": \"...\"}, {\"bytes\": [...]} or {\"repeat\": {\"text\": \"...\", \"length\": N}}"
+                .to_owned()
+        }
+        other => match other.strip_prefix("struct ") {
+            Some(_) => "an object".to_owned(),
+            None => other.to_owned(),
+        },
+    };
+    let is_name_error = message.starts_with("unknown ");
+    match (is_name_error, between_backticks(message)) {
+        (true, Some(given)) => match nearest(given, expected) {
+            Some(suggestion) => format!("{plain} (did you mean `{suggestion}`?)"),
+            None => plain,
+        },
+        _ => plain,
+    }
+}
+
+/// The backticked candidate in `candidates` closest to `given`, if it is close.
+fn nearest<'a>(given: &str, candidates: &'a str) -> Option<&'a str> {
+    candidates
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .map(|c| (edit_distance(given, c), c))
+        .filter(|(d, c)| *d <= 2.max(c.len() / 4) && *d < c.len())
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+/// Levenshtein distance over characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = if ca == *cb {
+                diagonal
+            } else {
+                1 + diagonal.min(above).min(row[j])
+            };
+            diagonal = above;
+        }
+    }
+    row[b.len()]
+}
+
+impl ShapeKind {
+    /// Classifies a serde message by serde's fixed wording.
+    pub(crate) fn of(message: &str) -> Self {
+        if message.starts_with("unknown field") {
+            ShapeKind::UnknownField
+        } else if message.starts_with("missing field") {
+            ShapeKind::MissingField
+        } else if message.starts_with("duplicate ") {
+            ShapeKind::DuplicateField
+        } else if message.starts_with("invalid type") {
+            ShapeKind::WrongType
+        } else if message.starts_with("invalid value") || message.starts_with("invalid length") {
+            ShapeKind::WrongValue
+        } else if message.starts_with("unknown variant") {
+            ShapeKind::UnknownVariant
+        } else {
+            ShapeKind::Other
+        }
+    }
+}
+
+impl fmt::Display for Located {
+    /// One line: `file:line:column: path: what; expected ...`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if !self.file.is_empty() {
+            write!(f, "{}:", self.file)?;
+        }
+        if let Some(at) = &self.location {
+            write!(f, "{}:{}: ", at.line, at.column)?;
+        } else if !self.file.is_empty() {
+            f.write_str(" ")?;
+        }
+        if !self.path.is_root() {
+            write!(f, "{}: ", self.path)?;
+        }
+        f.write_str(&self.kind.what())?;
+        if let Some(expected) = self.kind.expected() {
+            write!(f, "; expected {expected}")?;
+        }
+        if let Some(set) = &self.set_by {
+            write!(f, " (value from --set {set})")?;
+        }
+        Ok(())
+    }
+}
+
+impl ScenarioError {
+    /// An error about the value at `path`, not yet matched with any source text.
+    pub(crate) fn invalid(path: JsonPath, problem: Problem) -> Self {
+        Self::at(path, ErrorKind::Invalid(problem), Pointing::Value)
+    }
+
+    pub(crate) fn at(path: JsonPath, kind: ErrorKind, pointing: Pointing) -> Self {
+        ScenarioError::At(Box::new(Located {
+            file: String::new(),
+            path,
+            kind,
+            pointing,
+            location: None,
+            set_by: None,
+        }))
+    }
+
+    /// Where the error is, if it is in the text.
+    pub fn located(&self) -> Option<&Located> {
+        match self {
+            ScenarioError::At(located) => Some(located),
+            _ => None,
+        }
+    }
+
+    /// The JSON path of the value at fault, if the error is in the text.
+    pub fn path(&self) -> Option<&JsonPath> {
+        self.located().map(|l| &l.path)
+    }
+
+    /// The broken rule, if the error is one `validate` found.
+    pub fn problem(&self) -> Option<&Problem> {
+        match &self.located()?.kind {
+            ErrorKind::Invalid(problem) => Some(problem),
+            _ => None,
+        }
+    }
+
+    /// The kind of shape error, if serde rejected the document's shape.
+    pub fn shape(&self) -> Option<ShapeKind> {
+        match &self.located()?.kind {
+            ErrorKind::Shape { kind, .. } => Some(*kind),
+            _ => None,
+        }
+    }
+
+    /// True when the text is not JSON at all.
+    pub fn is_syntax(&self) -> bool {
+        matches!(self.located().map(|l| &l.kind), Some(ErrorKind::Syntax(_)))
+    }
+
+    /// Line and column (both from 1), if known.
+    pub fn line_column(&self) -> Option<(usize, usize)> {
+        let at = self.located()?.location.as_ref()?;
+        Some((at.line, at.column))
+    }
+
+    /// The error as a short plain-text report, without colour:
+    ///
+    /// ```text
+    /// error: unknown handle `g` in process `app`
+    ///   --> scenario.json:14:31
+    ///    |
+    /// 14 |           { "read": { "file": "g", "len": 4096 } },
+    ///    |                               ^^^
+    ///    = at: processes[0].threads[0].program[2].read.file
+    ///    = expected: a handle bound by `open ... as` in this process: `f`
+    /// ```
+    ///
+    /// The output ends with a newline and depends only on the error.
+    pub fn render(&self) -> String {
+        let located = match self {
+            ScenarioError::At(located) => located,
+            other => return format!("error: {other}\n"),
+        };
+        let mut out = format!("error: {}\n", located.kind.what());
+        let file = if located.file.is_empty() {
+            "<scenario>"
+        } else {
+            &located.file
+        };
+        let gutter = located
+            .location
+            .as_ref()
+            .map_or(1, |at| at.line.to_string().len());
+        let pad = " ".repeat(gutter);
+        match &located.location {
+            Some(at) => {
+                out += &format!("{pad}--> {file}:{}:{}\n", at.line, at.column);
+                out += &format!("{pad} |\n");
+                out += &format!("{} | {}\n", at.line, at.source_line);
+                let lead: String = at
+                    .source_line
+                    .chars()
+                    .take(at.column.saturating_sub(1))
+                    .map(|c| if c == '\t' { '\t' } else { ' ' })
+                    .collect();
+                out += &format!("{pad} | {lead}{}\n", "^".repeat(at.width.max(1)));
+            }
+            None => out += &format!("{pad}--> {file}\n"),
+        }
+        if !located.path.is_root() {
+            out += &format!("{pad} = at: {}\n", located.path);
+        }
+        if let Some(expected) = located.kind.expected() {
+            out += &format!("{pad} = expected: {expected}\n");
+        }
+        if let Some(set) = &located.set_by {
+            out += &format!("{pad} = note: this value was set by --set {set}\n");
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggests_the_nearest_field() {
+        let kind = ErrorKind::Shape {
+            kind: ShapeKind::UnknownField,
+            message: "unknown field `cpu`, expected one of `cpus`, `timeslice_ns`".to_owned(),
+        };
+        assert_eq!(kind.what(), "unknown field `cpu`");
+        assert_eq!(
+            kind.expected().as_deref(),
+            Some("one of `cpus`, `timeslice_ns` (did you mean `cpus`?)")
+        );
+    }
+
+    #[test]
+    fn no_suggestion_when_nothing_is_close() {
+        let kind = ErrorKind::Shape {
+            kind: ShapeKind::UnknownVariant,
+            message: "unknown variant `zzzzzz`, expected one of `fifo`, `scan`, `sstf`".to_owned(),
+        };
+        assert_eq!(
+            kind.expected().as_deref(),
+            Some("one of `fifo`, `scan`, `sstf`")
+        );
+    }
+
+    #[test]
+    fn rust_type_names_become_plain_words() {
+        let kind = ErrorKind::Shape {
+            kind: ShapeKind::WrongType,
+            message: "invalid type: string \"two\", expected u32".to_owned(),
+        };
+        assert_eq!(kind.what(), "invalid type: string \"two\"");
+        assert_eq!(
+            kind.expected().as_deref(),
+            Some("a whole number, 0 to 4294967295")
+        );
+    }
+
+    #[test]
+    fn edit_distance_counts_single_edits() {
+        assert_eq!(edit_distance("cpu", "cpus"), 1);
+        assert_eq!(edit_distance("reed", "read"), 1);
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(edit_distance("same", "same"), 0);
+    }
+}

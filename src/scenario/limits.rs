@@ -1,0 +1,101 @@
+//! Every range and default the scenario format enforces, in one place.
+//!
+//! The types in [`model`](super::model) use these for their serde defaults and their
+//! JSON Schema annotations, and [`validate`](super::validate()) checks them, so the schema an
+//! editor shows and the errors a scenario gets can never disagree.
+
+/// Longest span of virtual time any single field may ask for: 10^12 ns, about 16.7 minutes.
+/// Anything longer is almost certainly a unit mistake (seconds typed as nanoseconds).
+pub const MAX_NS: u64 = 1_000_000_000_000;
+
+/// Largest single read or write: 16 MiB. Bigger transfers teach nothing new and cost memory.
+pub const MAX_TRANSFER: u64 = 16 * 1024 * 1024;
+
+/// Most CPUs a machine may have.
+pub const MAX_CPUS: u64 = 64;
+/// Default CPU count: one CPU makes every interleaving easy to follow.
+pub const DEFAULT_CPUS: u32 = 1;
+
+/// Default scheduler timeslice: 10 ms, the figure Gooch uses in "I/O Event Handling Under Linux".
+pub const DEFAULT_TIMESLICE_NS: u64 = 10_000_000;
+
+/// Default cap on trace events: 5,000,000 stops a runaway scenario in a few seconds.
+pub const DEFAULT_EVENT_LIMIT: u64 = 5_000_000;
+/// Highest event limit a scenario may ask for: 10^9.
+pub const MAX_EVENT_LIMIT: u64 = 1_000_000_000;
+
+/// Most devices on a machine.
+pub const MAX_DEVICES: u64 = 16;
+/// Highest interrupt line: 24 lines, 0..=23, as on an I/O APIC.
+pub const MAX_IRQ: u64 = 23;
+
+/// Default sector size in bytes: the classic 512-byte sector.
+pub const DEFAULT_SECTOR_SIZE: u32 = 512;
+/// Smallest sector size in bytes.
+pub const MIN_SECTOR_SIZE: u64 = 512;
+/// Largest sector size in bytes ("advanced format" disks use 4096).
+pub const MAX_SECTOR_SIZE: u64 = 4096;
+
+/// Default sectors per track: 64 (32 KiB tracks with 512-byte sectors).
+pub const DEFAULT_SECTORS_PER_TRACK: u32 = 64;
+/// Most sectors per track.
+pub const MAX_SECTORS_PER_TRACK: u64 = 4096;
+
+/// Default track count: 1024, so the default disk holds 32 MiB.
+pub const DEFAULT_TRACKS: u32 = 1024;
+/// Most tracks.
+pub const MAX_TRACKS: u64 = 1_000_000;
+
+/// Default spindle speed: 7200 rpm, a common desktop drive (8.33 ms per revolution).
+pub const DEFAULT_RPM: u32 = 7200;
+/// Fastest spindle speed.
+pub const MAX_RPM: u64 = 20_000;
+
+/// Default head settle time for any seek: 0.5 ms.
+pub const DEFAULT_SEEK_SETTLE_NS: u64 = 500_000;
+/// Default seek time per track crossed: 10 us, so a full stroke of the default disk is ~10 ms.
+pub const DEFAULT_SEEK_NS_PER_TRACK: u64 = 10_000;
+
+/// Default media transfer rate: 100 MB/s (10^6 bytes per second units).
+pub const DEFAULT_TRANSFER_MB_S: u32 = 100;
+/// Fastest media transfer rate, MB/s.
+pub const MAX_TRANSFER_MB_S: u64 = 100_000;
+
+/// Default DMA descriptor ring size: 8 descriptors, small enough to see back-pressure.
+pub const DEFAULT_RING_SIZE: u32 = 8;
+/// Largest DMA descriptor ring.
+pub const MAX_RING_SIZE: u64 = 4096;
+
+/// Default scatter/gather segment size: one 4 KiB page.
+pub const DEFAULT_MAX_SEGMENT: u32 = 4096;
+/// Smallest scatter/gather segment, bytes.
+pub const MIN_SEGMENT: u64 = 512;
+/// Largest scatter/gather segment, bytes.
+pub const MAX_SEGMENT: u64 = 65_536;
+
+/// Largest initial content of one file: 64 MiB. The bytes are built in memory before the run.
+pub const MAX_CONTENT: u64 = 64 * 1024 * 1024;
+
+/// Most files a scenario may declare.
+pub const MAX_FILES: u64 = 256;
+
+/// Most processes.
+pub const MAX_PROCESSES: u64 = 64;
+/// Most threads in one process.
+pub const MAX_THREADS: u64 = 256;
+/// Most ops in one list (a thread's program or a repeat's body).
+pub const MAX_OPS: u64 = 10_000;
+/// Most iterations of one repeat: 10^7.
+pub const MAX_REPEAT: u64 = 10_000_000;
+/// Highest completion port concurrency (0 means "number of CPUs").
+pub const MAX_CONCURRENCY: u64 = 256;
+
+/// Longest name of any kind, in characters.
+pub const MAX_NAME_LEN: usize = 64;
+
+/// Pattern of a scenario name.
+pub const SCENARIO_NAME_PATTERN: &str = "^[a-z0-9-]{1,64}$";
+/// Pattern of a device name.
+pub const DEVICE_NAME_PATTERN: &str = "^[a-z0-9_-]{1,64}$";
+/// Pattern of every other name: files, processes, threads, handles, ports, tags, routines.
+pub const LABEL_PATTERN: &str = "^[A-Za-z0-9_.-]{1,64}$";

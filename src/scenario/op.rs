@@ -1,0 +1,504 @@
+//! The operations a thread's program is made of.
+//!
+//! Each op is written as an object with exactly one key, the op's name, whose value holds
+//! its arguments: `{"read": {"file": "f", "len": 4096}}`. Names bind in three ways, always
+//! per process: `open ... as` binds a file handle, `create_port ... as` binds a completion
+//! port, and the `tag` of an overlapped read or write binds a request a `wait` can name.
+//!
+//! The I/O ops come in three flavours that differ only in how the caller learns of the
+//! completion:
+//!
+//! 1. `read` / `write`: synchronous, like ReadFile without OVERLAPPED. The thread blocks
+//!    until the IRP completes.
+//! 2. `read_ex` / `write_ex`: overlapped with a completion routine, like ReadFileEx. The call
+//!    returns at once; the routine runs as an APC when the thread next waits alertably.
+//! 3. `read_overlapped` / `write_overlapped`: overlapped without a routine. The completion is
+//!    a packet on the file's completion port if it is bound to one, and otherwise signals the
+//!    request's `tag` for a `wait`.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::limits::*;
+use super::model::Data;
+
+/// One operation in a thread's program.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum Op {
+    /// Open a file by name and bind a handle name to it.
+    Open(Open),
+    /// Close a file handle or a completion port.
+    Close(Close),
+    /// Synchronous read: the thread blocks until the data is in its buffer.
+    Read(Read),
+    /// Synchronous write: the thread blocks until the device has the data.
+    Write(Write),
+    /// Overlapped read whose completion runs a routine as an APC (ReadFileEx).
+    ReadEx(ReadEx),
+    /// Overlapped write whose completion runs a routine as an APC (WriteFileEx).
+    WriteEx(WriteEx),
+    /// Overlapped read without a routine: completes to the bound port, or signals its tag.
+    ReadOverlapped(ReadOverlapped),
+    /// Overlapped write without a routine: completes to the bound port, or signals its tag.
+    WriteOverlapped(WriteOverlapped),
+    /// Block until a tagged overlapped request completes.
+    Wait(Wait),
+    /// Block for a fixed time; not alertable.
+    Sleep(Sleep),
+    /// Block for a fixed time, optionally alertable so queued APCs run (SleepEx).
+    SleepEx(SleepEx),
+    /// Use the CPU for a fixed time.
+    Compute(Compute),
+    /// Create an I/O completion port and bind a name to it.
+    CreatePort(CreatePort),
+    /// Associate a file handle with a completion port; its overlapped completions become
+    /// packets on that port.
+    Bind(Bind),
+    /// Wait for a completion packet on a port (GetQueuedCompletionStatus).
+    GetQueued(GetQueued),
+    /// Queue a packet on a port by hand (PostQueuedCompletionStatus).
+    Post(Post),
+    /// Run a list of ops several times.
+    Repeat(Repeat),
+    /// End the thread now. Queued APCs that have not run are discarded.
+    Exit(Exit),
+}
+
+/// Arguments of `open`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Open {
+    /// Name of a file declared in `files`.
+    pub path: String,
+    /// Handle name the process's ops use for the opened file.
+    #[serde(rename = "as")]
+    #[schemars(pattern(LABEL_PATTERN))]
+    pub handle: String,
+}
+
+/// Arguments of `close`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Close {
+    /// A file handle name or a completion port name bound in this process.
+    pub handle: String,
+}
+
+/// Where in the file a transfer starts, chosen when the op runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RandomOffset {
+    /// Offsets are drawn below this bound (exclusive), at least 1.
+    #[schemars(range(min = 1))]
+    pub below: u64,
+    /// Offsets are multiples of this, at least 1. Default 1.
+    #[serde(default = "default_align")]
+    #[schemars(range(min = 1))]
+    pub align: u64,
+}
+
+impl RandomOffset {
+    /// The largest offset this can draw: the last multiple of `align` below `below`.
+    pub fn max_offset(&self) -> u64 {
+        let align = self.align.max(1);
+        (self.below.saturating_sub(1) / align) * align
+    }
+}
+
+/// Arguments of `read`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Read {
+    /// Handle name bound by `open ... as` in this process.
+    pub file: String,
+    /// Byte offset in the file. Absent: the handle's current file position (it advances by
+    /// each transfer). Give `offset` or `random_offset`, not both.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offset: Option<u64>,
+    /// Draw the offset from the run's seeded random stream instead.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub random_offset: Option<RandomOffset>,
+    /// Bytes to read, 1..=16777216 (16 MiB).
+    #[schemars(range(min = 1, max = MAX_TRANSFER))]
+    pub len: u64,
+}
+
+/// Arguments of `write`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Write {
+    /// Handle name bound by `open ... as` in this process.
+    pub file: String,
+    /// Byte offset in the file. Absent: the handle's current file position (it advances by
+    /// each transfer). Give `offset` or `random_offset`, not both.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offset: Option<u64>,
+    /// Draw the offset from the run's seeded random stream instead.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub random_offset: Option<RandomOffset>,
+    /// The bytes to write, 1..=16777216 of them.
+    pub data: Data,
+}
+
+/// Arguments of `read_ex`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReadEx {
+    /// Handle name bound by `open ... as` in this process; must not be bound to a port.
+    pub file: String,
+    /// Byte offset in the file. Absent: the handle's current file position. Give `offset` or
+    /// `random_offset`, not both.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offset: Option<u64>,
+    /// Draw the offset from the run's seeded random stream instead.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub random_offset: Option<RandomOffset>,
+    /// Bytes to read, 1..=16777216 (16 MiB).
+    #[schemars(range(min = 1, max = MAX_TRANSFER))]
+    pub len: u64,
+    /// Name of a completion routine declared in the process's `routines`.
+    pub routine: String,
+}
+
+/// Arguments of `write_ex`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WriteEx {
+    /// Handle name bound by `open ... as` in this process; must not be bound to a port.
+    pub file: String,
+    /// Byte offset in the file. Absent: the handle's current file position. Give `offset` or
+    /// `random_offset`, not both.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offset: Option<u64>,
+    /// Draw the offset from the run's seeded random stream instead.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub random_offset: Option<RandomOffset>,
+    /// The bytes to write, 1..=16777216 of them.
+    pub data: Data,
+    /// Name of a completion routine declared in the process's `routines`.
+    pub routine: String,
+}
+
+/// Arguments of `read_overlapped`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReadOverlapped {
+    /// Handle name bound by `open ... as` in this process.
+    pub file: String,
+    /// Byte offset in the file. Absent: the handle's current file position. Give `offset` or
+    /// `random_offset`, not both.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offset: Option<u64>,
+    /// Draw the offset from the run's seeded random stream instead.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub random_offset: Option<RandomOffset>,
+    /// Bytes to read, 1..=16777216 (16 MiB).
+    #[schemars(range(min = 1, max = MAX_TRANSFER))]
+    pub len: u64,
+    /// Name a `wait` in this process can use for this request. Optional.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(pattern(LABEL_PATTERN))]
+    pub tag: Option<String>,
+}
+
+/// Arguments of `write_overlapped`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WriteOverlapped {
+    /// Handle name bound by `open ... as` in this process.
+    pub file: String,
+    /// Byte offset in the file. Absent: the handle's current file position. Give `offset` or
+    /// `random_offset`, not both.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offset: Option<u64>,
+    /// Draw the offset from the run's seeded random stream instead.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub random_offset: Option<RandomOffset>,
+    /// The bytes to write, 1..=16777216 of them.
+    pub data: Data,
+    /// Name a `wait` in this process can use for this request. Optional.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(pattern(LABEL_PATTERN))]
+    pub tag: Option<String>,
+}
+
+/// Arguments of `wait`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Wait {
+    /// Tag of an overlapped request issued in this process.
+    pub tag: String,
+    /// Whether queued APCs may run during the wait (and end it). Default false.
+    #[serde(default)]
+    pub alertable: bool,
+    /// Give up after this long, ns. Default: wait forever.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(max = MAX_NS))]
+    pub timeout_ns: Option<u64>,
+}
+
+/// Arguments of `sleep`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Sleep {
+    /// How long to sleep, ns.
+    #[schemars(range(max = MAX_NS))]
+    pub ns: u64,
+}
+
+/// Arguments of `sleep_ex`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SleepEx {
+    /// How long to sleep, ns.
+    #[schemars(range(max = MAX_NS))]
+    pub ns: u64,
+    /// Whether queued APCs may run during the sleep (and end it early). Default false.
+    #[serde(default)]
+    pub alertable: bool,
+}
+
+/// Arguments of `compute`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Compute {
+    /// CPU time to use, ns. Other threads may run in between when the timeslice ends.
+    #[schemars(range(max = MAX_NS))]
+    pub ns: u64,
+}
+
+/// Arguments of `create_port`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreatePort {
+    /// Name the process's ops use for the port.
+    #[serde(rename = "as")]
+    #[schemars(pattern(LABEL_PATTERN))]
+    pub port: String,
+    /// Most threads the port lets run at once; threads blocked elsewhere do not count.
+    /// 0 means the number of CPUs, as on Windows. Default 0.
+    #[serde(default)]
+    #[schemars(range(max = MAX_CONCURRENCY))]
+    pub concurrency: u32,
+}
+
+/// Arguments of `bind`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Bind {
+    /// Handle name bound by `open ... as` in this process.
+    pub file: String,
+    /// Port name bound by `create_port ... as` in this process.
+    pub port: String,
+    /// Completion key carried by every packet from this file. Default 0.
+    #[serde(default)]
+    pub key: u64,
+}
+
+/// Arguments of `get_queued`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GetQueued {
+    /// Port name bound by `create_port ... as` in this process.
+    pub port: String,
+    /// Give up after this long, ns. Default: wait forever.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(max = MAX_NS))]
+    pub timeout_ns: Option<u64>,
+}
+
+/// Arguments of `post`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Post {
+    /// Port name bound by `create_port ... as` in this process.
+    pub port: String,
+    /// Completion key of the packet. Default 0.
+    #[serde(default)]
+    pub key: u64,
+    /// Byte count the packet reports. Default 0.
+    #[serde(default)]
+    pub bytes: u64,
+}
+
+/// Arguments of `repeat`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Repeat {
+    /// How many times to run `ops`, 1..=10000000.
+    #[schemars(range(min = 1, max = MAX_REPEAT))]
+    pub times: u64,
+    /// The ops to run each time, in order; 1 to 10000 of them. May contain further repeats.
+    #[schemars(length(min = 1, max = MAX_OPS))]
+    pub ops: Vec<Op>,
+}
+
+/// Arguments of `exit`: none, written `{}`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Exit {}
+
+fn default_align() -> u64 {
+    1
+}
+
+/// Which way a transfer moves data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// Device to program.
+    Read,
+    /// Program to device.
+    Write,
+}
+
+/// Where a transfer starts in its file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Position {
+    /// At the handle's file position, which then advances by the bytes transferred.
+    Current,
+    /// At a fixed byte offset.
+    At(u64),
+    /// At an offset drawn from the seeded random stream.
+    Random(RandomOffset),
+}
+
+/// How the program learns that a transfer completed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Completion<'a> {
+    /// The thread blocks in the call until the IRP completes.
+    Synchronous,
+    /// The named routine is queued as an APC to the issuing thread.
+    Routine(&'a str),
+    /// A packet on the file's completion port, or else the tag (if any) is signalled.
+    Overlapped {
+        /// The tag a `wait` can name.
+        tag: Option<&'a str>,
+    },
+}
+
+/// The six read and write ops seen through one lens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Transfer<'a> {
+    /// Read or write.
+    pub direction: Direction,
+    /// The handle name.
+    pub file: &'a str,
+    /// Where the transfer starts.
+    pub position: Position,
+    /// Bytes moved: `len` for reads, the data's length for writes.
+    pub len: u64,
+    /// The bytes of a write; `None` for reads.
+    pub data: Option<&'a Data>,
+    /// How completion is reported.
+    pub completion: Completion<'a>,
+}
+
+fn position(offset: Option<u64>, random: Option<RandomOffset>) -> Position {
+    match (offset, random) {
+        (Some(offset), _) => Position::At(offset),
+        (None, Some(random)) => Position::Random(random),
+        (None, None) => Position::Current,
+    }
+}
+
+impl Op {
+    /// The op's JSON key, e.g. `read_ex`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Op::Open(_) => "open",
+            Op::Close(_) => "close",
+            Op::Read(_) => "read",
+            Op::Write(_) => "write",
+            Op::ReadEx(_) => "read_ex",
+            Op::WriteEx(_) => "write_ex",
+            Op::ReadOverlapped(_) => "read_overlapped",
+            Op::WriteOverlapped(_) => "write_overlapped",
+            Op::Wait(_) => "wait",
+            Op::Sleep(_) => "sleep",
+            Op::SleepEx(_) => "sleep_ex",
+            Op::Compute(_) => "compute",
+            Op::CreatePort(_) => "create_port",
+            Op::Bind(_) => "bind",
+            Op::GetQueued(_) => "get_queued",
+            Op::Post(_) => "post",
+            Op::Repeat(_) => "repeat",
+            Op::Exit(_) => "exit",
+        }
+    }
+
+    /// The read or write this op performs, if it is one of the six transfer ops. When a
+    /// (not yet validated) op gives both `offset` and `random_offset`, `offset` wins.
+    pub fn transfer(&self) -> Option<Transfer<'_>> {
+        let t = match self {
+            Op::Read(r) => Transfer {
+                direction: Direction::Read,
+                file: &r.file,
+                position: position(r.offset, r.random_offset),
+                len: r.len,
+                data: None,
+                completion: Completion::Synchronous,
+            },
+            Op::Write(w) => Transfer {
+                direction: Direction::Write,
+                file: &w.file,
+                position: position(w.offset, w.random_offset),
+                len: w.data.len(),
+                data: Some(&w.data),
+                completion: Completion::Synchronous,
+            },
+            Op::ReadEx(r) => Transfer {
+                direction: Direction::Read,
+                file: &r.file,
+                position: position(r.offset, r.random_offset),
+                len: r.len,
+                data: None,
+                completion: Completion::Routine(&r.routine),
+            },
+            Op::WriteEx(w) => Transfer {
+                direction: Direction::Write,
+                file: &w.file,
+                position: position(w.offset, w.random_offset),
+                len: w.data.len(),
+                data: Some(&w.data),
+                completion: Completion::Routine(&w.routine),
+            },
+            Op::ReadOverlapped(r) => Transfer {
+                direction: Direction::Read,
+                file: &r.file,
+                position: position(r.offset, r.random_offset),
+                len: r.len,
+                data: None,
+                completion: Completion::Overlapped {
+                    tag: r.tag.as_deref(),
+                },
+            },
+            Op::WriteOverlapped(w) => Transfer {
+                direction: Direction::Write,
+                file: &w.file,
+                position: position(w.offset, w.random_offset),
+                len: w.data.len(),
+                data: Some(&w.data),
+                completion: Completion::Overlapped {
+                    tag: w.tag.as_deref(),
+                },
+            },
+            _ => return None,
+        };
+        Some(t)
+    }
+
+    /// True when both `offset` and `random_offset` are given (an error `validate` reports).
+    pub fn has_both_offsets(&self) -> bool {
+        let (offset, random) = match self {
+            Op::Read(r) => (r.offset, r.random_offset),
+            Op::Write(w) => (w.offset, w.random_offset),
+            Op::ReadEx(r) => (r.offset, r.random_offset),
+            Op::WriteEx(w) => (w.offset, w.random_offset),
+            Op::ReadOverlapped(r) => (r.offset, r.random_offset),
+            Op::WriteOverlapped(w) => (w.offset, w.random_offset),
+            _ => return false,
+        };
+        offset.is_some() && random.is_some()
+    }
+}

@@ -1,0 +1,1338 @@
+//! The rules a well-formed scenario must also follow.
+//!
+//! serde has already checked names, types and required fields. These checks cross fields:
+//! ranges, unique names, references between devices, files and ops, and transfers that
+//! would run off the end of a file. Each error carries the JSON path of the value at fault;
+//! [`parse`](super::parse) turns that path into a line and column.
+//!
+//! The checks run in document order, so the first error reported is the first one a reader
+//! meets, with one exception: the names a process binds (handles, ports, tags) are gathered
+//! over all its threads before any op that uses them is checked, because a thread may use a
+//! name that another thread of the process binds.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::device::Device;
+use super::error::{Problem, ScenarioError};
+use super::limits::*;
+use super::model::{Data, FileSpec, Process, Scenario};
+use super::op::{Completion, Direction, Op, Position};
+use super::path::{JsonPath, PathSegment};
+
+type Check = Result<(), ScenarioError>;
+
+/// Checks every rule of the format that serde cannot. Returns the first error, with the
+/// path of the offending value but no line or column (the scenario has no source text);
+/// [`parse`](super::parse) and [`load`](super::load) add those.
+pub fn validate(scenario: &Scenario) -> Check {
+    let root = JsonPath::root();
+    name(
+        &root.key("name"),
+        &scenario.name,
+        "scenario",
+        NameRule::Scenario,
+    )?;
+    if scenario.description.trim().is_empty() || scenario.description.contains(['\n', '\r']) {
+        return Err(ScenarioError::invalid(
+            root.key("description"),
+            Problem::BadDescription,
+        ));
+    }
+    machine(scenario)?;
+    devices(scenario)?;
+    files(scenario)?;
+    processes(scenario)
+}
+
+fn machine(scenario: &Scenario) -> Check {
+    let at = JsonPath::root().key("machine");
+    let m = &scenario.machine;
+    range(&at.key("cpus"), m.cpus.into(), 1, MAX_CPUS)?;
+    range(&at.key("timeslice_ns"), m.timeslice_ns, 1, MAX_NS)?;
+    range(&at.key("event_limit"), m.event_limit, 1, MAX_EVENT_LIMIT)?;
+    let costs = at.key("costs");
+    for (field, value) in m.costs.fields() {
+        if let Some(value) = value {
+            range(&costs.key(field), value, 0, MAX_NS)?;
+        }
+    }
+    Ok(())
+}
+
+fn devices(scenario: &Scenario) -> Check {
+    let at = JsonPath::root().key("devices");
+    count(&at, "devices", scenario.devices.len(), 1, MAX_DEVICES)?;
+    let mut names: BTreeMap<&str, JsonPath> = BTreeMap::new();
+    let mut irqs: BTreeMap<u32, &str> = BTreeMap::new();
+    for (i, device) in scenario.devices.iter().enumerate() {
+        let here = at.index(i).key(device.kind());
+        let name_at = here.key("name");
+        name(&name_at, device.name(), "device", NameRule::Device)?;
+        if let Some(first) = names.get(device.name()) {
+            return Err(duplicate(name_at, "device", device.name(), first));
+        }
+        names.insert(device.name(), name_at);
+        range(&here.key("irq"), device.irq().into(), 0, MAX_IRQ)?;
+        if let Some(other) = irqs.get(&device.irq()) {
+            return Err(ScenarioError::invalid(
+                here.key("irq"),
+                Problem::DuplicateIrq {
+                    irq: device.irq(),
+                    other: (*other).to_owned(),
+                },
+            ));
+        }
+        irqs.insert(device.irq(), device.name());
+        match device {
+            Device::Disk(disk) => {
+                let size = u64::from(disk.sector_size);
+                range(
+                    &here.key("sector_size"),
+                    size,
+                    MIN_SECTOR_SIZE,
+                    MAX_SECTOR_SIZE,
+                )?;
+                if !size.is_power_of_two() {
+                    return Err(ScenarioError::invalid(
+                        here.key("sector_size"),
+                        Problem::NotPowerOfTwo {
+                            field: "sector_size".to_owned(),
+                            found: size,
+                        },
+                    ));
+                }
+                range(
+                    &here.key("sectors_per_track"),
+                    disk.sectors_per_track.into(),
+                    1,
+                    MAX_SECTORS_PER_TRACK,
+                )?;
+                range(&here.key("tracks"), disk.tracks.into(), 1, MAX_TRACKS)?;
+                range(&here.key("rpm"), disk.rpm.into(), 1, MAX_RPM)?;
+                range(&here.key("seek_settle_ns"), disk.seek_settle_ns, 0, MAX_NS)?;
+                range(
+                    &here.key("seek_ns_per_track"),
+                    disk.seek_ns_per_track,
+                    0,
+                    MAX_NS,
+                )?;
+                range(
+                    &here.key("transfer_mb_s"),
+                    disk.transfer_mb_s.into(),
+                    1,
+                    MAX_TRANSFER_MB_S,
+                )?;
+                range(
+                    &here.key("ring_size"),
+                    disk.ring_size.into(),
+                    1,
+                    MAX_RING_SIZE,
+                )?;
+                range(
+                    &here.key("max_segment"),
+                    disk.max_segment.into(),
+                    MIN_SEGMENT,
+                    MAX_SEGMENT,
+                )?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn files(scenario: &Scenario) -> Check {
+    let at = JsonPath::root().key("files");
+    count(&at, "files", scenario.files.len(), 0, MAX_FILES)?;
+    let mut names: BTreeMap<&str, JsonPath> = BTreeMap::new();
+    for (i, file) in scenario.files.iter().enumerate() {
+        let here = at.index(i);
+        let name_at = here.key("name");
+        name(&name_at, &file.name, "file", NameRule::Label)?;
+        if let Some(first) = names.get(file.name.as_str()) {
+            return Err(duplicate(name_at, "file", &file.name, first));
+        }
+        names.insert(&file.name, name_at);
+
+        let Some(device) = scenario.devices.iter().find(|d| d.name() == file.device) else {
+            return Err(ScenarioError::invalid(
+                here.key("device"),
+                Problem::UnknownDevice {
+                    name: file.device.clone(),
+                    known: scenario
+                        .devices
+                        .iter()
+                        .map(|d| d.name().to_owned())
+                        .collect(),
+                },
+            ));
+        };
+        let Some(disk) = device.as_disk() else {
+            return Err(ScenarioError::invalid(
+                here.key("device"),
+                Problem::NotADisk {
+                    name: file.device.clone(),
+                    kind: device.kind(),
+                },
+            ));
+        };
+        if file.offset % u64::from(disk.sector_size.max(1)) != 0 {
+            return Err(ScenarioError::invalid(
+                here.key("offset"),
+                Problem::Misaligned {
+                    offset: file.offset,
+                    sector_size: disk.sector_size,
+                },
+            ));
+        }
+        range(&here.key("length"), file.length, 1, u64::MAX)?;
+        let end = file.offset.saturating_add(file.length);
+        if end > disk.capacity() {
+            let culprit = if file.offset >= disk.capacity() {
+                "offset"
+            } else {
+                "length"
+            };
+            return Err(ScenarioError::invalid(
+                here.key(culprit),
+                Problem::FilePastDiskEnd {
+                    file: file.name.clone(),
+                    end,
+                    disk: disk.name.clone(),
+                    capacity: disk.capacity(),
+                },
+            ));
+        }
+        if let Some(content) = &file.content {
+            let content_at = here.key("content");
+            data(&content_at, content)?;
+            if content.len() > MAX_CONTENT {
+                return Err(ScenarioError::invalid(
+                    content_at,
+                    Problem::OutOfRange {
+                        field: "content length".to_owned(),
+                        min: 0,
+                        max: MAX_CONTENT,
+                        found: content.len(),
+                    },
+                ));
+            }
+            if content.len() > file.length {
+                return Err(ScenarioError::invalid(
+                    content_at,
+                    Problem::ContentTooLong {
+                        content: content.len(),
+                        length: file.length,
+                    },
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Rules every data value follows: a repeat of nothing cannot fill a length.
+fn data(at: &JsonPath, data: &Data) -> Check {
+    if let Data::Repeat(repeat) = data
+        && repeat.text.is_empty()
+        && repeat.length > 0
+    {
+        return Err(ScenarioError::invalid(
+            at.key("repeat").key("text"),
+            Problem::EmptyRepeatText {
+                length: repeat.length,
+            },
+        ));
+    }
+    Ok(())
+}
+
+fn processes(scenario: &Scenario) -> Check {
+    let at = JsonPath::root().key("processes");
+    count(&at, "processes", scenario.processes.len(), 1, MAX_PROCESSES)?;
+    let mut names: BTreeMap<&str, JsonPath> = BTreeMap::new();
+    let mut threads: BTreeMap<&str, JsonPath> = BTreeMap::new();
+    for (i, process) in scenario.processes.iter().enumerate() {
+        let here = at.index(i);
+        let name_at = here.key("name");
+        name(&name_at, &process.name, "process", NameRule::Label)?;
+        if let Some(first) = names.get(process.name.as_str()) {
+            return Err(duplicate(name_at, "process", &process.name, first));
+        }
+        names.insert(&process.name, name_at);
+
+        for (routine, spec) in &process.routines {
+            let routine_at = here.key("routines").key(routine);
+            name(&routine_at, routine, "routine", NameRule::Label).map_err(key_error)?;
+            range(&routine_at.key("cost_ns"), spec.cost_ns, 0, MAX_NS)?;
+        }
+
+        let threads_at = here.key("threads");
+        count(
+            &threads_at,
+            "threads",
+            process.threads.len(),
+            1,
+            MAX_THREADS,
+        )?;
+        for (t, thread) in process.threads.iter().enumerate() {
+            let thread_at = threads_at.index(t);
+            let name_at = thread_at.key("name");
+            name(&name_at, &thread.name, "thread", NameRule::Label)?;
+            if let Some(first) = threads.get(thread.name.as_str()) {
+                return Err(duplicate(name_at, "thread", &thread.name, first));
+            }
+            threads.insert(&thread.name, name_at);
+            range(&thread_at.key("start_ns"), thread.start_ns, 0, MAX_NS)?;
+        }
+
+        let mut bindings = Bindings::default();
+        for (t, thread) in process.threads.iter().enumerate() {
+            let program_at = threads_at.index(t).key("program");
+            bindings.gather(&program_at, &thread.program)?;
+        }
+        let ctx = Context {
+            scenario,
+            process,
+            bindings: &bindings,
+        };
+        for (t, thread) in process.threads.iter().enumerate() {
+            let program_at = threads_at.index(t).key("program");
+            count(&program_at, "ops", thread.program.len(), 0, MAX_OPS)?;
+            ctx.ops(&program_at, &thread.program)?;
+        }
+    }
+    Ok(())
+}
+
+/// Names one process binds, over all its threads.
+#[derive(Default)]
+struct Bindings<'a> {
+    /// File handle name → the file names it is opened on, and where it is first bound.
+    files: BTreeMap<&'a str, (BTreeSet<&'a str>, JsonPath)>,
+    /// Port name → where it is first bound.
+    ports: BTreeMap<&'a str, JsonPath>,
+    /// Tags set by overlapped ops.
+    tags: BTreeSet<&'a str>,
+    /// File handle name → the first port it is bound to.
+    bound: BTreeMap<&'a str, &'a str>,
+}
+
+impl<'a> Bindings<'a> {
+    fn gather(&mut self, at: &JsonPath, ops: &'a [Op]) -> Check {
+        for (i, op) in ops.iter().enumerate() {
+            let here = at.index(i).key(op.name());
+            match op {
+                Op::Open(open) => {
+                    let as_at = here.key("as");
+                    name(&as_at, &open.handle, "handle", NameRule::Label)?;
+                    if let Some(other) = self.ports.get(open.handle.as_str()) {
+                        return Err(ScenarioError::invalid(
+                            as_at,
+                            Problem::HandleAndPort {
+                                name: open.handle.clone(),
+                                other: other.clone(),
+                            },
+                        ));
+                    }
+                    self.files
+                        .entry(&open.handle)
+                        .or_insert_with(|| (BTreeSet::new(), as_at))
+                        .0
+                        .insert(&open.path);
+                }
+                Op::CreatePort(port) => {
+                    let as_at = here.key("as");
+                    name(&as_at, &port.port, "port", NameRule::Label)?;
+                    if let Some((_, other)) = self.files.get(port.port.as_str()) {
+                        return Err(ScenarioError::invalid(
+                            as_at,
+                            Problem::HandleAndPort {
+                                name: port.port.clone(),
+                                other: other.clone(),
+                            },
+                        ));
+                    }
+                    self.ports.entry(&port.port).or_insert(as_at);
+                }
+                Op::Bind(bind) => {
+                    self.bound.entry(&bind.file).or_insert(&bind.port);
+                }
+                Op::ReadOverlapped(op) => self.tag(&here, op.tag.as_deref())?,
+                Op::WriteOverlapped(op) => self.tag(&here, op.tag.as_deref())?,
+                Op::Repeat(repeat) => self.gather(&here.key("ops"), &repeat.ops)?,
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    fn tag(&mut self, here: &JsonPath, tag: Option<&'a str>) -> Check {
+        if let Some(tag) = tag {
+            name(&here.key("tag"), tag, "tag", NameRule::Label)?;
+            self.tags.insert(tag);
+        }
+        Ok(())
+    }
+
+    fn file_names(&self) -> Vec<String> {
+        self.files.keys().map(|n| (*n).to_owned()).collect()
+    }
+
+    fn port_names(&self) -> Vec<String> {
+        self.ports.keys().map(|n| (*n).to_owned()).collect()
+    }
+}
+
+/// What the op checks of one process need to see.
+struct Context<'s> {
+    scenario: &'s Scenario,
+    process: &'s Process,
+    bindings: &'s Bindings<'s>,
+}
+
+impl Context<'_> {
+    fn ops(&self, at: &JsonPath, ops: &[Op]) -> Check {
+        for (i, op) in ops.iter().enumerate() {
+            self.op(&at.index(i).key(op.name()), op)?;
+        }
+        Ok(())
+    }
+
+    fn op(&self, here: &JsonPath, op: &Op) -> Check {
+        if let Some(transfer) = op.transfer() {
+            return self.transfer(here, op, transfer);
+        }
+        match op {
+            Op::Open(open) => {
+                if !self.scenario.files.iter().any(|f| f.name == open.path) {
+                    return Err(ScenarioError::invalid(
+                        here.key("path"),
+                        Problem::UnknownFile {
+                            name: open.path.clone(),
+                            known: self.scenario.files.iter().map(|f| f.name.clone()).collect(),
+                        },
+                    ));
+                }
+            }
+            Op::Close(close) => {
+                let name = close.handle.as_str();
+                if !self.bindings.files.contains_key(name)
+                    && !self.bindings.ports.contains_key(name)
+                {
+                    let mut known = self.bindings.file_names();
+                    known.extend(self.bindings.port_names());
+                    known.sort();
+                    return Err(ScenarioError::invalid(
+                        here.key("handle"),
+                        Problem::UnknownHandle {
+                            name: close.handle.clone(),
+                            process: self.process.name.clone(),
+                            known,
+                        },
+                    ));
+                }
+            }
+            Op::Wait(wait) => {
+                if !self.bindings.tags.contains(wait.tag.as_str()) {
+                    return Err(ScenarioError::invalid(
+                        here.key("tag"),
+                        Problem::UnknownTag {
+                            name: wait.tag.clone(),
+                            process: self.process.name.clone(),
+                            known: self.bindings.tags.iter().map(|t| (*t).to_owned()).collect(),
+                        },
+                    ));
+                }
+                if let Some(timeout) = wait.timeout_ns {
+                    range(&here.key("timeout_ns"), timeout, 0, MAX_NS)?;
+                }
+            }
+            Op::Sleep(sleep) => range(&here.key("ns"), sleep.ns, 0, MAX_NS)?,
+            Op::SleepEx(sleep) => range(&here.key("ns"), sleep.ns, 0, MAX_NS)?,
+            Op::Compute(compute) => range(&here.key("ns"), compute.ns, 0, MAX_NS)?,
+            Op::CreatePort(port) => range(
+                &here.key("concurrency"),
+                port.concurrency.into(),
+                0,
+                MAX_CONCURRENCY,
+            )?,
+            Op::Bind(bind) => {
+                self.file_handle(&here.key("file"), &bind.file)?;
+                self.port(&here.key("port"), &bind.port)?;
+            }
+            Op::GetQueued(get) => {
+                self.port(&here.key("port"), &get.port)?;
+                if let Some(timeout) = get.timeout_ns {
+                    range(&here.key("timeout_ns"), timeout, 0, MAX_NS)?;
+                }
+            }
+            Op::Post(post) => self.port(&here.key("port"), &post.port)?,
+            Op::Repeat(repeat) => {
+                range(&here.key("times"), repeat.times, 1, MAX_REPEAT)?;
+                count(&here.key("ops"), "ops", repeat.ops.len(), 1, MAX_OPS)?;
+                self.ops(&here.key("ops"), &repeat.ops)?;
+            }
+            Op::Exit(_)
+            | Op::Read(_)
+            | Op::Write(_)
+            | Op::ReadEx(_)
+            | Op::WriteEx(_)
+            | Op::ReadOverlapped(_)
+            | Op::WriteOverlapped(_) => {}
+        }
+        Ok(())
+    }
+
+    fn transfer(&self, here: &JsonPath, op: &Op, t: super::op::Transfer<'_>) -> Check {
+        self.file_handle(&here.key("file"), t.file)?;
+        if op.has_both_offsets() {
+            return Err(ScenarioError::invalid(
+                here.key("random_offset"),
+                Problem::OffsetAndRandomOffset,
+            ));
+        }
+        let len_at = match t.data {
+            Some(data_value) => {
+                let data_at = here.key("data");
+                data(&data_at, data_value)?;
+                if !(1..=MAX_TRANSFER).contains(&t.len) {
+                    return Err(ScenarioError::invalid(
+                        data_at,
+                        Problem::OutOfRange {
+                            field: "data length".to_owned(),
+                            min: 1,
+                            max: MAX_TRANSFER,
+                            found: t.len,
+                        },
+                    ));
+                }
+                data_at
+            }
+            None => {
+                range(&here.key("len"), t.len, 1, MAX_TRANSFER)?;
+                here.key("len")
+            }
+        };
+        if let Position::Random(random) = t.position {
+            let random_at = here.key("random_offset");
+            range(&random_at.key("below"), random.below, 1, u64::MAX)?;
+            range(&random_at.key("align"), random.align, 1, u64::MAX)?;
+            if random.align > random.below {
+                return Err(ScenarioError::invalid(
+                    random_at.key("align"),
+                    Problem::AlignAboveBelow {
+                        align: random.align,
+                        below: random.below,
+                    },
+                ));
+            }
+        }
+        if let Completion::Routine(routine) = t.completion {
+            if !self.process.routines.contains_key(routine) {
+                return Err(ScenarioError::invalid(
+                    here.key("routine"),
+                    Problem::UnknownRoutine {
+                        name: routine.to_owned(),
+                        process: self.process.name.clone(),
+                        known: self.process.routines.keys().cloned().collect(),
+                    },
+                ));
+            }
+            if let Some(port) = self.bindings.bound.get(t.file) {
+                return Err(ScenarioError::invalid(
+                    here.key("file"),
+                    Problem::RoutineOnPortBoundFile {
+                        op: op.name(),
+                        handle: t.file.to_owned(),
+                        port: (*port).to_owned(),
+                    },
+                ));
+            }
+        }
+        if let Some(file) = self.only_file(t.file) {
+            let op_word = match t.direction {
+                Direction::Read => "read",
+                Direction::Write => "write",
+            };
+            let (start, culprit) = match t.position {
+                Position::Current => return Ok(()),
+                Position::At(offset) if offset >= file.length => (offset, here.key("offset")),
+                Position::At(offset) => (offset, len_at),
+                Position::Random(random) => {
+                    (random.max_offset(), here.key("random_offset").key("below"))
+                }
+            };
+            let end = start.saturating_add(t.len);
+            if end > file.length {
+                return Err(ScenarioError::invalid(
+                    culprit,
+                    Problem::PastEndOfFile {
+                        op: op_word,
+                        file: file.name.clone(),
+                        length: file.length,
+                        start,
+                        end,
+                    },
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The file a handle name is opened on, when every `open` of it in the process names the
+    /// same file.
+    fn only_file(&self, handle: &str) -> Option<&FileSpec> {
+        let (paths, _) = self.bindings.files.get(handle)?;
+        let mut paths = paths.iter();
+        let only = paths.next()?;
+        if paths.next().is_some() {
+            return None;
+        }
+        self.scenario.files.iter().find(|f| f.name == *only)
+    }
+
+    fn file_handle(&self, at: &JsonPath, handle: &str) -> Check {
+        if self.bindings.files.contains_key(handle) {
+            return Ok(());
+        }
+        let problem = if self.bindings.ports.contains_key(handle) {
+            Problem::WrongHandleKind {
+                name: handle.to_owned(),
+                is: "completion port",
+                wanted: "file handle",
+            }
+        } else {
+            Problem::UnknownHandle {
+                name: handle.to_owned(),
+                process: self.process.name.clone(),
+                known: self.bindings.file_names(),
+            }
+        };
+        Err(ScenarioError::invalid(at.clone(), problem))
+    }
+
+    fn port(&self, at: &JsonPath, port: &str) -> Check {
+        if self.bindings.ports.contains_key(port) {
+            return Ok(());
+        }
+        let problem = if self.bindings.files.contains_key(port) {
+            Problem::WrongHandleKind {
+                name: port.to_owned(),
+                is: "file handle",
+                wanted: "completion port",
+            }
+        } else {
+            Problem::UnknownPort {
+                name: port.to_owned(),
+                process: self.process.name.clone(),
+                known: self.bindings.port_names(),
+            }
+        };
+        Err(ScenarioError::invalid(at.clone(), problem))
+    }
+}
+
+/// The character rules for names.
+#[derive(Clone, Copy)]
+enum NameRule {
+    /// Lowercase letters, digits and `-`.
+    Scenario,
+    /// Lowercase letters, digits, `_` and `-`.
+    Device,
+    /// Letters, digits, `_`, `.` and `-`.
+    Label,
+}
+
+fn name(at: &JsonPath, value: &str, kind: &'static str, rule: NameRule) -> Check {
+    let (ok, allowed): (fn(char) -> bool, &'static str) = match rule {
+        NameRule::Scenario => (
+            |c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-',
+            "lowercase letters, digits and -",
+        ),
+        NameRule::Device => (
+            |c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-',
+            "lowercase letters, digits, _ and -",
+        ),
+        NameRule::Label => (
+            |c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'),
+            "letters, digits, _, . and -",
+        ),
+    };
+    let length = value.chars().count();
+    if (1..=MAX_NAME_LEN).contains(&length) && value.chars().all(ok) {
+        return Ok(());
+    }
+    Err(ScenarioError::invalid(
+        at.clone(),
+        Problem::BadName {
+            kind,
+            found: value.to_owned(),
+            allowed,
+        },
+    ))
+}
+
+fn range(at: &JsonPath, value: u64, min: u64, max: u64) -> Check {
+    if (min..=max).contains(&value) {
+        return Ok(());
+    }
+    let field = match at.segments().last() {
+        Some(PathSegment::Key(key)) => key.clone(),
+        _ => "value".to_owned(),
+    };
+    Err(ScenarioError::invalid(
+        at.clone(),
+        Problem::OutOfRange {
+            field,
+            min,
+            max,
+            found: value,
+        },
+    ))
+}
+
+fn count(at: &JsonPath, what: &'static str, len: usize, min: u64, max: u64) -> Check {
+    let found = len as u64;
+    if (min..=max).contains(&found) {
+        return Ok(());
+    }
+    Err(ScenarioError::invalid(
+        at.clone(),
+        Problem::Count {
+            what,
+            min,
+            max,
+            found,
+        },
+    ))
+}
+
+fn duplicate(at: JsonPath, kind: &'static str, name: &str, first: &JsonPath) -> ScenarioError {
+    ScenarioError::invalid(
+        at,
+        Problem::Duplicate {
+            kind,
+            name: name.to_owned(),
+            first: first.clone(),
+        },
+    )
+}
+
+/// Re-points an error about a map entry at the entry's key, where the name is written.
+fn key_error(error: ScenarioError) -> ScenarioError {
+    match error {
+        ScenarioError::At(mut located) => {
+            located.pointing = super::error::Pointing::Key;
+            ScenarioError::At(located)
+        }
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::apply_overrides;
+
+    /// A small valid scenario; each test changes one thing with `--set` syntax.
+    const BASE: &str = r#"{
+  "name": "base",
+  "description": "a valid starting point",
+  "machine": { "cpus": 1, "costs": {} },
+  "devices": [ { "disk": { "name": "disk0", "irq": 14 } } ],
+  "files": [ { "name": "data.bin", "device": "disk0", "offset": 0, "length": 65536 } ],
+  "processes": [
+    { "name": "app",
+      "routines": { "on_read": { "cost_ns": 2000 } },
+      "threads": [
+        { "name": "T1", "program": [
+          { "open": { "path": "data.bin", "as": "f" } },
+          { "read": { "file": "f", "offset": 0, "len": 4096 } }
+        ] },
+        { "name": "T2", "program": [] }
+      ] }
+  ]
+}"#;
+
+    fn with(sets: &[(&str, &str)]) -> Result<(), ScenarioError> {
+        let sets: Vec<(String, String)> = sets
+            .iter()
+            .map(|(p, v)| ((*p).to_owned(), (*v).to_owned()))
+            .collect();
+        let text = apply_overrides(BASE, &sets).expect("overrides apply");
+        let scenario: Scenario = serde_json::from_str(&text).expect("well-formed scenario");
+        validate(&scenario)
+    }
+
+    /// Sets T1's second op (the read) to `op`.
+    fn op(op: &str) -> Result<(), ScenarioError> {
+        with(&[("processes.0.threads.0.program.1", op)])
+    }
+
+    /// Sets T2's program.
+    fn t2(program: &str) -> Result<(), ScenarioError> {
+        with(&[("processes.0.threads.1.program", program)])
+    }
+
+    fn fails(result: Result<(), ScenarioError>) -> (String, Problem) {
+        let error = result.expect_err("the scenario should be invalid");
+        let path = error.path().expect("a located error").to_string();
+        let problem = error.problem().expect("a rule error").clone();
+        (path, problem)
+    }
+
+    const P: &str = "processes[0].threads[0].program[1]";
+
+    #[test]
+    fn the_base_scenario_is_valid() {
+        assert_eq!(with(&[]), Ok(()));
+    }
+
+    #[test]
+    fn names_follow_their_character_rules() {
+        let (path, problem) = fails(with(&[("name", "Tour")]));
+        assert_eq!(path, "name");
+        assert!(matches!(
+            problem,
+            Problem::BadName {
+                kind: "scenario",
+                ..
+            }
+        ));
+        let (path, _) = fails(with(&[("devices.0.disk.name", "Disk0")]));
+        assert_eq!(path, "devices[0].disk.name");
+        let (path, _) = fails(with(&[("processes.0.threads.0.name", "")]));
+        assert_eq!(path, "processes[0].threads[0].name");
+        let (path, _) = fails(with(&[("processes.0.routines", r#"{"on read": {}}"#)]));
+        assert_eq!(path, "processes[0].routines[\"on read\"]");
+        let long = "a".repeat(MAX_NAME_LEN + 1);
+        assert!(with(&[("name", &long)]).is_err());
+    }
+
+    #[test]
+    fn description_is_one_non_empty_line() {
+        let (path, problem) = fails(with(&[("description", r#""two\nlines""#)]));
+        assert_eq!(
+            (path.as_str(), problem),
+            ("description", Problem::BadDescription)
+        );
+        assert!(with(&[("description", r#""  ""#)]).is_err());
+    }
+
+    #[test]
+    fn machine_values_have_ranges() {
+        for (set, value, path) in [
+            ("machine.cpus", "0", "machine.cpus"),
+            ("machine.cpus", "65", "machine.cpus"),
+            ("machine.timeslice_ns", "0", "machine.timeslice_ns"),
+            ("machine.event_limit", "0", "machine.event_limit"),
+            ("machine.event_limit", "1000000001", "machine.event_limit"),
+            (
+                "machine.costs.isr_ns",
+                "1000000000001",
+                "machine.costs.isr_ns",
+            ),
+        ] {
+            let (got, problem) = fails(with(&[(set, value)]));
+            assert_eq!(got, path);
+            assert!(matches!(problem, Problem::OutOfRange { .. }), "{problem:?}");
+        }
+        assert_eq!(with(&[("machine.cpus", "64")]), Ok(()));
+    }
+
+    #[test]
+    fn disk_geometry_has_ranges() {
+        for (field, value) in [
+            ("irq", "24"),
+            ("ring_size", "0"),
+            ("ring_size", "4097"),
+            ("sector_size", "256"),
+            ("sectors_per_track", "0"),
+            ("tracks", "1000001"),
+            ("rpm", "0"),
+            ("transfer_mb_s", "0"),
+            ("max_segment", "511"),
+            ("seek_settle_ns", "1000000000001"),
+        ] {
+            let (path, problem) = fails(with(&[(&format!("devices.0.disk.{field}"), value)]));
+            assert_eq!(path, format!("devices[0].disk.{field}"));
+            assert!(
+                matches!(problem, Problem::OutOfRange { .. }),
+                "{field}: {problem:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn sector_size_is_a_power_of_two() {
+        let (path, problem) = fails(with(&[("devices.0.disk.sector_size", "1000")]));
+        assert_eq!(path, "devices[0].disk.sector_size");
+        assert!(matches!(
+            problem,
+            Problem::NotPowerOfTwo { found: 1000, .. }
+        ));
+    }
+
+    #[test]
+    fn device_names_and_irqs_are_unique() {
+        let two =
+            r#"[{"disk": {"name": "disk0", "irq": 14}}, {"disk": {"name": "disk0", "irq": 15}}]"#;
+        let (path, problem) = fails(with(&[("devices", two)]));
+        assert_eq!(path, "devices[1].disk.name");
+        assert!(matches!(problem, Problem::Duplicate { kind: "device", .. }));
+        let two =
+            r#"[{"disk": {"name": "disk0", "irq": 14}}, {"disk": {"name": "disk1", "irq": 14}}]"#;
+        let (path, problem) = fails(with(&[("devices", two)]));
+        assert_eq!(path, "devices[1].disk.irq");
+        assert!(matches!(problem, Problem::DuplicateIrq { irq: 14, .. }));
+    }
+
+    #[test]
+    fn device_count_is_limited() {
+        let (path, problem) = fails(with(&[("devices", "[]")]));
+        assert_eq!(path, "devices");
+        assert!(matches!(problem, Problem::Count { found: 0, .. }));
+        let many: Vec<String> = (0..17)
+            .map(|i| format!(r#"{{"disk": {{"name": "d{i}", "irq": {i}}}}}"#))
+            .collect();
+        let many = format!("[{}]", many.join(","));
+        // 17 devices need 17 distinct irqs; 0..=16 are all in range.
+        let (path, problem) = fails(with(&[
+            ("devices", &many),
+            ("files", "[]"),
+            ("processes.0.threads.0.program", "[]"),
+        ]));
+        assert_eq!(path, "devices");
+        assert!(matches!(problem, Problem::Count { found: 17, .. }));
+    }
+
+    #[test]
+    fn files_name_an_existing_disk() {
+        let (path, problem) = fails(with(&[("files.0.device", "disk9")]));
+        assert_eq!(path, "files[0].device");
+        assert_eq!(
+            problem,
+            Problem::UnknownDevice {
+                name: "disk9".to_owned(),
+                known: vec!["disk0".to_owned()]
+            }
+        );
+    }
+
+    #[test]
+    fn files_fit_on_their_disk_and_start_on_a_sector() {
+        // The default disk holds 512 * 64 * 1024 = 32 MiB.
+        let (path, problem) = fails(with(&[("files.0.length", "33554433")]));
+        assert_eq!(path, "files[0].length");
+        assert!(matches!(
+            problem,
+            Problem::FilePastDiskEnd {
+                capacity: 33554432,
+                ..
+            }
+        ));
+        let (path, _) = fails(with(&[("files.0.offset", "33554432")]));
+        assert_eq!(path, "files[0].offset");
+        let (path, problem) = fails(with(&[("files.0.offset", "100")]));
+        assert_eq!(path, "files[0].offset");
+        assert!(matches!(
+            problem,
+            Problem::Misaligned {
+                offset: 100,
+                sector_size: 512
+            }
+        ));
+        let (path, _) = fails(with(&[("files.0.length", "0")]));
+        assert_eq!(path, "files[0].length");
+        assert_eq!(with(&[("files.0.offset", "33488896")]), Ok(()));
+    }
+
+    #[test]
+    fn file_content_fits_the_file() {
+        let (path, problem) = fails(with(&[
+            ("files.0.length", "4"),
+            ("files.0.content", r#"{"text": "hello"}"#),
+            (
+                "processes.0.threads.0.program.1",
+                r#"{"compute": {"ns": 1}}"#,
+            ),
+        ]));
+        assert_eq!(path, "files[0].content");
+        assert_eq!(
+            problem,
+            Problem::ContentTooLong {
+                content: 5,
+                length: 4
+            }
+        );
+        let (path, problem) = fails(with(&[(
+            "files.0.content",
+            r#"{"repeat": {"text": "", "length": 10}}"#,
+        )]));
+        assert_eq!(path, "files[0].content.repeat.text");
+        assert_eq!(problem, Problem::EmptyRepeatText { length: 10 });
+        let (path, problem) = fails(with(&[
+            ("files.0.length", "1000000000"),
+            (
+                "files.0.content",
+                r#"{"repeat": {"text": "ab", "length": 67108865}}"#,
+            ),
+            ("devices.0.disk.tracks", "1000000"),
+        ]));
+        assert_eq!(path, "files[0].content");
+        assert!(matches!(
+            problem,
+            Problem::OutOfRange {
+                max: MAX_CONTENT,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn file_and_process_and_thread_names_are_unique() {
+        let files = r#"[{"name": "data.bin", "device": "disk0", "length": 512}, {"name": "data.bin", "device": "disk0", "length": 512}]"#;
+        let (path, _) = fails(with(&[
+            ("files", files),
+            ("processes.0.threads.0.program.1", r#"{"exit": {}}"#),
+        ]));
+        assert_eq!(path, "files[1].name");
+        let (path, problem) = fails(with(&[("processes.0.threads.1.name", "T1")]));
+        assert_eq!(path, "processes[0].threads[1].name");
+        assert_eq!(
+            problem,
+            Problem::Duplicate {
+                kind: "thread",
+                name: "T1".to_owned(),
+                first: JsonPath::root()
+                    .key("processes")
+                    .index(0)
+                    .key("threads")
+                    .index(0)
+                    .key("name"),
+            }
+        );
+        let procs = r#"[{"name": "app", "threads": [{"name": "A", "program": []}]},
+                        {"name": "app", "threads": [{"name": "B", "program": []}]}]"#;
+        let (path, problem) = fails(with(&[("processes", procs)]));
+        assert!(matches!(
+            problem,
+            Problem::Duplicate {
+                kind: "process",
+                ..
+            }
+        ));
+        assert_eq!(path, "processes[1].name");
+    }
+
+    #[test]
+    fn threads_are_unique_across_processes() {
+        let procs = r#"[{"name": "a", "threads": [{"name": "T", "program": []}]}, {"name": "b", "threads": [{"name": "T", "program": []}]}]"#;
+        let (path, problem) = fails(with(&[("processes", procs)]));
+        assert_eq!(path, "processes[1].threads[0].name");
+        assert!(matches!(problem, Problem::Duplicate { kind: "thread", .. }));
+    }
+
+    #[test]
+    fn process_and_thread_counts_are_limited() {
+        let (path, _) = fails(with(&[("processes", "[]")]));
+        assert_eq!(path, "processes");
+        let (path, _) = fails(with(&[("processes.0.threads", "[]")]));
+        assert_eq!(path, "processes[0].threads");
+    }
+
+    #[test]
+    fn open_names_a_declared_file() {
+        let (path, problem) = fails(with(&[(
+            "processes.0.threads.0.program.0.open.path",
+            "nope.bin",
+        )]));
+        assert_eq!(path, "processes[0].threads[0].program[0].open.path");
+        assert!(matches!(problem, Problem::UnknownFile { .. }));
+    }
+
+    #[test]
+    fn handles_must_be_bound_in_the_same_process() {
+        let (path, problem) = fails(op(r#"{"read": {"file": "g", "len": 1}}"#));
+        assert_eq!(path, format!("{P}.read.file"));
+        assert_eq!(
+            problem,
+            Problem::UnknownHandle {
+                name: "g".to_owned(),
+                process: "app".to_owned(),
+                known: vec!["f".to_owned()]
+            }
+        );
+        // Bound by another thread of the same process: fine.
+        assert_eq!(t2(r#"[{"read": {"file": "f", "len": 1}}]"#), Ok(()));
+        // Bound only in another process: not fine.
+        let procs = r#"[
+            {"name": "a", "threads": [{"name": "A", "program": [{"open": {"path": "data.bin", "as": "f"}}]}]},
+            {"name": "b", "threads": [{"name": "B", "program": [{"close": {"handle": "f"}}]}]}]"#;
+        let (path, problem) = fails(with(&[("processes", procs)]));
+        assert_eq!(path, "processes[1].threads[0].program[0].close.handle");
+        assert!(matches!(problem, Problem::UnknownHandle { .. }));
+    }
+
+    #[test]
+    fn ports_must_be_bound_and_used_as_ports() {
+        let (path, problem) = fails(t2(r#"[{"get_queued": {"port": "P1"}}]"#));
+        assert_eq!(path, "processes[0].threads[1].program[0].get_queued.port");
+        assert!(matches!(problem, Problem::UnknownPort { .. }));
+        let (path, _) = fails(t2(r#"[{"post": {"port": "P1"}}]"#));
+        assert_eq!(path, "processes[0].threads[1].program[0].post.port");
+        let (path, problem) = fails(t2(r#"[{"get_queued": {"port": "f"}}]"#));
+        assert_eq!(path, "processes[0].threads[1].program[0].get_queued.port");
+        assert!(matches!(
+            problem,
+            Problem::WrongHandleKind {
+                is: "file handle",
+                ..
+            }
+        ));
+        let (path, problem) = fails(t2(
+            r#"[{"create_port": {"as": "P"}}, {"write": {"file": "P", "data": {"text": "x"}}}]"#,
+        ));
+        assert_eq!(path, "processes[0].threads[1].program[1].write.file");
+        assert!(matches!(
+            problem,
+            Problem::WrongHandleKind {
+                is: "completion port",
+                ..
+            }
+        ));
+        assert_eq!(
+            t2(
+                r#"[{"create_port": {"as": "P"}}, {"bind": {"file": "f", "port": "P"}},
+                {"read_overlapped": {"file": "f", "offset": 0, "len": 10}},
+                {"get_queued": {"port": "P"}}, {"close": {"handle": "P"}}]"#
+            ),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn bind_checks_both_names() {
+        let (path, _) = fails(t2(
+            r#"[{"create_port": {"as": "P"}}, {"bind": {"file": "x", "port": "P"}}]"#,
+        ));
+        assert_eq!(path, "processes[0].threads[1].program[1].bind.file");
+        let (path, _) = fails(t2(r#"[{"bind": {"file": "f", "port": "Q"}}]"#));
+        assert_eq!(path, "processes[0].threads[1].program[0].bind.port");
+    }
+
+    #[test]
+    fn a_name_is_either_a_handle_or_a_port() {
+        let (path, problem) = fails(t2(r#"[{"create_port": {"as": "f"}}]"#));
+        assert_eq!(path, "processes[0].threads[1].program[0].create_port.as");
+        assert!(matches!(problem, Problem::HandleAndPort { .. }));
+    }
+
+    #[test]
+    fn tags_and_routines_must_exist() {
+        let (path, problem) = fails(t2(r#"[{"wait": {"tag": "r1"}}]"#));
+        assert_eq!(path, "processes[0].threads[1].program[0].wait.tag");
+        assert!(matches!(problem, Problem::UnknownTag { .. }));
+        // A tag set inside a repeat in another thread counts.
+        assert_eq!(
+            with(&[
+                (
+                    "processes.0.threads.0.program.1",
+                    r#"{"repeat": {"times": 2, "ops": [{"read_overlapped": {"file": "f", "len": 1, "tag": "r1"}}]}}"#
+                ),
+                (
+                    "processes.0.threads.1.program",
+                    r#"[{"wait": {"tag": "r1", "timeout_ns": 5}}]"#
+                ),
+            ]),
+            Ok(())
+        );
+        let (path, problem) = fails(op(
+            r#"{"read_ex": {"file": "f", "len": 1, "routine": "nope"}}"#,
+        ));
+        assert_eq!(path, format!("{P}.read_ex.routine"));
+        assert_eq!(
+            problem,
+            Problem::UnknownRoutine {
+                name: "nope".to_owned(),
+                process: "app".to_owned(),
+                known: vec!["on_read".to_owned()]
+            }
+        );
+        assert_eq!(
+            op(r#"{"write_ex": {"file": "f", "data": {"text": "x"}, "routine": "on_read"}}"#),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn completion_routines_are_refused_on_port_bound_files() {
+        let program = r#"[{"create_port": {"as": "P"}}, {"bind": {"file": "f", "port": "P", "key": 1}},
+            {"write_ex": {"file": "f", "offset": 0, "data": {"text": "x"}, "routine": "on_read"}}]"#;
+        let (path, problem) = fails(t2(program));
+        assert_eq!(path, "processes[0].threads[1].program[2].write_ex.file");
+        assert_eq!(
+            problem,
+            Problem::RoutineOnPortBoundFile {
+                op: "write_ex",
+                handle: "f".to_owned(),
+                port: "P".to_owned()
+            }
+        );
+    }
+
+    #[test]
+    fn fixed_offset_transfers_stay_inside_the_file() {
+        let (path, problem) = fails(op(
+            r#"{"read": {"file": "f", "offset": 63488, "len": 4096}}"#,
+        ));
+        assert_eq!(path, format!("{P}.read.len"));
+        assert_eq!(
+            problem,
+            Problem::PastEndOfFile {
+                op: "read",
+                file: "data.bin".to_owned(),
+                length: 65536,
+                start: 63488,
+                end: 67584
+            }
+        );
+        assert_eq!(
+            problem.to_string(),
+            "read past the end of data.bin (65536 bytes): bytes 63488..67584"
+        );
+        let (path, _) = fails(op(
+            r#"{"write_overlapped": {"file": "f", "offset": 65536, "data": {"text": "x"}}}"#,
+        ));
+        assert_eq!(path, format!("{P}.write_overlapped.offset"));
+        let (path, _) = fails(op(
+            r#"{"write": {"file": "f", "offset": 65535, "data": {"bytes": [1, 2]}}}"#,
+        ));
+        assert_eq!(path, format!("{P}.write.data"));
+        assert_eq!(
+            op(r#"{"read": {"file": "f", "offset": 61440, "len": 4096}}"#),
+            Ok(())
+        );
+        // At the file position nothing is known before the run.
+        assert_eq!(op(r#"{"read": {"file": "f", "len": 65536}}"#), Ok(()));
+    }
+
+    #[test]
+    fn a_handle_opened_on_two_files_is_not_checked_for_length() {
+        let files = r#"[{"name": "data.bin", "device": "disk0", "length": 65536},
+                        {"name": "small", "device": "disk0", "offset": 65536, "length": 512}]"#;
+        let result = with(&[
+            ("files", files),
+            (
+                "processes.0.threads.1.program",
+                r#"[{"open": {"path": "small", "as": "f"}}]"#,
+            ),
+        ]);
+        assert_eq!(result, Ok(()));
+    }
+
+    #[test]
+    fn random_offsets_stay_inside_the_file() {
+        let (path, problem) = fails(op(
+            r#"{"read": {"file": "f", "random_offset": {"below": 65536, "align": 512}, "len": 4096}}"#,
+        ));
+        assert_eq!(path, format!("{P}.read.random_offset.below"));
+        assert!(matches!(
+            problem,
+            Problem::PastEndOfFile { start: 65024, .. }
+        ));
+        assert_eq!(
+            op(
+                r#"{"read": {"file": "f", "random_offset": {"below": 61441, "align": 4096}, "len": 4096}}"#
+            ),
+            Ok(())
+        );
+        let (path, problem) = fails(op(
+            r#"{"read": {"file": "f", "random_offset": {"below": 8, "align": 16}, "len": 1}}"#,
+        ));
+        assert_eq!(path, format!("{P}.read.random_offset.align"));
+        assert!(matches!(problem, Problem::AlignAboveBelow { .. }));
+        let (path, _) = fails(op(
+            r#"{"read": {"file": "f", "random_offset": {"below": 8, "align": 0}, "len": 1}}"#,
+        ));
+        assert_eq!(path, format!("{P}.read.random_offset.align"));
+    }
+
+    #[test]
+    fn offset_and_random_offset_exclude_each_other() {
+        let (path, problem) = fails(op(
+            r#"{"read_overlapped": {"file": "f", "offset": 0, "random_offset": {"below": 512}, "len": 1}}"#,
+        ));
+        assert_eq!(path, format!("{P}.read_overlapped.random_offset"));
+        assert_eq!(problem, Problem::OffsetAndRandomOffset);
+    }
+
+    #[test]
+    fn transfer_sizes_are_limited() {
+        let (path, _) = fails(op(r#"{"read": {"file": "f", "len": 0}}"#));
+        assert_eq!(path, format!("{P}.read.len"));
+        let (path, _) = fails(op(r#"{"read": {"file": "f", "len": 16777217}}"#));
+        assert_eq!(path, format!("{P}.read.len"));
+        let (path, _) = fails(op(r#"{"write": {"file": "f", "data": {"text": ""}}}"#));
+        assert_eq!(path, format!("{P}.write.data"));
+        let (path, _) = fails(op(
+            r#"{"write": {"file": "f", "data": {"repeat": {"text": "ab", "length": 16777217}}}}"#,
+        ));
+        assert_eq!(path, format!("{P}.write.data"));
+    }
+
+    #[test]
+    fn times_and_counts_are_limited() {
+        for (json, field) in [
+            (r#"{"sleep": {"ns": 1000000000001}}"#, "sleep.ns"),
+            (r#"{"sleep_ex": {"ns": 1000000000001}}"#, "sleep_ex.ns"),
+            (r#"{"compute": {"ns": 1000000000001}}"#, "compute.ns"),
+            (
+                r#"{"create_port": {"as": "P", "concurrency": 257}}"#,
+                "create_port.concurrency",
+            ),
+            (
+                r#"{"repeat": {"times": 0, "ops": [{"exit": {}}]}}"#,
+                "repeat.times",
+            ),
+            (
+                r#"{"repeat": {"times": 10000001, "ops": [{"exit": {}}]}}"#,
+                "repeat.times",
+            ),
+        ] {
+            let (path, problem) = fails(op(json));
+            assert_eq!(path, format!("{P}.{field}"));
+            assert!(
+                matches!(problem, Problem::OutOfRange { .. }),
+                "{json}: {problem:?}"
+            );
+        }
+        let (path, problem) = fails(op(r#"{"repeat": {"times": 2, "ops": []}}"#));
+        assert_eq!(path, format!("{P}.repeat.ops"));
+        assert!(matches!(problem, Problem::Count { found: 0, .. }));
+        let (path, _) = fails(op(
+            r#"{"repeat": {"times": 2, "ops": [{"repeat": {"times": 20000000, "ops": [{"exit": {}}]}}]}}"#,
+        ));
+        assert_eq!(path, format!("{P}.repeat.ops[0].repeat.times"));
+        let (path, _) = fails(with(&[
+            (
+                "processes.0.threads.0.program.1",
+                r#"{"read_overlapped": {"file": "f", "len": 1, "tag": "t"}}"#,
+            ),
+            (
+                "processes.0.threads.1.program",
+                r#"[{"wait": {"tag": "t", "timeout_ns": 1000000000001}}]"#,
+            ),
+        ]));
+        assert_eq!(path, "processes[0].threads[1].program[0].wait.timeout_ns");
+    }
+
+    #[test]
+    fn routine_costs_are_limited() {
+        let (path, _) = fails(with(&[(
+            "processes.0.routines.on_read.cost_ns",
+            "1000000000001",
+        )]));
+        assert_eq!(path, "processes[0].routines.on_read.cost_ns");
+    }
+}

@@ -1,0 +1,26 @@
+//! Integration tests, in one binary: one module per concern.
+
+mod bad_input;
+mod determinism;
+mod invariants;
+mod scenarios;
+
+use iosim::Loaded;
+use iosim::output::Format;
+
+/// Loads a scenario file with `PATH=VALUE` overrides; a load error fails the test with the
+/// rendered message.
+pub fn load(path: &str, sets: &[&str]) -> Loaded {
+    let sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
+    iosim::load_scenario(path, &sets).unwrap_or_else(|e| panic!("{}", e.render()))
+}
+
+/// Runs a loaded scenario with its own seed and returns the output in `format`.
+pub fn render(loaded: &Loaded, format: Format) -> String {
+    let seed = loaded.scenario.seed;
+    let kernel = iosim::run(&loaded.scenario, seed).unwrap_or_else(|e| panic!("{}", e.render()));
+    let mut out = Vec::new();
+    iosim::output::write(&mut out, &kernel, &loaded.scenario.name, seed, format)
+        .expect("writing to memory");
+    String::from_utf8(out).expect("output is UTF-8")
+}

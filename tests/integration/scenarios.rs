@@ -1,0 +1,64 @@
+//! Every scenario under scenarios/ (benchmarks aside) runs to its end, and its narrated
+//! trace is pinned.
+
+use crate::{load, render};
+use iosim::output::Format;
+
+#[test]
+fn every_scenario_trace_is_pinned() {
+    insta::glob!("../../scenarios", "*.json", |path| {
+        let loaded = load(path.to_str().unwrap(), &[]);
+        insta::assert_snapshot!(render(&loaded, Format::Text));
+    });
+}
+
+#[test]
+fn every_builtin_is_a_scenario_file() {
+    for b in iosim::catalog::BUILTINS {
+        let on_disk = std::fs::read_to_string(format!("scenarios/{}.json", b.name)).unwrap();
+        assert_eq!(on_disk, b.source, "{} differs from its file", b.name);
+    }
+}
+
+fn seek_ns(queue: &str) -> u64 {
+    let loaded = load(
+        "scenarios/disk-elevator.json",
+        &[&format!("devices.0.disk.queue={queue}")],
+    );
+    let kernel = iosim::run(&loaded.scenario, loaded.scenario.seed).unwrap();
+    let summary = kernel.summary();
+    assert_eq!(summary.counters.irps_completed, 16);
+    summary.devices["disk0"].detail["seek_ns"]
+}
+
+#[test]
+fn the_elevator_seeks_less_than_fifo() {
+    let (fifo, scan, sstf) = (seek_ns("fifo"), seek_ns("scan"), seek_ns("sstf"));
+    assert!(scan < fifo, "SCAN {scan} ns should seek less than FIFO {fifo} ns");
+    assert!(sstf < fifo, "SSTF {sstf} ns should seek less than FIFO {fifo} ns");
+    insta::assert_snapshot!(format!("fifo {fifo} ns\nscan {scan} ns\nsstf {sstf} ns"));
+}
+
+#[test]
+fn the_tour_reads_back_the_file_content() {
+    let loaded = load("scenarios/tour.json", &[]);
+    let kernel = iosim::run(&loaded.scenario, 1).unwrap();
+    let text = b"Hello from sector 2048! These bytes travelled disk -> DMA -> IRP buffer -> your program.";
+    let mut expected = text.to_vec();
+    expected.resize(4096, 0);
+    // The file's first 4 KiB: the text, then the disk's offset pattern (1 MiB onward).
+    for (i, b) in expected.iter_mut().enumerate().skip(text.len()) {
+        let o = 1_048_576u64 + i as u64;
+        *b = (o ^ (o >> 8) ^ (o >> 16)) as u8;
+    }
+    let sum = kernel_sim::io::irp::checksum(&expected);
+    let first_read = kernel
+        .trace()
+        .iter()
+        .find_map(|e| match e.what {
+            kernel_sim::What::IrpCompleted { checksum, .. } => Some(checksum),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(first_read, sum, "the bytes read are the bytes on the disk");
+}

@@ -1,0 +1,14 @@
+//! `userland`: what simulated threads do. A program is a list of operations — the calls a
+//! student would write against Win32 (ReadFile, ReadFileEx, SleepEx,
+//! GetQueuedCompletionStatus, ...) — that the kernel asks for one at a time.
+//!
+//! Start with [`Op`], then [`ListProgram`], which runs a list of them (with nested
+//! repeats) as a [`kernel_sim::ThreadProgram`]. Programs refer to handles, ports and
+//! requests by name; the names live in the process's memory
+//! ([`kernel_sim::ProgramCtx::vars`]), so one thread can open a file and another use it.
+
+pub mod op;
+pub mod program;
+
+pub use op::{IoStyle, Offset, Op};
+pub use program::ListProgram;

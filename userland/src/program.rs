@@ -1,0 +1,315 @@
+//! Running a list of operations as a thread program.
+
+use crate::op::{IoStyle, Offset, Op};
+use kernel_sim::{Handle, IoMode, IrpId, ProgramCtx, Syscall, SyscallResult, ThreadProgram};
+use rand::RngExt;
+use std::sync::Arc;
+
+/// Where the program is: one cursor per enclosing `Repeat`.
+#[derive(Debug, Clone)]
+struct Cursor {
+    ops: Arc<[Op]>,
+    index: usize,
+    /// Passes left after the current one.
+    passes_left: u64,
+}
+
+/// A name the result of the previous call must be stored under.
+#[derive(Debug, Clone)]
+enum Pending {
+    Handle(String),
+    Request(String),
+}
+
+/// A thread program made of [`Op`]s.
+#[derive(Debug, Clone)]
+pub struct ListProgram {
+    stack: Vec<Cursor>,
+    pending: Option<Pending>,
+}
+
+impl ListProgram {
+    pub fn new(ops: Vec<Op>) -> Self {
+        Self {
+            stack: vec![Cursor {
+                ops: ops.into(),
+                index: 0,
+                passes_left: 0,
+            }],
+            pending: None,
+        }
+    }
+
+    /// The next operation, stepping into and out of repeats.
+    fn next_op(&mut self) -> Option<Op> {
+        loop {
+            let top = self.stack.last_mut()?;
+            if top.index >= top.ops.len() {
+                if top.passes_left > 0 {
+                    top.passes_left -= 1;
+                    top.index = 0;
+                } else {
+                    self.stack.pop();
+                }
+                continue;
+            }
+            let op = top.ops[top.index].clone();
+            top.index += 1;
+            match op {
+                Op::Repeat { times, ops } => {
+                    if times > 0 && !ops.is_empty() {
+                        self.stack.push(Cursor {
+                            ops,
+                            index: 0,
+                            passes_left: times - 1,
+                        });
+                    }
+                }
+                op => return Some(op),
+            }
+        }
+    }
+}
+
+fn handle_var(name: &str) -> String {
+    format!("handle:{name}")
+}
+
+fn request_var(name: &str) -> String {
+    format!("request:{name}")
+}
+
+/// A name that was never bound becomes handle 0, which no table holds, so the kernel
+/// fails the call with STATUS_INVALID_HANDLE — as a real program passing garbage would.
+fn lookup_handle(cx: &ProgramCtx<'_>, name: &str) -> Handle {
+    Handle(cx.vars.get(&handle_var(name)).copied().unwrap_or(0) as u32)
+}
+
+fn offset(cx: &mut ProgramCtx<'_>, offset: &Offset) -> Option<u64> {
+    match *offset {
+        Offset::At(o) => Some(o),
+        Offset::Current => None,
+        Offset::Random { below, align } => {
+            let align = align.max(1);
+            let slots = (below / align).max(1);
+            Some(cx.rng.random_range(0..slots) * align)
+        }
+    }
+}
+
+impl ListProgram {
+    fn mode(&mut self, style: &IoStyle) -> IoMode {
+        match style {
+            IoStyle::Sync => IoMode::Sync,
+            IoStyle::Routine(r) => IoMode::Apc(*r),
+            IoStyle::Overlapped { tag } => {
+                if let Some(tag) = tag {
+                    self.pending = Some(Pending::Request(tag.clone()));
+                }
+                IoMode::Overlapped
+            }
+        }
+    }
+}
+
+impl ThreadProgram for ListProgram {
+    fn next(&mut self, cx: &mut ProgramCtx<'_>) -> Syscall {
+        match (self.pending.take(), cx.last) {
+            (Some(Pending::Handle(name)), SyscallResult::Handle(h)) => {
+                cx.vars.insert(handle_var(&name), u64::from(h.0));
+            }
+            (Some(Pending::Request(name)), SyscallResult::Pending(irp)) => {
+                cx.vars.insert(request_var(&name), irp.0);
+            }
+            _ => {}
+        }
+        let Some(op) = self.next_op() else {
+            return Syscall::Exit;
+        };
+        match op {
+            Op::Open { path, bind } => {
+                self.pending = Some(Pending::Handle(bind));
+                Syscall::Open { path }
+            }
+            Op::Close { name } => Syscall::Close {
+                handle: lookup_handle(cx, &name),
+            },
+            Op::Read {
+                file,
+                offset: o,
+                len,
+                style,
+            } => Syscall::Read {
+                handle: lookup_handle(cx, &file),
+                offset: offset(cx, &o),
+                len,
+                mode: self.mode(&style),
+            },
+            Op::Write {
+                file,
+                offset: o,
+                data,
+                style,
+            } => Syscall::Write {
+                handle: lookup_handle(cx, &file),
+                offset: offset(cx, &o),
+                data,
+                mode: self.mode(&style),
+            },
+            Op::Wait {
+                tag,
+                alertable,
+                timeout_ns,
+            } => Syscall::WaitIo {
+                irp: IrpId(cx.vars.get(&request_var(&tag)).copied().unwrap_or(0)),
+                alertable,
+                timeout_ns,
+            },
+            Op::Sleep { ns, alertable } => Syscall::Sleep { ns, alertable },
+            Op::Compute { ns } => Syscall::Compute { ns },
+            Op::CreatePort { bind, concurrency } => {
+                self.pending = Some(Pending::Handle(bind));
+                Syscall::CreatePort { concurrency }
+            }
+            Op::Bind { file, port, key } => Syscall::Bind {
+                file: lookup_handle(cx, &file),
+                port: lookup_handle(cx, &port),
+                key,
+            },
+            Op::GetQueued { port, timeout_ns } => Syscall::GetQueued {
+                port: lookup_handle(cx, &port),
+                timeout_ns,
+            },
+            Op::Post { port, key, bytes } => Syscall::Post {
+                port: lookup_handle(cx, &port),
+                key,
+                bytes,
+            },
+            Op::Repeat { .. } => unreachable!("next_op unrolls repeats"),
+            Op::Exit => Syscall::Exit,
+        }
+    }
+
+    fn clone_box(&self) -> Box<dyn ThreadProgram> {
+        Box::new(self.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kernel_sim::ThreadId;
+    use kernel_sim::engine::rng::{Stream, stream};
+    use std::collections::BTreeMap;
+
+    fn calls(program: &mut ListProgram, results: &[SyscallResult]) -> Vec<Syscall> {
+        let mut vars = BTreeMap::new();
+        let mut rng = stream(1, Stream::Workload, 0);
+        let mut out = Vec::new();
+        let mut last = SyscallResult::Start;
+        for r in results {
+            let mut cx = ProgramCtx {
+                now: 0,
+                thread: ThreadId(0),
+                last: &last,
+                vars: &mut vars,
+                rng: &mut rng,
+            };
+            out.push(program.next(&mut cx));
+            last = *r;
+        }
+        out
+    }
+
+    #[test]
+    fn nested_repeats_unroll_in_order() {
+        let inner: Arc<[Op]> = vec![Op::Compute { ns: 2 }].into();
+        let body: Arc<[Op]> = vec![
+            Op::Compute { ns: 1 },
+            Op::Repeat {
+                times: 2,
+                ops: inner,
+            },
+        ]
+        .into();
+        let mut p = ListProgram::new(vec![Op::Repeat {
+            times: 2,
+            ops: body,
+        }]);
+        let got = calls(&mut p, &[SyscallResult::Done; 7]);
+        let ns: Vec<_> = got
+            .iter()
+            .map(|c| match c {
+                Syscall::Compute { ns } => *ns,
+                Syscall::Exit => 0,
+                other => panic!("unexpected {other:?}"),
+            })
+            .collect();
+        assert_eq!(ns, vec![1, 2, 2, 1, 2, 2, 0]);
+    }
+
+    #[test]
+    fn an_opened_handle_is_used_by_name() {
+        let mut p = ListProgram::new(vec![
+            Op::Open {
+                path: "data.bin".into(),
+                bind: "f".into(),
+            },
+            Op::Read {
+                file: "f".into(),
+                offset: Offset::At(0),
+                len: 512,
+                style: IoStyle::Sync,
+            },
+        ]);
+        let got = calls(
+            &mut p,
+            &[SyscallResult::Handle(Handle(4)), SyscallResult::Done],
+        );
+        assert_eq!(
+            got[1],
+            Syscall::Read {
+                handle: Handle(4),
+                offset: Some(0),
+                len: 512,
+                mode: IoMode::Sync
+            }
+        );
+    }
+
+    #[test]
+    fn an_unbound_name_becomes_an_invalid_handle() {
+        let mut p = ListProgram::new(vec![Op::Close {
+            name: "nope".into(),
+        }]);
+        let got = calls(&mut p, &[SyscallResult::Done]);
+        assert_eq!(got[0], Syscall::Close { handle: Handle(0) });
+    }
+
+    #[test]
+    fn random_offsets_are_aligned_and_below_the_bound() {
+        let body: Arc<[Op]> = vec![Op::Read {
+            file: "f".into(),
+            offset: Offset::Random {
+                below: 8192,
+                align: 512,
+            },
+            len: 512,
+            style: IoStyle::Sync,
+        }]
+        .into();
+        let mut p = ListProgram::new(vec![Op::Repeat {
+            times: 50,
+            ops: body,
+        }]);
+        for c in calls(&mut p, &[SyscallResult::Done; 50]) {
+            let Syscall::Read {
+                offset: Some(o), ..
+            } = c
+            else {
+                panic!("expected a read, got {c:?}")
+            };
+            assert!(o < 8192 && o % 512 == 0, "offset {o}");
+        }
+    }
+}
