@@ -35,8 +35,8 @@ impl Error {
     pub fn render(&self) -> String {
         match self {
             Error::Scenario(e) => e.render(),
-            Error::Run(e) => format!("error: {e}"),
-            Error::Io(e) => format!("error: cannot write the output: {e}"),
+            Error::Run(e) => format!("error: {e}\n"),
+            Error::Io(e) => format!("error: cannot write the output: {e}\n"),
         }
     }
 }
@@ -61,20 +61,17 @@ pub fn load_scenario(name_or_path: &str, sets: &[String]) -> Result<Loaded, Erro
             })?,
         ),
     };
-    let source = if sets.is_empty() {
+    let pairs = sets
+        .iter()
+        .map(|s| scenario::parse_set(s))
+        .collect::<Result<Vec<_>, _>>()?;
+    // Errors in overridden values carry a note naming the `--set` that wrote them.
+    let scenario = scenario::parse_with_overrides(&label, &source, &pairs)?;
+    let source = if pairs.is_empty() {
         source
     } else {
-        let pairs: Vec<(String, String)> = sets
-            .iter()
-            .map(|s| match s.split_once('=') {
-                Some((path, value)) => (path.to_string(), value.to_string()),
-                // No `=`: an empty value, which the override step rejects by name.
-                None => (s.clone(), String::new()),
-            })
-            .collect();
         scenario::apply_overrides(&source, &pairs)?
     };
-    let scenario = scenario::parse(&label, &source)?;
     Ok(Loaded { scenario, source })
 }
 

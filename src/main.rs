@@ -95,7 +95,7 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             drop(out);
-            let _ = writeln!(io::stderr(), "{}", e.render());
+            let _ = write!(io::stderr(), "{}", e.render());
             ExitCode::from(2)
         }
     }

@@ -87,6 +87,13 @@ pub struct Thread {
     pub(crate) rng: SimRng,
 }
 
+impl Thread {
+    /// Whether the thread counts toward its completion port's running threads.
+    pub fn counts_for_port(&self) -> bool {
+        self.counted
+    }
+}
+
 /// A completion routine a process declares: its code costs `cost_ns` when it runs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Routine {

@@ -6,7 +6,10 @@ use std::process::Command;
 #[test]
 fn every_bad_scenario_gets_a_pinned_message() {
     insta::glob!("../bad-scenarios", "*.json", |path| {
-        let name = format!("tests/bad-scenarios/{}", path.file_name().unwrap().to_str().unwrap());
+        let name = format!(
+            "tests/bad-scenarios/{}",
+            path.file_name().unwrap().to_str().unwrap()
+        );
         let err = iosim::load_scenario(&name, &[]).expect_err("a bad scenario must not load");
         insta::assert_snapshot!(err.render());
     });
@@ -51,6 +54,11 @@ fn good_commands_exit_0() {
         &["schema"],
     ] {
         let out = iosim(args);
-        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 }

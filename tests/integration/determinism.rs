@@ -18,11 +18,20 @@ fn first_difference(a: &str, b: &str) -> Option<(usize, String, String)> {
 
 #[test]
 fn same_seed_gives_identical_json() {
-    for name in ["tour", "apc-completion-routines", "iocp-thread-pool", "disk-elevator"] {
+    for name in [
+        "tour",
+        "apc-completion-routines",
+        "iocp-thread-pool",
+        "disk-elevator",
+    ] {
         let loaded = load(&format!("scenarios/{name}.json"), &[]);
         let a = render(&loaded, Format::Json);
         let b = render(&loaded, Format::Json);
-        assert_eq!(first_difference(&a, &b), None, "{name} differs between runs");
+        assert_eq!(
+            first_difference(&a, &b),
+            None,
+            "{name} differs between runs"
+        );
         assert_eq!(a, b);
     }
 }

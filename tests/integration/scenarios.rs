@@ -34,8 +34,14 @@ fn seek_ns(queue: &str) -> u64 {
 #[test]
 fn the_elevator_seeks_less_than_fifo() {
     let (fifo, scan, sstf) = (seek_ns("fifo"), seek_ns("scan"), seek_ns("sstf"));
-    assert!(scan < fifo, "SCAN {scan} ns should seek less than FIFO {fifo} ns");
-    assert!(sstf < fifo, "SSTF {sstf} ns should seek less than FIFO {fifo} ns");
+    assert!(
+        scan < fifo,
+        "SCAN {scan} ns should seek less than FIFO {fifo} ns"
+    );
+    assert!(
+        sstf < fifo,
+        "SSTF {sstf} ns should seek less than FIFO {fifo} ns"
+    );
     insta::assert_snapshot!(format!("fifo {fifo} ns\nscan {scan} ns\nsstf {sstf} ns"));
 }
 
@@ -43,7 +49,8 @@ fn the_elevator_seeks_less_than_fifo() {
 fn the_tour_reads_back_the_file_content() {
     let loaded = load("scenarios/tour.json", &[]);
     let kernel = iosim::run(&loaded.scenario, 1).unwrap();
-    let text = b"Hello from sector 2048! These bytes travelled disk -> DMA -> IRP buffer -> your program.";
+    let text =
+        b"Hello from sector 2048! These bytes travelled disk -> DMA -> IRP buffer -> your program.";
     let mut expected = text.to_vec();
     expected.resize(4096, 0);
     // The file's first 4 KiB: the text, then the disk's offset pattern (1 MiB onward).
