@@ -87,8 +87,13 @@ fn main() -> ExitCode {
         }) => load_scenario(&scenario, &sets).and_then(|loaded| {
             let seed = seed.unwrap_or(loaded.scenario.seed);
             let kernel = iosim::run(&loaded.scenario, seed)?;
-            iosim::output::write(&mut out, &kernel, &loaded.scenario.name, seed, format)
-                .map_err(iosim::Error::Io)
+            let written =
+                iosim::output::write(&mut out, &kernel, &loaded.scenario.name, seed, format)
+                    .map_err(iosim::Error::Io);
+            // The process ends right after this; freeing a trace of millions of events
+            // one page at a time would only slow the exit.
+            std::mem::forget(kernel);
+            written
         }),
     };
     match result {

@@ -22,6 +22,9 @@ use serde::Serialize;
 use std::collections::{BTreeMap, VecDeque};
 use thiserror::Error;
 
+/// The most trace events [`Kernel::run`] reserves room for up front.
+const MAX_TRACE_RESERVE: u64 = 64 << 20;
+
 /// Something scheduled to happen at a future instant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Event {
@@ -348,6 +351,12 @@ impl Kernel {
 
     /// Steps until nothing is left to happen.
     pub fn run(&mut self, event_limit: u64) -> Result<(), RunError> {
+        // Reserve the trace once: growing a vector of millions of events by doubling
+        // copies it again and again. Untouched reserved memory costs nothing.
+        let want = event_limit.min(MAX_TRACE_RESERVE) as usize;
+        self.core
+            .trace
+            .reserve(want.saturating_sub(self.core.trace.len()));
         while self.step() {
             self.check_limit(event_limit)?;
         }

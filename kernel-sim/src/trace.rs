@@ -324,3 +324,18 @@ impl What {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trace_events_stay_compact() {
+        // Millions of events are kept in memory; this size is what each one costs.
+        assert!(
+            std::mem::size_of::<TraceEvent>() <= 64,
+            "{}",
+            std::mem::size_of::<TraceEvent>()
+        );
+    }
+}

@@ -69,6 +69,9 @@ pub struct Disk {
     config: DiskConfig,
     // Driver state.
     queue: Vec<Queued>,
+    /// The queue as the policy sees it (same order as `queue`), kept alongside so
+    /// choosing the next request allocates nothing.
+    requests: Vec<QueuedRequest>,
     direction: Direction,
     /// Where the head will be once every posted descriptor is done: the elevator plans
     /// from there.
@@ -98,6 +101,7 @@ impl Disk {
     pub fn new(config: DiskConfig) -> Self {
         Self {
             queue: Vec::new(),
+            requests: Vec::new(),
             direction: Direction::Up,
             planned_track: 0,
             ring: DmaRing::new(config.ring_size),
@@ -113,22 +117,15 @@ impl Disk {
     /// Moves queued IRPs into free ring slots, in policy order, and wakes the device.
     fn start_io(&mut self, io: &mut DriverCtx<'_>) {
         while !self.ring.is_full() && !self.queue.is_empty() {
-            let requests: Vec<QueuedRequest> = self
-                .queue
-                .iter()
-                .map(|q| QueuedRequest {
-                    tag: q.irp.0,
-                    track: q.track,
-                })
-                .collect();
             let pick = order::pick(
                 self.config.policy,
-                &requests,
+                &self.requests,
                 self.planned_track,
                 &mut self.direction,
             )
             .expect("queue is not empty");
             let q = self.queue.remove(pick);
+            self.requests.remove(pick);
             let segments = split_into_segments(q.len, self.config.max_segment);
             let segment_count = segments.len() as u16;
             let slot = self
@@ -249,9 +246,11 @@ impl Driver for Disk {
 
     fn dispatch(&mut self, io: &mut DriverCtx<'_>, irp: IrpId) -> Dispatch {
         let loc = io.irp(irp).location().clone();
+        let track = self.config.geometry.track_of(loc.device_offset);
+        self.requests.push(QueuedRequest { tag: irp.0, track });
         self.queue.push(Queued {
             irp,
-            track: self.config.geometry.track_of(loc.device_offset),
+            track,
             write: loc.major == Major::Write,
             device_offset: loc.device_offset,
             len: loc.len,

@@ -38,8 +38,20 @@ impl Fill {
         match self {
             Self::Zero => buf.fill(0),
             Self::OffsetPattern => {
-                for (at, byte) in (offset..).zip(buf.iter_mut()) {
-                    *byte = self.byte_at(at);
+                // Within one aligned 256-byte run only the low byte of the offset changes,
+                // so the rest of the pattern is one constant per run (and this loop is
+                // simple enough to vectorise).
+                let mut at = offset;
+                let mut rest = buf;
+                while !rest.is_empty() {
+                    let run = ((256 - (at % 256)) as usize).min(rest.len());
+                    let (now, later) = rest.split_at_mut(run);
+                    let high = ((at >> 8) ^ (at >> 16)) as u8;
+                    for (i, byte) in now.iter_mut().enumerate() {
+                        *byte = (at as u8).wrapping_add(i as u8) ^ high;
+                    }
+                    at += run as u64;
+                    rest = later;
                 }
             }
         }
