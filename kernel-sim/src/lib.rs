@@ -26,7 +26,8 @@
 //! 7. A completion port releases its waiters last-in-first-out and dequeues packets
 //!    first-in-first-out.
 //!
-//! Each guarantee has a test in `tests` below or in the workspace's integration tests.
+//! Each guarantee has a test in the workspace's `tests/integration/guarantees.rs`, and the
+//! property test `tests/integration/invariants.rs` checks 3, 5 and 6 after every step.
 
 pub mod completion;
 pub mod costs;

@@ -26,6 +26,10 @@ enum Gen {
         slot: u8,
         sleep_us: u16,
     },
+    /// Several ReadFileEx calls, then one long alertable wait that runs their routines.
+    ReadExBurst {
+        n: u8,
+    },
     Compute {
         us: u16,
     },
@@ -47,6 +51,7 @@ fn gen_op() -> impl Strategy<Value = Gen> {
         }),
         (0u8..8).prop_map(|slot| Gen::ReadSync { slot }),
         (0u8..8, 0u16..20_000).prop_map(|(slot, sleep_us)| Gen::ReadEx { slot, sleep_us }),
+        (2u8..5).prop_map(|n| Gen::ReadExBurst { n }),
         (1u16..30_000).prop_map(|us| Gen::Compute { us }),
         (1u16..5_000).prop_map(|us| Gen::Sleep { us }),
         (1u8..4).prop_map(|n| Gen::PortIo { n }),
@@ -109,6 +114,12 @@ fn program(i: usize, ops: &[Gen], exit_early: bool) -> Vec<Value> {
             Gen::ReadEx { slot, sleep_us } => {
                 p.push(json!({"read_ex": {"file": f, "offset": at(slot), "len": 2048, "routine": "done"}}));
                 p.push(json!({"sleep_ex": {"ns": u64::from(sleep_us) * 1000, "alertable": true}}));
+            }
+            Gen::ReadExBurst { n } => {
+                for k in 0..n {
+                    p.push(json!({"read_ex": {"file": f, "offset": at(k), "len": 1024, "routine": "done"}}));
+                }
+                p.push(json!({"sleep_ex": {"ns": 80_000_000u64, "alertable": true}}));
             }
             Gen::Compute { us } => p.push(json!({"compute": {"ns": u64::from(us) * 1000}})),
             Gen::Sleep { us } => p.push(json!({"sleep": {"ns": u64::from(us) * 1000}})),

@@ -2,6 +2,7 @@
 
 mod bad_input;
 mod determinism;
+mod guarantees;
 mod invariants;
 mod scenarios;
 
