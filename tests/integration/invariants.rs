@@ -21,6 +21,8 @@ enum Gen {
     ReadSync {
         slot: u8,
     },
+    /// A synchronous read at a random offset of the whole file (drawn from the seed).
+    ReadRandom,
     /// ReadFileEx, then an alertable sleep that may or may not see the routine run.
     ReadEx {
         slot: u8,
@@ -50,6 +52,7 @@ fn gen_op() -> impl Strategy<Value = Gen> {
             fill
         }),
         (0u8..8).prop_map(|slot| Gen::ReadSync { slot }),
+        Just(Gen::ReadRandom),
         (0u8..8, 0u16..20_000).prop_map(|(slot, sleep_us)| Gen::ReadEx { slot, sleep_us }),
         (2u8..5).prop_map(|n| Gen::ReadExBurst { n }),
         (1u16..30_000).prop_map(|us| Gen::Compute { us }),
@@ -60,6 +63,7 @@ fn gen_op() -> impl Strategy<Value = Gen> {
 
 #[derive(Debug, Clone)]
 struct Case {
+    seed: u64,
     cpus: u32,
     ring: u32,
     queue: &'static str,
@@ -70,6 +74,7 @@ struct Case {
 
 fn gen_case() -> impl Strategy<Value = Case> {
     (
+        any::<u64>(),
         1u32..4,
         1u32..7,
         prop_oneof![Just("fifo"), Just("scan"), Just("sstf")],
@@ -78,7 +83,8 @@ fn gen_case() -> impl Strategy<Value = Case> {
         prop::collection::vec((prop::collection::vec(gen_op(), 0..7), any::<bool>()), 1..5),
     )
         .prop_map(
-            |(cpus, ring, queue, concurrency, timeslice_us, threads)| Case {
+            |(seed, cpus, ring, queue, concurrency, timeslice_us, threads)| Case {
+                seed,
                 cpus,
                 ring,
                 queue,
@@ -111,6 +117,8 @@ fn program(i: usize, ops: &[Gen], exit_early: bool) -> Vec<Value> {
             Gen::ReadSync { slot } => {
                 p.push(json!({"read": {"file": f, "offset": at(slot), "len": 4096}}))
             }
+            Gen::ReadRandom => p.push(json!({"read": {"file": f, "len": 512,
+                "random_offset": {"below": 1_048_576 - 512, "align": 512}}})),
             Gen::ReadEx { slot, sleep_us } => {
                 p.push(json!({"read_ex": {"file": f, "offset": at(slot), "len": 2048, "routine": "done"}}));
                 p.push(json!({"sleep_ex": {"ns": u64::from(sleep_us) * 1000, "alertable": true}}));
@@ -275,9 +283,9 @@ fn check_step(k: &Kernel, w: &mut Watch) -> Result<(), String> {
     Ok(())
 }
 
-fn run_checked(src: &str) -> Result<Vec<kernel_sim::TraceEvent>, String> {
+fn run_checked(src: &str, seed: u64) -> Result<Vec<kernel_sim::TraceEvent>, String> {
     let sc = scenario::parse("generated.json", src).map_err(|e| e.render())?;
-    let mut k = iosim::build::build(&sc, 3);
+    let mut k = iosim::build::build(&sc, seed);
     let mut w = Watch::default();
     let mut steps = 0u64;
     while k.step() {
@@ -305,9 +313,9 @@ proptest! {
     #[test]
     fn invariants_hold_after_every_step(case in gen_case()) {
         let src = scenario_json(&case);
-        let first = run_checked(&src);
+        let first = run_checked(&src, case.seed);
         prop_assert!(first.is_ok(), "{}\nscenario: {src}", first.unwrap_err());
-        let again = run_checked(&src).unwrap();
+        let again = run_checked(&src, case.seed).unwrap();
         prop_assert_eq!(first.unwrap(), again, "same seed, different trace");
     }
 }
