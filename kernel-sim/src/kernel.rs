@@ -89,6 +89,8 @@ pub struct Core {
     pub(crate) next_irp: u64,
     pub ports: Vec<CompletionPort>,
     pub trace: Vec<TraceEvent>,
+    /// Events handled so far: the number of `step()` calls that did something.
+    pub steps: u64,
     pub stats: Counters,
     pub(crate) queue: EventQueue<Event>,
 }
@@ -99,6 +101,23 @@ pub struct Kernel {
     pub(crate) core: Core,
     pub(crate) drivers: Vec<Box<dyn Driver>>,
     pub(crate) programs: Vec<Box<dyn ThreadProgram>>,
+}
+
+/// A saved kernel state, for stepping backward: restore it and replay forward.
+///
+/// The trace is append-only, so a checkpoint keeps only its length, not a copy: memory
+/// per checkpoint is the kernel's state, however long the run.
+#[derive(Clone)]
+pub struct Checkpoint {
+    kernel: Kernel,
+    trace_len: usize,
+}
+
+impl Checkpoint {
+    /// The step the checkpoint was taken at.
+    pub fn steps(&self) -> u64 {
+        self.kernel.core.steps
+    }
 }
 
 /// Why a run stopped early.
@@ -163,6 +182,7 @@ impl Core {
             next_irp: 1,
             ports: Vec::new(),
             trace: Vec::new(),
+            steps: 0,
             stats: Counters::default(),
             queue: EventQueue::default(),
         }
@@ -298,6 +318,35 @@ impl Kernel {
         id
     }
 
+    /// Saves the current state (without copying the trace).
+    pub fn checkpoint(&mut self) -> Checkpoint {
+        let trace = std::mem::take(&mut self.core.trace);
+        let kernel = self.clone();
+        self.core.trace = trace;
+        Checkpoint {
+            kernel,
+            trace_len: self.core.trace.len(),
+        }
+    }
+
+    /// The kernel as it was at `checkpoint`, taking over `trace` (this run's trace, cut
+    /// back to the checkpoint's length). Replaying from here reproduces the same steps.
+    pub fn restore(checkpoint: &Checkpoint, mut trace: Vec<TraceEvent>) -> Kernel {
+        assert!(
+            trace.len() >= checkpoint.trace_len,
+            "the trace does not reach the checkpoint"
+        );
+        trace.truncate(checkpoint.trace_len);
+        let mut kernel = checkpoint.kernel.clone();
+        kernel.core.trace = trace;
+        kernel
+    }
+
+    /// Gives up the kernel, keeping its trace (to hand to [`Kernel::restore`]).
+    pub fn into_trace(self) -> Vec<TraceEvent> {
+        self.core.trace
+    }
+
     /// Read access to everything the kernel owns.
     pub fn core(&self) -> &Core {
         &self.core
@@ -332,6 +381,7 @@ impl Kernel {
             }
             debug_assert!(at >= self.core.now, "time went backwards");
             self.core.now = at;
+            self.core.steps += 1;
             self.handle(event);
             return true;
         }

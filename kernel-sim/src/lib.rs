@@ -48,6 +48,6 @@ pub use costs::Costs;
 pub use driver::{DeviceStats, DeviceView, Dispatch, DpcStep, Driver, DriverCtx, SlotView};
 pub use engine::Time;
 pub use ids::*;
-pub use kernel::{Kernel, MachineConfig, RunError, Summary};
+pub use kernel::{Checkpoint, Kernel, MachineConfig, RunError, Summary};
 pub use syscall::{IoMode, ProgramCtx, Syscall, SyscallResult, ThreadProgram};
 pub use trace::{TraceEvent, What};

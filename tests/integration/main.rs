@@ -1,6 +1,7 @@
 //! Integration tests, in one binary: one module per concern.
 
 mod bad_input;
+mod checkpoints;
 mod determinism;
 mod guarantees;
 mod invariants;
