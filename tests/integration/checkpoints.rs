@@ -17,7 +17,7 @@ fn replay_from_a_checkpoint_matches_the_forward_run() {
         let mut checkpoints = vec![forward.checkpoint()];
         let mut states = vec![state(&forward)];
         while forward.step() {
-            if forward.core().steps % 16 == 0 {
+            if forward.core().steps.is_multiple_of(16) {
                 checkpoints.push(forward.checkpoint());
             }
             states.push(state(&forward));
