@@ -41,6 +41,31 @@ enum Command {
     },
     /// Print the JSON Schema of the scenario format.
     Schema,
+    /// Step through a scenario in the walkthrough (the guided tour by default).
+    Tui {
+        /// A built-in scenario name or a path to a JSON file.
+        #[arg(default_value = "tour")]
+        scenario: String,
+        #[arg(long)]
+        seed: Option<u64>,
+        #[arg(long = "set", value_name = "PATH=VALUE")]
+        sets: Vec<String>,
+    },
+}
+
+/// Opens the walkthrough on a scenario.
+fn walkthrough(
+    out: &mut impl Write,
+    scenario: &str,
+    seed: Option<u64>,
+    sets: &[String],
+) -> Result<(), iosim::Error> {
+    let loaded = load_scenario(scenario, sets)?;
+    let seed = seed.unwrap_or(loaded.scenario.seed);
+    let kernel = iosim::build::build(&loaded.scenario, seed);
+    let app = tui::App::new(tui::Session::new(kernel), &loaded.scenario.name);
+    let _ = out.flush();
+    tui::run(app).map_err(iosim::Error::Io)
 }
 
 fn main() -> ExitCode {
@@ -48,14 +73,12 @@ fn main() -> ExitCode {
     let stdout = io::stdout();
     let mut out = stdout.lock();
     let result = match cli.command {
-        None => {
-            // The walkthrough TUI will open here; until then, point at the tour.
-            let _ = writeln!(
-                out,
-                "iosim: try `iosim run tour` for the guided tour, or `iosim --help`."
-            );
-            Ok(())
-        }
+        None => walkthrough(&mut out, "tour", None, &[]),
+        Some(Command::Tui {
+            scenario,
+            seed,
+            sets,
+        }) => walkthrough(&mut out, &scenario, seed, &sets),
         Some(Command::List) => {
             for b in iosim::catalog::BUILTINS {
                 let desc = scenario::parse(b.name, b.source)

@@ -342,6 +342,12 @@ impl Kernel {
         kernel
     }
 
+    /// Takes the trace out, leaving this kernel with none: for handing the trace over to
+    /// [`Kernel::restore`] when stepping back.
+    pub fn take_trace(&mut self) -> Vec<TraceEvent> {
+        std::mem::take(&mut self.core.trace)
+    }
+
     /// Gives up the kernel, keeping its trace (to hand to [`Kernel::restore`]).
     pub fn into_trace(self) -> Vec<TraceEvent> {
         self.core.trace

@@ -6,6 +6,7 @@ mod determinism;
 mod guarantees;
 mod invariants;
 mod scenarios;
+mod walkthrough;
 
 use iosim::Loaded;
 use iosim::output::Format;

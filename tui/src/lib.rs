@@ -1,6 +1,33 @@
 //! `tui`: the ratatui walkthrough of a run, where a student steps forward and back and
 //! reads why each step happened.
 //!
-//! This crate is reserved in the workspace so the dependency arrows are in place from the
-//! start (`tui` depends on `kernel-sim`, and only the root crate wires it in); the
-//! walkthrough itself is the next piece of work and lands here.
+//! Start with [`app`]: the state and the key table. [`session`] steps the kernel forward
+//! and back (checkpoints and replay); [`ui`] draws every pane from the kernel's state and
+//! trace; [`run`] drives a real terminal.
+
+pub mod app;
+pub mod session;
+pub mod ui;
+
+pub use app::{Action, App, action_for};
+pub use session::Session;
+
+use ratatui::crossterm::event::{self, Event, KeyEventKind};
+use std::io;
+
+/// Runs the walkthrough in the terminal until the student quits. The terminal is restored
+/// on return and on panic.
+pub fn run(mut app: App) -> io::Result<()> {
+    ratatui::run(|terminal| {
+        while !app.quit {
+            terminal.draw(|frame| frame.render_widget(&app, frame.area()))?;
+            if let Event::Key(key) = event::read()?
+                && key.kind == KeyEventKind::Press
+                && let Some(action) = action_for(key)
+            {
+                app.update(action);
+            }
+        }
+        Ok(())
+    })
+}

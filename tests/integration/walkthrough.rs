@@ -1,0 +1,88 @@
+//! The walkthrough: frames at chosen steps pinned at 80x24 and 120x40, and key handling,
+//! including that stepping back then forward gives identical screens.
+
+use crate::load;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use tui::{Action, App, Session, action_for};
+
+fn app(name: &str) -> App {
+    let loaded = load(&format!("scenarios/{name}.json"), &[]);
+    let kernel = iosim::build::build(&loaded.scenario, loaded.scenario.seed);
+    App::new(Session::new(kernel), &loaded.scenario.name)
+}
+
+fn screen(app: &App, w: u16, h: u16) -> String {
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| f.render_widget(app, f.area())).unwrap();
+    t.backend().to_string()
+}
+
+fn press(app: &mut App, code: KeyCode, times: usize) {
+    for _ in 0..times {
+        let action = action_for(KeyEvent::new(code, KeyModifiers::NONE)).expect("bound key");
+        app.update(action);
+    }
+}
+
+#[test]
+fn tour_frames_are_pinned() {
+    let mut a = app("tour");
+    insta::assert_snapshot!("tour_step_0_80x24", screen(&a, 80, 24));
+    press(&mut a, KeyCode::Right, 6);
+    insta::assert_snapshot!("tour_step_6_80x24", screen(&a, 80, 24));
+    press(&mut a, KeyCode::Char('n'), 1);
+    insta::assert_snapshot!("tour_first_interrupt_120x40", screen(&a, 120, 40));
+    press(&mut a, KeyCode::Right, 2);
+    insta::assert_snapshot!("tour_in_dpc_120x40", screen(&a, 120, 40));
+}
+
+#[test]
+fn iocp_frame_shows_the_port() {
+    let mut a = app("iocp-thread-pool");
+    press(&mut a, KeyCode::Char('n'), 3);
+    insta::assert_snapshot!("iocp_third_interrupt_120x40", screen(&a, 120, 40));
+}
+
+#[test]
+fn back_then_forward_gives_identical_screens() {
+    let mut a = app("iocp-thread-pool");
+    press(&mut a, KeyCode::Right, 100);
+    let there = screen(&a, 120, 40);
+    press(&mut a, KeyCode::Left, 60);
+    assert_eq!(a.session.step(), 40);
+    let back = screen(&a, 120, 40);
+    press(&mut a, KeyCode::Right, 60);
+    assert_eq!(screen(&a, 120, 40), there);
+    let mut fresh = app("iocp-thread-pool");
+    press(&mut fresh, KeyCode::Right, 40);
+    assert_eq!(screen(&fresh, 120, 40), back);
+}
+
+#[test]
+fn keys_map_to_actions() {
+    let k = |c| action_for(KeyEvent::new(c, KeyModifiers::NONE));
+    assert_eq!(k(KeyCode::Right), Some(Action::Forward));
+    assert_eq!(k(KeyCode::Char(' ')), Some(Action::Forward));
+    assert_eq!(k(KeyCode::Char('h')), Some(Action::Back));
+    assert_eq!(k(KeyCode::Esc), Some(Action::Quit));
+    assert_eq!(k(KeyCode::Char('x')), None);
+    let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
+    assert_eq!(action_for(ctrl_c), Some(Action::Quit));
+}
+
+#[test]
+fn first_and_last_reach_the_ends_and_back_stops_at_zero() {
+    let mut a = app("tour");
+    a.update(Action::Last);
+    assert_eq!(a.session.step(), a.session.total());
+    a.update(Action::Forward);
+    assert_eq!(a.session.step(), a.session.total());
+    a.update(Action::First);
+    assert_eq!(a.session.step(), 0);
+    a.update(Action::Back);
+    assert_eq!(a.session.step(), 0);
+    a.update(Action::ToggleHelp);
+    assert!(screen(&a, 80, 24).contains("next interrupt"));
+}

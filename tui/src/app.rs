@@ -1,0 +1,85 @@
+//! The walkthrough's state and what each key does. Keys become [`Action`]s through a
+//! lookup table; [`App::update`] is the only place that changes the state, and the only
+//! place that steps the kernel.
+
+use crate::session::Session;
+use kernel_sim::What;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+/// Everything a key can ask for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Forward,
+    Back,
+    /// Forward to the next step that raises an interrupt.
+    NextInterrupt,
+    First,
+    Last,
+    ToggleHelp,
+    Quit,
+}
+
+/// The key table: shown by the help overlay, used by [`action_for`].
+pub const KEYS: &[(&str, &str, Action)] = &[
+    ("→ space l", "step forward", Action::Forward),
+    ("← h", "step back", Action::Back),
+    ("n", "next interrupt", Action::NextInterrupt),
+    ("Home", "first step", Action::First),
+    ("End", "last step", Action::Last),
+    ("?", "help", Action::ToggleHelp),
+    ("q Esc", "quit", Action::Quit),
+];
+
+/// The action bound to a key, if any.
+pub fn action_for(key: KeyEvent) -> Option<Action> {
+    if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
+        return Some(Action::Quit);
+    }
+    Some(match key.code {
+        KeyCode::Right | KeyCode::Char(' ') | KeyCode::Char('l') => Action::Forward,
+        KeyCode::Left | KeyCode::Char('h') => Action::Back,
+        KeyCode::Char('n') => Action::NextInterrupt,
+        KeyCode::Home => Action::First,
+        KeyCode::End => Action::Last,
+        KeyCode::Char('?') => Action::ToggleHelp,
+        KeyCode::Char('q') | KeyCode::Esc => Action::Quit,
+        _ => return None,
+    })
+}
+
+pub struct App {
+    pub session: Session,
+    pub scenario: String,
+    pub show_help: bool,
+    pub quit: bool,
+}
+
+impl App {
+    pub fn new(session: Session, scenario: &str) -> Self {
+        Self {
+            session,
+            scenario: scenario.to_string(),
+            show_help: false,
+            quit: false,
+        }
+    }
+
+    pub fn update(&mut self, action: Action) {
+        match action {
+            Action::Forward => {
+                self.session.forward();
+            }
+            Action::Back => self.session.back(),
+            Action::NextInterrupt => self
+                .session
+                .forward_until(|w| matches!(w, What::InterruptRaised { .. })),
+            Action::First => self.session.goto(0),
+            Action::Last => {
+                let total = self.session.total();
+                self.session.goto(total);
+            }
+            Action::ToggleHelp => self.show_help = !self.show_help,
+            Action::Quit => self.quit = true,
+        }
+    }
+}
