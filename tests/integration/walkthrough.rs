@@ -86,3 +86,23 @@ fn first_and_last_reach_the_ends_and_back_stops_at_zero() {
     a.update(Action::ToggleHelp);
     assert!(screen(&a, 80, 24).contains("next interrupt"));
 }
+
+#[test]
+fn run_steps_on_its_own_at_the_chosen_speed_and_pauses_at_the_end() {
+    let mut a = app("tour");
+    a.tick();
+    assert_eq!(a.session.step(), 0, "paused: a tick does nothing");
+    a.update(Action::ToggleRun);
+    a.tick();
+    assert_eq!(a.session.step(), 1);
+    press(&mut a, KeyCode::Char('+'), 2);
+    assert_eq!(a.speed, 16);
+    a.tick();
+    assert_eq!(a.session.step(), 17);
+    press(&mut a, KeyCode::Char('-'), 5);
+    assert_eq!(a.speed, 1);
+    a.speed = 1024;
+    a.tick();
+    assert_eq!(a.session.step(), a.session.total());
+    assert!(!a.running, "the run pauses at its end");
+}

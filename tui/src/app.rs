@@ -15,6 +15,10 @@ pub enum Action {
     NextInterrupt,
     First,
     Last,
+    /// Start or stop stepping on its own.
+    ToggleRun,
+    Faster,
+    Slower,
     ToggleHelp,
     Quit,
 }
@@ -25,6 +29,8 @@ pub const KEYS: &[(&str, &str, Action)] = &[
     ("← h", "step back", Action::Back),
     ("n", "next interrupt", Action::NextInterrupt),
     ("Home", "first step", Action::First),
+    ("r", "run / pause", Action::ToggleRun),
+    ("+ -", "run faster / slower", Action::Faster),
     ("End", "last step", Action::Last),
     ("?", "help", Action::ToggleHelp),
     ("q Esc", "quit", Action::Quit),
@@ -40,6 +46,9 @@ pub fn action_for(key: KeyEvent) -> Option<Action> {
         KeyCode::Left | KeyCode::Char('h') => Action::Back,
         KeyCode::Char('n') => Action::NextInterrupt,
         KeyCode::Home => Action::First,
+        KeyCode::Char('r') => Action::ToggleRun,
+        KeyCode::Char('+') | KeyCode::Char('=') => Action::Faster,
+        KeyCode::Char('-') => Action::Slower,
         KeyCode::End => Action::Last,
         KeyCode::Char('?') => Action::ToggleHelp,
         KeyCode::Char('q') | KeyCode::Esc => Action::Quit,
@@ -52,7 +61,13 @@ pub struct App {
     pub scenario: String,
     pub show_help: bool,
     pub quit: bool,
+    /// Stepping on its own, `speed` steps per tick.
+    pub running: bool,
+    pub speed: u32,
 }
+
+/// Speeds `+` and `-` move between, in steps per tick (a tick is 100 ms).
+const SPEEDS: [u32; 6] = [1, 4, 16, 64, 256, 1024];
 
 impl App {
     pub fn new(session: Session, scenario: &str) -> Self {
@@ -61,6 +76,8 @@ impl App {
             scenario: scenario.to_string(),
             show_help: false,
             quit: false,
+            running: false,
+            speed: 1,
         }
     }
 
@@ -78,8 +95,38 @@ impl App {
                 let total = self.session.total();
                 self.session.goto(total);
             }
+            Action::ToggleRun => self.running = !self.running,
+            Action::Faster => {
+                self.speed = SPEEDS
+                    .into_iter()
+                    .find(|&s| s > self.speed)
+                    .unwrap_or(self.speed)
+            }
+            Action::Slower => {
+                self.speed = SPEEDS
+                    .into_iter()
+                    .rev()
+                    .find(|&s| s < self.speed)
+                    .unwrap_or(self.speed)
+            }
             Action::ToggleHelp => self.show_help = !self.show_help,
             Action::Quit => self.quit = true,
+        }
+    }
+}
+
+impl App {
+    /// Time passed with no key pressed: while running, take the next `speed` steps, and
+    /// pause at the end of the run.
+    pub fn tick(&mut self) {
+        if !self.running {
+            return;
+        }
+        for _ in 0..self.speed {
+            if !self.session.forward() {
+                self.running = false;
+                break;
+            }
         }
     }
 }

@@ -14,6 +14,10 @@ pub use session::Session;
 
 use ratatui::crossterm::event::{self, Event, KeyEventKind};
 use std::io;
+use std::time::Duration;
+
+/// How often a running walkthrough takes its next steps.
+const TICK: Duration = Duration::from_millis(100);
 
 /// Runs the walkthrough in the terminal until the student quits. The terminal is restored
 /// on return and on panic.
@@ -21,6 +25,11 @@ pub fn run(mut app: App) -> io::Result<()> {
     ratatui::run(|terminal| {
         while !app.quit {
             terminal.draw(|frame| frame.render_widget(&app, frame.area()))?;
+            // Block for a key when paused; while running, wake up every tick.
+            if app.running && !event::poll(TICK)? {
+                app.tick();
+                continue;
+            }
             if let Event::Key(key) = event::read()?
                 && key.kind == KeyEventKind::Press
                 && let Some(action) = action_for(key)

@@ -24,8 +24,13 @@ impl Widget for &App {
             Constraint::Length(1),
         ])
         .areas(area);
+        let mode = if self.running {
+            format!("running ×{}", self.speed)
+        } else {
+            "paused".to_string()
+        };
         let status = format!(
-            " iosim · {} · step {}/{} · t={} ",
+            " iosim · {} · step {}/{} · t={} · {mode} ",
             self.scenario,
             self.session.step(),
             self.session.total(),
@@ -73,7 +78,7 @@ impl Widget for &App {
             .block(Block::bordered().title(" What just happened "))
             .render(story, buf);
 
-        Line::from(" →/space step  ← back  n next interrupt  Home/End  ? help  q quit")
+        Line::from(" →/space step  ← back  r run  n next interrupt  ? help  q quit")
             .style(Style::new().add_modifier(Modifier::REVERSED))
             .render(keys, buf);
 
