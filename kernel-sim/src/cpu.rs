@@ -32,7 +32,7 @@ impl Irql {
             1 => "APC",
             2 => "DISPATCH",
             28 => "CLOCK",
-            _ => "DEVICE",
+            _ => "DIRQL",
         }
     }
 }

@@ -106,3 +106,11 @@ fn run_steps_on_its_own_at_the_chosen_speed_and_pauses_at_the_end() {
     assert_eq!(a.session.step(), a.session.total());
     assert!(!a.running, "the run pauses at its end");
 }
+
+#[test]
+fn a_small_terminal_is_told_what_it_needs() {
+    let a = app("tour");
+    let s = screen(&a, 60, 20);
+    assert!(s.contains("at least 80x24"), "{s}");
+    assert!(s.contains("this one is 60x20"), "{s}");
+}

@@ -15,6 +15,10 @@ use ratatui::widgets::{Block, Clear, Paragraph, Widget, Wrap};
 
 impl Widget for &App {
     fn render(self, area: Rect, buf: &mut Buffer) {
+        if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+            too_small(area, buf);
+            return;
+        }
         let k = self.session.kernel();
         let [title, top, mid, story, keys] = Layout::vertical([
             Constraint::Length(1),
@@ -88,6 +92,23 @@ impl Widget for &App {
     }
 }
 
+/// The smallest screen the walkthrough draws on.
+pub const MIN_WIDTH: u16 = 80;
+pub const MIN_HEIGHT: u16 = 24;
+
+/// Says what is missing instead of drawing a broken screen.
+fn too_small(area: Rect, buf: &mut Buffer) {
+    Paragraph::new(vec![
+        Line::from(format!(
+            "iosim needs a terminal of at least {MIN_WIDTH}x{MIN_HEIGHT}; this one is {}x{}.",
+            area.width, area.height
+        )),
+        Line::from("Enlarge the window to see the panes; q quits."),
+    ])
+    .wrap(Wrap { trim: true })
+    .render(area, buf);
+}
+
 /// A bordered pane of lines; when they do not fit, the last line says how many are hidden.
 fn pane(title: &str, mut lines: Vec<String>, area: Rect, buf: &mut Buffer) {
     let room = area.height.saturating_sub(2) as usize;
@@ -116,7 +137,7 @@ fn cpu_lines(k: &Kernel) -> Vec<String> {
                     format!("DPC {}", k.device_name(device))
                 }
             };
-            format!("{} {what:<12} {}", c.id, c.irql().name())
+            format!("{} {what:<11} {}", c.id, c.irql().name())
         })
         .collect()
 }
