@@ -137,7 +137,7 @@ fn cpu_lines(k: &Kernel) -> Vec<String> {
                     format!("DPC {}", k.device_name(device))
                 }
             };
-            format!("{} {what:<11} {}", c.id, c.irql().name())
+            format!("{} {what:<9} {}", c.id, c.irql().name())
         })
         .collect()
 }
