@@ -114,3 +114,21 @@ fn a_small_terminal_is_told_what_it_needs() {
     assert!(s.contains("at least 80x24"), "{s}");
     assert!(s.contains("this one is 60x20"), "{s}");
 }
+
+#[test]
+fn an_irp_can_be_selected_and_its_details_shown() {
+    let mut a = app("tour");
+    press(&mut a, KeyCode::Right, 6);
+    press(&mut a, KeyCode::Down, 1);
+    press(&mut a, KeyCode::Enter, 1);
+    let s = screen(&a, 120, 40);
+    assert!(
+        s.contains("IRP1 READ 4096 bytes at offset 0 of data.bin"),
+        "{s}"
+    );
+    assert!(s.contains("DmaDescriptorPosted"), "{s}");
+    // After the transfer, the buffer holds the file's bytes.
+    press(&mut a, KeyCode::Char('n'), 1);
+    press(&mut a, KeyCode::Right, 2);
+    insta::assert_snapshot!("tour_irp1_details_120x40", screen(&a, 120, 40));
+}

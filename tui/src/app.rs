@@ -3,7 +3,7 @@
 //! place that steps the kernel.
 
 use crate::session::Session;
-use kernel_sim::What;
+use kernel_sim::{IrpId, What};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 /// Everything a key can ask for.
@@ -15,6 +15,11 @@ pub enum Action {
     NextInterrupt,
     First,
     Last,
+    /// Select the next / previous IRP in the IRP table.
+    SelectNext,
+    SelectPrev,
+    /// Show or hide the selected IRP's details.
+    ToggleDetails,
     /// Start or stop stepping on its own.
     ToggleRun,
     Faster,
@@ -32,6 +37,8 @@ pub const KEYS: &[(&str, &str, Action)] = &[
     ("r", "run / pause", Action::ToggleRun),
     ("+ -", "run faster / slower", Action::Faster),
     ("End", "last step", Action::Last),
+    ("↓ j / ↑ k", "select an IRP", Action::SelectNext),
+    ("Enter", "IRP details", Action::ToggleDetails),
     ("?", "help", Action::ToggleHelp),
     ("q Esc", "quit", Action::Quit),
 ];
@@ -50,6 +57,9 @@ pub fn action_for(key: KeyEvent) -> Option<Action> {
         KeyCode::Char('+') | KeyCode::Char('=') => Action::Faster,
         KeyCode::Char('-') => Action::Slower,
         KeyCode::End => Action::Last,
+        KeyCode::Down | KeyCode::Char('j') => Action::SelectNext,
+        KeyCode::Up | KeyCode::Char('k') => Action::SelectPrev,
+        KeyCode::Enter => Action::ToggleDetails,
         KeyCode::Char('?') => Action::ToggleHelp,
         KeyCode::Char('q') | KeyCode::Esc => Action::Quit,
         _ => return None,
@@ -64,6 +74,10 @@ pub struct App {
     /// Stepping on its own, `speed` steps per tick.
     pub running: bool,
     pub speed: u32,
+    /// The IRP chosen in the IRP table, kept when it leaves the table (its history
+    /// stays in the trace).
+    pub selected: Option<IrpId>,
+    pub show_details: bool,
 }
 
 /// Speeds `+` and `-` move between, in steps per tick (a tick is 100 ms).
@@ -78,6 +92,8 @@ impl App {
             quit: false,
             running: false,
             speed: 1,
+            selected: None,
+            show_details: false,
         }
     }
 
@@ -95,6 +111,9 @@ impl App {
                 let total = self.session.total();
                 self.session.goto(total);
             }
+            Action::SelectNext => self.select(1),
+            Action::SelectPrev => self.select(-1),
+            Action::ToggleDetails => self.show_details = !self.show_details,
             Action::ToggleRun => self.running = !self.running,
             Action::Faster => {
                 self.speed = SPEEDS
@@ -128,5 +147,22 @@ impl App {
                 break;
             }
         }
+    }
+}
+
+impl App {
+    /// Moves the selection among the IRPs in flight, in id order.
+    fn select(&mut self, delta: i64) {
+        let live: Vec<IrpId> = self.session.kernel().core().irps.keys().copied().collect();
+        if live.is_empty() {
+            return;
+        }
+        let at = self
+            .selected
+            .and_then(|s| live.iter().position(|&i| i == s))
+            .map_or(0, |p| {
+                (p as i64 + delta).clamp(0, live.len() as i64 - 1) as usize
+            });
+        self.selected = Some(live[at]);
     }
 }

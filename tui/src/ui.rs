@@ -6,7 +6,7 @@ use kernel_sim::cpu::FrameKind;
 use kernel_sim::intr::LineState;
 use kernel_sim::thread::ThreadState;
 use kernel_sim::trace::format_time;
-use kernel_sim::{DeviceId, Kernel, SlotView};
+use kernel_sim::{DeviceId, IrpId, Kernel, SlotView};
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
@@ -52,7 +52,7 @@ impl Widget for &App {
         .areas(top);
         pane("CPUs", cpu_lines(k), cpus, buf);
         pane("Threads", thread_lines(k), threads, buf);
-        pane("IRPs", irp_lines(k), irps, buf);
+        pane("IRPs (↑↓ Enter)", irp_lines(k, self.selected), irps, buf);
 
         let [devices, lines] =
             Layout::horizontal([Constraint::Percentage(62), Constraint::Percentage(38)]).areas(mid);
@@ -86,6 +86,11 @@ impl Widget for &App {
             .style(Style::new().add_modifier(Modifier::REVERSED))
             .render(keys, buf);
 
+        if self.show_details
+            && let Some(irp) = self.selected
+        {
+            details(k, irp, area, buf);
+        }
         if self.show_help {
             help(area, buf);
         }
@@ -167,15 +172,16 @@ fn thread_lines(k: &Kernel) -> Vec<String> {
         .collect()
 }
 
-fn irp_lines(k: &Kernel) -> Vec<String> {
+fn irp_lines(k: &Kernel, selected: Option<IrpId>) -> Vec<String> {
     let core = k.core();
     let mut lines: Vec<String> = core
         .irps
         .values()
         .map(|irp| {
             let file = core.file_objects[irp.file_object.0 as usize].file;
+            let mark = if Some(irp.id) == selected { '▶' } else { ' ' };
             format!(
-                "{} {} {} {:?}",
+                "{mark}{} {} {} {:?}",
                 irp.id,
                 irp.major.name(),
                 k.file_name(file),
@@ -273,5 +279,74 @@ fn help(area: Rect, buf: &mut Buffer) {
         .collect();
     Paragraph::new(lines)
         .block(Block::bordered().title(" Keys "))
+        .render(r, buf);
+}
+
+/// The selected IRP: its parameters, the first bytes of its buffer, and its story so far.
+fn details(k: &Kernel, id: IrpId, area: Rect, buf: &mut Buffer) {
+    let r = Rect::new(
+        area.x + 2,
+        area.y + 2,
+        area.width.saturating_sub(4),
+        area.height.saturating_sub(4),
+    );
+    Clear.render(r, buf);
+    let mut lines = Vec::new();
+    match k.core().irps.get(&id) {
+        Some(irp) => {
+            let file = k.core().file_objects[irp.file_object.0 as usize].file;
+            let loc = irp.location();
+            lines.push(format!(
+                "{} {} {} bytes at offset {} of {} · {} · {:?} · {:?}",
+                irp.id,
+                irp.major.name(),
+                irp.len,
+                irp.offset,
+                k.file_name(file),
+                k.thread_name(irp.thread),
+                irp.mode,
+                irp.state
+            ));
+            lines.push(format!(
+                "stack location {}: {} at device byte {}",
+                irp.current,
+                k.device_name(loc.device),
+                loc.device_offset
+            ));
+            lines.push("buffer:".into());
+            for (row, chunk) in irp.buffer.chunks(16).take(4).enumerate() {
+                let hex: Vec<String> = chunk.iter().map(|b| format!("{b:02x}")).collect();
+                let ascii: String = chunk
+                    .iter()
+                    .map(|&b| {
+                        if b.is_ascii_graphic() || b == b' ' {
+                            b as char
+                        } else {
+                            '.'
+                        }
+                    })
+                    .collect();
+                lines.push(format!("  {:04x}  {:<48} {ascii}", row * 16, hex.join(" ")));
+            }
+        }
+        None => lines.push(format!(
+            "{id} is no longer in flight: its result reached the program."
+        )),
+    }
+    lines.push("history:".into());
+    let history: Vec<String> = k
+        .trace()
+        .iter()
+        .filter(|e| e.what.irp() == Some(id))
+        .map(|e| format!("  {:>14}  {}", format_time(e.time), e.what.kind()))
+        .collect();
+    let room = (r.height as usize).saturating_sub(2 + lines.len());
+    let skip = history.len().saturating_sub(room);
+    if skip > 0 {
+        lines.push(format!("  ({skip} earlier events not shown)"));
+    }
+    lines.extend(history.into_iter().skip(skip + usize::from(skip > 0)));
+    Paragraph::new(lines.into_iter().map(Line::from).collect::<Vec<_>>())
+        .block(Block::bordered().title(format!(" {id} · Enter closes ")))
         .render(r, buf);
 }
