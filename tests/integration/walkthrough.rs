@@ -132,3 +132,42 @@ fn an_irp_can_be_selected_and_its_details_shown() {
     press(&mut a, KeyCode::Right, 2);
     insta::assert_snapshot!("tour_irp1_details_120x40", screen(&a, 120, 40));
 }
+
+fn typed(app: &mut App, text: &str) {
+    for c in text.chars() {
+        app.handle_key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
+    }
+    app.handle_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
+}
+
+#[test]
+fn go_to_a_step_or_a_time_and_search_forward() {
+    let mut a = app("tour");
+    typed(&mut a, "g20");
+    assert_eq!(a.session.step(), 20);
+    typed(&mut a, "g8.3ms");
+    assert!(a.session.kernel().now() >= 8_300_000);
+    let at = a.session.step();
+    typed(&mut a, "g5");
+    assert_eq!(a.session.step(), 5);
+    typed(&mut a, "g8.3ms");
+    assert_eq!(
+        a.session.step(),
+        at,
+        "going to a time lands on the same step both ways"
+    );
+    typed(&mut a, "/wait_io_completion");
+    assert!(
+        a.session
+            .last_events()
+            .iter()
+            .any(|e| matches!(e.what, kernel_sim::What::AlertableWaitReturned { .. })),
+        "search finds the alertable wait's return"
+    );
+    let here = a.session.step();
+    typed(&mut a, "/no such thing");
+    assert_eq!(a.session.step(), here, "a failed search stays put");
+    assert!(screen(&a, 80, 24).contains("does not occur"));
+    typed(&mut a, "gsoon");
+    assert!(screen(&a, 80, 24).contains("not a step or a time: soon"));
+}

@@ -32,9 +32,8 @@ pub fn run(mut app: App) -> io::Result<()> {
             }
             if let Event::Key(key) = event::read()?
                 && key.kind == KeyEventKind::Press
-                && let Some(action) = action_for(key)
             {
-                app.update(action);
+                app.handle_key(key);
             }
         }
         Ok(())

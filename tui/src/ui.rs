@@ -82,7 +82,15 @@ impl Widget for &App {
             .block(Block::bordered().title(" What just happened "))
             .render(story, buf);
 
-        Line::from(" →/space step  ← back  r run  n next interrupt  ? help  q quit")
+        let bottom = match (&self.prompt, &self.message) {
+            (Some(p), _) => format!(" {}{}_", p.kind.label(), p.text),
+            (None, Some(m)) => format!(" {m}"),
+            (None, None) => {
+                " →/space step  ← back  r run  n next irq  g go to  / search  ? help  q quit"
+                    .to_string()
+            }
+        };
+        Line::from(bottom)
             .style(Style::new().add_modifier(Modifier::REVERSED))
             .render(keys, buf);
 
