@@ -171,3 +171,19 @@ fn go_to_a_step_or_a_time_and_search_forward() {
     typed(&mut a, "gsoon");
     assert!(screen(&a, 80, 24).contains("not a step or a time: soon"));
 }
+
+#[test]
+fn colour_is_used_only_when_allowed() {
+    use ratatui::style::{Color, Modifier};
+    let mut a = app("tour");
+    let style_of_bar = |a: &App| {
+        let mut t = Terminal::new(TestBackend::new(80, 24)).unwrap();
+        t.draw(|f| f.render_widget(a, f.area())).unwrap();
+        t.backend().buffer()[(0, 0)].style()
+    };
+    let plain = style_of_bar(&a);
+    assert_eq!(plain.bg, Some(Color::Reset));
+    assert!(plain.add_modifier.contains(Modifier::REVERSED));
+    a.color = true;
+    assert_eq!(style_of_bar(&a).bg, Some(Color::Blue));
+}

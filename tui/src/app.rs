@@ -90,6 +90,8 @@ pub struct App {
     pub prompt: Option<Prompt>,
     /// A one-line answer to the last command ("not found", ...).
     pub message: Option<String>,
+    /// Whether to use colour; off when NO_COLOR is set (see [`crate::run`]).
+    pub color: bool,
 }
 
 /// What the typed line is for.
@@ -130,6 +132,7 @@ impl App {
             show_details: false,
             prompt: None,
             message: None,
+            color: false,
         }
     }
 

@@ -22,6 +22,8 @@ const TICK: Duration = Duration::from_millis(100);
 /// Runs the walkthrough in the terminal until the student quits. The terminal is restored
 /// on return and on panic.
 pub fn run(mut app: App) -> io::Result<()> {
+    // https://no-color.org: any non-empty NO_COLOR turns colour off.
+    app.color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     ratatui::run(|terminal| {
         while !app.quit {
             terminal.draw(|frame| frame.render_widget(&app, frame.area()))?;

@@ -9,7 +9,7 @@ use kernel_sim::trace::format_time;
 use kernel_sim::{DeviceId, IrpId, Kernel, SlotView};
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::{Modifier, Style};
+use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Clear, Paragraph, Widget, Wrap};
 
@@ -41,7 +41,7 @@ impl Widget for &App {
             format_time(k.now())
         );
         Line::from(status)
-            .style(Style::new().add_modifier(Modifier::REVERSED))
+            .style(self.bar_style())
             .render(title, buf);
 
         let [cpus, threads, irps] = Layout::horizontal([
@@ -90,9 +90,7 @@ impl Widget for &App {
                     .to_string()
             }
         };
-        Line::from(bottom)
-            .style(Style::new().add_modifier(Modifier::REVERSED))
-            .render(keys, buf);
+        Line::from(bottom).style(self.bar_style()).render(keys, buf);
 
         if self.show_details
             && let Some(irp) = self.selected
@@ -101,6 +99,17 @@ impl Widget for &App {
         }
         if self.show_help {
             help(area, buf);
+        }
+    }
+}
+
+impl App {
+    /// The status and key bars: coloured, or reverse video under NO_COLOR.
+    fn bar_style(&self) -> Style {
+        if self.color {
+            Style::new().fg(Color::White).bg(Color::Blue)
+        } else {
+            Style::new().add_modifier(Modifier::REVERSED)
         }
     }
 }
