@@ -76,20 +76,8 @@ fn apc_discarded_when_thread_exits() {
 fn apcs_wait_for_an_alertable_wait_and_run_in_fifo_order() {
     let k = run("apc-completion-routines");
     let t = k.trace();
-    let queued: Vec<_> = t
-        .iter()
-        .filter_map(|e| match e.what {
-            What::ApcQueued { irp, .. } => Some(irp),
-            _ => None,
-        })
-        .collect();
-    let ran: Vec<_> = t
-        .iter()
-        .filter_map(|e| match e.what {
-            What::ApcRun { irp, .. } => Some(irp),
-            _ => None,
-        })
-        .collect();
+    let queued = irps_of(t, "ApcQueued");
+    let ran = irps_of(t, "ApcRun");
     assert_eq!(
         queued, ran,
         "every routine of the surviving thread runs, in queue order"
@@ -111,6 +99,14 @@ fn apcs_wait_for_an_alertable_wait_and_run_in_fifo_order() {
         .filter(|e| matches!(e.what, What::ApcRun { .. }))
         .count();
     assert_eq!(runs_after_sleep, 2);
+}
+
+/// The IRPs of the events of one kind, in trace order.
+fn irps_of(t: &[TraceEvent], kind: &str) -> Vec<kernel_sim::IrpId> {
+    t.iter()
+        .filter(|e| e.what.kind() == kind)
+        .filter_map(|e| e.what.irp())
+        .collect()
 }
 
 fn position(t: &[TraceEvent], f: impl Fn(&What) -> bool) -> usize {
