@@ -63,7 +63,7 @@ fn walkthrough(
     let loaded = load_scenario(scenario, sets)?;
     let seed = seed.unwrap_or(loaded.scenario.seed);
     let kernel = iosim::build::build(&loaded.scenario, seed);
-    let app = tui::App::new(tui::Session::new(kernel), &loaded.scenario.name);
+    let app = tui::App::new(kernel, &loaded.scenario.name);
     let _ = out.flush();
     tui::run(app).map_err(iosim::Error::Io)
 }

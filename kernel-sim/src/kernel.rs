@@ -348,6 +348,19 @@ impl Kernel {
         std::mem::take(&mut self.core.trace)
     }
 
+    /// Moves the events traced since the last call onto the end of `out`, leaving this
+    /// kernel's trace empty but keeping its buffer: for a viewer that holds the run's one
+    /// copy of the trace while kernels step and replay.
+    pub fn move_trace_into(&mut self, out: &mut Vec<TraceEvent>) {
+        out.append(&mut self.core.trace);
+    }
+
+    /// Drops the events traced so far, keeping the buffer: for a replay whose events are
+    /// already known.
+    pub fn discard_trace(&mut self) {
+        self.core.trace.clear();
+    }
+
     /// Gives up the kernel, keeping its trace (to hand to [`Kernel::restore`]).
     pub fn into_trace(self) -> Vec<TraceEvent> {
         self.core.trace

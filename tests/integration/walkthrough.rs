@@ -5,12 +5,16 @@ use crate::load;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use tui::{Action, App, Session, action_for};
+use tui::{Action, App, action_for};
 
+/// The app on a scenario, once the simulation thread has explored the whole run (so the
+/// status line shows the run's length, as it does a moment after start).
 fn app(name: &str) -> App {
     let loaded = load(&format!("scenarios/{name}.json"), &[]);
     let kernel = iosim::build::build(&loaded.scenario, loaded.scenario.seed);
-    App::new(Session::new(kernel), &loaded.scenario.name)
+    let mut app = App::new(kernel, &loaded.scenario.name);
+    app.settle_explored();
+    app
 }
 
 fn screen(app: &App, w: u16, h: u16) -> String {
@@ -23,7 +27,14 @@ fn press(app: &mut App, code: KeyCode, times: usize) {
     for _ in 0..times {
         let action = action_for(KeyEvent::new(code, KeyModifiers::NONE)).expect("bound key");
         app.update(action);
+        app.settle();
     }
+}
+
+/// Acts and waits for the simulation's answer.
+fn act(app: &mut App, action: Action) {
+    app.update(action);
+    app.settle();
 }
 
 #[test]
@@ -51,7 +62,7 @@ fn back_then_forward_gives_identical_screens() {
     press(&mut a, KeyCode::Right, 100);
     let there = screen(&a, 120, 40);
     press(&mut a, KeyCode::Left, 60);
-    assert_eq!(a.session.step(), 40);
+    assert_eq!(a.view.step, 40);
     let back = screen(&a, 120, 40);
     press(&mut a, KeyCode::Right, 60);
     assert_eq!(screen(&a, 120, 40), there);
@@ -66,7 +77,9 @@ fn keys_map_to_actions() {
     assert_eq!(k(KeyCode::Right), Some(Action::Forward));
     assert_eq!(k(KeyCode::Char(' ')), Some(Action::Forward));
     assert_eq!(k(KeyCode::Char('h')), Some(Action::Back));
-    assert_eq!(k(KeyCode::Esc), Some(Action::Quit));
+    assert_eq!(k(KeyCode::Esc), Some(Action::Escape));
+    assert_eq!(k(KeyCode::Char('q')), Some(Action::Quit));
+    assert_eq!(k(KeyCode::Tab), Some(Action::FocusNext));
     assert_eq!(k(KeyCode::Char('x')), None);
     let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
     assert_eq!(action_for(ctrl_c), Some(Action::Quit));
@@ -75,15 +88,16 @@ fn keys_map_to_actions() {
 #[test]
 fn first_and_last_reach_the_ends_and_back_stops_at_zero() {
     let mut a = app("tour");
-    a.update(Action::Last);
-    assert_eq!(a.session.step(), a.session.total());
-    a.update(Action::Forward);
-    assert_eq!(a.session.step(), a.session.total());
-    a.update(Action::First);
-    assert_eq!(a.session.step(), 0);
-    a.update(Action::Back);
-    assert_eq!(a.session.step(), 0);
-    a.update(Action::ToggleHelp);
+    act(&mut a, Action::Last);
+    assert_eq!(a.view.step, a.view.total.unwrap());
+    act(&mut a, Action::Forward);
+    assert_eq!(a.view.step, a.view.total.unwrap());
+    assert!(screen(&a, 80, 24).contains("the run is over"));
+    act(&mut a, Action::First);
+    assert_eq!(a.view.step, 0);
+    act(&mut a, Action::Back);
+    assert_eq!(a.view.step, 0);
+    act(&mut a, Action::ToggleHelp);
     assert!(screen(&a, 80, 24).contains("next interrupt"));
 }
 
@@ -91,19 +105,24 @@ fn first_and_last_reach_the_ends_and_back_stops_at_zero() {
 fn run_steps_on_its_own_at_the_chosen_speed_and_pauses_at_the_end() {
     let mut a = app("tour");
     a.tick();
-    assert_eq!(a.session.step(), 0, "paused: a tick does nothing");
-    a.update(Action::ToggleRun);
+    a.settle();
+    assert_eq!(a.view.step, 0, "paused: a tick does nothing");
+    act(&mut a, Action::ToggleRun);
     a.tick();
-    assert_eq!(a.session.step(), 1);
+    a.tick(); // ignored: the first tick's steps are not answered yet
+    a.settle();
+    assert_eq!(a.view.step, 1);
     press(&mut a, KeyCode::Char('+'), 2);
     assert_eq!(a.speed, 16);
     a.tick();
-    assert_eq!(a.session.step(), 17);
+    a.settle();
+    assert_eq!(a.view.step, 17);
     press(&mut a, KeyCode::Char('-'), 5);
     assert_eq!(a.speed, 1);
     a.speed = 1024;
     a.tick();
-    assert_eq!(a.session.step(), a.session.total());
+    a.settle();
+    assert_eq!(a.view.step, a.view.total.unwrap());
     assert!(!a.running, "the run pauses at its end");
 }
 
@@ -138,35 +157,36 @@ fn typed(app: &mut App, text: &str) {
         app.handle_key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
     }
     app.handle_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
+    app.settle();
 }
 
 #[test]
 fn go_to_a_step_or_a_time_and_search_forward() {
     let mut a = app("tour");
     typed(&mut a, "g20");
-    assert_eq!(a.session.step(), 20);
+    assert_eq!(a.view.step, 20);
     typed(&mut a, "g8.3ms");
-    assert!(a.session.kernel().now() >= 8_300_000);
-    let at = a.session.step();
+    assert!(a.view.now >= 8_300_000);
+    let at = a.view.step;
     typed(&mut a, "g5");
-    assert_eq!(a.session.step(), 5);
+    assert_eq!(a.view.step, 5);
     typed(&mut a, "g8.3ms");
     assert_eq!(
-        a.session.step(),
-        at,
+        a.view.step, at,
         "going to a time lands on the same step both ways"
     );
     typed(&mut a, "/wait_io_completion");
     assert!(
-        a.session
-            .last_events()
+        a.view
+            .narration
             .iter()
-            .any(|e| matches!(e.what, kernel_sim::What::AlertableWaitReturned { .. })),
-        "search finds the alertable wait's return"
+            .any(|l| l.contains("its wait returns WAIT_IO_COMPLETION")),
+        "search finds the alertable wait's return: {:?}",
+        a.view.narration
     );
-    let here = a.session.step();
+    let here = a.view.step;
     typed(&mut a, "/no such thing");
-    assert_eq!(a.session.step(), here, "a failed search stays put");
+    assert_eq!(a.view.step, here, "a failed search stays put");
     assert!(screen(&a, 80, 24).contains("does not occur"));
     typed(&mut a, "gsoon");
     assert!(screen(&a, 80, 24).contains("not a step or a time: soon"));
@@ -186,4 +206,149 @@ fn colour_is_used_only_when_allowed() {
     assert!(plain.add_modifier.contains(Modifier::REVERSED));
     a.color = true;
     assert_eq!(style_of_bar(&a).bg, Some(Color::Blue));
+}
+
+#[test]
+fn tab_moves_focus_and_the_arrows_follow_it() {
+    use tui::Pane;
+    let mut a = app("apc-completion-routines");
+    assert_eq!(a.focus, Pane::Irps);
+    press(&mut a, KeyCode::Tab, 1);
+    assert_eq!(a.focus, Pane::Threads);
+    press(&mut a, KeyCode::Down, 2);
+    let second = a.view.threads[1].id;
+    assert_eq!(
+        a.selected_thread,
+        Some(second),
+        "↓ twice: first, then second"
+    );
+    let back_tab = KeyEvent::new(KeyCode::BackTab, KeyModifiers::SHIFT);
+    act(&mut a, action_for(back_tab).unwrap());
+    assert_eq!(a.focus, Pane::Irps);
+    for _ in 0..Pane::ALL.len() {
+        press(&mut a, KeyCode::Tab, 1);
+    }
+    assert_eq!(a.focus, Pane::Irps, "Tab cycles through every pane");
+    // The focused pane's border is drawn thick.
+    let s = screen(&a, 80, 24);
+    assert!(s.contains("┏ IRPs"), "{s}");
+    assert!(s.contains("┌ Threads"), "{s}");
+}
+
+#[test]
+fn a_thread_shows_its_apc_queue_in_the_order_it_will_run() {
+    let mut a = app("apc-completion-routines");
+    // Step until some thread has two APCs queued.
+    while !a.view.threads.iter().any(|t| t.text.contains("APCs:2")) {
+        let at = a.view.step;
+        press(&mut a, KeyCode::Right, 1);
+        assert_ne!(a.view.step, at, "the scenario queues two APCs for a thread");
+    }
+    press(&mut a, KeyCode::Tab, 1);
+    let row = a
+        .view
+        .threads
+        .iter()
+        .position(|t| t.text.contains("APCs:2"))
+        .unwrap();
+    press(&mut a, KeyCode::Down, row + 1);
+    press(&mut a, KeyCode::Enter, 1);
+    let detail = &a.view.detail.as_ref().expect("the thread's details").1;
+    let queue: Vec<&String> = detail.iter().filter(|l| l.contains(" for IRP")).collect();
+    assert_eq!(queue.len(), 2, "{detail:?}");
+    insta::assert_snapshot!("apc_thread_details_120x40", screen(&a, 120, 40));
+    press(&mut a, KeyCode::Esc, 1);
+    assert!(!a.show_details, "Esc closes the overlay first");
+    assert!(!a.quit);
+}
+
+#[test]
+fn the_mouse_focuses_and_scrolls_the_pane_under_it() {
+    use ratatui::layout::Rect;
+    use tui::Pane;
+    use tui::ui::Areas;
+    let mut a = app("iocp-thread-pool");
+    let areas = Areas::new(Rect::new(0, 0, 120, 40));
+    let (x, y) = (areas.threads.x + 3, areas.threads.y + 2);
+    let pane = areas.pane_at(x, y).expect("a pane under the pointer");
+    assert_eq!(pane, Pane::Threads);
+    a.focus_on(pane);
+    a.move_in_focus(1);
+    a.settle();
+    assert_eq!(a.selected_thread, Some(a.view.threads[0].id));
+    assert_eq!(
+        areas.pane_at(areas.story.x + 1, areas.story.y + 1),
+        Some(Pane::Story)
+    );
+    assert_eq!(
+        areas.pane_at(areas.cpus.x + 1, areas.cpus.y + 1),
+        None,
+        "CPUs do not scroll"
+    );
+}
+
+#[test]
+fn a_long_seek_shows_progress_and_esc_cancels_it() {
+    use tui::sim::Update;
+    let loaded = load("scenarios/bench/iocp-throughput.json", &[]);
+    let kernel = iosim::build::build(&loaded.scenario, loaded.scenario.seed);
+    let mut a = App::new(kernel, &loaded.scenario.name);
+    press(&mut a, KeyCode::Right, 3);
+    act(&mut a, Action::ToggleHelp);
+    act(&mut a, Action::ToggleHelp);
+    a.update(Action::Last);
+    // Wait for a progress report of the seek.
+    loop {
+        match a.updates().recv().unwrap() {
+            u @ Update::Progress(_) => {
+                a.receive(u);
+                if a.busy() {
+                    break;
+                }
+            }
+            u => a.receive(u),
+        }
+    }
+    let s = screen(&a, 80, 24);
+    assert!(s.contains("running ahead"), "{s}");
+    assert!(s.contains("Esc cancels"), "{s}");
+    assert!(
+        s.contains("(exploring)"),
+        "the length is not known yet: {s}"
+    );
+    a.update(Action::Escape);
+    a.settle();
+    assert!(!a.quit, "Esc cancels a long task rather than quitting");
+    assert_eq!(a.view.step, 3, "a cancelled seek stays where it was");
+    assert!(screen(&a, 80, 24).contains("stopped"));
+}
+
+#[test]
+fn checkpoints_stay_bounded_and_going_anywhere_is_exact() {
+    use tui::Session;
+    let loaded = load("scenarios/iocp-thread-pool.json", &[]);
+    let kernel = || iosim::build::build(&loaded.scenario, loaded.scenario.seed);
+    let mut small = Session::with_limits(kernel(), 4, 8);
+    while !small.finished() {
+        small.explore(10);
+    }
+    let (count, interval) = small.checkpoint_spacing();
+    assert!(count <= 8, "{count} checkpoints");
+    assert!(interval > 4, "the interval doubled as the run grew");
+    // Every step reached by a jump has the state and events of the plain forward run.
+    let mut plain = Session::explored(kernel());
+    let total = small.total().unwrap();
+    for target in [total, 3, total / 2, 0, total - 1, 7] {
+        small.goto(target);
+        plain.goto(0);
+        while plain.step() < target {
+            plain.forward();
+        }
+        assert_eq!(small.last_events(), plain.last_events(), "step {target}");
+        assert_eq!(
+            format!("{:?}", small.kernel().core()),
+            format!("{:?}", plain.kernel().core()),
+            "step {target}"
+        );
+    }
 }

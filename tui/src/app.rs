@@ -1,9 +1,10 @@
-//! The walkthrough's state and what each key does. Keys become [`Action`]s through a
-//! lookup table; [`App::update`] is the only place that changes the state, and the only
-//! place that steps the kernel.
+//! The walkthrough's screen state and what each key does. Keys become [`Action`]s through
+//! a lookup table; [`App::update`] turns actions into commands for the simulation thread
+//! and [`App::receive`] takes its answers. The screen never steps the kernel itself.
 
-use crate::session::Session;
-use kernel_sim::{IrpId, What};
+use crate::sim::{Command, Progress, SimHandle, Update};
+use crate::view::{Detail, Lens, View};
+use kernel_sim::{IrpId, Kernel, ThreadId};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 /// Everything a key can ask for.
@@ -15,10 +16,12 @@ pub enum Action {
     NextInterrupt,
     First,
     Last,
-    /// Select the next / previous IRP in the IRP table.
-    SelectNext,
-    SelectPrev,
-    /// Show or hide the selected IRP's details.
+    /// Down / up in the focused pane: the next IRP or thread, or scroll.
+    Down,
+    Up,
+    FocusNext,
+    FocusPrev,
+    /// Show or hide the details of the selected IRP or thread.
     ToggleDetails,
     /// Ask for a step number or a time to go to.
     Goto,
@@ -29,24 +32,44 @@ pub enum Action {
     Faster,
     Slower,
     ToggleHelp,
+    /// Cancel what runs, else close what is open, else quit.
+    Escape,
     Quit,
 }
 
-/// The key table: shown by the help overlay, used by [`action_for`].
+/// The key table: shown by the help overlay, and by the test that every action has a key.
 pub const KEYS: &[(&str, &str, Action)] = &[
     ("→ space l", "step forward", Action::Forward),
     ("← h", "step back", Action::Back),
     ("n", "next interrupt", Action::NextInterrupt),
-    ("Home", "first step", Action::First),
-    ("g", "go to a step or time", Action::Goto),
-    ("/", "search forward", Action::Search),
+    ("Home / End", "first / last step", Action::First),
+    ("g", "go to a step or a time", Action::Goto),
+    ("/", "search the coming steps", Action::Search),
     ("r", "run / pause", Action::ToggleRun),
     ("+ -", "run faster / slower", Action::Faster),
-    ("End", "last step", Action::Last),
-    ("↓ j / ↑ k", "select an IRP", Action::SelectNext),
-    ("Enter", "IRP details", Action::ToggleDetails),
-    ("?", "help", Action::ToggleHelp),
-    ("q Esc", "quit", Action::Quit),
+    (
+        "Tab ⇧Tab",
+        "focus the next / previous pane",
+        Action::FocusNext,
+    ),
+    (
+        "↓ j / ↑ k",
+        "select or scroll in the focused pane",
+        Action::Down,
+    ),
+    (
+        "mouse wheel",
+        "scroll the pane under the pointer",
+        Action::Down,
+    ),
+    (
+        "Enter",
+        "details of the selected IRP or thread",
+        Action::ToggleDetails,
+    ),
+    ("?", "this help", Action::ToggleHelp),
+    ("Esc", "cancel, close, or quit", Action::Escape),
+    ("q Ctrl-C", "quit", Action::Quit),
 ];
 
 /// The action bound to a key, if any.
@@ -59,39 +82,78 @@ pub fn action_for(key: KeyEvent) -> Option<Action> {
         KeyCode::Left | KeyCode::Char('h') => Action::Back,
         KeyCode::Char('n') => Action::NextInterrupt,
         KeyCode::Home => Action::First,
+        KeyCode::End => Action::Last,
         KeyCode::Char('r') => Action::ToggleRun,
         KeyCode::Char('g') => Action::Goto,
         KeyCode::Char('/') => Action::Search,
         KeyCode::Char('+') | KeyCode::Char('=') => Action::Faster,
         KeyCode::Char('-') => Action::Slower,
-        KeyCode::End => Action::Last,
-        KeyCode::Down | KeyCode::Char('j') => Action::SelectNext,
-        KeyCode::Up | KeyCode::Char('k') => Action::SelectPrev,
+        KeyCode::Tab => Action::FocusNext,
+        KeyCode::BackTab => Action::FocusPrev,
+        KeyCode::Down | KeyCode::Char('j') => Action::Down,
+        KeyCode::Up | KeyCode::Char('k') => Action::Up,
         KeyCode::Enter => Action::ToggleDetails,
         KeyCode::Char('?') => Action::ToggleHelp,
-        KeyCode::Char('q') | KeyCode::Esc => Action::Quit,
+        KeyCode::Esc => Action::Escape,
+        KeyCode::Char('q') => Action::Quit,
         _ => return None,
     })
 }
 
+/// The panes that take focus, in Tab order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pane {
+    Irps,
+    Threads,
+    Devices,
+    Ports,
+    Story,
+}
+
+impl Pane {
+    pub const ALL: [Pane; 5] = [
+        Pane::Irps,
+        Pane::Threads,
+        Pane::Devices,
+        Pane::Ports,
+        Pane::Story,
+    ];
+
+    fn index(self) -> usize {
+        Pane::ALL.iter().position(|&p| p == self).expect("listed")
+    }
+}
+
 pub struct App {
-    pub session: Session,
+    sim: SimHandle,
+    /// The latest view the simulation sent.
+    pub view: View,
+    /// Commands sent so far; the view is current when it has answered them all.
+    sent: u64,
+    /// How far a long task has got, while one runs.
+    pub progress: Option<Progress>,
     pub scenario: String,
+    pub focus: Pane,
+    /// How far each scrolling pane is scrolled, by [`Pane`] order.
+    pub scroll: [usize; 5],
+    /// The IRP and the thread chosen in their tables. An IRP stays selected when it
+    /// leaves the table: its history stays in the trace.
+    pub selected_irp: Option<IrpId>,
+    pub selected_thread: Option<ThreadId>,
+    pub show_details: bool,
     pub show_help: bool,
     pub quit: bool,
     /// Stepping on its own, `speed` steps per tick.
     pub running: bool,
     pub speed: u32,
-    /// The IRP chosen in the IRP table, kept when it leaves the table (its history
-    /// stays in the trace).
-    pub selected: Option<IrpId>,
-    pub show_details: bool,
     /// A line being typed at the bottom of the screen.
     pub prompt: Option<Prompt>,
     /// A one-line answer to the last command ("not found", ...).
     pub message: Option<String>,
     /// Whether to use colour; off when NO_COLOR is set (see [`crate::run`]).
     pub color: bool,
+    /// The simulation thread is gone (it panicked): the walkthrough cannot go on.
+    pub lost: bool,
 }
 
 /// What the typed line is for.
@@ -120,19 +182,110 @@ impl PromptKind {
 const SPEEDS: [u32; 6] = [1, 4, 16, 64, 256, 1024];
 
 impl App {
-    pub fn new(session: Session, scenario: &str) -> Self {
-        Self {
-            session,
+    /// Starts the simulation thread on `kernel` and waits for its first view.
+    pub fn new(kernel: Kernel, scenario: &str) -> Self {
+        let sim = SimHandle::spawn(kernel);
+        let mut app = Self {
+            sim,
+            view: View::default(),
+            sent: 0,
+            progress: None,
             scenario: scenario.to_string(),
+            focus: Pane::Irps,
+            scroll: [0; 5],
+            selected_irp: None,
+            selected_thread: None,
+            show_details: false,
             show_help: false,
             quit: false,
             running: false,
             speed: 1,
-            selected: None,
-            show_details: false,
             prompt: None,
             message: None,
             color: false,
+            lost: false,
+        };
+        app.settle();
+        app
+    }
+
+    /// Whether the simulation still has commands to answer.
+    pub fn busy(&self) -> bool {
+        self.view.answered < self.sent
+    }
+
+    /// The channel the simulation's answers arrive on, for the event loop to wait on.
+    pub fn updates(&self) -> &crossbeam_channel::Receiver<Update> {
+        &self.sim.updates
+    }
+
+    fn send(&mut self, command: Command) {
+        self.sent += 1;
+        // A send fails only if the simulation thread is gone, which happens only if it
+        // panicked; the panic message is already on its way to the terminal.
+        let _ = self.sim.commands.send(command);
+    }
+
+    /// Takes in one answer from the simulation.
+    pub fn receive(&mut self, update: Update) {
+        match update {
+            Update::View(view) => {
+                if view.message.is_some() {
+                    self.message = view.message.clone();
+                }
+                if view.step != self.view.step {
+                    self.scroll[Pane::Story.index()] = 0;
+                }
+                self.view = *view;
+                if !self.busy() {
+                    self.progress = None;
+                }
+                if self.running && self.view.total == Some(self.view.step) {
+                    self.running = false;
+                }
+            }
+            Update::Progress(p) => self.progress = Some(p),
+        }
+    }
+
+    /// Takes in every answer already waiting; true if there was one. Marks the
+    /// simulation as lost if its thread is gone.
+    pub fn receive_pending(&mut self) -> bool {
+        let mut any = false;
+        loop {
+            match self.sim.updates.try_recv() {
+                Ok(u) => {
+                    self.receive(u);
+                    any = true;
+                }
+                Err(crossbeam_channel::TryRecvError::Empty) => return any,
+                Err(crossbeam_channel::TryRecvError::Disconnected) => {
+                    self.lost = true;
+                    return any;
+                }
+            }
+        }
+    }
+
+    /// Waits until the simulation has answered every command sent (for tests, and for
+    /// the first view).
+    pub fn settle(&mut self) {
+        while self.busy() || self.view == View::default() {
+            match self.sim.updates.recv() {
+                Ok(u) => self.receive(u),
+                Err(_) => return,
+            }
+        }
+    }
+
+    /// Waits until the whole run is explored and its length known.
+    pub fn settle_explored(&mut self) {
+        self.settle();
+        while self.view.total.is_none() {
+            match self.sim.updates.recv() {
+                Ok(u) => self.receive(u),
+                Err(_) => return,
+            }
         }
     }
 
@@ -166,67 +319,34 @@ impl App {
             KeyCode::Esc => self.prompt = None,
             KeyCode::Enter => {
                 let Prompt { kind, text } = self.prompt.take().expect("checked");
+                let text = text.trim();
                 match kind {
-                    PromptKind::Goto => self.goto(text.trim()),
-                    PromptKind::Search => self.search(text.trim()),
+                    PromptKind::Goto => match parse_target(text) {
+                        Some(command) => self.send(command),
+                        None => self.message = Some(format!("not a step or a time: {text}")),
+                    },
+                    PromptKind::Search => self.send(Command::Search(text.to_string())),
                 }
             }
             _ => {}
         }
     }
 
-    /// Goes to a step number, or to the first step at or after a time.
-    fn goto(&mut self, text: &str) {
-        if let Ok(step) = text.replace('_', "").parse::<u64>() {
-            self.session.goto(step);
-            return;
-        }
-        let Some(ns) = parse_time(text) else {
-            self.message = Some(format!("not a step or a time: {text}"));
-            return;
-        };
-        if ns < self.session.kernel().now() {
-            self.session.goto(0);
-        }
-        while self.session.kernel().now() < ns && self.session.forward() {}
-    }
-
-    /// Steps forward to the next step with an event whose kind or explanation contains
-    /// `text` (ignoring case); stays put if there is none.
-    fn search(&mut self, text: &str) {
-        let needle = text.to_lowercase();
-        let start = self.session.step();
-        while self.session.forward() {
-            let k = self.session.kernel();
-            let hit = self.session.last_events().iter().any(|e| {
-                e.what.kind().to_lowercase().contains(&needle)
-                    || k.explain(e).to_lowercase().contains(&needle)
-            });
-            if hit {
-                return;
-            }
-        }
-        self.session.goto(start);
-        self.message = Some(format!("\"{text}\" does not occur after step {start}"));
-    }
-
     pub fn update(&mut self, action: Action) {
         match action {
-            Action::Forward => {
-                self.session.forward();
+            Action::Forward => self.send(Command::Forward),
+            Action::Back => self.send(Command::Back),
+            Action::NextInterrupt => self.send(Command::NextInterrupt),
+            Action::First => self.send(Command::First),
+            Action::Last => self.send(Command::Last),
+            Action::Down => self.move_in_focus(1),
+            Action::Up => self.move_in_focus(-1),
+            Action::FocusNext => self.cycle_focus(1),
+            Action::FocusPrev => self.cycle_focus(Pane::ALL.len() - 1),
+            Action::ToggleDetails => {
+                self.show_details = !self.show_details && self.detail().is_some();
+                self.look();
             }
-            Action::Back => self.session.back(),
-            Action::NextInterrupt => self
-                .session
-                .forward_until(|w| matches!(w, What::InterruptRaised { .. })),
-            Action::First => self.session.goto(0),
-            Action::Last => {
-                let total = self.session.total();
-                self.session.goto(total);
-            }
-            Action::SelectNext => self.select(1),
-            Action::SelectPrev => self.select(-1),
-            Action::ToggleDetails => self.show_details = !self.show_details,
             Action::Goto => self.open_prompt(PromptKind::Goto),
             Action::Search => self.open_prompt(PromptKind::Search),
             Action::ToggleRun => self.running = !self.running,
@@ -244,42 +364,113 @@ impl App {
                     .unwrap_or(self.speed)
             }
             Action::ToggleHelp => self.show_help = !self.show_help,
+            Action::Escape => {
+                if self.busy() {
+                    self.send(Command::Cancel);
+                } else if self.show_help {
+                    self.show_help = false;
+                } else if self.show_details {
+                    self.show_details = false;
+                    self.look();
+                } else {
+                    self.quit = true;
+                }
+            }
             Action::Quit => self.quit = true,
         }
     }
-}
 
-impl App {
-    /// Time passed with no key pressed: while running, take the next `speed` steps, and
-    /// pause at the end of the run.
+    /// Time passed with no key pressed: while running and once the last steps are
+    /// answered, ask for the next `speed` steps.
     pub fn tick(&mut self) {
-        if !self.running {
-            return;
+        if self.running && !self.busy() {
+            self.send(Command::Run(self.speed));
         }
-        for _ in 0..self.speed {
-            if !self.session.forward() {
-                self.running = false;
-                break;
+    }
+
+    /// The overlay the selection and focus ask for.
+    fn detail(&self) -> Option<Detail> {
+        match self.focus {
+            Pane::Threads => self.selected_thread.map(Detail::Thread),
+            _ => self.selected_irp.map(Detail::Irp),
+        }
+    }
+
+    /// Tells the simulation what overlay to build.
+    fn look(&mut self) {
+        let detail = if self.show_details {
+            self.detail()
+        } else {
+            None
+        };
+        self.show_details = detail.is_some();
+        self.send(Command::Look(Lens { detail }));
+    }
+
+    fn cycle_focus(&mut self, by: usize) {
+        let n = Pane::ALL.len();
+        self.focus = Pane::ALL[(self.focus.index() + by) % n];
+        if self.show_details {
+            self.look();
+        }
+    }
+
+    /// Focuses `pane` (a mouse click or wheel over it).
+    pub fn focus_on(&mut self, pane: Pane) {
+        if self.focus != pane {
+            self.focus = pane;
+            if self.show_details {
+                self.look();
             }
         }
     }
+
+    /// Down (+1) or up (-1) in the focused pane.
+    pub fn move_in_focus(&mut self, delta: i64) {
+        match self.focus {
+            Pane::Irps => {
+                let ids: Vec<IrpId> = self.view.irps.iter().map(|r| r.id).collect();
+                self.selected_irp = step_selection(&ids, self.selected_irp, delta);
+            }
+            Pane::Threads => {
+                let ids: Vec<ThreadId> = self.view.threads.iter().map(|r| r.id).collect();
+                self.selected_thread = step_selection(&ids, self.selected_thread, delta);
+            }
+            pane => {
+                let s = &mut self.scroll[pane.index()];
+                *s = s.saturating_add_signed(delta as isize);
+            }
+        }
+        if self.show_details {
+            self.look();
+        }
+    }
+
+    /// How far `pane` is scrolled.
+    pub fn scroll_of(&self, pane: Pane) -> usize {
+        self.scroll[pane.index()]
+    }
 }
 
-impl App {
-    /// Moves the selection among the IRPs in flight, in id order.
-    fn select(&mut self, delta: i64) {
-        let live: Vec<IrpId> = self.session.kernel().core().irps.keys().copied().collect();
-        if live.is_empty() {
-            return;
-        }
-        let at = self
-            .selected
-            .and_then(|s| live.iter().position(|&i| i == s))
-            .map_or(0, |p| {
-                (p as i64 + delta).clamp(0, live.len() as i64 - 1) as usize
-            });
-        self.selected = Some(live[at]);
+/// The next selection among `ids` (in their order) from `current`, `delta` rows away.
+fn step_selection<Id: Copy + PartialEq>(ids: &[Id], current: Option<Id>, delta: i64) -> Option<Id> {
+    if ids.is_empty() {
+        return current;
     }
+    let at = current
+        .and_then(|s| ids.iter().position(|&i| i == s))
+        .map_or(0, |p| {
+            (p as i64 + delta).clamp(0, ids.len() as i64 - 1) as usize
+        });
+    Some(ids[at])
+}
+
+/// A step number ("1200", "1_200") or a time ("8.3ms").
+fn parse_target(text: &str) -> Option<Command> {
+    if let Ok(step) = text.replace('_', "").parse::<u64>() {
+        return Some(Command::Goto(step));
+    }
+    parse_time(text).map(Command::GotoTime)
 }
 
 /// Parses "8.3ms", "120us", "5000ns" or "2s" into nanoseconds.

@@ -1,37 +1,123 @@
-//! Stepping through a run forward and backward. Backward restores the nearest earlier
-//! checkpoint and replays, so going back then forward shows exactly what going forward
-//! did. Checkpoints are taken every `CHECKPOINT_EVERY` steps and hold no copy of the
-//! trace, so memory stays bounded by the number of checkpoints times the kernel's state.
+//! Stepping through a run forward and backward, exactly.
+//!
+//! A session holds two kernels. `ahead` runs ahead of anything shown, a chunk at a time,
+//! and lays down the run's one copy of the trace, the trace length and the clock after
+//! every step, and a checkpoint every `interval` steps. `kernel` is the state on screen:
+//! going to step k restores the nearest checkpoint at or before k (unless the kernel on
+//! screen is nearer) and replays. A replay's events are already in the trace, so they are
+//! dropped; the run is deterministic, so back-then-forward shows exactly what forward did
+//! (debug builds check every replayed event against the trace).
+//!
+//! Memory stays bounded: one trace, 16 bytes per step, and at most [`MAX_CHECKPOINTS`]
+//! checkpoints, each a copy of the kernel's state without the trace. When there would be
+//! more, every other one is dropped and the interval doubles, so a long run costs a
+//! longer replay per step back rather than more memory.
 
-use kernel_sim::{Checkpoint, Kernel};
+use kernel_sim::{Checkpoint, Kernel, Time, TraceEvent};
 
-/// Steps between checkpoints: a step back replays at most this many events.
+/// Steps between checkpoints at first: a step back replays at most this many events.
 pub const CHECKPOINT_EVERY: u64 = 256;
+
+/// The most checkpoints a session keeps.
+pub const MAX_CHECKPOINTS: usize = 4096;
 
 pub struct Session {
     kernel: Kernel,
-    checkpoints: Vec<Checkpoint>,
-    /// How many steps the whole run has, found by running a copy to the end.
-    total: u64,
-    /// Trace length after each step, so a viewer can show what one step did.
+    /// Runs ahead to learn the run; `None` once it reached the end.
+    ahead: Option<Kernel>,
+    trace: Vec<TraceEvent>,
+    /// After step k: the trace length (`marks[k]`) and the clock (`times[k]`).
     marks: Vec<usize>,
+    times: Vec<Time>,
+    /// Sorted by step; the first is step 0.
+    checkpoints: Vec<Checkpoint>,
+    interval: u64,
+    max_checkpoints: usize,
 }
 
 impl Session {
-    pub fn new(mut kernel: Kernel) -> Self {
-        let mut probe = kernel.clone();
-        while probe.step() {}
-        let total = probe.core().steps;
-        let marks = vec![kernel.trace().len()];
+    /// A session at step 0 of `kernel`'s run. Nothing is run yet: call [`Session::explore`].
+    pub fn new(kernel: Kernel) -> Self {
+        Self::with_limits(kernel, CHECKPOINT_EVERY, MAX_CHECKPOINTS)
+    }
+
+    /// A session with a checkpoint every `interval` steps at first and at most
+    /// `max_checkpoints` of them (at least 2).
+    pub fn with_limits(mut kernel: Kernel, interval: u64, max_checkpoints: usize) -> Self {
+        let mut trace = Vec::new();
+        kernel.move_trace_into(&mut trace);
+        let marks = vec![trace.len()];
+        let times = vec![kernel.now()];
         let checkpoints = vec![kernel.checkpoint()];
         Self {
+            ahead: Some(kernel.clone()),
             kernel,
-            checkpoints,
-            total,
+            trace,
             marks,
+            times,
+            checkpoints,
+            interval: interval.max(1),
+            max_checkpoints: max_checkpoints.max(2),
         }
     }
 
+    /// A session whose whole run is already explored (tests and small scenarios).
+    pub fn explored(kernel: Kernel) -> Self {
+        let mut session = Self::new(kernel);
+        while !session.finished() {
+            session.explore(u64::MAX);
+        }
+        session
+    }
+
+    /// Lets the kernel running ahead take up to `budget` more steps. Returns how many it
+    /// took (fewer when the run ended).
+    pub fn explore(&mut self, budget: u64) -> u64 {
+        let Some(ahead) = self.ahead.as_mut() else {
+            return 0;
+        };
+        let mut taken = 0;
+        let mut ended = false;
+        while taken < budget {
+            if !ahead.step() {
+                ended = true;
+                break;
+            }
+            taken += 1;
+            ahead.move_trace_into(&mut self.trace);
+            self.marks.push(self.trace.len());
+            self.times.push(ahead.now());
+            if ahead.core().steps.is_multiple_of(self.interval) {
+                self.checkpoints.push(ahead.checkpoint());
+                if self.checkpoints.len() > self.max_checkpoints {
+                    self.interval *= 2;
+                    let keep = self.interval;
+                    self.checkpoints.retain(|c| c.steps().is_multiple_of(keep));
+                }
+            }
+        }
+        if ended {
+            self.ahead = None;
+        }
+        taken
+    }
+
+    /// Whether the run's end is known.
+    pub fn finished(&self) -> bool {
+        self.ahead.is_none()
+    }
+
+    /// Steps explored so far: the furthest step [`Session::goto`] can reach now.
+    pub fn known(&self) -> u64 {
+        self.marks.len() as u64 - 1
+    }
+
+    /// The run's length in steps, once known.
+    pub fn total(&self) -> Option<u64> {
+        self.finished().then(|| self.known())
+    }
+
+    /// The state on screen. Its own trace is always empty: read [`Session::trace`].
     pub fn kernel(&self) -> &Kernel {
         &self.kernel
     }
@@ -41,62 +127,79 @@ impl Session {
         self.kernel.core().steps
     }
 
-    pub fn total(&self) -> u64 {
-        self.total
+    /// The trace up to and including the current step.
+    pub fn trace(&self) -> &[TraceEvent] {
+        &self.trace[..self.marks[self.step() as usize]]
+    }
+
+    /// The trace as far as it is explored, past the current step too.
+    pub fn explored_trace(&self) -> &[TraceEvent] {
+        &self.trace
     }
 
     /// The trace events the current step added.
-    pub fn last_events(&self) -> &[kernel_sim::TraceEvent] {
+    pub fn last_events(&self) -> &[TraceEvent] {
         let k = self.step() as usize;
         let from = if k == 0 { 0 } else { self.marks[k - 1] };
-        &self.kernel.trace()[from..self.marks[k]]
+        &self.trace[from..self.marks[k]]
     }
 
-    /// One step forward; false at the end.
+    /// The step that added the explored trace's event number `index`.
+    pub fn step_of_event(&self, index: usize) -> u64 {
+        self.marks.partition_point(|&m| m <= index) as u64
+    }
+
+    /// The first explored step whose clock reads `time` or later.
+    pub fn step_at_time(&self, time: Time) -> Option<u64> {
+        let k = self.times.partition_point(|&t| t < time);
+        (k < self.times.len()).then_some(k as u64)
+    }
+
+    /// Checkpoints kept now, and the steps between them.
+    pub fn checkpoint_spacing(&self) -> (usize, u64) {
+        (self.checkpoints.len(), self.interval)
+    }
+
+    /// One step forward, exploring it first if needed; false at the end.
     pub fn forward(&mut self) -> bool {
-        if !self.kernel.step() {
+        let next = self.step() + 1;
+        if next > self.known() {
+            self.explore(1);
+        }
+        if next > self.known() {
             return false;
         }
-        let k = self.step();
-        let len = self.kernel.trace().len();
-        if self.marks.len() as u64 <= k {
-            self.marks.push(len);
-        }
-        let last = self.checkpoints.last().map_or(0, Checkpoint::steps);
-        if k.is_multiple_of(CHECKPOINT_EVERY) && k > last {
-            let cp = self.kernel.checkpoint();
-            self.checkpoints.push(cp);
-        }
+        self.goto(next);
         true
-    }
-
-    /// Goes to step `target` (clamped to the run), backward or forward.
-    pub fn goto(&mut self, target: u64) {
-        let target = target.min(self.total);
-        if target < self.step() {
-            let cp = self
-                .checkpoints
-                .iter()
-                .rev()
-                .find(|c| c.steps() <= target)
-                .expect("a checkpoint at step 0")
-                .clone();
-            let trace = self.kernel.take_trace();
-            self.kernel = Kernel::restore(&cp, trace);
-        }
-        while self.step() < target && self.forward() {}
     }
 
     pub fn back(&mut self) {
         self.goto(self.step().saturating_sub(1));
     }
 
-    /// Steps forward until a step adds an event `matches` accepts.
-    pub fn forward_until(&mut self, matches: impl Fn(&kernel_sim::What) -> bool) {
-        while self.forward() {
-            if self.last_events().iter().any(|e| matches(&e.what)) {
-                return;
+    /// Goes to step `target`, clamped to the explored steps, backward or forward. Costs
+    /// at most one checkpoint's interval of replay.
+    pub fn goto(&mut self, target: u64) {
+        let target = target.min(self.known());
+        let here = self.step();
+        if target == here {
+            return;
+        }
+        let at = self.checkpoints.partition_point(|c| c.steps() <= target) - 1;
+        let checkpoint = &self.checkpoints[at];
+        if target < here || checkpoint.steps() > here {
+            self.kernel = Kernel::restore(checkpoint, Vec::new());
+        }
+        while self.step() < target {
+            self.kernel.step();
+            if cfg!(debug_assertions) {
+                let k = self.step() as usize;
+                let known = &self.trace[self.marks[k - 1]..self.marks[k]];
+                let mut replayed = Vec::new();
+                self.kernel.move_trace_into(&mut replayed);
+                assert_eq!(replayed, known, "replaying step {k} changed its events");
             }
+            self.kernel.discard_trace();
         }
     }
 }

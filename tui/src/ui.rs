@@ -1,17 +1,80 @@
-//! Drawing: every pane reads the one kernel state and the one trace, so the panes always
-//! agree. Nothing here steps the kernel.
+//! Drawing: lays out the latest [`View`](crate::view::View). Nothing here reads the
+//! kernel; the simulation thread already turned its state into lines.
 
-use crate::app::{App, KEYS};
-use kernel_sim::cpu::FrameKind;
-use kernel_sim::intr::LineState;
-use kernel_sim::thread::ThreadState;
+use crate::app::{App, KEYS, Pane};
+use crate::sim::Task;
 use kernel_sim::trace::format_time;
-use kernel_sim::{DeviceId, IrpId, Kernel, SlotView};
 use ratatui::buffer::Buffer;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::{Constraint, Layout, Position, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::Line;
-use ratatui::widgets::{Block, Clear, Paragraph, Widget, Wrap};
+use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Widget, Wrap};
+
+/// The smallest screen the walkthrough draws on.
+pub const MIN_WIDTH: u16 = 80;
+pub const MIN_HEIGHT: u16 = 24;
+
+/// Where each part of the screen goes; the mouse uses it to find the pane under the
+/// pointer.
+#[derive(Debug, Clone, Copy)]
+pub struct Areas {
+    pub status: Rect,
+    pub cpus: Rect,
+    pub threads: Rect,
+    pub irps: Rect,
+    pub devices: Rect,
+    pub ports: Rect,
+    pub story: Rect,
+    pub bottom: Rect,
+}
+
+impl Areas {
+    pub fn new(area: Rect) -> Self {
+        // Taller screens give the top panes more rows; the story takes the rest.
+        let top = if area.height >= 32 { 7 } else { 6 };
+        let [status, top, mid, story, bottom] = Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Length(top),
+            Constraint::Length(6),
+            Constraint::Min(4),
+            Constraint::Length(1),
+        ])
+        .areas(area);
+        let [cpus, threads, irps] = Layout::horizontal([
+            Constraint::Percentage(30),
+            Constraint::Percentage(32),
+            Constraint::Percentage(38),
+        ])
+        .areas(top);
+        let [devices, ports] =
+            Layout::horizontal([Constraint::Percentage(62), Constraint::Percentage(38)]).areas(mid);
+        Self {
+            status,
+            cpus,
+            threads,
+            irps,
+            devices,
+            ports,
+            story,
+            bottom,
+        }
+    }
+
+    /// The focusable pane at a screen cell, if any.
+    pub fn pane_at(&self, column: u16, row: u16) -> Option<Pane> {
+        let p = Position::new(column, row);
+        [
+            (self.irps, Pane::Irps),
+            (self.threads, Pane::Threads),
+            (self.devices, Pane::Devices),
+            (self.ports, Pane::Ports),
+            (self.story, Pane::Story),
+        ]
+        .into_iter()
+        .find(|(r, _)| r.contains(p))
+        .map(|(_, pane)| pane)
+    }
+}
 
 impl Widget for &App {
     fn render(self, area: Rect, buf: &mut Buffer) {
@@ -19,83 +82,50 @@ impl Widget for &App {
             too_small(area, buf);
             return;
         }
-        let k = self.session.kernel();
-        let [title, top, mid, story, keys] = Layout::vertical([
-            Constraint::Length(1),
-            Constraint::Length(7),
-            Constraint::Length(6),
-            Constraint::Min(4),
-            Constraint::Length(1),
-        ])
-        .areas(area);
-        let mode = if self.running {
-            format!("running ×{}", self.speed)
-        } else {
-            "paused".to_string()
-        };
-        let status = format!(
-            " iosim · {} · step {}/{} · t={} · {mode} ",
-            self.scenario,
-            self.session.step(),
-            self.session.total(),
-            format_time(k.now())
-        );
-        Line::from(status)
+        let v = &self.view;
+        let a = Areas::new(area);
+        Line::from(self.status_line())
             .style(self.bar_style())
-            .render(title, buf);
+            .render(a.status, buf);
 
-        let [cpus, threads, irps] = Layout::horizontal([
-            Constraint::Percentage(30),
-            Constraint::Percentage(32),
-            Constraint::Percentage(38),
-        ])
-        .areas(top);
-        pane("CPUs", cpu_lines(k), cpus, buf);
-        pane("Threads", thread_lines(k), threads, buf);
-        pane("IRPs (↑↓ Enter)", irp_lines(k, self.selected), irps, buf);
-
-        let [devices, lines] =
-            Layout::horizontal([Constraint::Percentage(62), Constraint::Percentage(38)]).areas(mid);
-        pane("Drivers and DMA rings", device_lines(k), devices, buf);
-        pane(
-            "Interrupt lines · ports",
-            line_and_port_lines(k),
-            lines,
-            buf,
-        );
-
-        let narration: Vec<Line> = self
-            .session
-            .last_events()
+        Panel::new("CPUs", &v.cpus).render(a.cpus, buf);
+        let threads: Vec<String> = v
+            .threads
             .iter()
-            .map(|e| Line::from(format!("• {}", k.explain(e))))
+            .map(|r| marked(r.text.as_str(), Some(r.id) == self.selected_thread))
             .collect();
-        let narration = if narration.is_empty() {
-            vec![Line::from(
-                "Nothing has happened yet. Press → to take the first step.",
-            )]
-        } else {
-            narration
-        };
-        Paragraph::new(narration)
-            .wrap(Wrap { trim: true })
-            .block(Block::bordered().title(" What just happened "))
-            .render(story, buf);
+        self.panel(Pane::Threads, "Threads", &threads)
+            .selected(
+                v.threads
+                    .iter()
+                    .position(|r| Some(r.id) == self.selected_thread),
+            )
+            .render(a.threads, buf);
+        let mut irps: Vec<String> = v
+            .irps
+            .iter()
+            .map(|r| marked(r.text.as_str(), Some(r.id) == self.selected_irp))
+            .collect();
+        if irps.is_empty() {
+            irps.push("(none yet)".into());
+        }
+        self.panel(Pane::Irps, "IRPs", &irps)
+            .selected(v.irps.iter().position(|r| Some(r.id) == self.selected_irp))
+            .render(a.irps, buf);
+        self.panel(Pane::Devices, "Drivers and DMA rings", &v.devices)
+            .render(a.devices, buf);
+        self.panel(Pane::Ports, "Interrupt lines · ports", &v.lines_and_ports)
+            .render(a.ports, buf);
+        self.story(a.story, buf);
 
-        let bottom = match (&self.prompt, &self.message) {
-            (Some(p), _) => format!(" {}{}_", p.kind.label(), p.text),
-            (None, Some(m)) => format!(" {m}"),
-            (None, None) => {
-                " →/space step  ← back  r run  n next irq  g go to  / search  ? help  q quit"
-                    .to_string()
-            }
-        };
-        Line::from(bottom).style(self.bar_style()).render(keys, buf);
+        Line::from(self.bottom_line())
+            .style(self.bar_style())
+            .render(a.bottom, buf);
 
         if self.show_details
-            && let Some(irp) = self.selected
+            && let Some((title, lines)) = &v.detail
         {
-            details(k, irp, area, buf);
+            details(title, lines, area, buf);
         }
         if self.show_help {
             help(area, buf);
@@ -104,6 +134,60 @@ impl Widget for &App {
 }
 
 impl App {
+    fn status_line(&self) -> String {
+        let v = &self.view;
+        let of = match v.total {
+            Some(n) => n.to_string(),
+            None => format!("≥{} (exploring)", v.known),
+        };
+        let mode = if self.running {
+            format!("running ×{}", self.speed)
+        } else {
+            "paused".to_string()
+        };
+        format!(
+            " iosim · {} · step {}/{of} · t={} · {mode} ",
+            self.scenario,
+            v.step,
+            format_time(v.now)
+        )
+    }
+
+    /// The typed line, else what a long task has done so far, else the last answer, else
+    /// the keys that matter now.
+    fn bottom_line(&self) -> String {
+        if let Some(p) = &self.prompt {
+            return format!(" {}{}_", p.kind.label(), p.text);
+        }
+        if let Some(p) = self.progress.as_ref().filter(|_| self.busy()) {
+            return match (p.task, p.target) {
+                (Task::Seeking, Some(target)) if target != u64::MAX => format!(
+                    " running ahead to step {target}: {} explored ({}%) · Esc cancels",
+                    p.known,
+                    p.known.saturating_mul(100) / target.max(1)
+                ),
+                (Task::Searching, _) => {
+                    format!(
+                        " searching: {} steps explored so far · Esc cancels",
+                        p.known
+                    )
+                }
+                _ => format!(
+                    " running ahead: {} steps explored so far · Esc cancels",
+                    p.known
+                ),
+            };
+        }
+        if let Some(m) = &self.message {
+            return format!(" {m}");
+        }
+        if self.show_details {
+            return " ↑↓ select  Enter/Esc close  →/← step  ? help  q quit".into();
+        }
+        " →/space step  ← back  r run  n next irq  g go to  / search  Tab focus  ? help  q quit"
+            .into()
+    }
+
     /// The status and key bars: coloured, or reverse video under NO_COLOR.
     fn bar_style(&self) -> Style {
         if self.color {
@@ -112,11 +196,164 @@ impl App {
             Style::new().add_modifier(Modifier::REVERSED)
         }
     }
+
+    fn panel<'a>(&self, pane: Pane, title: &'a str, lines: &'a [String]) -> Panel<'a> {
+        let mut panel = Panel::new(title, lines).scrolled(self.scroll_of(pane));
+        if self.focus == pane {
+            panel = panel.focused(self.color);
+        }
+        panel
+    }
+
+    /// "What just happened": the step's events, then where to look next.
+    fn story(&self, area: Rect, buf: &mut Buffer) {
+        let v = &self.view;
+        let mut block = Block::bordered().title(" What just happened ");
+        if self.focus == Pane::Story {
+            block = focus_style(block, self.color);
+        }
+        let inner = block.inner(area);
+        block.render(area, buf);
+        let hint = v.hint.as_ref().map(|h| format!("Look next: {h}"));
+        let hint_rows = hint.as_ref().map_or(0, |h| {
+            (wrapped_rows(h, inner.width) as u16).min(inner.height.saturating_sub(1))
+        });
+        let [events, look] =
+            Layout::vertical([Constraint::Min(1), Constraint::Length(hint_rows)]).areas(inner);
+        let lines: Vec<Line> = if v.narration.is_empty() {
+            vec![Line::from(
+                "Nothing has happened yet. Press → to take the first step.",
+            )]
+        } else {
+            v.narration
+                .iter()
+                .map(|e| Line::from(format!("• {e}")))
+                .collect()
+        };
+        let total: usize = lines
+            .iter()
+            .map(|l| wrapped_rows(&l.to_string(), events.width))
+            .sum();
+        let room = events.height as usize;
+        let offset = self.scroll_of(Pane::Story).min(total.saturating_sub(room));
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: true })
+            .scroll((offset as u16, 0))
+            .render(events, buf);
+        if total > offset + room && room > 0 {
+            let below = total - offset - room;
+            let r = Rect::new(events.x, events.bottom() - 1, events.width, 1);
+            Clear.render(r, buf);
+            Line::from(format!("(+{below} more lines: Tab here, then ↓)")).render(r, buf);
+        }
+        if let Some(h) = hint {
+            let style = if self.color {
+                Style::new().fg(Color::Yellow)
+            } else {
+                Style::new().add_modifier(Modifier::BOLD)
+            };
+            Paragraph::new(h)
+                .style(style)
+                .wrap(Wrap { trim: true })
+                .render(look, buf);
+        }
+    }
 }
 
-/// The smallest screen the walkthrough draws on.
-pub const MIN_WIDTH: u16 = 80;
-pub const MIN_HEIGHT: u16 = 24;
+/// How many rows `text` takes wrapped at `width` (an estimate by characters; word wrap
+/// may take one more).
+fn wrapped_rows(text: &str, width: u16) -> usize {
+    let n = text.chars().count().max(1);
+    n.div_ceil(width.max(1) as usize)
+}
+
+fn marked(text: &str, selected: bool) -> String {
+    format!("{}{text}", if selected { '▶' } else { ' ' })
+}
+
+fn focus_style(block: Block<'_>, color: bool) -> Block<'_> {
+    let block = block.border_type(BorderType::Thick);
+    if color {
+        block.border_style(Style::new().fg(Color::Yellow))
+    } else {
+        block
+    }
+}
+
+/// A bordered list of lines that scrolls and, when it cannot show everything, says how
+/// many lines are hidden above and below.
+struct Panel<'a> {
+    title: &'a str,
+    lines: &'a [String],
+    offset: usize,
+    selected: Option<usize>,
+    focused: Option<bool>,
+}
+
+impl<'a> Panel<'a> {
+    fn new(title: &'a str, lines: &'a [String]) -> Self {
+        Self {
+            title,
+            lines,
+            offset: 0,
+            selected: None,
+            focused: None,
+        }
+    }
+
+    fn scrolled(mut self, offset: usize) -> Self {
+        self.offset = offset;
+        self
+    }
+
+    /// Scrolls so the selected row shows.
+    fn selected(mut self, row: Option<usize>) -> Self {
+        self.selected = row;
+        self
+    }
+
+    fn focused(mut self, color: bool) -> Self {
+        self.focused = Some(color);
+        self
+    }
+}
+
+impl Widget for Panel<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let room = area.height.saturating_sub(2) as usize;
+        let n = self.lines.len();
+        let max_offset = n.saturating_sub(room);
+        let offset = match self.selected {
+            Some(row) => (0..=max_offset)
+                .find(|&o| {
+                    // The rows left once the "more above / below" notes take theirs.
+                    let first = o + usize::from(o > 0);
+                    let end = o + room - usize::from(o + room < n);
+                    (first..end).contains(&row)
+                })
+                .unwrap_or(max_offset),
+            None => self.offset.min(max_offset),
+        };
+        let mut shown: Vec<String> = self.lines[offset..(offset + room).min(n)].to_vec();
+        let above = offset;
+        let below = n - (offset + shown.len());
+        if above > 0 && !shown.is_empty() {
+            // Keep the selected row: say what is hidden on the row before it.
+            shown[0] = format!("(+{} more above)", above + 1);
+        }
+        if below > 0 && shown.len() > 1 {
+            let last = shown.len() - 1;
+            shown[last] = format!("(+{} more below)", below + 1);
+        }
+        let mut block = Block::bordered().title(format!(" {} ", self.title));
+        if let Some(color) = self.focused {
+            block = focus_style(block, color);
+        }
+        Paragraph::new(shown.into_iter().map(Line::from).collect::<Vec<_>>())
+            .block(block)
+            .render(area, buf);
+    }
+}
 
 /// Says what is missing instead of drawing a broken screen.
 fn too_small(area: Rect, buf: &mut Buffer) {
@@ -131,157 +368,8 @@ fn too_small(area: Rect, buf: &mut Buffer) {
     .render(area, buf);
 }
 
-/// A bordered pane of lines; when they do not fit, the last line says how many are hidden.
-fn pane(title: &str, mut lines: Vec<String>, area: Rect, buf: &mut Buffer) {
-    let room = area.height.saturating_sub(2) as usize;
-    if lines.len() > room && room > 0 {
-        let hidden = lines.len() - (room - 1);
-        lines.truncate(room - 1);
-        lines.push(format!("(+{hidden} more)"));
-    }
-    Paragraph::new(lines.into_iter().map(Line::from).collect::<Vec<_>>())
-        .block(Block::bordered().title(format!(" {title} ")))
-        .render(area, buf);
-}
-
-fn cpu_lines(k: &Kernel) -> Vec<String> {
-    k.core()
-        .cpus
-        .iter()
-        .map(|c| {
-            let what = match c.top() {
-                None => "idle".to_string(),
-                Some(FrameKind::Thread { thread }) => k.thread_name(thread).to_string(),
-                Some(FrameKind::Switch { to, .. }) => format!("switch→{}", k.thread_name(to)),
-                Some(FrameKind::Isr { device, .. }) => format!("ISR {}", k.device_name(device)),
-                Some(FrameKind::Clock) => "clock ISR".into(),
-                Some(FrameKind::Dpc { device } | FrameKind::DpcTail { device }) => {
-                    format!("DPC {}", k.device_name(device))
-                }
-            };
-            format!("{} {what:<9} {}", c.id, c.irql().name())
-        })
-        .collect()
-}
-
-fn thread_lines(k: &Kernel) -> Vec<String> {
-    k.core()
-        .threads
-        .iter()
-        .map(|t| {
-            let state = match t.state {
-                ThreadState::NotStarted => "not started".to_string(),
-                ThreadState::Ready => "ready".into(),
-                ThreadState::Running { cpu } => format!("running {cpu}"),
-                ThreadState::Waiting {
-                    alertable: true, ..
-                } => "wait (alertable)".into(),
-                ThreadState::Waiting { .. } => "waiting".into(),
-                ThreadState::Terminated => "exited".into(),
-            };
-            let apcs = if t.apcs.is_empty() {
-                String::new()
-            } else {
-                format!(" APCs:{}", t.apcs.len())
-            };
-            format!("{:<8} {state}{apcs}", t.name)
-        })
-        .collect()
-}
-
-fn irp_lines(k: &Kernel, selected: Option<IrpId>) -> Vec<String> {
-    let core = k.core();
-    let mut lines: Vec<String> = core
-        .irps
-        .values()
-        .map(|irp| {
-            let file = core.file_objects[irp.file_object.0 as usize].file;
-            let mark = if Some(irp.id) == selected { '▶' } else { ' ' };
-            format!(
-                "{mark}{} {} {} {:?}",
-                irp.id,
-                irp.major.name(),
-                k.file_name(file),
-                irp.state
-            )
-        })
-        .collect();
-    if lines.is_empty() {
-        lines.push("(none in flight)".into());
-    }
-    lines
-}
-
-fn device_lines(k: &Kernel) -> Vec<String> {
-    let mut lines = Vec::new();
-    for d in 0..k.core().device_names.len() {
-        let id = DeviceId(d as u16);
-        let v = k.device_view(id);
-        let slots: String = v
-            .ring
-            .iter()
-            .map(|s| match s {
-                SlotView::Free => "[ ]",
-                SlotView::Device(_) => "[d]",
-                SlotView::Driver(_) => "[R]",
-            })
-            .collect();
-        lines.push(format!(
-            "{} ({}) queue: {}",
-            k.device_name(id),
-            v.policy,
-            if v.queue.is_empty() {
-                "empty".to_string()
-            } else {
-                v.queue
-                    .iter()
-                    .map(|i| i.to_string())
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            }
-        ));
-        lines.push(format!("{slots} head {} tail {}", v.head, v.tail));
-        lines.push("d = device owns, R = done, driver to reap".into());
-        if let Some((slot, irp, until)) = v.in_flight {
-            lines.push(format!(
-                "in flight: slot {slot} {irp} until {}",
-                format_time(until)
-            ));
-        }
-    }
-    lines
-}
-
-fn line_and_port_lines(k: &Kernel) -> Vec<String> {
-    let core = k.core();
-    let mut lines: Vec<String> = core
-        .lines
-        .values()
-        .map(|l| {
-            let state = match l.state {
-                LineState::Idle => "□ idle".to_string(),
-                LineState::Raised => "■ raised".into(),
-                LineState::InService { cpu } => format!("■ in service {cpu}"),
-            };
-            format!("{} {} {state}", l.irq, k.device_name(l.device))
-        })
-        .collect();
-    for p in &core.ports {
-        let waiters: Vec<&str> = p.waiters.iter().rev().map(|t| k.thread_name(*t)).collect();
-        lines.push(format!(
-            "{} run {}/{} pkts {}",
-            p.id,
-            p.running,
-            p.concurrency,
-            p.packets.len()
-        ));
-        lines.push(format!(" waiters (next first): {}", waiters.join(" ")));
-    }
-    lines
-}
-
 fn help(area: Rect, buf: &mut Buffer) {
-    let w = 44.min(area.width);
+    let w = 56.min(area.width);
     let h = (KEYS.len() as u16 + 2).min(area.height);
     let r = Rect::new(
         area.x + (area.width - w) / 2,
@@ -295,12 +383,12 @@ fn help(area: Rect, buf: &mut Buffer) {
         .map(|(keys, what, _)| Line::from(format!(" {keys:<12} {what}")))
         .collect();
     Paragraph::new(lines)
-        .block(Block::bordered().title(" Keys "))
+        .block(Block::bordered().title(" Keys · ? closes "))
         .render(r, buf);
 }
 
-/// The selected IRP: its parameters, the first bytes of its buffer, and its story so far.
-fn details(k: &Kernel, id: IrpId, area: Rect, buf: &mut Buffer) {
+/// The detail overlay: its lines, keeping the newest history when they do not fit.
+fn details(title: &str, lines: &[String], area: Rect, buf: &mut Buffer) {
     let r = Rect::new(
         area.x + 2,
         area.y + 2,
@@ -308,62 +396,20 @@ fn details(k: &Kernel, id: IrpId, area: Rect, buf: &mut Buffer) {
         area.height.saturating_sub(4),
     );
     Clear.render(r, buf);
-    let mut lines = Vec::new();
-    match k.core().irps.get(&id) {
-        Some(irp) => {
-            let file = k.core().file_objects[irp.file_object.0 as usize].file;
-            let loc = irp.location();
-            lines.push(format!(
-                "{} {} {} bytes at offset {} of {} · {} · {:?} · {:?}",
-                irp.id,
-                irp.major.name(),
-                irp.len,
-                irp.offset,
-                k.file_name(file),
-                k.thread_name(irp.thread),
-                irp.mode,
-                irp.state
-            ));
-            lines.push(format!(
-                "stack location {}: {} at device byte {}",
-                irp.current,
-                k.device_name(loc.device),
-                loc.device_offset
-            ));
-            lines.push("buffer:".into());
-            for (row, chunk) in irp.buffer.chunks(16).take(4).enumerate() {
-                let hex: Vec<String> = chunk.iter().map(|b| format!("{b:02x}")).collect();
-                let ascii: String = chunk
-                    .iter()
-                    .map(|&b| {
-                        if b.is_ascii_graphic() || b == b' ' {
-                            b as char
-                        } else {
-                            '.'
-                        }
-                    })
-                    .collect();
-                lines.push(format!("  {:04x}  {:<48} {ascii}", row * 16, hex.join(" ")));
-            }
-        }
-        None => lines.push(format!(
-            "{id} is no longer in flight: its result reached the program."
-        )),
+    let room = r.height.saturating_sub(2) as usize;
+    let mut shown: Vec<String> = lines.to_vec();
+    if shown.len() > room && room > 1 {
+        // The head (parameters, buffer) stays; the oldest history goes.
+        let head = shown
+            .iter()
+            .position(|l| l == "history:")
+            .map_or(0, |p| p + 1)
+            .min(room - 1);
+        let cut = shown.len() - room + 1;
+        shown.drain(head..head + cut);
+        shown.insert(head, format!("  ({cut} earlier lines not shown)"));
     }
-    lines.push("history:".into());
-    let history: Vec<String> = k
-        .trace()
-        .iter()
-        .filter(|e| e.what.irp() == Some(id))
-        .map(|e| format!("  {:>14}  {}", format_time(e.time), e.what.kind()))
-        .collect();
-    let room = (r.height as usize).saturating_sub(2 + lines.len());
-    let skip = history.len().saturating_sub(room);
-    if skip > 0 {
-        lines.push(format!("  ({skip} earlier events not shown)"));
-    }
-    lines.extend(history.into_iter().skip(skip + usize::from(skip > 0)));
-    Paragraph::new(lines.into_iter().map(Line::from).collect::<Vec<_>>())
-        .block(Block::bordered().title(format!(" {id} · Enter closes ")))
+    Paragraph::new(shown.into_iter().map(Line::from).collect::<Vec<_>>())
+        .block(Block::bordered().title(format!(" {title} · Enter closes ")))
         .render(r, buf);
 }

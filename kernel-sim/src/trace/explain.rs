@@ -31,7 +31,7 @@ impl Kernel {
         &self.core.files[f.0 as usize].name
     }
 
-    fn routine_name(&self, t: ThreadId, r: RoutineId) -> &str {
+    pub fn routine_name(&self, t: ThreadId, r: RoutineId) -> &str {
         let p = self.core.threads[t.0 as usize].process;
         &self.core.processes[p.0 as usize].routines[r.0 as usize].name
     }

@@ -1,0 +1,330 @@
+//! The simulation thread. It owns the [`Session`]; the screen sends it [`Command`]s and
+//! gets [`Update`]s back over crossbeam channels, so the screen never waits on the
+//! simulation: while a long command runs, the thread reports progress and still listens
+//! for [`Command::Cancel`].
+//!
+//! When it has nothing to answer, the thread explores the run ahead, a chunk at a time,
+//! so the run's length, the checkpoints and the trace are ready before the student asks.
+
+use crate::session::Session;
+use crate::view::{Lens, View};
+use crossbeam_channel::{Receiver, Sender, TryRecvError};
+use kernel_sim::{Kernel, Time, TraceEvent, What};
+use std::collections::VecDeque;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+/// What the screen asks of the simulation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    Forward,
+    Back,
+    /// Up to this many steps forward (running on its own).
+    Run(u32),
+    Goto(u64),
+    /// The first step whose clock reads this time (ns) or later.
+    GotoTime(Time),
+    First,
+    Last,
+    /// Forward to the next step that raises an interrupt.
+    NextInterrupt,
+    /// Forward to the next step with an event whose kind or explanation contains the
+    /// text, ignoring case.
+    Search(String),
+    /// Only show something else (a detail overlay).
+    Look(Lens),
+    /// Stop the long command under way.
+    Cancel,
+}
+
+/// What the simulation sends back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Update {
+    /// The state after a command (or after exploring learned the run's length).
+    View(Box<View>),
+    /// How far a long task has got.
+    Progress(Progress),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Progress {
+    pub task: Task,
+    /// Steps explored so far (the run's length is not known yet while exploring).
+    pub known: u64,
+    /// The step a seek is heading for.
+    pub target: Option<u64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Task {
+    /// Running the rest of the run ahead to learn its length (in the background).
+    Exploring,
+    /// Running ahead to reach a step far away.
+    Seeking,
+    /// Running ahead to find an event.
+    Searching,
+}
+
+/// Steps explored between two looks at the command channel: about a millisecond.
+const CHUNK: u64 = 2048;
+
+/// Least time between two progress reports.
+const PROGRESS_EVERY: Duration = Duration::from_millis(40);
+
+/// The screen's end of the channels.
+pub struct SimHandle {
+    pub commands: Sender<Command>,
+    pub updates: Receiver<Update>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl SimHandle {
+    /// Starts the simulation thread on `kernel` at step 0. Its first update is the view
+    /// of step 0.
+    pub fn spawn(kernel: Kernel) -> Self {
+        let (commands, command_rx) = crossbeam_channel::unbounded();
+        let (update_tx, updates) = crossbeam_channel::unbounded();
+        let thread = std::thread::Builder::new()
+            .name("iosim-sim".into())
+            .spawn(move || {
+                Sim {
+                    session: Session::new(kernel),
+                    lens: Lens::default(),
+                    answered: 0,
+                    backlog: VecDeque::new(),
+                    commands: command_rx,
+                    updates: update_tx,
+                    last_progress: Instant::now(),
+                }
+                .serve()
+            })
+            .expect("spawning the simulation thread");
+        Self {
+            commands,
+            updates,
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for SimHandle {
+    /// Hangs up and lets the thread finish its chunk and exit.
+    fn drop(&mut self) {
+        let (hung_up, _) = crossbeam_channel::bounded(0);
+        self.commands = hung_up;
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+struct Sim {
+    session: Session,
+    lens: Lens,
+    answered: u64,
+    /// Commands that arrived while a long one ran, in arrival order.
+    backlog: VecDeque<Command>,
+    commands: Receiver<Command>,
+    updates: Sender<Update>,
+    last_progress: Instant,
+}
+
+/// Why a long command stopped before its end.
+enum Stop {
+    Cancelled,
+    /// The screen hung up: the thread ends.
+    HungUp,
+}
+
+impl Sim {
+    fn serve(mut self) {
+        if !self.send_view(None) {
+            return;
+        }
+        loop {
+            let command = match self.backlog.pop_front() {
+                Some(c) => c,
+                None if self.session.finished() => match self.commands.recv() {
+                    Ok(c) => c,
+                    Err(_) => return,
+                },
+                None => match self.commands.try_recv() {
+                    Ok(c) => c,
+                    Err(TryRecvError::Empty) => {
+                        self.session.explore(CHUNK);
+                        let sent = if self.session.finished() {
+                            // The run's length is known: the status line can show it.
+                            self.send_view(None)
+                        } else {
+                            self.progress(Task::Exploring, None)
+                        };
+                        if !sent {
+                            return;
+                        }
+                        continue;
+                    }
+                    Err(TryRecvError::Disconnected) => return,
+                },
+            };
+            let message = match self.handle(command) {
+                Ok(message) => message,
+                Err(Stop::Cancelled) => Some("stopped".to_string()),
+                Err(Stop::HungUp) => return,
+            };
+            self.answered += 1;
+            if !self.send_view(message) {
+                return;
+            }
+        }
+    }
+
+    fn send_view(&mut self, message: Option<String>) -> bool {
+        let mut view = View::capture(&self.session, &self.lens);
+        view.answered = self.answered;
+        view.message = message;
+        self.updates.send(Update::View(Box::new(view))).is_ok()
+    }
+
+    /// Sends progress, at most every [`PROGRESS_EVERY`]; false if the screen hung up.
+    fn progress(&mut self, task: Task, target: Option<u64>) -> bool {
+        if self.last_progress.elapsed() < PROGRESS_EVERY {
+            return true;
+        }
+        self.last_progress = Instant::now();
+        let known = self.session.known();
+        self.updates
+            .send(Update::Progress(Progress {
+                task,
+                known,
+                target,
+            }))
+            .is_ok()
+    }
+
+    /// Between two chunks of a long task: reports progress and takes in commands, which
+    /// wait in the backlog unless one cancels the task.
+    fn between_chunks(&mut self, task: Task, target: Option<u64>) -> Result<(), Stop> {
+        if !self.progress(task, target) {
+            return Err(Stop::HungUp);
+        }
+        loop {
+            match self.commands.try_recv() {
+                Ok(Command::Cancel) => {
+                    // The cancel is answered by the view that ends the task.
+                    self.answered += 1;
+                    return Err(Stop::Cancelled);
+                }
+                Ok(c) => self.backlog.push_back(c),
+                Err(TryRecvError::Empty) => return Ok(()),
+                Err(TryRecvError::Disconnected) => return Err(Stop::HungUp),
+            }
+        }
+    }
+
+    /// Explores until step `target` is known or the run ends.
+    fn explore_to(&mut self, target: u64) -> Result<(), Stop> {
+        while self.session.known() < target && !self.session.finished() {
+            self.session.explore(CHUNK);
+            self.between_chunks(Task::Seeking, Some(target))?;
+        }
+        Ok(())
+    }
+
+    /// Finds the first event after the current step that `matches` accepts, exploring as
+    /// needed, and goes to its step. `None` when the rest of the run has none.
+    fn find(
+        &mut self,
+        matches: impl Fn(&Kernel, &TraceEvent) -> bool,
+    ) -> Result<Option<u64>, Stop> {
+        let mut from = self.session.trace().len();
+        loop {
+            let trace = self.session.explored_trace();
+            let k = self.session.kernel();
+            if let Some(i) = trace[from..].iter().position(|e| matches(k, e)) {
+                let step = self.session.step_of_event(from + i);
+                self.session.goto(step);
+                return Ok(Some(step));
+            }
+            from = trace.len();
+            if self.session.finished() {
+                return Ok(None);
+            }
+            self.session.explore(CHUNK);
+            self.between_chunks(Task::Searching, None)?;
+        }
+    }
+
+    /// Carries out one command; its answer, if it has one, goes in the view's message.
+    fn handle(&mut self, command: Command) -> Result<Option<String>, Stop> {
+        let s = &mut self.session;
+        match command {
+            Command::Forward => {
+                if !s.forward() {
+                    return Ok(Some("the run is over: nothing more happens".into()));
+                }
+            }
+            Command::Back => s.back(),
+            Command::Run(n) => {
+                for _ in 0..n {
+                    if !s.forward() {
+                        break;
+                    }
+                }
+            }
+            Command::First => s.goto(0),
+            Command::Goto(step) => {
+                self.explore_to(step)?;
+                self.session.goto(step);
+                if self.session.step() < step {
+                    return Ok(Some(format!(
+                        "the run has only {} steps",
+                        self.session.known()
+                    )));
+                }
+            }
+            Command::Last => {
+                self.explore_to(u64::MAX)?;
+                let end = self.session.known();
+                self.session.goto(end);
+            }
+            Command::GotoTime(time) => loop {
+                if let Some(step) = self.session.step_at_time(time) {
+                    self.session.goto(step);
+                    break;
+                }
+                if self.session.finished() {
+                    let end = self.session.known();
+                    self.session.goto(end);
+                    return Ok(Some(format!(
+                        "the run ends before {}",
+                        kernel_sim::trace::format_time(time)
+                    )));
+                }
+                self.session.explore(CHUNK);
+                self.between_chunks(Task::Seeking, None)?;
+            },
+            Command::NextInterrupt => {
+                let found = self.find(|_, e| matches!(e.what, What::InterruptRaised { .. }))?;
+                if found.is_none() {
+                    return Ok(Some("no interrupt after this step".into()));
+                }
+            }
+            Command::Search(text) => {
+                let needle = text.to_lowercase();
+                let start = self.session.step();
+                let found = self.find(|k, e| {
+                    e.what.kind().to_lowercase().contains(&needle)
+                        || k.explain(e).to_lowercase().contains(&needle)
+                })?;
+                if found.is_none() {
+                    return Ok(Some(format!(
+                        "\"{text}\" does not occur after step {start}"
+                    )));
+                }
+            }
+            Command::Look(lens) => self.lens = lens,
+            Command::Cancel => {}
+        }
+        Ok(None)
+    }
+}

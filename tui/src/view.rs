@@ -1,0 +1,378 @@
+//! What one frame shows, captured from the session by the simulation thread and sent to
+//! the screen. Every pane's lines come from the one kernel state and the one trace at the
+//! current step, so the panes always agree; the screen only lays them out.
+
+use crate::hint::look_next;
+use crate::session::Session;
+use kernel_sim::cpu::FrameKind;
+use kernel_sim::intr::LineState;
+use kernel_sim::thread::ThreadState;
+use kernel_sim::trace::format_time;
+use kernel_sim::{DeviceId, IrpId, Kernel, SlotView, ThreadId, Time, TraceEvent, What};
+
+/// What the screen asks to see besides the panes every frame has.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Lens {
+    /// The overlay open over the panes, if any.
+    pub detail: Option<Detail>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Detail {
+    Irp(IrpId),
+    Thread(ThreadId),
+}
+
+/// One selectable row of a pane.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Row<Id> {
+    pub id: Id,
+    pub text: String,
+}
+
+/// Everything one frame shows.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct View {
+    /// How many commands the simulation had answered when it captured this view.
+    pub answered: u64,
+    pub step: u64,
+    /// Steps explored so far, and the run's length once known.
+    pub known: u64,
+    pub total: Option<u64>,
+    pub now: Time,
+    pub cpus: Vec<String>,
+    pub threads: Vec<Row<ThreadId>>,
+    /// IRPs in flight in id order, then the most recently finished.
+    pub irps: Vec<Row<IrpId>>,
+    pub devices: Vec<String>,
+    pub lines_and_ports: Vec<String>,
+    /// The current step's events, explained.
+    pub narration: Vec<String>,
+    /// Where to look next.
+    pub hint: Option<String>,
+    /// The overlay asked for by the lens: a title and its lines.
+    pub detail: Option<(String, Vec<String>)>,
+    /// The answer to the last command, when it has one ("not found", ...).
+    pub message: Option<String>,
+}
+
+/// How many finished IRPs the IRP table keeps after the live ones.
+const RECENT_IRPS: usize = 3;
+
+/// How far back the IRP table looks for finished IRPs, in trace events.
+const RECENT_LOOKBACK: usize = 20_000;
+
+/// The most history lines a detail overlay carries.
+const HISTORY_LINES: usize = 200;
+
+impl View {
+    pub fn capture(session: &Session, lens: &Lens) -> View {
+        let k = session.kernel();
+        let last = session.last_events();
+        View {
+            answered: 0,
+            step: session.step(),
+            known: session.known(),
+            total: session.total(),
+            now: k.now(),
+            cpus: cpu_lines(k),
+            threads: thread_rows(k),
+            irps: irp_rows(k, session.trace()),
+            devices: device_lines(k),
+            lines_and_ports: line_and_port_lines(k),
+            narration: last.iter().map(|e| k.explain(e)).collect(),
+            hint: look_next(last).map(str::to_string),
+            detail: lens.detail.map(|d| match d {
+                Detail::Irp(irp) => irp_detail(k, session.trace(), irp),
+                Detail::Thread(thread) => thread_detail(k, session.trace(), thread),
+            }),
+            message: None,
+        }
+    }
+}
+
+fn cpu_lines(k: &Kernel) -> Vec<String> {
+    k.core()
+        .cpus
+        .iter()
+        .map(|c| {
+            let what = match c.top() {
+                None => "idle".to_string(),
+                Some(FrameKind::Thread { thread }) => k.thread_name(thread).to_string(),
+                Some(FrameKind::Switch { to, .. }) => format!("switch→{}", k.thread_name(to)),
+                Some(FrameKind::Isr { device, .. }) => format!("ISR {}", k.device_name(device)),
+                Some(FrameKind::Clock) => "clock ISR".into(),
+                Some(FrameKind::Dpc { device } | FrameKind::DpcTail { device }) => {
+                    format!("DPC {}", k.device_name(device))
+                }
+            };
+            format!("{} {what:<9} {}", c.id, c.irql().name())
+        })
+        .collect()
+}
+
+fn thread_state(state: ThreadState) -> String {
+    match state {
+        ThreadState::NotStarted => "not started".to_string(),
+        ThreadState::Ready => "ready".into(),
+        ThreadState::Running { cpu } => format!("running {cpu}"),
+        ThreadState::Waiting {
+            alertable: true, ..
+        } => "wait (alertable)".into(),
+        ThreadState::Waiting { .. } => "waiting".into(),
+        ThreadState::Terminated => "exited".into(),
+    }
+}
+
+fn thread_rows(k: &Kernel) -> Vec<Row<ThreadId>> {
+    k.core()
+        .threads
+        .iter()
+        .map(|t| {
+            let apcs = if t.apcs.is_empty() {
+                String::new()
+            } else {
+                format!(" APCs:{}", t.apcs.len())
+            };
+            Row {
+                id: t.id,
+                text: format!("{:<8} {}{apcs}", t.name, thread_state(t.state)),
+            }
+        })
+        .collect()
+}
+
+fn irp_rows(k: &Kernel, trace: &[TraceEvent]) -> Vec<Row<IrpId>> {
+    let core = k.core();
+    let mut rows: Vec<Row<IrpId>> = core
+        .irps
+        .values()
+        .map(|irp| {
+            let file = core.file_objects[irp.file_object.0 as usize].file;
+            let loc = irp.location();
+            Row {
+                id: irp.id,
+                text: format!(
+                    "{} {} {} {:?} @{}",
+                    irp.id,
+                    irp.major.name(),
+                    k.file_name(file),
+                    irp.state,
+                    k.device_name(loc.device)
+                ),
+            }
+        })
+        .collect();
+    // Finished IRPs have left the kernel; the trace still knows how they ended.
+    let mut recent = Vec::new();
+    for e in trace.iter().rev().take(RECENT_LOOKBACK) {
+        if let What::IrpCompleted {
+            irp, status, bytes, ..
+        } = e.what
+            && !core.irps.contains_key(&irp)
+        {
+            recent.push(Row {
+                id: irp,
+                text: format!("{irp} done: {status:?}, {bytes} bytes"),
+            });
+            if recent.len() == RECENT_IRPS {
+                break;
+            }
+        }
+    }
+    rows.extend(recent);
+    rows
+}
+
+fn device_lines(k: &Kernel) -> Vec<String> {
+    let mut lines = Vec::new();
+    for d in 0..k.core().device_names.len() {
+        let id = DeviceId(d as u16);
+        let v = k.device_view(id);
+        let slots: String = v
+            .ring
+            .iter()
+            .map(|s| match s {
+                SlotView::Free => "[ ]",
+                SlotView::Device(_) => "[d]",
+                SlotView::Driver(_) => "[R]",
+            })
+            .collect();
+        let queue = if v.queue.is_empty() {
+            "empty".to_string()
+        } else {
+            let ids: Vec<String> = v.queue.iter().map(|i| i.to_string()).collect();
+            ids.join(" ")
+        };
+        lines.push(format!(
+            "{} ({}) queue: {queue}",
+            k.device_name(id),
+            v.policy
+        ));
+        lines.push(format!("{slots} head {} tail {}", v.head, v.tail));
+        match v.in_flight {
+            Some((slot, irp, until)) => lines.push(format!(
+                "in flight: slot {slot} {irp} until {}",
+                format_time(until)
+            )),
+            None => lines.push("in flight: nothing".into()),
+        }
+    }
+    lines.push("d: the device owns the slot · R: done, to reap".into());
+    lines
+}
+
+fn line_and_port_lines(k: &Kernel) -> Vec<String> {
+    let core = k.core();
+    let mut lines: Vec<String> = core
+        .lines
+        .values()
+        .map(|l| {
+            let state = match l.state {
+                LineState::Idle => "□ idle".to_string(),
+                LineState::Raised => "■ raised".into(),
+                LineState::InService { cpu } => format!("■ in service {cpu}"),
+            };
+            format!("{} {} {state}", l.irq, k.device_name(l.device))
+        })
+        .collect();
+    for p in &core.ports {
+        let waiters: Vec<&str> = p.waiters.iter().rev().map(|t| k.thread_name(*t)).collect();
+        lines.push(format!(
+            "{} run {}/{} pkts {}",
+            p.id,
+            p.running,
+            p.concurrency,
+            p.packets.len()
+        ));
+        lines.push(format!(" waiters (next first): {}", waiters.join(" ")));
+    }
+    lines
+}
+
+/// History lines for the events `concerns` picks, the newest last, at most
+/// [`HISTORY_LINES`] of them.
+fn history(trace: &[TraceEvent], concerns: impl Fn(&What) -> bool) -> Vec<String> {
+    let events: Vec<&TraceEvent> = trace.iter().filter(|e| concerns(&e.what)).collect();
+    let skip = events.len().saturating_sub(HISTORY_LINES);
+    let mut lines = Vec::new();
+    if skip > 0 {
+        lines.push(format!("  ({skip} earlier events not shown)"));
+    }
+    lines.extend(
+        events[skip..]
+            .iter()
+            .map(|e| format!("  {:>14}  {}", format_time(e.time), e.what.kind())),
+    );
+    lines
+}
+
+/// The selected IRP: its parameters, the first bytes of its buffer, and its story so far.
+fn irp_detail(k: &Kernel, trace: &[TraceEvent], id: IrpId) -> (String, Vec<String>) {
+    let mut lines = Vec::new();
+    match k.core().irps.get(&id) {
+        Some(irp) => {
+            let file = k.core().file_objects[irp.file_object.0 as usize].file;
+            let loc = irp.location();
+            lines.push(format!(
+                "{} {} {} bytes at offset {} of {} · {} · {:?} · {:?}",
+                irp.id,
+                irp.major.name(),
+                irp.len,
+                irp.offset,
+                k.file_name(file),
+                k.thread_name(irp.thread),
+                irp.mode,
+                irp.state
+            ));
+            lines.push(format!(
+                "stack location {} of {}: {} at device byte {}",
+                irp.current,
+                irp.stack.len(),
+                k.device_name(loc.device),
+                loc.device_offset
+            ));
+            lines.push("buffer:".into());
+            for (row, chunk) in irp.buffer.chunks(16).take(4).enumerate() {
+                let hex: Vec<String> = chunk.iter().map(|b| format!("{b:02x}")).collect();
+                let ascii: String = chunk
+                    .iter()
+                    .map(|&b| {
+                        if b.is_ascii_graphic() || b == b' ' {
+                            b as char
+                        } else {
+                            '.'
+                        }
+                    })
+                    .collect();
+                lines.push(format!("  {:04x}  {:<48} {ascii}", row * 16, hex.join(" ")));
+            }
+        }
+        None if trace.iter().any(|e| e.what.irp() == Some(id)) => lines.push(format!(
+            "{id} is no longer in flight: its result reached the program."
+        )),
+        None => lines.push(format!("{id} has not been created yet at this step.")),
+    }
+    lines.push("history:".into());
+    lines.extend(history(trace, |w| w.irp() == Some(id)));
+    (format!("{id}"), lines)
+}
+
+/// The selected thread: its state, its APC queue in the order the APCs will run, and
+/// its story so far.
+fn thread_detail(k: &Kernel, trace: &[TraceEvent], id: ThreadId) -> (String, Vec<String>) {
+    let t = &k.core().threads[id.0 as usize];
+    let process = &k.core().processes[t.process.0 as usize].name;
+    let mut lines = vec![format!(
+        "{} in process {process} · {}",
+        t.name,
+        thread_state(t.state)
+    )];
+    if t.apcs.is_empty() {
+        lines.push("APC queue: empty".into());
+    } else {
+        lines.push("APC queue (runs first to last):".into());
+        for apc in &t.apcs {
+            lines.push(format!(
+                "  {} for {}: {:?}, {} bytes",
+                k.routine_name(id, apc.routine),
+                apc.irp,
+                apc.status,
+                apc.bytes
+            ));
+        }
+    }
+    lines.push("history:".into());
+    lines.extend(history(trace, |w| thread_of(w) == Some(id)));
+    (t.name.clone(), lines)
+}
+
+/// The thread an event is about, if any.
+fn thread_of(what: &What) -> Option<ThreadId> {
+    match *what {
+        What::ThreadCreated { thread, .. }
+        | What::ThreadReady { thread }
+        | What::ThreadResumed { thread }
+        | What::ThreadComputed { thread, .. }
+        | What::ThreadWaiting { thread, .. }
+        | What::ThreadWoken { thread, .. }
+        | What::QuantumExpired { thread }
+        | What::ThreadPreempted { thread }
+        | What::ThreadExited { thread }
+        | What::SyscallEntered { thread, .. }
+        | What::FileOpened { thread, .. }
+        | What::HandleClosed { thread, .. }
+        | What::SyscallFailed { thread, .. }
+        | What::IrpCreated { thread, .. }
+        | What::IoReturned { thread, .. }
+        | What::IoDelivered { thread, .. }
+        | What::ApcQueued { thread, .. }
+        | What::ApcRun { thread, .. }
+        | What::ApcDiscarded { thread, .. }
+        | What::AlertableWaitReturned { thread, .. }
+        | What::PacketDequeued { thread, .. }
+        | What::PortRunningOver { thread, .. } => Some(thread),
+        What::ContextSwitched { to, .. } => Some(to),
+        _ => None,
+    }
+}
