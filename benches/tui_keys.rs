@@ -1,0 +1,80 @@
+//! How long the walkthrough takes to answer a key on a run of 1,000,000 trace events:
+//! from the key press to the redrawn frame, through the simulation thread. The budget is
+//! one frame at 60 Hz, 16 ms. Run with:
+//!
+//!     cargo bench --bench tui_keys
+//!
+//! Each measured press goes the whole way a real one does: `App::handle_key` sends a
+//! command over the channel, the simulation thread answers with a view, the app takes it
+//! in and a 120x40 frame is drawn (into ratatui's test backend rather than a terminal,
+//! so the terminal's own speed is left out). A plain harness rather than a statistics
+//! crate: what matters is the worst press against a fixed budget, not a mean.
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use std::time::{Duration, Instant};
+use tui::App;
+
+const SCENARIO: &str = "scenarios/bench/tui-million.json";
+const PRESSES: usize = 200;
+const BUDGET: Duration = Duration::from_millis(16);
+
+fn main() {
+    let loaded = iosim::load_scenario(SCENARIO, &[]).expect("the bench scenario loads");
+    let kernel = iosim::build::build(&loaded.scenario, loaded.scenario.seed);
+    let started = Instant::now();
+    let mut app = App::new(kernel, &loaded.scenario.name);
+    app.settle_explored();
+    let explored = started.elapsed();
+    let mut terminal = Terminal::new(TestBackend::new(120, 40)).expect("test backend");
+    let mut press = |app: &mut App, code: KeyCode| {
+        let t = Instant::now();
+        app.handle_key(KeyEvent::new(code, KeyModifiers::NONE));
+        app.settle();
+        terminal
+            .draw(|f| f.render_widget(&*app, f.area()))
+            .expect("draw");
+        t.elapsed()
+    };
+    println!(
+        "{SCENARIO}: {} steps, explored in {:.2} s",
+        app.view.total.expect("explored"),
+        explored.as_secs_f64()
+    );
+    println!("{:<34} {:>9} {:>9} {:>9}", "key", "median", "p99", "max");
+    let end = press(&mut app, KeyCode::End);
+    report("End (first step to last)", vec![end]);
+    let back: Vec<Duration> = (0..PRESSES)
+        .map(|_| press(&mut app, KeyCode::Left))
+        .collect();
+    report("← step back at the far end", back);
+    let forward: Vec<Duration> = (0..PRESSES)
+        .map(|_| press(&mut app, KeyCode::Right))
+        .collect();
+    report("→ step forward at the far end", forward);
+    let home = press(&mut app, KeyCode::Home);
+    report("Home (last step to first)", vec![home]);
+    let interrupts: Vec<Duration> = (0..PRESSES)
+        .map(|_| press(&mut app, KeyCode::Char('n')))
+        .collect();
+    report("n next interrupt", interrupts);
+    let back: Vec<Duration> = (0..PRESSES)
+        .map(|_| press(&mut app, KeyCode::Left))
+        .collect();
+    report("← step back near the start", back);
+}
+
+fn report(what: &str, mut times: Vec<Duration>) {
+    times.sort();
+    let at = |q: f64| times[((times.len() - 1) as f64 * q).round() as usize];
+    let ms = |d: Duration| format!("{:.3} ms", d.as_secs_f64() * 1e3);
+    let max = *times.last().expect("measured");
+    let verdict = if max <= BUDGET { "" } else { "  over budget" };
+    println!(
+        "{what:<34} {:>9} {:>9} {:>9}{verdict}",
+        ms(at(0.5)),
+        ms(at(0.99)),
+        ms(max)
+    );
+}
