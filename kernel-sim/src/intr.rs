@@ -116,6 +116,8 @@ impl Kernel {
         if queue_dpc {
             self.core.queue_dpc(cpu, device);
         }
+        self.core
+            .trace(Some(cpu), What::IsrFinished { irq, device });
         self.core.pop_frame(cpu);
         self.core.cpu_continue(cpu);
     }

@@ -182,6 +182,7 @@ impl Core {
     /// The dispatcher finished loading `thread`: it runs from here, with a new timeslice.
     pub(crate) fn switch_done(&mut self, cpu: CpuId, thread: ThreadId) {
         self.pop_frame(cpu);
+        self.trace(Some(cpu), What::ThreadResumed { thread });
         let c = &mut self.cpus[cpu.0 as usize];
         c.frames.push(Frame {
             kind: FrameKind::Thread { thread },
@@ -217,6 +218,7 @@ impl Core {
                 let epoch = c.quantum_gen;
                 let at = self.now + self.costs.timeslice_ns;
                 self.schedule(at, Event::Quantum { cpu, epoch });
+                self.trace(Some(cpu), What::QuantumRenewed { thread });
             } else {
                 c.resched = true;
                 self.trace(Some(cpu), What::QuantumExpired { thread });

@@ -10,6 +10,7 @@ use crate::io::{Major, Status};
 use serde::Serialize;
 
 mod explain;
+pub mod segments;
 pub use explain::format_time;
 
 /// Why a thread is waiting.
@@ -52,6 +53,7 @@ pub enum What {
         from: Option<ThreadId>,
         to: ThreadId,
     },
+    /// The context switch to `thread` is done: it runs from here.
     ThreadResumed {
         thread: ThreadId,
     },
@@ -69,7 +71,14 @@ pub enum What {
         thread: ThreadId,
         reason: WakeReason,
     },
+    /// The clock's ISR returned and `thread` must yield (another is ready). With
+    /// [`What::QuantumRenewed`], marks the end of every [`What::ClockInterrupt`].
     QuantumExpired {
+        thread: ThreadId,
+    },
+    /// The clock's ISR returned and `thread` keeps the CPU for a fresh timeslice, as
+    /// nothing else is ready.
+    QuantumRenewed {
         thread: ThreadId,
     },
     ThreadPreempted {
@@ -179,6 +188,11 @@ pub enum What {
         irq: Irq,
         device: DeviceId,
     },
+    /// The ISR returned: the CPU drops back to what it interrupted.
+    IsrFinished {
+        irq: Irq,
+        device: DeviceId,
+    },
     DpcQueued {
         device: DeviceId,
     },
@@ -264,6 +278,7 @@ impl What {
             What::ThreadWaiting { .. } => "ThreadWaiting",
             What::ThreadWoken { .. } => "ThreadWoken",
             What::QuantumExpired { .. } => "QuantumExpired",
+            What::QuantumRenewed { .. } => "QuantumRenewed",
             What::ThreadPreempted { .. } => "ThreadPreempted",
             What::ThreadExited { .. } => "ThreadExited",
             What::SyscallEntered { .. } => "SyscallEntered",
@@ -285,6 +300,7 @@ impl What {
             What::InterruptRaised { .. } => "InterruptRaised",
             What::InterruptCoalesced { .. } => "InterruptCoalesced",
             What::IsrStarted { .. } => "IsrStarted",
+            What::IsrFinished { .. } => "IsrFinished",
             What::DpcQueued { .. } => "DpcQueued",
             What::DpcStarted { .. } => "DpcStarted",
             What::DpcFinished { .. } => "DpcFinished",

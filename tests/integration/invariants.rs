@@ -177,6 +177,8 @@ struct Watch {
     last_write: BTreeMap<(ThreadId, u64, u32), u64>,
     apcs: BTreeMap<ThreadId, VecDeque<IrpId>>,
     over_seen: BTreeSet<u32>,
+    segments: kernel_sim::trace::segments::Segments,
+    fed: usize,
 }
 
 fn check_step(k: &Kernel, w: &mut Watch) -> Result<(), String> {
@@ -272,6 +274,8 @@ fn check_step(k: &Kernel, w: &mut Watch) -> Result<(), String> {
             return Err(format!("{} over its limit with no excess traced", p.id));
         }
     }
+    // The timeline lanes rebuilt from the trace agree with the state.
+    crate::segments::check(k, &mut w.segments, &mut w.fed)?;
     // Rings: indices in range.
     for d in 0..core.device_names.len() {
         let v = k.device_view(DeviceId(d as u16));

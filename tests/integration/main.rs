@@ -6,6 +6,7 @@ mod determinism;
 mod guarantees;
 mod invariants;
 mod scenarios;
+mod segments;
 mod terminal;
 mod walkthrough;
 

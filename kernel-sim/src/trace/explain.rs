@@ -61,7 +61,10 @@ impl Kernel {
                 ),
                 None => format!("The dispatcher loads {} onto this idle CPU.", t(*to)),
             },
-            What::ThreadResumed { thread } => format!("{} carries on.", t(*thread)),
+            What::ThreadResumed { thread } => format!(
+                "The switch is done: {} runs on this CPU, with a fresh timeslice.",
+                t(*thread)
+            ),
             What::CpuIdle => {
                 "Nothing is ready to run: the CPU idles until an interrupt or a wake-up.".into()
             }
@@ -101,6 +104,10 @@ impl Kernel {
             }
             What::QuantumExpired { thread } => format!(
                 "{}'s timeslice is used up and another thread is ready: it will be preempted.",
+                t(*thread)
+            ),
+            What::QuantumRenewed { thread } => format!(
+                "The clock's ISR returns: nothing else is ready, so {} keeps the CPU for another timeslice.",
                 t(*thread)
             ),
             What::ThreadPreempted { thread } => format!(
@@ -237,6 +244,10 @@ impl Kernel {
             ),
             What::IsrStarted { irq, device } => format!(
                 "{irq} preempts this CPU: {}'s ISR runs at device level, acknowledges the device and does as little as it can.",
+                d(*device)
+            ),
+            What::IsrFinished { irq, device } => format!(
+                "{}'s ISR returns and {irq} is lowered: the CPU drops back to what it was doing before.",
                 d(*device)
             ),
             What::DpcQueued { device } => format!(
