@@ -254,8 +254,11 @@ fn a_thread_shows_its_apc_queue_in_the_order_it_will_run() {
     press(&mut a, KeyCode::Down, row + 1);
     press(&mut a, KeyCode::Enter, 1);
     let detail = &a.view.detail.as_ref().expect("the thread's details").1;
-    let queue: Vec<&String> = detail.iter().filter(|l| l.contains(" for IRP")).collect();
+    let start = detail.iter().position(|l| l.starts_with("APC queue")).unwrap();
+    let end = detail.iter().position(|l| l == "history:").unwrap();
+    let queue = &detail[start + 1..end];
     assert_eq!(queue.len(), 2, "{detail:?}");
+    assert!(queue[0].contains("IRP1") && queue[1].contains("IRP2"), "FIFO: {queue:?}");
     insta::assert_snapshot!("apc_thread_details_120x40", screen(&a, 120, 40));
     press(&mut a, KeyCode::Esc, 1);
     assert!(!a.show_details, "Esc closes the overlay first");
@@ -268,7 +271,7 @@ fn the_mouse_focuses_and_scrolls_the_pane_under_it() {
     use tui::Pane;
     use tui::ui::Areas;
     let mut a = app("iocp-thread-pool");
-    let areas = Areas::new(Rect::new(0, 0, 120, 40));
+    let areas = Areas::new(Rect::new(0, 0, 120, 40), a.view.timeline.lanes.len());
     let (x, y) = (areas.threads.x + 3, areas.threads.y + 2);
     let pane = areas.pane_at(x, y).expect("a pane under the pointer");
     assert_eq!(pane, Pane::Threads);
@@ -351,4 +354,42 @@ fn checkpoints_stay_bounded_and_going_anywhere_is_exact() {
             "step {target}"
         );
     }
+}
+
+#[test]
+fn the_timeline_shows_what_ran_up_to_now_and_zooms() {
+    use ratatui::style::Modifier;
+    let mut a = app("tour");
+    let t = &a.view.timeline;
+    assert_eq!(t.lanes.len(), 2, "cpu0 and disk0");
+    assert!(
+        t.lanes.iter().all(|l| l.marks.is_empty()),
+        "nothing yet at step 0"
+    );
+    press(&mut a, KeyCode::Char('n'), 1);
+    let t = &a.view.timeline;
+    let cells = |i: usize| t.cells(&t.lanes[i], 100).into_iter().collect::<String>();
+    assert!(
+        cells(0).contains('█') && cells(0).contains('I'),
+        "{}",
+        cells(0)
+    );
+    assert!(cells(1).contains('═'), "{}", cells(1));
+    // Nothing drawn lies in the future of the current step.
+    assert!(t.lanes.iter().flat_map(|l| &l.marks).all(|m| m.to <= t.now));
+    // The current moment's column is highlighted on every lane.
+    let mut term = Terminal::new(TestBackend::new(120, 40)).unwrap();
+    term.draw(|f| f.render_widget(&a, f.area())).unwrap();
+    let buf = term.backend().buffer().clone();
+    let row = (0..40)
+        .find(|&y| buf[(0, y)].symbol() == "c" && buf[(1, y)].symbol() == "p")
+        .expect("the cpu0 lane");
+    let col = 7 + t.column(t.now, 113) as u16;
+    assert!(buf[(col, row)].modifier.contains(Modifier::REVERSED));
+    assert_eq!(buf[(col, row)].symbol(), "I", "the ISR runs now");
+    let span = t.to - t.from;
+    press(&mut a, KeyCode::Char('>'), 1);
+    assert_eq!(a.view.timeline.to - a.view.timeline.from, span / 2);
+    press(&mut a, KeyCode::Char('<'), 2);
+    assert_eq!(a.view.timeline.to - a.view.timeline.from, span * 5 / 2);
 }

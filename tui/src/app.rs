@@ -3,8 +3,9 @@
 //! and [`App::receive`] takes its answers. The screen never steps the kernel itself.
 
 use crate::sim::{Command, Progress, SimHandle, Update};
+use crate::timeline::{DEFAULT_SPAN, SPANS};
 use crate::view::{Detail, Lens, View};
-use kernel_sim::{IrpId, Kernel, ThreadId};
+use kernel_sim::{IrpId, Kernel, ThreadId, Time};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 /// Everything a key can ask for.
@@ -31,6 +32,9 @@ pub enum Action {
     ToggleRun,
     Faster,
     Slower,
+    /// Widen / narrow the timeline's window.
+    ZoomOut,
+    ZoomIn,
     ToggleHelp,
     /// Cancel what runs, else close what is open, else quit.
     Escape,
@@ -93,6 +97,8 @@ pub fn action_for(key: KeyEvent) -> Option<Action> {
         KeyCode::Down | KeyCode::Char('j') => Action::Down,
         KeyCode::Up | KeyCode::Char('k') => Action::Up,
         KeyCode::Enter => Action::ToggleDetails,
+        KeyCode::Char('<') | KeyCode::Char(',') => Action::ZoomOut,
+        KeyCode::Char('>') | KeyCode::Char('.') => Action::ZoomIn,
         KeyCode::Char('?') => Action::ToggleHelp,
         KeyCode::Esc => Action::Escape,
         KeyCode::Char('q') => Action::Quit,
@@ -152,6 +158,8 @@ pub struct App {
     pub message: Option<String>,
     /// Whether to use colour; off when NO_COLOR is set (see [`crate::run`]).
     pub color: bool,
+    /// The timeline's window, in simulated ns.
+    pub span: Time,
     /// The simulation thread is gone (it panicked): the walkthrough cannot go on.
     pub lost: bool,
 }
@@ -203,6 +211,7 @@ impl App {
             prompt: None,
             message: None,
             color: false,
+            span: DEFAULT_SPAN,
             lost: false,
         };
         app.settle();
@@ -363,6 +372,8 @@ impl App {
                     .find(|&s| s < self.speed)
                     .unwrap_or(self.speed)
             }
+            Action::ZoomOut => self.zoom(1),
+            Action::ZoomIn => self.zoom(-1),
             Action::ToggleHelp => self.show_help = !self.show_help,
             Action::Escape => {
                 if self.busy() {
@@ -404,7 +415,18 @@ impl App {
             None
         };
         self.show_details = detail.is_some();
-        self.send(Command::Look(Lens { detail }));
+        let span = self.span;
+        self.send(Command::Look(Lens { detail, span }));
+    }
+
+    /// Moves the timeline's window one zoom step wider (+1) or narrower (-1).
+    fn zoom(&mut self, by: isize) {
+        let at = SPANS.iter().position(|&s| s >= self.span).unwrap_or(0);
+        let to = at.saturating_add_signed(by).min(SPANS.len() - 1);
+        if SPANS[to] != self.span {
+            self.span = SPANS[to];
+            self.look();
+        }
     }
 
     fn cycle_focus(&mut self, by: usize) {

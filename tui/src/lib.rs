@@ -10,6 +10,7 @@ pub mod app;
 pub mod hint;
 pub mod session;
 pub mod sim;
+pub mod timeline;
 pub mod ui;
 pub mod view;
 
@@ -61,7 +62,7 @@ fn event_loop(terminal: &mut ratatui::DefaultTerminal, app: &mut App) -> io::Res
                 Event::Key(key) if key.kind == KeyEventKind::Press => app.handle_key(key),
                 Event::Mouse(mouse) => {
                     let area = terminal.get_frame().area();
-                    let areas = ui::Areas::new(area);
+                    let areas = ui::Areas::new(area, app.view.timeline.lanes.len());
                     if let Some(pane) = areas.pane_at(mouse.column, mouse.row) {
                         match mouse.kind {
                             MouseEventKind::ScrollDown => {

@@ -13,6 +13,7 @@
 //! more, every other one is dropped and the interval doubles, so a long run costs a
 //! longer replay per step back rather than more memory.
 
+use kernel_sim::trace::segments::Segments;
 use kernel_sim::{Checkpoint, Kernel, Time, TraceEvent};
 
 /// Steps between checkpoints at first: a step back replays at most this many events.
@@ -26,6 +27,8 @@ pub struct Session {
     /// Runs ahead to learn the run; `None` once it reached the end.
     ahead: Option<Kernel>,
     trace: Vec<TraceEvent>,
+    /// The timeline lanes of the explored trace.
+    segments: Segments,
     /// After step k: the trace length (`marks[k]`) and the clock (`times[k]`).
     marks: Vec<usize>,
     times: Vec<Time>,
@@ -52,6 +55,7 @@ impl Session {
         Self {
             ahead: Some(kernel.clone()),
             kernel,
+            segments: Segments::from_trace(&trace),
             trace,
             marks,
             times,
@@ -84,7 +88,11 @@ impl Session {
                 break;
             }
             taken += 1;
+            let from = self.trace.len();
             ahead.move_trace_into(&mut self.trace);
+            for (i, e) in self.trace.iter().enumerate().skip(from) {
+                self.segments.push(i, e);
+            }
             self.marks.push(self.trace.len());
             self.times.push(ahead.now());
             if ahead.core().steps.is_multiple_of(self.interval) {
@@ -135,6 +143,12 @@ impl Session {
     /// The trace as far as it is explored, past the current step too.
     pub fn explored_trace(&self) -> &[TraceEvent] {
         &self.trace
+    }
+
+    /// The timeline lanes of the explored trace: segments that begin at or after
+    /// [`Session::trace`]'s end are in the future of the current step.
+    pub fn segments(&self) -> &Segments {
+        &self.segments
     }
 
     /// The trace events the current step added.

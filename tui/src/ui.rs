@@ -3,12 +3,19 @@
 
 use crate::app::{App, KEYS, Pane};
 use crate::sim::Task;
+use crate::timeline::LEGEND;
 use kernel_sim::trace::format_time;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Position, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::Line;
 use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Widget, Wrap};
+
+/// Rows the story keeps however many timeline lanes there are.
+const STORY_MIN: u16 = 7;
+
+/// Columns of a timeline lane's label.
+const LABEL: usize = 7;
 
 /// The smallest screen the walkthrough draws on.
 pub const MIN_WIDTH: u16 = 80;
@@ -24,18 +31,29 @@ pub struct Areas {
     pub irps: Rect,
     pub devices: Rect,
     pub ports: Rect,
+    pub timeline: Rect,
     pub story: Rect,
     pub bottom: Rect,
 }
 
 impl Areas {
-    pub fn new(area: Rect) -> Self {
-        // Taller screens give the top panes more rows; the story takes the rest.
-        let top = if area.height >= 32 { 7 } else { 6 };
-        let [status, top, mid, story, bottom] = Layout::vertical([
+    /// The layout for a screen of `area` with a timeline of `lanes` lanes.
+    pub fn new(area: Rect, lanes: usize) -> Self {
+        // Taller screens give the top panes more rows; the timeline takes what it needs
+        // while the story keeps at least STORY_MIN rows; the story takes the rest.
+        let top = match area.height {
+            ..30 => 5,
+            30..36 => 6,
+            _ => 7,
+        };
+        let fixed = 1 + top + 6 + 1;
+        let spare = area.height.saturating_sub(fixed + STORY_MIN);
+        let timeline = (1 + lanes as u16).min(spare).max(2);
+        let [status, top, mid, timeline, story, bottom] = Layout::vertical([
             Constraint::Length(1),
             Constraint::Length(top),
             Constraint::Length(6),
+            Constraint::Length(timeline),
             Constraint::Min(4),
             Constraint::Length(1),
         ])
@@ -55,6 +73,7 @@ impl Areas {
             irps,
             devices,
             ports,
+            timeline,
             story,
             bottom,
         }
@@ -83,7 +102,7 @@ impl Widget for &App {
             return;
         }
         let v = &self.view;
-        let a = Areas::new(area);
+        let a = Areas::new(area, v.timeline.lanes.len());
         Line::from(self.status_line())
             .style(self.bar_style())
             .render(a.status, buf);
@@ -116,6 +135,7 @@ impl Widget for &App {
             .render(a.devices, buf);
         self.panel(Pane::Ports, "Interrupt lines · ports", &v.lines_and_ports)
             .render(a.ports, buf);
+        self.timeline(a.timeline, buf);
         self.story(a.story, buf);
 
         Line::from(self.bottom_line())
@@ -205,6 +225,50 @@ impl App {
         panel
     }
 
+    /// The timeline strip: a header with the window and the legend, then a row per
+    /// lane with the current moment's column marked.
+    fn timeline(&self, area: Rect, buf: &mut Buffer) {
+        let t = &self.view.timeline;
+        let width = (area.width as usize).saturating_sub(LABEL);
+        if area.height == 0 || width == 0 {
+            return;
+        }
+        let rows = area.height as usize - 1;
+        let hidden = t.lanes.len().saturating_sub(rows);
+        let more = if hidden > 0 {
+            format!(" · +{hidden} lanes below")
+        } else {
+            String::new()
+        };
+        let header = format!(
+            "{:<LABEL$}{} – {} │ {LEGEND}{more}",
+            "time",
+            short_time(t.from),
+            short_time(t.to),
+        );
+        let dim = Style::new().add_modifier(Modifier::DIM);
+        Line::from(header).style(dim).render(area, buf);
+        let now = t.column(t.now, width);
+        let marker = if self.color {
+            Style::new().bg(Color::DarkGray)
+        } else {
+            Style::new().add_modifier(Modifier::REVERSED)
+        };
+        for (row, lane) in t.lanes.iter().take(rows).enumerate() {
+            let y = area.y + 1 + row as u16;
+            let mut cells = t.cells(lane, width);
+            // The current moment: a line where the lane is idle, highlighted either way.
+            if cells[now] == ' ' {
+                cells[now] = '│';
+            }
+            let cells: String = cells.into_iter().collect();
+            let label: String = lane.label.chars().take(LABEL - 1).collect();
+            Line::from(format!("{label:<LABEL$}{cells}"))
+                .render(Rect::new(area.x, y, area.width, 1), buf);
+            buf[(area.x + (LABEL + now) as u16, y)].set_style(marker);
+        }
+    }
+
     /// "What just happened": the step's events, then where to look next.
     fn story(&self, area: Rect, buf: &mut Buffer) {
         let v = &self.view;
@@ -265,6 +329,15 @@ impl App {
 fn wrapped_rows(text: &str, width: u16) -> usize {
     let n = text.chars().count().max(1);
     n.div_ceil(width.max(1) as usize)
+}
+
+/// A time for the timeline's header: in the largest unit that keeps it at or above 1.
+fn short_time(ns: u64) -> String {
+    match ns {
+        1_000_000_000.. => format!("{:.3} s", ns as f64 / 1e9),
+        1_000_000.. => format!("{:.3} ms", ns as f64 / 1e6),
+        _ => format!("{:.3} us", ns as f64 / 1e3),
+    }
 }
 
 fn marked(text: &str, selected: bool) -> String {
@@ -370,7 +443,7 @@ fn too_small(area: Rect, buf: &mut Buffer) {
 
 fn help(area: Rect, buf: &mut Buffer) {
     let w = 56.min(area.width);
-    let h = (KEYS.len() as u16 + 2).min(area.height);
+    let h = (KEYS.len() as u16 + 5).min(area.height);
     let r = Rect::new(
         area.x + (area.width - w) / 2,
         area.y + (area.height - h) / 2,
@@ -378,10 +451,15 @@ fn help(area: Rect, buf: &mut Buffer) {
         h,
     );
     Clear.render(r, buf);
-    let lines: Vec<Line> = KEYS
+    let mut lines: Vec<Line> = KEYS
         .iter()
         .map(|(keys, what, _)| Line::from(format!(" {keys:<12} {what}")))
         .collect();
+    lines.push(Line::from(""));
+    lines.push(Line::from(
+        " Timeline: a lane per CPU and device; │ is now.",
+    ));
+    lines.push(Line::from(format!(" {LEGEND}")));
     Paragraph::new(lines)
         .block(Block::bordered().title(" Keys · ? closes "))
         .render(r, buf);

@@ -4,6 +4,7 @@
 
 use crate::hint::look_next;
 use crate::session::Session;
+use crate::timeline::{DEFAULT_SPAN, Timeline};
 use kernel_sim::cpu::FrameKind;
 use kernel_sim::intr::LineState;
 use kernel_sim::thread::ThreadState;
@@ -11,10 +12,21 @@ use kernel_sim::trace::format_time;
 use kernel_sim::{DeviceId, IrpId, Kernel, SlotView, ThreadId, Time, TraceEvent, What};
 
 /// What the screen asks to see besides the panes every frame has.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Lens {
     /// The overlay open over the panes, if any.
     pub detail: Option<Detail>,
+    /// The timeline's width in simulated ns.
+    pub span: Time,
+}
+
+impl Default for Lens {
+    fn default() -> Self {
+        Self {
+            detail: None,
+            span: DEFAULT_SPAN,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,6 +62,7 @@ pub struct View {
     pub narration: Vec<String>,
     /// Where to look next.
     pub hint: Option<String>,
+    pub timeline: Timeline,
     /// The overlay asked for by the lens: a title and its lines.
     pub detail: Option<(String, Vec<String>)>,
     /// The answer to the last command, when it has one ("not found", ...).
@@ -82,6 +95,7 @@ impl View {
             lines_and_ports: line_and_port_lines(k),
             narration: last.iter().map(|e| k.explain(e)).collect(),
             hint: look_next(last).map(str::to_string),
+            timeline: Timeline::capture(session, lens.span),
             detail: lens.detail.map(|d| match d {
                 Detail::Irp(irp) => irp_detail(k, session.trace(), irp),
                 Detail::Thread(thread) => thread_detail(k, session.trace(), thread),
@@ -252,18 +266,21 @@ fn line_and_port_lines(k: &Kernel) -> Vec<String> {
 
 /// History lines for the events `concerns` picks, the newest last, at most
 /// [`HISTORY_LINES`] of them.
-fn history(trace: &[TraceEvent], concerns: impl Fn(&What) -> bool) -> Vec<String> {
+fn history(k: &Kernel, trace: &[TraceEvent], concerns: impl Fn(&What) -> bool) -> Vec<String> {
     let events: Vec<&TraceEvent> = trace.iter().filter(|e| concerns(&e.what)).collect();
     let skip = events.len().saturating_sub(HISTORY_LINES);
     let mut lines = Vec::new();
     if skip > 0 {
         lines.push(format!("  ({skip} earlier events not shown)"));
     }
-    lines.extend(
-        events[skip..]
-            .iter()
-            .map(|e| format!("  {:>14}  {}", format_time(e.time), e.what.kind())),
-    );
+    lines.extend(events[skip..].iter().map(|e| {
+        format!(
+            "  {:>14}  {:<22} {}",
+            format_time(e.time),
+            e.what.kind(),
+            k.explain(e)
+        )
+    }));
     lines
 }
 
@@ -314,7 +331,7 @@ fn irp_detail(k: &Kernel, trace: &[TraceEvent], id: IrpId) -> (String, Vec<Strin
         None => lines.push(format!("{id} has not been created yet at this step.")),
     }
     lines.push("history:".into());
-    lines.extend(history(trace, |w| w.irp() == Some(id)));
+    lines.extend(history(k, trace, |w| w.irp() == Some(id)));
     (format!("{id}"), lines)
 }
 
@@ -343,7 +360,7 @@ fn thread_detail(k: &Kernel, trace: &[TraceEvent], id: ThreadId) -> (String, Vec
         }
     }
     lines.push("history:".into());
-    lines.extend(history(trace, |w| thread_of(w) == Some(id)));
+    lines.extend(history(k, trace, |w| thread_of(w) == Some(id)));
     (t.name.clone(), lines)
 }
 
