@@ -254,11 +254,17 @@ fn a_thread_shows_its_apc_queue_in_the_order_it_will_run() {
     press(&mut a, KeyCode::Down, row + 1);
     press(&mut a, KeyCode::Enter, 1);
     let detail = &a.view.detail.as_ref().expect("the thread's details").1;
-    let start = detail.iter().position(|l| l.starts_with("APC queue")).unwrap();
+    let start = detail
+        .iter()
+        .position(|l| l.starts_with("APC queue"))
+        .unwrap();
     let end = detail.iter().position(|l| l == "history:").unwrap();
     let queue = &detail[start + 1..end];
     assert_eq!(queue.len(), 2, "{detail:?}");
-    assert!(queue[0].contains("IRP1") && queue[1].contains("IRP2"), "FIFO: {queue:?}");
+    assert!(
+        queue[0].contains("IRP1") && queue[1].contains("IRP2"),
+        "FIFO: {queue:?}"
+    );
     insta::assert_snapshot!("apc_thread_details_120x40", screen(&a, 120, 40));
     press(&mut a, KeyCode::Esc, 1);
     assert!(!a.show_details, "Esc closes the overlay first");

@@ -157,8 +157,11 @@ impl App {
     fn status_line(&self) -> String {
         let v = &self.view;
         let of = match v.total {
-            Some(n) => n.to_string(),
-            None => format!("≥{} (exploring)", v.known),
+            Some(n) => grouped(n),
+            None => {
+                let known = self.progress.as_ref().map_or(0, |p| p.known).max(v.known);
+                format!("≥{} (exploring)", grouped(known))
+            }
         };
         let mode = if self.running {
             format!("running ×{}", self.speed)
@@ -168,7 +171,7 @@ impl App {
         format!(
             " iosim · {} · step {}/{of} · t={} · {mode} ",
             self.scenario,
-            v.step,
+            grouped(v.step),
             format_time(v.now)
         )
     }
@@ -182,8 +185,9 @@ impl App {
         if let Some(p) = self.progress.as_ref().filter(|_| self.busy()) {
             return match (p.task, p.target) {
                 (Task::Seeking, Some(target)) if target != u64::MAX => format!(
-                    " running ahead to step {target}: {} explored ({}%) · Esc cancels",
-                    p.known,
+                    " running ahead to step {}: {} explored ({}%) · Esc cancels",
+                    grouped(target),
+                    grouped(p.known),
                     p.known.saturating_mul(100) / target.max(1)
                 ),
                 (Task::Searching, _) => {
@@ -194,7 +198,7 @@ impl App {
                 }
                 _ => format!(
                     " running ahead: {} steps explored so far · Esc cancels",
-                    p.known
+                    grouped(p.known)
                 ),
             };
         }
@@ -305,10 +309,12 @@ impl App {
             .scroll((offset as u16, 0))
             .render(events, buf);
         if total > offset + room && room > 0 {
-            let below = total - offset - room;
+            // The note takes the last row, so that row is hidden too.
+            let below = total - offset - room + 1;
             let r = Rect::new(events.x, events.bottom() - 1, events.width, 1);
             Clear.render(r, buf);
-            Line::from(format!("(+{below} more lines: Tab here, then ↓)")).render(r, buf);
+            let s = if below == 1 { "" } else { "s" };
+            Line::from(format!("(+{below} more line{s}: Tab here, then ↓)")).render(r, buf);
         }
         if let Some(h) = hint {
             let style = if self.color {
@@ -329,6 +335,19 @@ impl App {
 fn wrapped_rows(text: &str, width: u16) -> usize {
     let n = text.chars().count().max(1);
     n.div_ceil(width.max(1) as usize)
+}
+
+/// A count with thousands separators: 1,048,576.
+fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// A time for the timeline's header: in the largest unit that keeps it at or above 1.
