@@ -47,7 +47,8 @@ pub enum SlotView {
 pub struct DeviceView {
     /// The driver's queue discipline, e.g. "FIFO" or "SCAN".
     pub policy: &'static str,
-    /// IRPs waiting in the driver's queue, in arrival order.
+    /// IRPs waiting in the driver's queue, in the order the driver will serve them if
+    /// nothing else arrives.
     pub queue: Vec<IrpId>,
     pub ring: Vec<SlotView>,
     pub head: u16,

@@ -87,3 +87,37 @@ fn the_benchmark_scenario_is_balanced_when_scaled_down() {
     assert_eq!(s.counters.packets_dequeued, reads);
     assert!(s.threads_blocked_at_end.is_empty());
 }
+
+#[test]
+fn the_driver_queue_is_shown_in_the_order_it_will_be_served() {
+    use kernel_sim::{DeviceId, What};
+    for policy in ["fifo", "scan", "sstf"] {
+        let set = format!("devices.0.disk.queue={policy}");
+        let loaded = load("scenarios/disk-elevator.json", &[&set]);
+        let mut k = iosim::build::build(&loaded.scenario, loaded.scenario.seed);
+        // The queue at its longest, and where the trace was then.
+        let (mut longest, mut at) = (Vec::new(), 0);
+        while k.step() {
+            let queue = k.device_view(DeviceId(0)).queue;
+            if queue.len() > longest.len() {
+                (longest, at) = (queue, k.trace().len());
+            }
+        }
+        let later = &k.trace()[at..];
+        assert!(
+            !later
+                .iter()
+                .any(|e| matches!(e.what, What::IrpQueued { .. })),
+            "{policy}: nothing arrives after the queue is longest, so its order is final"
+        );
+        let started: Vec<_> = later
+            .iter()
+            .filter_map(|e| match e.what {
+                What::IrpStarted { irp, .. } if longest.contains(&irp) => Some(irp),
+                _ => None,
+            })
+            .collect();
+        assert!(longest.len() >= 4, "{policy}: {longest:?}");
+        assert_eq!(started, longest, "{policy}");
+    }
+}

@@ -114,6 +114,30 @@ impl Disk {
         }
     }
 
+    /// The queued IRPs in the order the policy would send them to the device if no other
+    /// request arrived: the same picks `start_io` makes, on a copy.
+    fn service_order(&self) -> Vec<IrpId> {
+        let mut queue = self.queue.clone();
+        let mut requests = self.requests.clone();
+        let mut direction = self.direction;
+        let mut track = self.planned_track;
+        let mut order = Vec::with_capacity(queue.len());
+        while let Some(pick) = order::pick(self.config.policy, &requests, track, &mut direction) {
+            let q = queue.remove(pick);
+            requests.remove(pick);
+            track = self.end_track(&q);
+            order.push(q.irp);
+        }
+        order
+    }
+
+    /// The track the head ends on after serving `q`.
+    fn end_track(&self, q: &Queued) -> u32 {
+        self.config
+            .geometry
+            .track_of(q.device_offset + u64::from(q.len.max(1)) - 1)
+    }
+
     /// Moves queued IRPs into free ring slots, in policy order, and wakes the device.
     fn start_io(&mut self, io: &mut DriverCtx<'_>) {
         while !self.ring.is_full() && !self.queue.is_empty() {
@@ -132,10 +156,7 @@ impl Disk {
                 .ring
                 .post(Descriptor::new(q.irp.0, q.write, q.device_offset, segments))
                 .expect("checked not full");
-            self.planned_track = self
-                .config
-                .geometry
-                .track_of(q.device_offset + u64::from(q.len.max(1)) - 1);
+            self.planned_track = self.end_track(&q);
             io.started(q.irp);
             let device = io.device();
             io.trace(What::DmaDescriptorPosted {
@@ -311,7 +332,7 @@ impl Driver for Disk {
     fn view(&self) -> DeviceView {
         DeviceView {
             policy: self.config.policy.name(),
-            queue: self.queue.iter().map(|q| q.irp).collect(),
+            queue: self.service_order(),
             ring: (0..self.ring.size())
                 .map(|i| match self.ring.slot(i) {
                     (SlotOwner::Free, _) => SlotView::Free,
