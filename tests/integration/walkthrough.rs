@@ -399,3 +399,30 @@ fn the_timeline_shows_what_ran_up_to_now_and_zooms() {
     press(&mut a, KeyCode::Char('<'), 2);
     assert_eq!(a.view.timeline.to - a.view.timeline.from, span * 5 / 2);
 }
+
+#[test]
+fn lines_the_last_step_changed_are_bold() {
+    use ratatui::style::Modifier;
+    let mut a = app("tour");
+    let bold_at = |a: &App, text: &str| {
+        let mut t = Terminal::new(TestBackend::new(120, 40)).unwrap();
+        t.draw(|f| f.render_widget(a, f.area())).unwrap();
+        let buf = t.backend().buffer().clone();
+        let screen = t.backend().to_string();
+        let (y, line) = screen
+            .lines()
+            .enumerate()
+            .find(|(_, l)| l.contains(text))
+            .unwrap_or_else(|| panic!("{text} on screen:\n{screen}"));
+        // Less one for the quote the test backend puts at the start of each line.
+        let x = line[..line.find(text).unwrap()].chars().count() - 1;
+        buf[(x as u16, y as u16)].modifier.contains(Modifier::BOLD)
+    };
+    assert!(
+        !bold_at(&a, "cpu0 idle"),
+        "nothing is bold before the first step"
+    );
+    press(&mut a, KeyCode::Right, 1);
+    assert!(bold_at(&a, "cpu0 switch"), "the CPU began a switch");
+    assert!(!bold_at(&a, "IRQ14 disk0"), "the line did not change");
+}

@@ -134,6 +134,9 @@ pub struct App {
     sim: SimHandle,
     /// The latest view the simulation sent.
     pub view: View,
+    /// The view of the step shown before this one: pane lines that differ from it are
+    /// highlighted, so the student sees what the step changed.
+    pub before: Option<View>,
     /// Commands sent so far; the view is current when it has answered them all.
     sent: u64,
     /// How far a long task has got, while one runs.
@@ -196,6 +199,7 @@ impl App {
         let mut app = Self {
             sim,
             view: View::default(),
+            before: None,
             sent: 0,
             progress: None,
             scenario: scenario.to_string(),
@@ -242,10 +246,13 @@ impl App {
                 if view.message.is_some() {
                     self.message = view.message.clone();
                 }
-                if view.step != self.view.step {
+                let moved = view.step != self.view.step;
+                let old = std::mem::replace(&mut self.view, *view);
+                if moved {
                     self.scroll[Pane::Story.index()] = 0;
+                    // Nothing to compare with before the first view.
+                    self.before = (old != View::default()).then_some(old);
                 }
-                self.view = *view;
                 if !self.busy() {
                     self.progress = None;
                 }

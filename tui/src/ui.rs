@@ -107,13 +107,19 @@ impl Widget for &App {
             .style(self.bar_style())
             .render(a.status, buf);
 
-        Panel::new("CPUs", &v.cpus).render(a.cpus, buf);
+        let before = self.before.as_ref();
+        Panel::new("CPUs", &v.cpus)
+            .changes(before.map(|b| b.cpus.as_slice()), self.color)
+            .render(a.cpus, buf);
+        let threads_before = before.map(|b| row_texts(&b.threads));
+        let irps_before = before.map(|b| row_texts(&b.irps));
         let threads: Vec<String> = v
             .threads
             .iter()
             .map(|r| marked(r.text.as_str(), Some(r.id) == self.selected_thread))
             .collect();
         self.panel(Pane::Threads, "Threads", &threads)
+            .changes_in(&v.threads, threads_before.as_deref(), self.color)
             .selected(
                 v.threads
                     .iter()
@@ -129,11 +135,19 @@ impl Widget for &App {
             irps.push("(none yet)".into());
         }
         self.panel(Pane::Irps, "IRPs", &irps)
+            .changes_in(&v.irps, irps_before.as_deref(), self.color)
             .selected(v.irps.iter().position(|r| Some(r.id) == self.selected_irp))
             .render(a.irps, buf);
         self.panel(Pane::Devices, "Drivers and DMA rings", &v.devices)
+            .changes(before.map(|b| b.devices.as_slice()), self.color)
             .render(a.devices, buf);
-        self.panel(Pane::Ports, "Interrupt lines · ports", &v.lines_and_ports)
+        let ports_title = if v.has_ports {
+            "Interrupt lines · ports"
+        } else {
+            "Interrupt lines"
+        };
+        self.panel(Pane::Ports, ports_title, &v.lines_and_ports)
+            .changes(before.map(|b| b.lines_and_ports.as_slice()), self.color)
             .render(a.ports, buf);
         self.timeline(a.timeline, buf);
         self.story(a.story, buf);
@@ -380,6 +394,9 @@ struct Panel<'a> {
     offset: usize,
     selected: Option<usize>,
     focused: Option<bool>,
+    /// Which lines changed in the last step, and the style that shows it.
+    changed: Vec<bool>,
+    changed_style: Style,
 }
 
 impl<'a> Panel<'a> {
@@ -390,7 +407,37 @@ impl<'a> Panel<'a> {
             offset: 0,
             selected: None,
             focused: None,
+            changed: Vec::new(),
+            changed_style: Style::new(),
         }
+    }
+
+    /// Highlights the lines that differ from the same row `before` the step.
+    fn changes(self, before: Option<&[String]>, color: bool) -> Self {
+        let now: Vec<&str> = self.lines.iter().map(String::as_str).collect();
+        self.changes_of(&now, before, color)
+    }
+
+    /// As [`Panel::changes`], comparing the rows' own texts (without the selection mark).
+    fn changes_in<Id>(
+        self,
+        rows: &[crate::view::Row<Id>],
+        before: Option<&[String]>,
+        color: bool,
+    ) -> Self {
+        let now: Vec<&str> = rows.iter().map(|r| r.text.as_str()).collect();
+        self.changes_of(&now, before, color)
+    }
+
+    fn changes_of(mut self, now: &[&str], before: Option<&[String]>, color: bool) -> Self {
+        let Some(before) = before else { return self };
+        self.changed = now
+            .iter()
+            .enumerate()
+            .map(|(i, line)| before.get(i).map(String::as_str) != Some(*line))
+            .collect();
+        self.changed_style = changed_style(color);
+        self
     }
 
     fn scrolled(mut self, offset: usize) -> Self {
@@ -441,10 +488,32 @@ impl Widget for Panel<'_> {
         if let Some(color) = self.focused {
             block = focus_style(block, color);
         }
-        Paragraph::new(shown.into_iter().map(Line::from).collect::<Vec<_>>())
-            .block(block)
-            .render(area, buf);
+        let lines: Vec<Line> = shown
+            .into_iter()
+            .enumerate()
+            .map(|(i, text)| {
+                let row = offset + i;
+                let note = (i == 0 && above > 0) || (row + 1 == offset + room && below > 0);
+                let line = Line::from(text);
+                if !note && self.changed.get(row).copied().unwrap_or(false) {
+                    line.style(self.changed_style)
+                } else {
+                    line
+                }
+            })
+            .collect();
+        Paragraph::new(lines).block(block).render(area, buf);
     }
+}
+
+fn row_texts<Id>(rows: &[crate::view::Row<Id>]) -> Vec<String> {
+    rows.iter().map(|r| r.text.clone()).collect()
+}
+
+/// Lines that changed in the last step: bold, and cyan when colour is on.
+fn changed_style(color: bool) -> Style {
+    let bold = Style::new().add_modifier(Modifier::BOLD);
+    if color { bold.fg(Color::Cyan) } else { bold }
 }
 
 /// Says what is missing instead of drawing a broken screen.
@@ -474,7 +543,7 @@ fn help(area: Rect, buf: &mut Buffer) {
         .iter()
         .map(|(keys, what, _)| Line::from(format!(" {keys:<12} {what}")))
         .collect();
-    lines.push(Line::from(""));
+    lines.push(Line::from(" Bold lines changed in the last step."));
     lines.push(Line::from(
         " Timeline: a lane per CPU and device; │ is now.",
     ));

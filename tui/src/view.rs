@@ -58,6 +58,8 @@ pub struct View {
     pub irps: Vec<Row<IrpId>>,
     pub devices: Vec<String>,
     pub lines_and_ports: Vec<String>,
+    /// Whether the scenario has completion ports (their pane shares the lines' pane).
+    pub has_ports: bool,
     /// The current step's events, explained.
     pub narration: Vec<String>,
     /// Where to look next.
@@ -93,6 +95,7 @@ impl View {
             irps: irp_rows(k, session.trace()),
             devices: device_lines(k),
             lines_and_ports: line_and_port_lines(k),
+            has_ports: !k.core().ports.is_empty(),
             narration: last.iter().map(|e| k.explain(e)).collect(),
             hint: look_next(last).map(str::to_string),
             timeline: Timeline::capture(session, lens.span),
