@@ -8,6 +8,7 @@
 
 pub mod build;
 pub mod catalog;
+pub mod export;
 pub mod output;
 pub mod scenario;
 

@@ -17,6 +17,8 @@ pub enum Format {
     Jsonl,
     /// Only the summary, as JSON.
     Summary,
+    /// The Chrome Trace Event Format, for Perfetto UI or chrome://tracing.
+    ChromeTrace,
 }
 
 /// A trace event as JSON, with its explanation under `text`.
@@ -46,6 +48,7 @@ pub fn write(
 ) -> io::Result<()> {
     let trace = kernel.trace();
     match format {
+        Format::ChromeTrace => crate::export::chrome::write(out, kernel, scenario, seed)?,
         Format::Text => {
             writeln!(
                 out,

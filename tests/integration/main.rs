@@ -2,6 +2,7 @@
 
 mod bad_input;
 mod checkpoints;
+mod chrome_trace;
 mod determinism;
 mod guarantees;
 mod invariants;

@@ -1,0 +1,570 @@
+//! The trace in the Chrome Trace Event Format, which Perfetto UI (ui.perfetto.dev) and
+//! chrome://tracing open.
+//!
+//! Each part of the machine is a process, each of its members a track: CPUs, threads,
+//! drivers, devices, interrupt lines, and IRPs (each IRP's lifetime on the first IRP
+//! track free at its start, so spans on a track never overlap). What ran where comes from
+//! the lanes `kernel_sim::trace::segments` rebuilds from the trace. A flow arrow follows
+//! each IRP from the call through the driver, the device, the interrupt and the DPC to
+//! its delivery. Counters show ring occupancy, driver queue length and port queue length.
+//!
+//! Timestamps are microseconds, as the format wants; a nanosecond is 0.001 and is kept
+//! exactly (every time is a whole number of nanoseconds divided by 1000).
+
+use kernel_sim::trace::segments::{Activity, Lane, Segment, Segments};
+use kernel_sim::{CpuId, DeviceId, IrpId, Kernel, ThreadId, Time, TraceEvent, What};
+use serde::Serialize;
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+/// The processes, in the order Perfetto lists them.
+const CPUS: u32 = 1;
+const THREADS: u32 = 2;
+const DRIVERS: u32 = 3;
+const DEVICES: u32 = 4;
+const LINES: u32 = 5;
+const IRPS: u32 = 6;
+const PORTS: u32 = 7;
+
+/// One record of the format. Optional fields are left out when empty.
+#[derive(Debug, Serialize)]
+struct Record {
+    name: String,
+    ph: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cat: Option<&'static str>,
+    ts: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    dur: Option<f64>,
+    pid: u32,
+    tid: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    bp: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    args: Option<Value>,
+}
+
+fn us(ns: Time) -> f64 {
+    ns as f64 / 1000.0
+}
+
+impl Record {
+    fn new(name: impl Into<String>, ph: &'static str, ts: Time, pid: u32, tid: u32) -> Self {
+        Self {
+            name: name.into(),
+            ph,
+            cat: None,
+            ts: us(ts),
+            dur: None,
+            pid,
+            tid,
+            id: None,
+            bp: None,
+            args: None,
+        }
+    }
+
+    /// A complete span ("X").
+    fn span(
+        name: impl Into<String>,
+        cat: &'static str,
+        from: Time,
+        to: Time,
+        pid: u32,
+        tid: u32,
+    ) -> Self {
+        Self {
+            cat: Some(cat),
+            dur: Some(us(to) - us(from)),
+            ..Self::new(name, "X", from, pid, tid)
+        }
+    }
+
+    /// A metadata record naming or ordering a process or a track.
+    fn meta(name: &'static str, pid: u32, tid: u32, args: Value) -> Self {
+        Self {
+            args: Some(args),
+            ..Self::new(name, "M", 0, pid, tid)
+        }
+    }
+
+    fn counter(name: String, ts: Time, pid: u32, series: &str, value: u64) -> Self {
+        Self {
+            args: Some(json!({ series: value })),
+            ..Self::new(name, "C", ts, pid, 0)
+        }
+    }
+}
+
+/// Writes the run as one Chrome trace JSON document.
+pub fn write(out: &mut impl Write, kernel: &Kernel, scenario: &str, seed: u64) -> io::Result<()> {
+    let records = records(kernel);
+    writeln!(out, "{{\"traceEvents\":[")?;
+    for (i, r) in records.iter().enumerate() {
+        if i > 0 {
+            writeln!(out, ",")?;
+        }
+        serde_json::to_writer(&mut *out, r)?;
+    }
+    writeln!(out, "\n],")?;
+    let other = json!({ "scenario": scenario, "seed": seed, "source": "iosim" });
+    writeln!(out, "\"displayTimeUnit\":\"ns\",\"otherData\":{other}}}")
+}
+
+/// Every record, metadata first, then the rest in time order (stable, so each track's
+/// records stay in the order they were made).
+fn records(k: &Kernel) -> Vec<Record> {
+    let trace = k.trace();
+    let end = trace.last().map_or(0, |e| e.time);
+    let segments = Segments::from_trace(trace);
+    let mut meta = names(k);
+    let mut rest = Vec::new();
+    cpu_spans(k, &segments, end, &mut rest);
+    let runs = thread_runs(k, &segments, end, &mut rest);
+    device_and_line_spans(&segments, end, &mut rest);
+    driver_marks(trace, &mut rest);
+    irps(k, trace, &runs, end, &mut meta, &mut rest);
+    counters(k, trace, &mut rest);
+    rest.sort_by(|a, b| a.ts.total_cmp(&b.ts));
+    meta.extend(rest);
+    meta
+}
+
+/// Process and track names, and their order.
+fn names(k: &Kernel) -> Vec<Record> {
+    let core = k.core();
+    let mut r = Vec::new();
+    let mut process = |pid: u32, name: &str| {
+        r.push(Record::meta(
+            "process_name",
+            pid,
+            0,
+            json!({ "name": name }),
+        ));
+        r.push(Record::meta(
+            "process_sort_index",
+            pid,
+            0,
+            json!({ "sort_index": pid }),
+        ));
+    };
+    process(CPUS, "CPUs");
+    process(THREADS, "Threads");
+    process(DRIVERS, "Drivers");
+    process(DEVICES, "Devices");
+    process(LINES, "Interrupt lines");
+    process(IRPS, "IRPs");
+    if !core.ports.is_empty() {
+        process(PORTS, "Completion ports");
+    }
+    let mut track = |pid: u32, tid: u32, name: String| {
+        r.push(Record::meta(
+            "thread_name",
+            pid,
+            tid,
+            json!({ "name": name }),
+        ));
+        r.push(Record::meta(
+            "thread_sort_index",
+            pid,
+            tid,
+            json!({ "sort_index": tid }),
+        ));
+    };
+    for c in &core.cpus {
+        track(CPUS, cpu_tid(c.id), c.id.to_string());
+    }
+    for t in &core.threads {
+        track(THREADS, thread_tid(t.id), t.name.clone());
+    }
+    for d in 0..core.device_names.len() {
+        let id = DeviceId(d as u16);
+        track(
+            DRIVERS,
+            device_tid(id),
+            format!("{} driver", k.device_name(id)),
+        );
+        track(DEVICES, device_tid(id), k.device_name(id).to_string());
+    }
+    for l in core.lines.values() {
+        track(
+            LINES,
+            u32::from(l.irq.0),
+            format!("{} ({})", l.irq, k.device_name(l.device)),
+        );
+    }
+    r
+}
+
+fn cpu_tid(c: CpuId) -> u32 {
+    u32::from(c.0) + 1
+}
+
+fn thread_tid(t: ThreadId) -> u32 {
+    t.0 + 1
+}
+
+fn device_tid(d: DeviceId) -> u32 {
+    u32::from(d.0) + 1
+}
+
+/// A segment's end, or the run's end for one still open.
+fn end_of(s: &Segment, end: Time) -> Time {
+    s.end.map_or(end, |(t, _)| t)
+}
+
+/// What each CPU ran: threads, switches, ISRs, DPCs.
+fn cpu_spans(k: &Kernel, segments: &Segments, end: Time, out: &mut Vec<Record>) {
+    for c in &k.core().cpus {
+        for s in segments.lane(Lane::Cpu(c.id)) {
+            let (name, cat) = match s.activity {
+                Activity::Thread(t) => (k.thread_name(t).to_string(), "thread"),
+                Activity::Switch { to } => (format!("switch to {}", k.thread_name(to)), "switch"),
+                Activity::Isr(d) => (format!("ISR {}", k.device_name(d)), "isr"),
+                Activity::Clock => ("clock ISR".to_string(), "isr"),
+                Activity::Dpc(d) => (format!("DPC {}", k.device_name(d)), "dpc"),
+                _ => continue,
+            };
+            out.push(Record::span(
+                name,
+                cat,
+                s.start,
+                end_of(s, end),
+                CPUS,
+                cpu_tid(c.id),
+            ));
+        }
+    }
+}
+
+/// When each thread ran, on its own track; returns the runs per thread, in time order,
+/// for binding flow arrows.
+fn thread_runs(
+    k: &Kernel,
+    segments: &Segments,
+    end: Time,
+    out: &mut Vec<Record>,
+) -> BTreeMap<ThreadId, Vec<(Time, Time)>> {
+    let mut runs: BTreeMap<ThreadId, Vec<(Time, Time, CpuId)>> = BTreeMap::new();
+    for c in &k.core().cpus {
+        for s in segments.lane(Lane::Cpu(c.id)) {
+            if let Activity::Thread(t) = s.activity {
+                runs.entry(t)
+                    .or_default()
+                    .push((s.start, end_of(s, end), c.id));
+            }
+        }
+    }
+    let mut spans = BTreeMap::new();
+    for (t, mut list) in runs {
+        list.sort();
+        for &(from, to, cpu) in &list {
+            out.push(Record::span(
+                format!("runs on {cpu}"),
+                "thread",
+                from,
+                to,
+                THREADS,
+                thread_tid(t),
+            ));
+        }
+        spans.insert(t, list.into_iter().map(|(a, b, _)| (a, b)).collect());
+    }
+    spans
+}
+
+/// Device transfers and interrupt line states.
+fn device_and_line_spans(segments: &Segments, end: Time, out: &mut Vec<Record>) {
+    for lane in segments.lanes() {
+        for s in segments.lane(lane) {
+            let to = end_of(s, end);
+            match (lane, s.activity) {
+                (Lane::Device(d), Activity::Transfer(irp)) => out.push(Record::span(
+                    format!("transfer {irp}"),
+                    "device",
+                    s.start,
+                    to,
+                    DEVICES,
+                    device_tid(d),
+                )),
+                (Lane::Line(irq), Activity::Raised) => out.push(Record::span(
+                    "raised",
+                    "line",
+                    s.start,
+                    to,
+                    LINES,
+                    u32::from(irq.0),
+                )),
+                (Lane::Line(irq), Activity::InService(cpu)) => out.push(Record::span(
+                    format!("in service on {cpu}"),
+                    "line",
+                    s.start,
+                    to,
+                    LINES,
+                    u32::from(irq.0),
+                )),
+                _ => {}
+            }
+        }
+    }
+}
+
+/// The driver's moments with an IRP, as zero-length spans on the driver's track:
+/// dispatched to it, started on the device, completed.
+fn driver_marks(trace: &[TraceEvent], out: &mut Vec<Record>) {
+    let mut device_of: BTreeMap<IrpId, DeviceId> = BTreeMap::new();
+    for e in trace {
+        let (name, irp, device) = match e.what {
+            What::IrpDispatched { irp, device, .. } => {
+                device_of.insert(irp, device);
+                ("dispatch", irp, device)
+            }
+            What::IrpStarted { irp, device } => ("start", irp, device),
+            What::IrpCompleted { irp, .. } => match device_of.get(&irp) {
+                Some(&d) => ("complete", irp, d),
+                None => continue,
+            },
+            _ => continue,
+        };
+        out.push(Record::span(
+            format!("{name} {irp}"),
+            "driver",
+            e.time,
+            e.time,
+            DRIVERS,
+            device_tid(device),
+        ));
+    }
+}
+
+/// Where one IRP's story is, moment by moment.
+#[derive(Default)]
+struct IrpStory {
+    created: Option<(Time, ThreadId, String)>,
+    dispatched: Option<(Time, DeviceId)>,
+    transfer: Option<(Time, DeviceId)>,
+    consumed: Option<(Time, DeviceId)>,
+    isr: Option<(Time, CpuId)>,
+    completed: Option<(Time, CpuId)>,
+    delivered: Option<(Time, ThreadId)>,
+}
+
+/// IRP lifetimes on the IRP tracks, and a flow arrow along each IRP's path.
+fn irps(
+    k: &Kernel,
+    trace: &[TraceEvent],
+    runs: &BTreeMap<ThreadId, Vec<(Time, Time)>>,
+    end: Time,
+    meta: &mut Vec<Record>,
+    out: &mut Vec<Record>,
+) {
+    let mut stories: BTreeMap<IrpId, IrpStory> = BTreeMap::new();
+    // IRPs whose transfer ended and whose interrupt has not yet been taken, per device.
+    let mut awaiting_isr: BTreeMap<DeviceId, Vec<IrpId>> = BTreeMap::new();
+    for e in trace {
+        match e.what {
+            What::IrpCreated {
+                irp, thread, major, ..
+            } => {
+                stories.entry(irp).or_default().created =
+                    Some((e.time, thread, major.name().to_string()));
+            }
+            What::IrpDispatched { irp, device, .. } => {
+                stories.entry(irp).or_default().dispatched = Some((e.time, device));
+            }
+            What::DeviceTransferStarted { irp, device, .. } => {
+                stories.entry(irp).or_default().transfer = Some((e.time, device));
+            }
+            What::DmaDescriptorConsumed { irp, device, .. } => {
+                stories.entry(irp).or_default().consumed = Some((e.time, device));
+                awaiting_isr.entry(device).or_default().push(irp);
+            }
+            What::IsrStarted { device, .. } => {
+                for irp in awaiting_isr.remove(&device).unwrap_or_default() {
+                    if let Some(cpu) = e.cpu {
+                        stories.entry(irp).or_default().isr = Some((e.time, cpu));
+                    }
+                }
+            }
+            What::IrpCompleted { irp, .. } => {
+                if let Some(cpu) = e.cpu {
+                    stories.entry(irp).or_default().completed = Some((e.time, cpu));
+                }
+            }
+            What::IoDelivered { irp, thread, .. }
+            | What::ApcRun { irp, thread, .. }
+            | What::PacketDequeued {
+                irp: Some(irp),
+                thread,
+                ..
+            } => {
+                let story = stories.entry(irp).or_default();
+                if story.delivered.is_none() {
+                    story.delivered = Some((e.time, thread));
+                }
+            }
+            _ => {}
+        }
+    }
+    let running = |t: ThreadId, at: Time| {
+        runs.get(&t).is_some_and(|list| {
+            let i = list.partition_point(|&(_, to)| to < at);
+            list.get(i).is_some_and(|&(from, _)| from <= at)
+        })
+    };
+    // Lifetimes, each on the first IRP track free when it begins.
+    let mut tracks: Vec<Time> = Vec::new();
+    for (&irp, s) in &stories {
+        let Some((from, thread, ref major)) = s.created else {
+            continue;
+        };
+        let to = s
+            .delivered
+            .map(|(t, _)| t)
+            .or(s.completed.map(|(t, _)| t))
+            .unwrap_or(end);
+        let lane = match tracks.iter().position(|&busy_until| busy_until <= from) {
+            Some(i) => i,
+            None => {
+                tracks.push(0);
+                tracks.len() - 1
+            }
+        };
+        tracks[lane] = to;
+        let mut span = Record::span(
+            format!("{irp} {major}"),
+            "irp",
+            from,
+            to,
+            IRPS,
+            lane as u32 + 1,
+        );
+        span.args = Some(json!({ "thread": k.thread_name(thread) }));
+        out.push(span);
+        // The flow: call → driver → device → interrupt → DPC → delivery.
+        let mut points = vec![(from, THREADS, thread_tid(thread))];
+        if let Some((t, d)) = s.dispatched {
+            points.push((t, DRIVERS, device_tid(d)));
+        }
+        if let Some((t, d)) = s.transfer {
+            points.push((t, DEVICES, device_tid(d)));
+        }
+        if let Some((t, c)) = s.isr {
+            points.push((t, CPUS, cpu_tid(c)));
+        }
+        if let Some((t, c)) = s.completed {
+            points.push((t, CPUS, cpu_tid(c)));
+        }
+        let last = s.delivered.map(|(t, th)| (t, th, running(th, t)));
+        if points.len() < 2 && last.is_none() {
+            continue;
+        }
+        let n = points.len();
+        for (i, &(t, pid, tid)) in points.iter().enumerate() {
+            let ph = if i == 0 {
+                "s"
+            } else if i + 1 == n && last.is_none() {
+                "f"
+            } else {
+                "t"
+            };
+            out.push(Record {
+                cat: Some("irp"),
+                id: Some(irp.0),
+                bp: Some("e"),
+                ..Record::new(format!("{irp}"), ph, t, pid, tid)
+            });
+        }
+        if let Some((t, th, enclosed)) = last {
+            out.push(Record {
+                cat: Some("irp"),
+                id: Some(irp.0),
+                // Delivered while the thread waited: the arrow ends on its next run.
+                bp: enclosed.then_some("e"),
+                ..Record::new(format!("{irp}"), "f", t, THREADS, thread_tid(th))
+            });
+        }
+    }
+    for i in 0..tracks.len() {
+        let tid = i as u32 + 1;
+        meta.push(Record::meta(
+            "thread_name",
+            IRPS,
+            tid,
+            json!({ "name": format!("IRPs {tid}") }),
+        ));
+        meta.push(Record::meta(
+            "thread_sort_index",
+            IRPS,
+            tid,
+            json!({ "sort_index": tid }),
+        ));
+    }
+}
+
+/// Ring occupancy and queue length per device, and queued packets per port.
+fn counters(k: &Kernel, trace: &[TraceEvent], out: &mut Vec<Record>) {
+    let mut ring: BTreeMap<DeviceId, u64> = BTreeMap::new();
+    let mut queue: BTreeMap<DeviceId, u64> = BTreeMap::new();
+    let mut packets: BTreeMap<u32, u64> = BTreeMap::new();
+    for e in trace {
+        match e.what {
+            What::DmaDescriptorPosted { device, .. } | What::DmaDescriptorReaped { device, .. } => {
+                let n = ring.entry(device).or_default();
+                if matches!(e.what, What::DmaDescriptorPosted { .. }) {
+                    *n += 1;
+                } else {
+                    *n = n.saturating_sub(1);
+                }
+                let name = format!("{} ring slots in use", k.device_name(device));
+                out.push(Record::counter(name, e.time, DEVICES, "slots", *n));
+            }
+            What::IrpQueued {
+                device, queue_len, ..
+            } => {
+                queue.insert(device, u64::from(queue_len));
+                let name = format!("{} driver queue", k.device_name(device));
+                out.push(Record::counter(
+                    name,
+                    e.time,
+                    DRIVERS,
+                    "IRPs",
+                    u64::from(queue_len),
+                ));
+            }
+            What::IrpStarted { device, .. } => {
+                let n = queue.entry(device).or_default();
+                *n = n.saturating_sub(1);
+                let name = format!("{} driver queue", k.device_name(device));
+                out.push(Record::counter(name, e.time, DRIVERS, "IRPs", *n));
+            }
+            What::PacketQueued {
+                port, queue_len, ..
+            } => {
+                packets.insert(port.0, u64::from(queue_len));
+                out.push(Record::counter(
+                    format!("{port} packets"),
+                    e.time,
+                    PORTS,
+                    "packets",
+                    u64::from(queue_len),
+                ));
+            }
+            What::PacketDequeued { port, .. } => {
+                let n = packets.entry(port.0).or_default();
+                *n = n.saturating_sub(1);
+                out.push(Record::counter(
+                    format!("{port} packets"),
+                    e.time,
+                    PORTS,
+                    "packets",
+                    *n,
+                ));
+            }
+            _ => {}
+        }
+    }
+}
