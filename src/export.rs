@@ -1,3 +1,5 @@
-//! Pictures of a run, made from its trace: a Chrome trace for Perfetto.
+//! Pictures of a run, made from its trace: a Chrome trace for Perfetto, and an SVG
+//! timeline for slides.
 
 pub mod chrome;
+pub mod svg;

@@ -29,6 +29,15 @@ pub enum Error {
     /// Writing the output failed.
     #[error("cannot write the output: {0}")]
     Io(#[from] std::io::Error),
+    /// The command line asks for something impossible (checked beyond what clap checks).
+    #[error("{0}")]
+    Usage(String),
+    /// Writing an output file failed.
+    #[error("cannot write {file}: {source}")]
+    WriteFile {
+        file: String,
+        source: std::io::Error,
+    },
 }
 
 impl Error {
@@ -38,6 +47,8 @@ impl Error {
             Error::Scenario(e) => e.render(),
             Error::Run(e) => format!("error: {e}\n"),
             Error::Io(e) => format!("error: cannot write the output: {e}\n"),
+            Error::Usage(message) => format!("error: {message}\n"),
+            Error::WriteFile { file, source } => format!("error: cannot write {file}: {source}\n"),
         }
     }
 }

@@ -41,6 +41,24 @@ enum Command {
     },
     /// Print the JSON Schema of the scenario format.
     Schema,
+    /// Draw a run's timeline as an SVG, sized for a slide.
+    Svg {
+        /// A built-in scenario name or a path to a JSON file.
+        scenario: String,
+        #[arg(long)]
+        seed: Option<u64>,
+        #[arg(long = "set", value_name = "PATH=VALUE")]
+        sets: Vec<String>,
+        /// Where to write the SVG (default: standard output).
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<std::path::PathBuf>,
+        /// Start of the window, e.g. 8ms or 120us (default: the run's start).
+        #[arg(long, value_parser = time_arg, value_name = "TIME")]
+        from: Option<u64>,
+        /// End of the window (default: 20 ms after its start, or the run's end).
+        #[arg(long, value_parser = time_arg, value_name = "TIME")]
+        to: Option<u64>,
+    },
     /// Step through a scenario in the walkthrough (the guided tour by default).
     Tui {
         /// A built-in scenario name or a path to a JSON file.
@@ -66,6 +84,13 @@ fn walkthrough(
     let app = tui::App::new(kernel, &loaded.scenario.name);
     let _ = out.flush();
     tui::run(app).map_err(iosim::Error::Io)
+}
+
+/// A time on the command line: a number with its unit.
+fn time_arg(text: &str) -> Result<u64, String> {
+    kernel_sim::trace::parse_time(text).ok_or_else(|| {
+        format!("not a time: {text} (write it with a unit: 8.3ms, 120us, 500ns, 2s)")
+    })
 }
 
 fn main() -> ExitCode {
@@ -102,6 +127,36 @@ fn main() -> ExitCode {
                 let _ = writeln!(out, "{}: ok ({})", scenario.name, scenario.description);
             })
         }
+        Some(Command::Svg {
+            scenario,
+            seed,
+            sets,
+            output,
+            from,
+            to,
+        }) => load_scenario(&scenario, &sets).and_then(|loaded| {
+            if let (Some(f), Some(t)) = (from, to)
+                && t <= f
+            {
+                return Err(iosim::Error::Usage(format!(
+                    "--to ({t} ns) must come after --from ({f} ns)"
+                )));
+            }
+            let seed = seed.unwrap_or(loaded.scenario.seed);
+            let kernel = iosim::run(&loaded.scenario, seed)?;
+            let end = kernel.trace().last().map_or(0, |e| e.time);
+            let window = iosim::export::svg::Window::choose(from, to, end);
+            let svg = iosim::export::svg::render(&kernel, &loaded.scenario.name, seed, window);
+            match output {
+                Some(path) => {
+                    std::fs::write(&path, svg).map_err(|source| iosim::Error::WriteFile {
+                        file: path.display().to_string(),
+                        source,
+                    })
+                }
+                None => out.write_all(svg.as_bytes()).map_err(iosim::Error::Io),
+            }
+        }),
         Some(Command::Run {
             scenario,
             seed,

@@ -11,7 +11,7 @@ use serde::Serialize;
 
 mod explain;
 pub mod segments;
-pub use explain::format_time;
+pub use explain::{format_time, format_time_short, parse_time};
 
 /// Why a thread is waiting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

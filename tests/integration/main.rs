@@ -8,6 +8,7 @@ mod guarantees;
 mod invariants;
 mod scenarios;
 mod segments;
+mod svg;
 mod terminal;
 mod walkthrough;
 

@@ -5,6 +5,7 @@
 use crate::sim::{Command, Progress, SimHandle, Update};
 use crate::timeline::{DEFAULT_SPAN, SPANS};
 use crate::view::{Detail, Lens, View};
+use kernel_sim::trace::parse_time;
 use kernel_sim::{IrpId, Kernel, ThreadId, Time};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
@@ -500,13 +501,4 @@ fn parse_target(text: &str) -> Option<Command> {
         return Some(Command::Goto(step));
     }
     parse_time(text).map(Command::GotoTime)
-}
-
-/// Parses "8.3ms", "120us", "5000ns" or "2s" into nanoseconds.
-fn parse_time(text: &str) -> Option<u64> {
-    let (number, scale) = [("ns", 1.0), ("us", 1e3), ("ms", 1e6), ("s", 1e9)]
-        .into_iter()
-        .find_map(|(unit, scale)| text.strip_suffix(unit).map(|n| (n, scale)))?;
-    let value: f64 = number.trim().parse().ok()?;
-    (value >= 0.0).then(|| (value * scale).round() as u64)
 }

@@ -4,7 +4,7 @@
 use crate::app::{App, KEYS, Pane};
 use crate::sim::Task;
 use crate::timeline::LEGEND;
-use kernel_sim::trace::format_time;
+use kernel_sim::trace::{format_time, format_time_short};
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Position, Rect};
 use ratatui::style::{Color, Modifier, Style};
@@ -261,8 +261,8 @@ impl App {
         let header = format!(
             "{:<LABEL$}{} – {} │ {LEGEND}{more}",
             "time",
-            short_time(t.from),
-            short_time(t.to),
+            format_time_short(t.from),
+            format_time_short(t.to),
         );
         let dim = Style::new().add_modifier(Modifier::DIM);
         Line::from(header).style(dim).render(area, buf);
@@ -362,15 +362,6 @@ fn grouped(n: u64) -> String {
         out.push(c);
     }
     out
-}
-
-/// A time for the timeline's header: in the largest unit that keeps it at or above 1.
-fn short_time(ns: u64) -> String {
-    match ns {
-        1_000_000_000.. => format!("{:.3} s", ns as f64 / 1e9),
-        1_000_000.. => format!("{:.3} ms", ns as f64 / 1e6),
-        _ => format!("{:.3} us", ns as f64 / 1e3),
-    }
 }
 
 fn marked(text: &str, selected: bool) -> String {

@@ -10,6 +10,36 @@ pub fn format_time(ns: u64) -> String {
     format!("{}.{:03} us", ns / 1000, ns % 1000)
 }
 
+/// Formats a time in the largest unit that keeps it at or above 1: "12.369 ms",
+/// "3.000 us", "1.250 s". For axis labels and titles, where a fixed unit is too long.
+pub fn format_time_short(ns: u64) -> String {
+    match ns {
+        1_000_000_000.. => format!(
+            "{}.{:03} s",
+            ns / 1_000_000_000,
+            ns % 1_000_000_000 / 1_000_000
+        ),
+        1_000_000.. => format!("{}.{:03} ms", ns / 1_000_000, ns % 1_000_000 / 1000),
+        _ => format!("{}.{:03} us", ns / 1000, ns % 1000),
+    }
+}
+
+/// Parses a time written with its unit, such as "8.3ms", "120us", "5000ns" or "2s",
+/// into nanoseconds; `None` if it is not one.
+pub fn parse_time(text: &str) -> Option<u64> {
+    let (number, scale) = [
+        ("ns", 1.0),
+        ("us", 1e3),
+        ("µs", 1e3),
+        ("ms", 1e6),
+        ("s", 1e9),
+    ]
+    .into_iter()
+    .find_map(|(unit, scale)| text.trim().strip_suffix(unit).map(|n| (n, scale)))?;
+    let value: f64 = number.trim().parse().ok()?;
+    (value.is_finite() && value >= 0.0).then(|| (value * scale).round() as u64)
+}
+
 fn us(ns: u64) -> String {
     if ns >= 1_000_000 {
         format!("{}.{:03} ms", ns / 1_000_000, (ns % 1_000_000) / 1000)

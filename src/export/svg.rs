@@ -1,0 +1,307 @@
+//! A static SVG timeline of a run, sized for a slide: a lane per CPU, thread, device and
+//! interrupt line, the spans `kernel_sim::trace::segments` rebuilds from the trace, a
+//! time axis and a legend.
+//!
+//! A long run is shown through a window of simulated time rather than squeezed: by
+//! default the first [`DEFAULT_WINDOW`] ns, and the title says what part of the run it
+//! is. Spans narrower than a pixel are drawn a pixel wide, so even a short ISR shows.
+
+use kernel_sim::trace::segments::{Activity, Lane, Segment, Segments};
+use kernel_sim::trace::{format_time, format_time_short};
+use kernel_sim::{CpuId, DeviceId, Kernel, ThreadId, Time};
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+/// The window shown when none is asked for: a few disk accesses.
+pub const DEFAULT_WINDOW: Time = 20_000_000;
+
+const WIDTH: f64 = 1280.0;
+const LABEL: f64 = 150.0;
+const RIGHT: f64 = 30.0;
+const TOP: f64 = 70.0;
+const LANE: f64 = 30.0;
+const BAR: f64 = 20.0;
+
+/// The part of the run to draw, in ns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    pub from: Time,
+    pub to: Time,
+}
+
+impl Window {
+    /// `from`..`to` as asked, or from `from` for [`DEFAULT_WINDOW`], clipped to the run.
+    pub fn choose(from: Option<Time>, to: Option<Time>, run_end: Time) -> Window {
+        let from = from.unwrap_or(0).min(run_end);
+        let to = to
+            .unwrap_or(from + DEFAULT_WINDOW)
+            .min(run_end.max(from + 1));
+        Window {
+            from,
+            to: to.max(from + 1),
+        }
+    }
+}
+
+/// The kinds of span, in legend order, with their colours.
+const KINDS: [(&str, &str); 8] = [
+    ("thread runs", "#4e79a7"),
+    ("context switch", "#9c9c9c"),
+    ("ISR", "#e15759"),
+    ("clock ISR", "#b07aa1"),
+    ("DPC", "#f28e2b"),
+    ("device transfer", "#59a14f"),
+    ("line raised", "#ff9da7"),
+    ("line in service", "#c0392b"),
+];
+
+fn kind(activity: Activity) -> usize {
+    match activity {
+        Activity::Thread(_) => 0,
+        Activity::Switch { .. } => 1,
+        Activity::Isr(_) => 2,
+        Activity::Clock => 3,
+        Activity::Dpc(_) => 4,
+        Activity::Transfer(_) => 5,
+        Activity::Raised => 6,
+        Activity::InService(_) => 7,
+    }
+}
+
+/// One drawn row: its label and its spans (start, end, kind, text inside).
+struct Row {
+    label: String,
+    spans: Vec<(Time, Time, usize, String)>,
+}
+
+/// The SVG of `kernel`'s finished run over `window`.
+pub fn render(kernel: &Kernel, scenario: &str, seed: u64, window: Window) -> String {
+    let trace = kernel.trace();
+    let run_end = trace.last().map_or(0, |e| e.time);
+    let segments = Segments::from_trace(trace);
+    let rows = rows(kernel, &segments, run_end, window);
+    let height = TOP + rows.len() as f64 * LANE + 90.0;
+    let x = |t: Time| {
+        let span = (window.to - window.from) as f64;
+        LABEL
+            + (t.clamp(window.from, window.to) - window.from) as f64 / span
+                * (WIDTH - LABEL - RIGHT)
+    };
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" viewBox="0 0 {WIDTH} {height}" font-family="Helvetica, Arial, sans-serif">"#
+    );
+    let _ = writeln!(s, r#"<rect width="100%" height="100%" fill="white"/>"#);
+    let whole = if window.from == 0 && window.to >= run_end {
+        "the whole run".to_string()
+    } else {
+        format!("of a run of {}", format_time_short(run_end))
+    };
+    let _ = writeln!(
+        s,
+        r#"<text x="20" y="34" font-size="22" font-weight="bold">{} (seed {seed})</text>"#,
+        escape(scenario)
+    );
+    let _ = writeln!(
+        s,
+        r##"<text x="20" y="56" font-size="14" fill="#555">{} to {}, {whole}</text>"##,
+        format_time_short(window.from),
+        format_time_short(window.to)
+    );
+    let bottom = TOP + rows.len() as f64 * LANE;
+    for (i, _) in rows.iter().enumerate() {
+        let y = TOP + i as f64 * LANE;
+        if i % 2 == 0 {
+            let _ = writeln!(
+                s,
+                r##"<rect x="0" y="{y:.1}" width="{WIDTH}" height="{LANE}" fill="#f4f4f4"/>"##
+            );
+        }
+    }
+    let ticks = ticks(window);
+    for &t in &ticks {
+        let tx = x(t);
+        let _ = writeln!(
+            s,
+            r##"<line x1="{tx:.1}" y1="{TOP}" x2="{tx:.1}" y2="{:.1}" stroke="#ddd"/>"##,
+            bottom + 5.0
+        );
+    }
+    for (i, row) in rows.iter().enumerate() {
+        let y = TOP + i as f64 * LANE;
+        let _ = writeln!(
+            s,
+            r#"<text x="20" y="{:.1}" font-size="14">{}</text>"#,
+            y + LANE / 2.0 + 5.0,
+            escape(&row.label)
+        );
+        for (from, to, k, text) in &row.spans {
+            // A thread that held the CPU for no time between two interrupt routines
+            // says nothing on a slide.
+            if from == to && KINDS[*k].0 == "thread runs" {
+                continue;
+            }
+            let (x0, x1) = (x(*from), x(*to));
+            let w = (x1 - x0).max(1.0);
+            let _ = writeln!(
+                s,
+                r#"<rect x="{x0:.1}" y="{:.1}" width="{w:.1}" height="{BAR}" fill="{}"><title>{} {}: {}–{}</title></rect>"#,
+                y + (LANE - BAR) / 2.0,
+                KINDS[*k].1,
+                KINDS[*k].0,
+                escape(text),
+                format_time(*from),
+                format_time(*to)
+            );
+            // A label only where it fits (about 7 px a character at this size).
+            if !text.is_empty() && w > 7.0 * text.chars().count() as f64 + 6.0 {
+                let _ = writeln!(
+                    s,
+                    r#"<text x="{:.1}" y="{:.1}" font-size="12" fill="white">{}</text>"#,
+                    x0 + 3.0,
+                    y + LANE / 2.0 + 4.0,
+                    escape(text)
+                );
+            }
+        }
+    }
+    axis(&mut s, &ticks, bottom, &x);
+    legend(&mut s, height - 24.0);
+    s.push_str("</svg>\n");
+    s
+}
+
+/// The lanes: CPUs, threads, devices, interrupt lines, each with the spans that touch
+/// the window.
+fn rows(k: &Kernel, segments: &Segments, run_end: Time, window: Window) -> Vec<Row> {
+    let core = k.core();
+    let in_window = |lane: Lane| -> Vec<(Time, Time, Activity)> {
+        let all = segments.lane(lane);
+        all[segments.first_ending_after(lane, window.from)..]
+            .iter()
+            .take_while(|s| s.start <= window.to)
+            .map(|s: &Segment| (s.start, s.end.map_or(run_end, |(t, _)| t), s.activity))
+            .collect()
+    };
+    let text = |a: Activity| match a {
+        Activity::Thread(t) => k.thread_name(t).to_string(),
+        Activity::Isr(_) => "ISR".into(),
+        Activity::Dpc(_) => "DPC".into(),
+        Activity::Transfer(irp) => irp.to_string(),
+        _ => String::new(),
+    };
+    let mut rows = Vec::new();
+    let mut runs: BTreeMap<ThreadId, Vec<(Time, Time, usize, String)>> = BTreeMap::new();
+    for c in 0..core.cpus.len() {
+        let cpu = CpuId(c as u16);
+        let spans = in_window(Lane::Cpu(cpu));
+        for &(a, b, act) in &spans {
+            if let Activity::Thread(t) = act {
+                runs.entry(t)
+                    .or_default()
+                    .push((a, b, 0, format!("on {cpu}")));
+            }
+        }
+        rows.push(Row {
+            label: cpu.to_string(),
+            spans: spans
+                .into_iter()
+                .map(|(a, b, act)| (a, b, kind(act), text(act)))
+                .collect(),
+        });
+    }
+    for t in &core.threads {
+        let mut spans = runs.remove(&t.id).unwrap_or_default();
+        spans.sort_by_key(|s| s.0);
+        rows.push(Row {
+            label: t.name.clone(),
+            spans,
+        });
+    }
+    for d in 0..core.device_names.len() {
+        let id = DeviceId(d as u16);
+        rows.push(Row {
+            label: k.device_name(id).to_string(),
+            spans: in_window(Lane::Device(id))
+                .into_iter()
+                .map(|(a, b, act)| (a, b, kind(act), text(act)))
+                .collect(),
+        });
+    }
+    for l in core.lines.values() {
+        rows.push(Row {
+            label: l.irq.to_string(),
+            spans: in_window(Lane::Line(l.irq))
+                .into_iter()
+                .map(|(a, b, act)| (a, b, kind(act), String::new()))
+                .collect(),
+        });
+    }
+    rows
+}
+
+/// Ticks at a round step (1, 2 or 5 times a power of ten) that gives at most 10 of them.
+fn ticks(window: Window) -> Vec<Time> {
+    let span = window.to - window.from;
+    let step = (0..19)
+        .flat_map(|power| [1, 2, 5].map(|m| m * 10u64.pow(power)))
+        .find(|&step| span / step <= 10)
+        .unwrap_or(span.max(1));
+    let first = window.from.div_ceil(step) * step;
+    (0..)
+        .map(|i| first + i * step)
+        .take_while(|&t| t <= window.to)
+        .collect()
+}
+
+/// The axis line and the tick labels below the lanes.
+fn axis(s: &mut String, ticks: &[Time], y: f64, x: &impl Fn(Time) -> f64) {
+    let _ = writeln!(
+        s,
+        r##"<line x1="{LABEL}" y1="{y:.1}" x2="{:.1}" y2="{y:.1}" stroke="#333"/>"##,
+        WIDTH - RIGHT
+    );
+    let last = ticks.last().copied().unwrap_or(0);
+    for &t in ticks {
+        let _ = writeln!(
+            s,
+            r#"<text x="{:.1}" y="{:.1}" font-size="12" text-anchor="middle">{}</text>"#,
+            x(t),
+            y + 20.0,
+            tick_label(t, last)
+        );
+    }
+}
+
+/// A tick's time in the unit the window's end calls for: "5.5 ms", "120 us", "2 s".
+fn tick_label(t: Time, window_end: Time) -> String {
+    let (unit, name) = match window_end {
+        1_000_000_000.. => (1e9, "s"),
+        1_000_000.. => (1e6, "ms"),
+        1_000.. => (1e3, "us"),
+        _ => (1.0, "ns"),
+    };
+    format!("{} {name}", t as f64 / unit)
+}
+
+fn legend(s: &mut String, y: f64) {
+    let mut x = 20.0;
+    for (name, colour) in KINDS {
+        let _ = writeln!(
+            s,
+            r#"<rect x="{x:.1}" y="{:.1}" width="14" height="14" fill="{colour}"/><text x="{:.1}" y="{y:.1}" font-size="13">{name}</text>"#,
+            y - 11.0,
+            x + 19.0
+        );
+        x += 19.0 + 8.0 * name.len() as f64 + 18.0;
+    }
+}
+
+/// Escapes text for XML.
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}

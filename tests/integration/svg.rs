@@ -1,0 +1,142 @@
+//! The SVG timeline: pinned for a small scenario, well-formed XML with the lanes, axis
+//! and legend, windowed for long runs, and drawn by a real browser (headless Chromium,
+//! installed by `.ci/run`) as a picture that is not blank.
+
+use crate::load;
+use iosim::export::svg::{self, Window};
+use std::process::Command;
+
+fn svg_of(path: &str, sets: &[&str], from: Option<u64>, to: Option<u64>) -> String {
+    let loaded = load(path, sets);
+    let seed = loaded.scenario.seed;
+    let kernel = iosim::run(&loaded.scenario, seed).unwrap();
+    let end = kernel.trace().last().unwrap().time;
+    svg::render(
+        &kernel,
+        &loaded.scenario.name,
+        seed,
+        Window::choose(from, to, end),
+    )
+}
+
+/// The texts of an SVG document, in order.
+fn texts(svg: &str) -> Vec<String> {
+    let doc = roxmltree::Document::parse(svg).expect("well-formed XML");
+    assert_eq!(doc.root_element().tag_name().name(), "svg");
+    doc.descendants()
+        .filter(|n| n.has_tag_name("text"))
+        .map(|n| n.text().unwrap_or_default().to_string())
+        .collect()
+}
+
+#[test]
+fn the_tour_svg_is_pinned() {
+    let svg = svg_of("scenarios/tour.json", &[], None, None);
+    let committed = std::fs::read_to_string("docs/tour.svg").unwrap();
+    assert!(
+        committed == svg,
+        "docs/tour.svg is out of date: cargo run --release -- svg tour -o docs/tour.svg"
+    );
+    insta::assert_snapshot!("tour_svg", svg);
+}
+
+#[test]
+fn the_svg_has_every_lane_an_axis_and_a_legend() {
+    let svg = svg_of("scenarios/iocp-thread-pool.json", &[], None, None);
+    let t = texts(&svg);
+    for lane in ["cpu0", "cpu3", "Main", "W1", "W4", "disk0", "IRQ14"] {
+        assert!(t.iter().any(|x| x == lane), "lane {lane} in {t:?}");
+    }
+    for legend in ["ISR", "DPC", "device transfer", "thread runs"] {
+        assert!(t.iter().any(|x| x == legend), "legend {legend}");
+    }
+    assert!(
+        t.iter().any(|x| x == "0 ms"),
+        "an axis starting at 0: {t:?}"
+    );
+    let title = t.iter().find(|x| x.contains(" to ")).unwrap();
+    assert!(title.starts_with("0.000 us to "), "{title}");
+}
+
+#[test]
+fn a_long_run_is_windowed_not_squeezed() {
+    let sets: Vec<String> = (1..=8)
+        .map(|t| format!("processes.0.threads.{t}.program.1.repeat.times=40"))
+        .collect();
+    let sets: Vec<&str> = sets.iter().map(String::as_str).collect();
+    let bench = "scenarios/bench/iocp-throughput.json";
+    let t = texts(&svg_of(bench, &sets, None, None));
+    let title = t.iter().find(|x| x.contains(" to ")).unwrap();
+    assert!(
+        title.starts_with("0.000 us to 20.000 ms, of a run of"),
+        "{title}"
+    );
+    let t = texts(&svg_of(bench, &sets, Some(5_000_000), Some(6_000_000)));
+    assert!(
+        t.iter().any(|x| x.starts_with("5.000 ms to 6.000 ms")),
+        "{t:?}"
+    );
+    assert!(
+        t.iter().any(|x| x == "5.5 ms"),
+        "ticks inside the window: {t:?}"
+    );
+}
+
+#[test]
+fn headless_chromium_draws_the_svg() {
+    let dir = std::env::temp_dir().join(format!("iosim-svg-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let svg_path = dir.join("tour.svg");
+    let png_path = dir.join("tour.png");
+    std::fs::write(&svg_path, svg_of("scenarios/tour.json", &[], None, None)).unwrap();
+    let browser = ["chromium", "chromium-browser", "google-chrome"]
+        .into_iter()
+        .find(|b| Command::new(b).arg("--version").output().is_ok())
+        .expect("Chromium is installed (.ci/run installs it)");
+    let status = Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--hide-scrollbars",
+            "--window-size=1280,320",
+        ])
+        .arg(format!("--user-data-dir={}", dir.join("profile").display()))
+        .arg(format!("--screenshot={}", png_path.display()))
+        .arg(format!("file://{}", svg_path.display()))
+        .output()
+        .expect("running Chromium");
+    assert!(
+        status.status.success(),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+    let decoder = png::Decoder::new(std::io::BufReader::new(
+        std::fs::File::open(&png_path).unwrap(),
+    ));
+    let mut reader = decoder.read_info().unwrap();
+    let mut pixels = vec![0; reader.output_buffer_size().unwrap()];
+    let info = reader.next_frame(&mut pixels).unwrap();
+    let px = info.color_type.samples();
+    let pixels = &pixels[..info.buffer_size()];
+    let background = &pixels[..px];
+    let drawn = pixels.chunks(px).filter(|p| *p != background).count();
+    let total = pixels.len() / px;
+    // The lanes' bars, labels and axis cover a good part of the picture, not a speck.
+    assert!(drawn * 20 > total, "only {drawn} of {total} pixels drawn");
+    // The thread colour of the legend and bars is there.
+    let thread_blue = pixels
+        .chunks(px)
+        .filter(|p| p[0] == 0x4e && p[1] == 0x79 && p[2] == 0xa7)
+        .count();
+    assert!(
+        thread_blue > 1000,
+        "{thread_blue} pixels of the thread colour"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
