@@ -96,7 +96,8 @@ fn time_arg(text: &str) -> Result<u64, String> {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let stdout = io::stdout();
-    let mut out = stdout.lock();
+    // Buffered: a trace is millions of short lines, and stdout alone flushes each one.
+    let mut out = io::BufWriter::with_capacity(1 << 16, stdout.lock());
     let result = match cli.command {
         None => walkthrough(&mut out, "tour", None, &[]),
         Some(Command::Tui {
@@ -174,10 +175,11 @@ fn main() -> ExitCode {
             written
         }),
     };
-    match result {
+    match result.and_then(|()| out.flush().map_err(iosim::Error::Io)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            drop(out);
+            // Whatever is still buffered is dropped, not printed after the error.
+            let _ = out.into_parts();
             let _ = write!(io::stderr(), "{}", e.render());
             ExitCode::from(2)
         }
