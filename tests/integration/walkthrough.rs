@@ -239,7 +239,12 @@ fn tab_moves_focus_and_the_arrows_follow_it() {
 fn a_thread_shows_its_apc_queue_in_the_order_it_will_run() {
     let mut a = app("apc-completion-routines");
     // Step until some thread has two APCs queued.
-    while !a.view.threads.iter().any(|t| t.text.contains("APCs:2")) {
+    while !a
+        .view
+        .threads
+        .iter()
+        .any(|t| t.text.contains("APCs[2]: IRP1→on_block IRP2→on_block"))
+    {
         let at = a.view.step;
         press(&mut a, KeyCode::Right, 1);
         assert_ne!(a.view.step, at, "the scenario queues two APCs for a thread");
@@ -249,7 +254,7 @@ fn a_thread_shows_its_apc_queue_in_the_order_it_will_run() {
         .view
         .threads
         .iter()
-        .position(|t| t.text.contains("APCs:2"))
+        .position(|t| t.text.contains("APCs[2]: IRP1→on_block IRP2→on_block"))
         .unwrap();
     press(&mut a, KeyCode::Down, row + 1);
     press(&mut a, KeyCode::Enter, 1);

@@ -146,10 +146,16 @@ fn thread_rows(k: &Kernel) -> Vec<Row<ThreadId>> {
         .threads
         .iter()
         .map(|t| {
+            // The APC queue in the order it will run: which IRP, which routine.
             let apcs = if t.apcs.is_empty() {
                 String::new()
             } else {
-                format!(" APCs:{}", t.apcs.len())
+                let queue: Vec<String> = t
+                    .apcs
+                    .iter()
+                    .map(|a| format!("{}→{}", a.irp, k.routine_name(t.id, a.routine)))
+                    .collect();
+                format!(" APCs[{}]: {}", t.apcs.len(), queue.join(" "))
             };
             Row {
                 id: t.id,
