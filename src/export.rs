@@ -2,4 +2,5 @@
 //! timeline for slides.
 
 pub mod chrome;
+pub mod irps;
 pub mod svg;

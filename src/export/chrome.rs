@@ -126,7 +126,7 @@ fn records(k: &Kernel) -> Vec<Record> {
     let runs = thread_runs(k, &segments, end, &mut rest);
     device_and_line_spans(&segments, end, &mut rest);
     driver_marks(trace, &mut rest);
-    irps(k, trace, &runs, end, &mut meta, &mut rest);
+    irps(k, trace, &runs, &mut meta, &mut rest);
     counters(k, trace, &mut rest);
     rest.sort_by(|a, b| a.ts.total_cmp(&b.ts));
     meta.extend(rest);
@@ -340,125 +340,48 @@ fn driver_marks(trace: &[TraceEvent], out: &mut Vec<Record>) {
     }
 }
 
-/// Where one IRP's story is, moment by moment.
-#[derive(Default)]
-struct IrpStory {
-    created: Option<(Time, ThreadId, String)>,
-    dispatched: Option<(Time, DeviceId)>,
-    transfer: Option<(Time, DeviceId)>,
-    consumed: Option<(Time, DeviceId)>,
-    isr: Option<(Time, CpuId)>,
-    completed: Option<(Time, CpuId)>,
-    delivered: Option<(Time, ThreadId)>,
-}
-
 /// IRP lifetimes on the IRP tracks, and a flow arrow along each IRP's path.
 fn irps(
     k: &Kernel,
     trace: &[TraceEvent],
     runs: &BTreeMap<ThreadId, Vec<(Time, Time)>>,
-    end: Time,
     meta: &mut Vec<Record>,
     out: &mut Vec<Record>,
 ) {
-    let mut stories: BTreeMap<IrpId, IrpStory> = BTreeMap::new();
-    // IRPs whose transfer ended and whose interrupt has not yet been taken, per device.
-    let mut awaiting_isr: BTreeMap<DeviceId, Vec<IrpId>> = BTreeMap::new();
-    for e in trace {
-        match e.what {
-            What::IrpCreated {
-                irp, thread, major, ..
-            } => {
-                stories.entry(irp).or_default().created =
-                    Some((e.time, thread, major.name().to_string()));
-            }
-            What::IrpDispatched { irp, device, .. } => {
-                stories.entry(irp).or_default().dispatched = Some((e.time, device));
-            }
-            What::DeviceTransferStarted { irp, device, .. } => {
-                stories.entry(irp).or_default().transfer = Some((e.time, device));
-            }
-            What::DmaDescriptorConsumed { irp, device, .. } => {
-                stories.entry(irp).or_default().consumed = Some((e.time, device));
-                awaiting_isr.entry(device).or_default().push(irp);
-            }
-            What::IsrStarted { device, .. } => {
-                for irp in awaiting_isr.remove(&device).unwrap_or_default() {
-                    if let Some(cpu) = e.cpu {
-                        stories.entry(irp).or_default().isr = Some((e.time, cpu));
-                    }
-                }
-            }
-            What::IrpCompleted { irp, .. } => {
-                if let Some(cpu) = e.cpu {
-                    stories.entry(irp).or_default().completed = Some((e.time, cpu));
-                }
-            }
-            What::IoDelivered { irp, thread, .. }
-            | What::ApcRun { irp, thread, .. }
-            | What::PacketDequeued {
-                irp: Some(irp),
-                thread,
-                ..
-            } => {
-                let story = stories.entry(irp).or_default();
-                if story.delivered.is_none() {
-                    story.delivered = Some((e.time, thread));
-                }
-            }
-            _ => {}
-        }
-    }
+    let paths = super::irps::paths(trace);
     let running = |t: ThreadId, at: Time| {
         runs.get(&t).is_some_and(|list| {
             let i = list.partition_point(|&(_, to)| to < at);
             list.get(i).is_some_and(|&(from, _)| from <= at)
         })
     };
-    // Lifetimes, each on the first IRP track free when it begins.
-    let mut tracks: Vec<Time> = Vec::new();
-    for (&irp, s) in &stories {
-        let Some((from, thread, ref major)) = s.created else {
-            continue;
-        };
-        let to = s
-            .delivered
-            .map(|(t, _)| t)
-            .or(s.completed.map(|(t, _)| t))
-            .unwrap_or(end);
-        let lane = match tracks.iter().position(|&busy_until| busy_until <= from) {
-            Some(i) => i,
-            None => {
-                tracks.push(0);
-                tracks.len() - 1
-            }
-        };
-        tracks[lane] = to;
+    for p in &paths {
+        let (irp, (from, thread), to) = (p.irp, p.created, p.end);
         let mut span = Record::span(
-            format!("{irp} {major}"),
+            format!("{irp} {}", p.major),
             "irp",
             from,
             to,
             IRPS,
-            lane as u32 + 1,
+            p.row as u32 + 1,
         );
         span.args = Some(json!({ "thread": k.thread_name(thread) }));
         out.push(span);
         // The flow: call → driver → device → interrupt → DPC → delivery.
         let mut points = vec![(from, THREADS, thread_tid(thread))];
-        if let Some((t, d)) = s.dispatched {
+        if let Some((t, d)) = p.dispatched {
             points.push((t, DRIVERS, device_tid(d)));
         }
-        if let Some((t, d)) = s.transfer {
+        if let Some((t, d)) = p.transfer {
             points.push((t, DEVICES, device_tid(d)));
         }
-        if let Some((t, c)) = s.isr {
+        if let Some((t, c)) = p.isr {
             points.push((t, CPUS, cpu_tid(c)));
         }
-        if let Some((t, c)) = s.completed {
+        if let Some((t, c)) = p.completed {
             points.push((t, CPUS, cpu_tid(c)));
         }
-        let last = s.delivered.map(|(t, th)| (t, th, running(th, t)));
+        let last = p.delivered.map(|(t, th)| (t, th, running(th, t)));
         if points.len() < 2 && last.is_none() {
             continue;
         }
@@ -488,7 +411,8 @@ fn irps(
             });
         }
     }
-    for i in 0..tracks.len() {
+    let rows = paths.iter().map(|p| p.row + 1).max().unwrap_or(0);
+    for i in 0..rows {
         let tid = i as u32 + 1;
         meta.push(Record::meta(
             "thread_name",

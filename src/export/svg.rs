@@ -1,15 +1,17 @@
-//! A static SVG timeline of a run, sized for a slide: a lane per CPU, thread, device and
-//! interrupt line, the spans `kernel_sim::trace::segments` rebuilds from the trace, a
-//! time axis and a legend.
+//! A static SVG timeline of a run, sized for a slide: the lanes of the Chrome trace (a
+//! lane per CPU, thread, driver, device and interrupt line, and rows of IRP lifetimes),
+//! the spans `kernel_sim::trace::segments` rebuilds from the trace, a time axis and a
+//! legend.
 //!
 //! A long run is shown through a window of simulated time rather than squeezed: by
 //! default the first [`DEFAULT_WINDOW`] ns, and the title says what part of the run it
 //! is. Spans narrower than a pixel are drawn a pixel wide, so even a short ISR shows.
 
+use super::irps;
 use kernel_sim::trace::segments::{Activity, Lane, Segment, Segments};
 use kernel_sim::trace::{format_time, format_time_short};
-use kernel_sim::{CpuId, DeviceId, Kernel, ThreadId, Time};
-use std::collections::BTreeMap;
+use kernel_sim::{CpuId, DeviceId, Kernel, ThreadId, Time, TraceEvent, What};
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
 /// The window shown when none is asked for: a few disk accesses.
@@ -44,7 +46,7 @@ impl Window {
 }
 
 /// The kinds of span, in legend order, with their colours.
-const KINDS: [(&str, &str); 8] = [
+const KINDS: [(&str, &str); 10] = [
     ("thread runs", "#4e79a7"),
     ("context switch", "#9c9c9c"),
     ("ISR", "#e15759"),
@@ -53,7 +55,16 @@ const KINDS: [(&str, &str); 8] = [
     ("device transfer", "#59a14f"),
     ("line raised", "#ff9da7"),
     ("line in service", "#c0392b"),
+    ("driver routine", "#76b7b2"),
+    ("IRP lifetime", "#edc948"),
 ];
+
+/// Indexes into [`KINDS`] for the spans that are not segments.
+const DRIVER: usize = 8;
+const IRP: usize = 9;
+
+/// The most IRP rows drawn; more IRPs in flight at once are counted, not drawn.
+const MAX_IRP_ROWS: usize = 8;
 
 fn kind(activity: Activity) -> usize {
     match activity {
@@ -79,7 +90,8 @@ pub fn render(kernel: &Kernel, scenario: &str, seed: u64, window: Window) -> Str
     let trace = kernel.trace();
     let run_end = trace.last().map_or(0, |e| e.time);
     let segments = Segments::from_trace(trace);
-    let rows = rows(kernel, &segments, run_end, window);
+    let mut rows = rows(kernel, &segments, run_end, window);
+    rows.extend(irp_rows(trace, window));
     let height = TOP + rows.len() as f64 * LANE + 90.0;
     let x = |t: Time| {
         let span = (window.to - window.from) as f64;
@@ -143,7 +155,8 @@ pub fn render(kernel: &Kernel, scenario: &str, seed: u64, window: Window) -> Str
                 continue;
             }
             let (x0, x1) = (x(*from), x(*to));
-            let w = (x1 - x0).max(1.0);
+            // Instants still show: a driver routine as a tick, anything else a hairline.
+            let w = (x1 - x0).max(if *k == DRIVER { 2.0 } else { 1.0 });
             let _ = writeln!(
                 s,
                 r#"<rect x="{x0:.1}" y="{:.1}" width="{w:.1}" height="{BAR}" fill="{}"><title>{} {}: {}–{}</title></rect>"#,
@@ -158,9 +171,10 @@ pub fn render(kernel: &Kernel, scenario: &str, seed: u64, window: Window) -> Str
             if !text.is_empty() && w > 7.0 * text.chars().count() as f64 + 6.0 {
                 let _ = writeln!(
                     s,
-                    r#"<text x="{:.1}" y="{:.1}" font-size="12" fill="white">{}</text>"#,
+                    r#"<text x="{:.1}" y="{:.1}" font-size="12" fill="{}">{}</text>"#,
                     x0 + 3.0,
                     y + LANE / 2.0 + 4.0,
+                    if *k == IRP { "#222" } else { "white" },
                     escape(text)
                 );
             }
@@ -222,6 +236,13 @@ fn rows(k: &Kernel, segments: &Segments, run_end: Time, window: Window) -> Vec<R
     for d in 0..core.device_names.len() {
         let id = DeviceId(d as u16);
         rows.push(Row {
+            label: format!("{} driver", k.device_name(id)),
+            spans: driver_marks(k.trace(), id, window),
+        });
+    }
+    for d in 0..core.device_names.len() {
+        let id = DeviceId(d as u16);
+        rows.push(Row {
             label: k.device_name(id).to_string(),
             spans: in_window(Lane::Device(id))
                 .into_iter()
@@ -236,6 +257,71 @@ fn rows(k: &Kernel, segments: &Segments, run_end: Time, window: Window) -> Vec<R
                 .into_iter()
                 .map(|(a, b, act)| (a, b, kind(act), String::new()))
                 .collect(),
+        });
+    }
+    rows
+}
+
+/// A device's driver at work on IRPs: dispatched, started on the device, completed.
+fn driver_marks(
+    trace: &[TraceEvent],
+    device: DeviceId,
+    window: Window,
+) -> Vec<(Time, Time, usize, String)> {
+    let mut mine = BTreeSet::new();
+    let mut marks = Vec::new();
+    for e in trace {
+        let (what, irp) = match e.what {
+            What::IrpDispatched { irp, device: d, .. } if d == device => {
+                mine.insert(irp);
+                ("dispatch", irp)
+            }
+            What::IrpStarted { irp, device: d } if d == device => ("start", irp),
+            What::IrpCompleted { irp, .. } if mine.contains(&irp) => ("complete", irp),
+            _ => continue,
+        };
+        if (window.from..=window.to).contains(&e.time) {
+            marks.push((e.time, e.time, DRIVER, format!("{what} {irp}")));
+        }
+    }
+    marks
+}
+
+/// IRP lifetimes that touch the window, on as few rows as they need (at most
+/// [`MAX_IRP_ROWS`]; a last row counts the rest).
+fn irp_rows(trace: &[TraceEvent], window: Window) -> Vec<Row> {
+    let mut rows: Vec<Row> = Vec::new();
+    let mut busy_until: Vec<Time> = Vec::new();
+    let mut hidden = 0;
+    for p in irps::paths(trace) {
+        let (from, _) = p.created;
+        if from > window.to || p.end < window.from {
+            continue;
+        }
+        let row = match busy_until.iter().position(|&until| until <= from) {
+            Some(row) => row,
+            None if busy_until.len() < MAX_IRP_ROWS => {
+                busy_until.push(0);
+                rows.push(Row {
+                    label: format!("IRPs {}", rows.len() + 1),
+                    spans: Vec::new(),
+                });
+                busy_until.len() - 1
+            }
+            None => {
+                hidden += 1;
+                continue;
+            }
+        };
+        busy_until[row] = p.end;
+        rows[row]
+            .spans
+            .push((from, p.end, IRP, format!("{} {}", p.irp, p.major)));
+    }
+    if hidden > 0 {
+        rows.push(Row {
+            label: format!("+{hidden} more IRPs"),
+            spans: Vec::new(),
         });
     }
     rows

@@ -44,10 +44,26 @@ fn the_tour_svg_is_pinned() {
 fn the_svg_has_every_lane_an_axis_and_a_legend() {
     let svg = svg_of("scenarios/iocp-thread-pool.json", &[], None, None);
     let t = texts(&svg);
-    for lane in ["cpu0", "cpu3", "Main", "W1", "W4", "disk0", "IRQ14"] {
+    for lane in [
+        "cpu0",
+        "cpu3",
+        "Main",
+        "W1",
+        "W4",
+        "disk0 driver",
+        "disk0",
+        "IRQ14",
+        "IRPs 1",
+    ] {
         assert!(t.iter().any(|x| x == lane), "lane {lane} in {t:?}");
     }
-    for legend in ["ISR", "DPC", "device transfer", "thread runs"] {
+    for legend in [
+        "ISR",
+        "DPC",
+        "device transfer",
+        "thread runs",
+        "IRP lifetime",
+    ] {
         assert!(t.iter().any(|x| x == legend), "legend {legend}");
     }
     assert!(
