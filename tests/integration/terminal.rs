@@ -62,3 +62,33 @@ fn the_walkthrough_runs_in_a_terminal_and_restores_it() {
         "the alternate screen was left behind:\n{after}"
     );
 }
+
+#[test]
+fn ctrl_c_quits_and_restores_the_terminal() {
+    let session = format!("iosim-e2e-ctrl-c-{}", std::process::id());
+    let command = format!(
+        "{} tui iocp-thread-pool; echo TERMINAL-BACK; sleep 30",
+        env!("CARGO_BIN_EXE_iosim")
+    );
+    tmux(&[
+        "new-session",
+        "-d",
+        "-s",
+        &session,
+        "-x",
+        "100",
+        "-y",
+        "30",
+        &command,
+    ]);
+    let first = wait_for(&session, "iocp-thread-pool · step 0/");
+    assert!(first.contains("step 0/"), "{first}");
+    tmux(&["send-keys", "-t", &session, "C-c"]);
+    let after = wait_for(&session, "TERMINAL-BACK");
+    tmux(&["kill-session", "-t", &session]);
+    assert!(after.contains("TERMINAL-BACK"), "{after}");
+    assert!(
+        !after.contains("iocp-thread-pool · step"),
+        "the alternate screen was left behind:\n{after}"
+    );
+}

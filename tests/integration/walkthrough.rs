@@ -54,6 +54,16 @@ fn iocp_frame_shows_the_port() {
     let mut a = app("iocp-thread-pool");
     press(&mut a, KeyCode::Char('n'), 3);
     insta::assert_snapshot!("iocp_third_interrupt_120x40", screen(&a, 120, 40));
+    insta::assert_snapshot!("iocp_third_interrupt_80x24", screen(&a, 80, 24));
+}
+
+#[test]
+fn elevator_frames_show_the_queue_in_service_order() {
+    let mut a = app("disk-elevator");
+    press(&mut a, KeyCode::Char('n'), 1);
+    insta::assert_snapshot!("elevator_first_interrupt_80x24", screen(&a, 80, 24));
+    press(&mut a, KeyCode::Char('n'), 4);
+    insta::assert_snapshot!("elevator_fifth_interrupt_120x40", screen(&a, 120, 40));
 }
 
 #[test]

@@ -254,12 +254,12 @@ impl App {
         let rows = area.height as usize - 1;
         let hidden = t.lanes.len().saturating_sub(rows);
         let more = if hidden > 0 {
-            format!(" · +{hidden} lanes below")
+            format!(" (+{hidden} lanes hidden)")
         } else {
             String::new()
         };
         let header = format!(
-            "{:<LABEL$}{} – {} │ {LEGEND}{more}",
+            "{:<LABEL$}{} – {}{more} │ {LEGEND}",
             "time",
             format_time_short(t.from),
             format_time_short(t.to),

@@ -221,17 +221,19 @@ fn device_lines(k: &Kernel) -> Vec<String> {
                 SlotView::Driver(_) => "[R]",
             })
             .collect();
-        let queue = if v.queue.is_empty() {
-            "empty".to_string()
+        // The count first: a narrow pane cuts the end of the line, not the number.
+        let name = k.device_name(id);
+        lines.push(if v.queue.is_empty() {
+            format!("{name} queue ({}): empty", v.policy)
         } else {
             let ids: Vec<String> = v.queue.iter().map(|i| i.to_string()).collect();
-            ids.join(" ")
-        };
-        lines.push(format!(
-            "{} ({}) queue: {queue}",
-            k.device_name(id),
-            v.policy
-        ));
+            format!(
+                "{name} queue ({}, {} waiting): {}",
+                v.policy,
+                ids.len(),
+                ids.join(" ")
+            )
+        });
         lines.push(format!("{slots} head {} tail {}", v.head, v.tail));
         match v.in_flight {
             Some((slot, irp, until)) => lines.push(format!(
