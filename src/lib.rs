@@ -29,6 +29,10 @@ pub enum Error {
     /// Writing the output failed.
     #[error("cannot write the output: {0}")]
     Io(#[from] std::io::Error),
+    /// The walkthrough could not go on (the terminal failed, or the simulation thread
+    /// stopped).
+    #[error("the walkthrough stopped: {0}")]
+    Walkthrough(std::io::Error),
     /// The command line asks for something impossible (checked beyond what clap checks).
     #[error("{0}")]
     Usage(String),
@@ -48,6 +52,7 @@ impl Error {
             Error::Run(e) => format!("error: {e}\n"),
             Error::Io(e) => format!("error: cannot write the output: {e}\n"),
             Error::Usage(message) => format!("error: {message}\n"),
+            Error::Walkthrough(e) => format!("error: the walkthrough stopped: {e}\n"),
             Error::WriteFile { file, source } => format!("error: cannot write {file}: {source}\n"),
         }
     }

@@ -81,9 +81,10 @@ fn walkthrough(
     let loaded = load_scenario(scenario, sets)?;
     let seed = seed.unwrap_or(loaded.scenario.seed);
     let kernel = iosim::build::build(&loaded.scenario, seed);
-    let app = tui::App::new(kernel, &loaded.scenario.name);
+    let limit = loaded.scenario.machine.event_limit;
+    let app = tui::App::with_event_limit(kernel, &loaded.scenario.name, limit);
     let _ = out.flush();
-    tui::run(app).map_err(iosim::Error::Io)
+    tui::run(app).map_err(iosim::Error::Walkthrough)
 }
 
 /// A time on the command line: a number with its unit.

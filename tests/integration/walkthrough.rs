@@ -441,3 +441,16 @@ fn lines_the_last_step_changed_are_bold() {
     assert!(bold_at(&a, "cpu0 switch"), "the CPU began a switch");
     assert!(!bold_at(&a, "IRQ14 disk0"), "the line did not change");
 }
+
+#[test]
+fn the_walkthrough_honours_the_event_limit() {
+    let loaded = load("scenarios/tour.json", &["machine.event_limit=30"]);
+    let kernel = iosim::build::build(&loaded.scenario, loaded.scenario.seed);
+    let mut a = App::with_event_limit(kernel, &loaded.scenario.name, 30);
+    a.settle_explored();
+    assert!(a.view.cut);
+    let full = app("tour");
+    assert!(a.view.total.unwrap() < full.view.total.unwrap());
+    act(&mut a, Action::Last);
+    assert!(screen(&a, 80, 24).contains("(cut at the event limit)"));
+}

@@ -196,7 +196,12 @@ const SPEEDS: [u32; 6] = [1, 4, 16, 64, 256, 1024];
 impl App {
     /// Starts the simulation thread on `kernel` and waits for its first view.
     pub fn new(kernel: Kernel, scenario: &str) -> Self {
-        let sim = SimHandle::spawn(kernel);
+        Self::with_event_limit(kernel, scenario, u64::MAX)
+    }
+
+    /// As [`App::new`], ending the run after `event_limit` trace events.
+    pub fn with_event_limit(kernel: Kernel, scenario: &str, event_limit: u64) -> Self {
+        let sim = SimHandle::spawn(kernel, event_limit);
         let mut app = Self {
             sim,
             view: View::default(),

@@ -36,6 +36,10 @@ pub struct Session {
     checkpoints: Vec<Checkpoint>,
     interval: u64,
     max_checkpoints: usize,
+    /// The most trace events the run may have (the scenario's `machine.event_limit`).
+    event_limit: u64,
+    /// The run was cut at the event limit rather than ending by itself.
+    cut: bool,
 }
 
 impl Session {
@@ -62,6 +66,8 @@ impl Session {
             checkpoints,
             interval: interval.max(1),
             max_checkpoints: max_checkpoints.max(2),
+            event_limit: u64::MAX,
+            cut: false,
         }
     }
 
@@ -72,6 +78,18 @@ impl Session {
             session.explore(u64::MAX);
         }
         session
+    }
+
+    /// Ends the run once its trace passes `limit` events, as `iosim run` does, so a
+    /// runaway scenario cannot fill memory.
+    pub fn with_event_limit(mut self, limit: u64) -> Self {
+        self.event_limit = limit;
+        self
+    }
+
+    /// Whether the run was cut at the event limit.
+    pub fn cut(&self) -> bool {
+        self.cut
     }
 
     /// Lets the kernel running ahead take up to `budget` more steps. Returns how many it
@@ -95,6 +113,11 @@ impl Session {
             }
             self.marks.push(self.trace.len());
             self.times.push(ahead.now());
+            if self.trace.len() as u64 > self.event_limit {
+                ended = true;
+                self.cut = true;
+                break;
+            }
             if ahead.core().steps.is_multiple_of(self.interval) {
                 self.checkpoints.push(ahead.checkpoint());
                 if self.checkpoints.len() > self.max_checkpoints {

@@ -79,16 +79,16 @@ pub struct SimHandle {
 }
 
 impl SimHandle {
-    /// Starts the simulation thread on `kernel` at step 0. Its first update is the view
-    /// of step 0.
-    pub fn spawn(kernel: Kernel) -> Self {
+    /// Starts the simulation thread on `kernel` at step 0, cutting the run after
+    /// `event_limit` trace events. Its first update is the view of step 0.
+    pub fn spawn(kernel: Kernel, event_limit: u64) -> Self {
         let (commands, command_rx) = crossbeam_channel::unbounded();
         let (update_tx, updates) = crossbeam_channel::unbounded();
         let thread = std::thread::Builder::new()
             .name("iosim-sim".into())
             .spawn(move || {
                 Sim {
-                    session: Session::new(kernel),
+                    session: Session::new(kernel).with_event_limit(event_limit),
                     lens: Lens::default(),
                     answered: 0,
                     backlog: VecDeque::new(),

@@ -51,6 +51,8 @@ pub struct View {
     /// Steps explored so far, and the run's length once known.
     pub known: u64,
     pub total: Option<u64>,
+    /// The run was cut at the scenario's event limit.
+    pub cut: bool,
     pub now: Time,
     pub cpus: Vec<String>,
     pub threads: Vec<Row<ThreadId>>,
@@ -89,6 +91,7 @@ impl View {
             step: session.step(),
             known: session.known(),
             total: session.total(),
+            cut: session.cut(),
             now: k.now(),
             cpus: cpu_lines(k),
             threads: thread_rows(k),
