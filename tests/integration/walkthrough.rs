@@ -389,7 +389,12 @@ fn the_timeline_shows_what_ran_up_to_now_and_zooms() {
     );
     press(&mut a, KeyCode::Char('n'), 1);
     let t = &a.view.timeline;
-    let cells = |i: usize| t.cells(&t.lanes[i], 100).into_iter().collect::<String>();
+    let cells = |i: usize| {
+        t.cells(&t.lanes[i], 100)
+            .into_iter()
+            .map(|c| c.glyph)
+            .collect::<String>()
+    };
     assert!(
         cells(0).contains('█') && cells(0).contains('I'),
         "{}",
@@ -453,4 +458,41 @@ fn the_walkthrough_honours_the_event_limit() {
     assert!(a.view.total.unwrap() < full.view.total.unwrap());
     act(&mut a, Action::Last);
     assert!(screen(&a, 80, 24).contains("(cut at the event limit)"));
+}
+
+#[test]
+fn each_thread_wears_one_colour_in_the_timeline_and_the_threads_pane() {
+    use tui::ui::thread_color;
+    let mut a = app("tour");
+    press(&mut a, KeyCode::Char('n'), 1);
+    let draw = |a: &App| {
+        let mut t = Terminal::new(TestBackend::new(120, 40)).unwrap();
+        t.draw(|f| f.render_widget(a, f.area())).unwrap();
+        (t.backend().buffer().clone(), t.backend().to_string())
+    };
+    let (plain, _) = draw(&a);
+    a.color = true;
+    let (buf, text) = draw(&a);
+    let lines: Vec<&str> = text.lines().collect();
+    let row = |prefix: &str| lines.iter().position(|l| l.starts_with(prefix)).unwrap() as u16;
+    // T2 runs on cpu0 before the interrupt: its cells on the cpu0 lane wear T2's colour.
+    let lane = row("\"cpu0   ");
+    let t2 = kernel_sim::ThreadId(1);
+    let x = (7..120).find(|&x| buf[(x, lane)].symbol() == "█").unwrap();
+    assert_eq!(buf[(x, lane)].fg, thread_color(t2));
+    assert_eq!(
+        plain[(x, lane)].fg,
+        ratatui::style::Color::Reset,
+        "no colour under NO_COLOR"
+    );
+    // And so does T2's row in the Threads pane.
+    let pane = row("\"┌ CPUs");
+    let t2_row = (pane..pane + 8).find(|&y| {
+        (0..120).any(|x| buf[(x, y)].symbol() == "T" && buf[(x + 1, y)].symbol() == "2")
+    });
+    let y = t2_row.expect("T2 in the Threads pane");
+    let x = (0..120)
+        .find(|&x| buf[(x, y)].symbol() == "T" && buf[(x + 1, y)].symbol() == "2")
+        .unwrap();
+    assert_eq!(buf[(x, y)].fg, thread_color(t2));
 }

@@ -5,7 +5,7 @@
 
 use crate::session::Session;
 use kernel_sim::trace::segments::{Activity, Lane};
-use kernel_sim::{CpuId, DeviceId, Time};
+use kernel_sim::{CpuId, DeviceId, ThreadId, Time};
 
 /// Window widths the zoom keys move between, in ns: 1-2-5 steps from 10 µs to 100 s.
 pub const SPANS: [Time; 22] = [
@@ -60,6 +60,15 @@ pub struct Mark {
     pub to: Time,
     pub glyph: char,
     pub rank: u8,
+    /// The thread running (or being switched to), for colouring it as in the Threads pane.
+    pub thread: Option<ThreadId>,
+}
+
+/// One column of a lane.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cell {
+    pub glyph: char,
+    pub thread: Option<ThreadId>,
 }
 
 /// The glyphs, for the strip's legend.
@@ -103,11 +112,16 @@ impl Timeline {
                 .take_while(|s| s.start <= to && s.begun_before(seen))
                 .map(|s| {
                     let (glyph, rank) = glyph(s.activity);
+                    let thread = match s.activity {
+                        Activity::Thread(t) | Activity::Switch { to: t } => Some(t),
+                        _ => None,
+                    };
                     Mark {
                         from: s.start.max(from),
                         to: s.end_before(seen).unwrap_or(now).min(to),
                         glyph,
                         rank,
+                        thread,
                     }
                 })
                 .collect();
@@ -123,13 +137,24 @@ impl Timeline {
 
     /// The lane's cells at `width` columns: the highest-ranked mark touching each
     /// column's stretch of time, blank where the lane was idle or it is not yet now.
-    pub fn cells(&self, lane: &LaneMarks, width: usize) -> Vec<char> {
-        let mut cells = vec![(' ', 0u8); width];
+    pub fn cells(&self, lane: &LaneMarks, width: usize) -> Vec<Cell> {
+        let blank = Cell {
+            glyph: ' ',
+            thread: None,
+        };
+        let mut cells = vec![(blank, 0u8); width];
         for m in &lane.marks {
             let (a, b) = (self.column(m.from, width), self.column(m.to, width));
             for cell in &mut cells[a..=b.max(a)] {
                 if m.rank > cell.1 {
-                    *cell = (m.glyph, m.rank);
+                    let glyph = m.glyph;
+                    *cell = (
+                        Cell {
+                            glyph,
+                            thread: m.thread,
+                        },
+                        m.rank,
+                    );
                 }
             }
         }

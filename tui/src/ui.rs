@@ -4,6 +4,7 @@
 use crate::app::{App, KEYS, Pane};
 use crate::sim::Task;
 use crate::timeline::LEGEND;
+use kernel_sim::ThreadId;
 use kernel_sim::trace::{format_time, format_time_short};
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Position, Rect};
@@ -120,6 +121,12 @@ impl Widget for &App {
             .collect();
         self.panel(Pane::Threads, "Threads", &threads)
             .changes_in(&v.threads, threads_before.as_deref(), self.color)
+            .colored(
+                v.threads
+                    .iter()
+                    .map(|r| self.color.then(|| thread_color(r.id)))
+                    .collect(),
+            )
             .selected(
                 v.threads
                     .iter()
@@ -277,13 +284,19 @@ impl App {
             let y = area.y + 1 + row as u16;
             let mut cells = t.cells(lane, width);
             // The current moment: a line where the lane is idle, highlighted either way.
-            if cells[now] == ' ' {
-                cells[now] = '│';
+            if cells[now].glyph == ' ' {
+                cells[now].glyph = '│';
             }
-            let cells: String = cells.into_iter().collect();
             let label: String = lane.label.chars().take(LABEL - 1).collect();
-            Line::from(format!("{label:<LABEL$}{cells}"))
-                .render(Rect::new(area.x, y, area.width, 1), buf);
+            Line::from(format!("{label:<LABEL$}"))
+                .render(Rect::new(area.x, y, LABEL as u16, 1), buf);
+            for (i, cell) in cells.iter().enumerate() {
+                let c = &mut buf[(area.x + (LABEL + i) as u16, y)];
+                c.set_char(cell.glyph);
+                if let Some(t) = cell.thread.filter(|_| self.color) {
+                    c.set_fg(thread_color(t));
+                }
+            }
             buf[(area.x + (LABEL + now) as u16, y)].set_style(marker);
         }
     }
@@ -389,6 +402,8 @@ struct Panel<'a> {
     /// Which lines changed in the last step, and the style that shows it.
     changed: Vec<bool>,
     changed_style: Style,
+    /// A colour per line (threads wear their timeline colour).
+    colors: Vec<Option<Color>>,
 }
 
 impl<'a> Panel<'a> {
@@ -401,7 +416,13 @@ impl<'a> Panel<'a> {
             focused: None,
             changed: Vec::new(),
             changed_style: Style::new(),
+            colors: Vec::new(),
         }
+    }
+
+    fn colored(mut self, colors: Vec<Option<Color>>) -> Self {
+        self.colors = colors;
+        self
     }
 
     /// Highlights the lines that differ from the same row `before` the step.
@@ -486,12 +507,14 @@ impl Widget for Panel<'_> {
             .map(|(i, text)| {
                 let row = offset + i;
                 let note = (i == 0 && above > 0) || (row + 1 == offset + room && below > 0);
-                let line = Line::from(text);
+                let mut style = Style::new();
                 if !note && self.changed.get(row).copied().unwrap_or(false) {
-                    line.style(self.changed_style)
-                } else {
-                    line
+                    style = self.changed_style;
                 }
+                if let Some(color) = self.colors.get(row).copied().flatten().filter(|_| !note) {
+                    style = style.fg(color);
+                }
+                Line::from(text).style(style)
             })
             .collect();
         Paragraph::new(lines).block(block).render(area, buf);
@@ -500,6 +523,19 @@ impl Widget for Panel<'_> {
 
 fn row_texts<Id>(rows: &[crate::view::Row<Id>]) -> Vec<String> {
     rows.iter().map(|r| r.text.clone()).collect()
+}
+
+/// A thread's colour, the same in the timeline and the Threads pane (with colour on).
+pub fn thread_color(t: ThreadId) -> Color {
+    const PALETTE: [Color; 6] = [
+        Color::LightBlue,
+        Color::LightGreen,
+        Color::LightMagenta,
+        Color::LightRed,
+        Color::LightYellow,
+        Color::LightCyan,
+    ];
+    PALETTE[t.0 as usize % PALETTE.len()]
 }
 
 /// Lines that changed in the last step: bold, and cyan when colour is on.
@@ -523,7 +559,7 @@ fn too_small(area: Rect, buf: &mut Buffer) {
 
 fn help(area: Rect, buf: &mut Buffer) {
     let w = 56.min(area.width);
-    let h = (KEYS.len() as u16 + 5).min(area.height);
+    let h = (KEYS.len() as u16 + 6).min(area.height);
     let r = Rect::new(
         area.x + (area.width - w) / 2,
         area.y + (area.height - h) / 2,
@@ -536,6 +572,7 @@ fn help(area: Rect, buf: &mut Buffer) {
         .map(|(keys, what, _)| Line::from(format!(" {keys:<12} {what}")))
         .collect();
     lines.push(Line::from(" Bold lines changed in the last step."));
+    lines.push(Line::from(" A thread's colour is the same in the timeline."));
     lines.push(Line::from(
         " Timeline: a lane per CPU and device; │ is now.",
     ));
