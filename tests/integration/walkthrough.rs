@@ -496,3 +496,41 @@ fn each_thread_wears_one_colour_in_the_timeline_and_the_threads_pane() {
         .unwrap();
     assert_eq!(buf[(x, y)].fg, thread_color(t2));
 }
+
+#[test]
+fn the_help_lists_every_action_a_key_can_ask_for() {
+    use std::collections::BTreeSet;
+    use tui::app::KEYS;
+    let mut codes: Vec<KeyCode> = (' '..='~').map(KeyCode::Char).collect();
+    codes.extend([
+        KeyCode::Left,
+        KeyCode::Right,
+        KeyCode::Up,
+        KeyCode::Down,
+        KeyCode::Home,
+        KeyCode::End,
+        KeyCode::Enter,
+        KeyCode::Esc,
+        KeyCode::Tab,
+        KeyCode::BackTab,
+    ]);
+    let bound: BTreeSet<String> = codes
+        .into_iter()
+        .filter_map(|c| action_for(KeyEvent::new(c, KeyModifiers::NONE)))
+        .map(|a| format!("{a:?}"))
+        .collect();
+    let listed: BTreeSet<String> = KEYS
+        .iter()
+        .flat_map(|(_, _, actions)| actions.iter().map(|a| format!("{a:?}")))
+        .collect();
+    assert_eq!(bound, listed);
+    let mut a = app("tour");
+    act(&mut a, Action::ToggleHelp);
+    let s = screen(&a, 80, 24);
+    for (keys, what, _) in KEYS {
+        assert!(
+            s.contains(keys) && s.contains(what),
+            "{keys} {what} in\n{s}"
+        );
+    }
+}

@@ -42,39 +42,49 @@ pub enum Action {
     Quit,
 }
 
-/// The key table: shown by the help overlay, and by the test that every action has a key.
-pub const KEYS: &[(&str, &str, Action)] = &[
-    ("→ space l", "step forward", Action::Forward),
-    ("← h", "step back", Action::Back),
-    ("n", "next interrupt", Action::NextInterrupt),
-    ("Home / End", "first / last step", Action::First),
-    ("g", "go to a step or a time", Action::Goto),
-    ("/", "search the coming steps", Action::Search),
-    ("r", "run / pause", Action::ToggleRun),
-    ("+ -", "run faster / slower", Action::Faster),
+/// The key table: shown by the help overlay; a test checks that every action a key can
+/// ask for is listed here.
+pub const KEYS: &[(&str, &str, &[Action])] = &[
+    ("→ space l", "step forward", &[Action::Forward]),
+    ("← h", "step back", &[Action::Back]),
+    ("n", "next interrupt", &[Action::NextInterrupt]),
+    (
+        "Home / End",
+        "first / last step",
+        &[Action::First, Action::Last],
+    ),
+    ("g", "go to a step or a time", &[Action::Goto]),
+    ("/", "search the coming steps", &[Action::Search]),
+    ("r", "run / pause", &[Action::ToggleRun]),
+    (
+        "+ -",
+        "run faster / slower",
+        &[Action::Faster, Action::Slower],
+    ),
     (
         "Tab ⇧Tab",
         "focus the next / previous pane",
-        Action::FocusNext,
+        &[Action::FocusNext, Action::FocusPrev],
     ),
     (
         "↓ j / ↑ k",
         "select or scroll in the focused pane",
-        Action::Down,
+        &[Action::Down, Action::Up],
     ),
-    (
-        "mouse wheel",
-        "scroll the pane under the pointer",
-        Action::Down,
-    ),
+    ("mouse wheel", "scroll the pane under the pointer", &[]),
     (
         "Enter",
         "details of the selected IRP or thread",
-        Action::ToggleDetails,
+        &[Action::ToggleDetails],
     ),
-    ("?", "this help", Action::ToggleHelp),
-    ("Esc", "cancel, close, or quit", Action::Escape),
-    ("q Ctrl-C", "quit", Action::Quit),
+    (
+        "< >",
+        "timeline: wider / narrower window",
+        &[Action::ZoomOut, Action::ZoomIn],
+    ),
+    ("?", "this help", &[Action::ToggleHelp]),
+    ("Esc", "cancel, close, or quit", &[Action::Escape]),
+    ("q Ctrl-C", "quit", &[Action::Quit]),
 ];
 
 /// The action bound to a key, if any.

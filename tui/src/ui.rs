@@ -572,7 +572,9 @@ fn help(area: Rect, buf: &mut Buffer) {
         .map(|(keys, what, _)| Line::from(format!(" {keys:<12} {what}")))
         .collect();
     lines.push(Line::from(" Bold lines changed in the last step."));
-    lines.push(Line::from(" A thread's colour is the same in the timeline."));
+    lines.push(Line::from(
+        " A thread's colour is the same in the timeline.",
+    ));
     lines.push(Line::from(
         " Timeline: a lane per CPU and device; │ is now.",
     ));
