@@ -99,38 +99,64 @@ impl Record {
     }
 }
 
-/// Writes the run as one Chrome trace JSON document.
+/// Writes the run as one Chrome trace JSON document. Records are written as they are
+/// made, track by track, each track in time order (viewers sort the rest), so memory
+/// stays that of the trace and its segments however long the run.
 pub fn write(out: &mut impl Write, kernel: &Kernel, scenario: &str, seed: u64) -> io::Result<()> {
-    let records = records(kernel);
     writeln!(out, "{{\"traceEvents\":[")?;
-    for (i, r) in records.iter().enumerate() {
-        if i > 0 {
-            writeln!(out, ",")?;
-        }
-        serde_json::to_writer(&mut *out, r)?;
+    let mut sink = Sink {
+        out,
+        written: 0,
+        error: None,
+    };
+    records(kernel, &mut sink);
+    if let Some(e) = sink.error {
+        return Err(e);
     }
     writeln!(out, "\n],")?;
     let other = json!({ "scenario": scenario, "seed": seed, "source": "iosim" });
     writeln!(out, "\"displayTimeUnit\":\"ns\",\"otherData\":{other}}}")
 }
 
-/// Every record, metadata first, then the rest in time order (stable, so each track's
-/// records stay in the order they were made).
-fn records(k: &Kernel) -> Vec<Record> {
+/// Where records go: written at once, comma-separated; the first write error is kept
+/// and ends the writing.
+struct Sink<'a> {
+    out: &'a mut dyn Write,
+    written: u64,
+    error: Option<io::Error>,
+}
+
+impl Sink<'_> {
+    fn push(&mut self, record: Record) {
+        if self.error.is_some() {
+            return;
+        }
+        let separator: &[u8] = if self.written == 0 { b"" } else { b",\n" };
+        let result = self
+            .out
+            .write_all(separator)
+            .and_then(|()| serde_json::to_writer(&mut *self.out, &record).map_err(io::Error::from));
+        match result {
+            Ok(()) => self.written += 1,
+            Err(e) => self.error = Some(e),
+        }
+    }
+}
+
+/// Every record: names first, then each kind of span, flows and counters.
+fn records(k: &Kernel, out: &mut Sink<'_>) {
     let trace = k.trace();
     let end = trace.last().map_or(0, |e| e.time);
     let segments = Segments::from_trace(trace);
-    let mut meta = names(k);
-    let mut rest = Vec::new();
-    cpu_spans(k, &segments, end, &mut rest);
-    let runs = thread_runs(k, &segments, end, &mut rest);
-    device_and_line_spans(&segments, end, &mut rest);
-    driver_marks(trace, &mut rest);
-    irps(k, trace, &runs, &mut meta, &mut rest);
-    counters(k, trace, &mut rest);
-    rest.sort_by(|a, b| a.ts.total_cmp(&b.ts));
-    meta.extend(rest);
-    meta
+    for r in names(k) {
+        out.push(r);
+    }
+    cpu_spans(k, &segments, end, out);
+    let runs = thread_runs(k, &segments, end, out);
+    device_and_line_spans(&segments, end, out);
+    driver_marks(trace, out);
+    irps(k, trace, &runs, out);
+    counters(k, trace, out);
 }
 
 /// Process and track names, and their order.
@@ -217,7 +243,7 @@ fn end_of(s: &Segment, end: Time) -> Time {
 }
 
 /// What each CPU ran: threads, switches, ISRs, DPCs.
-fn cpu_spans(k: &Kernel, segments: &Segments, end: Time, out: &mut Vec<Record>) {
+fn cpu_spans(k: &Kernel, segments: &Segments, end: Time, out: &mut Sink<'_>) {
     for c in &k.core().cpus {
         for s in segments.lane(Lane::Cpu(c.id)) {
             let (name, cat) = match s.activity {
@@ -246,7 +272,7 @@ fn thread_runs(
     k: &Kernel,
     segments: &Segments,
     end: Time,
-    out: &mut Vec<Record>,
+    out: &mut Sink<'_>,
 ) -> BTreeMap<ThreadId, Vec<(Time, Time)>> {
     let mut runs: BTreeMap<ThreadId, Vec<(Time, Time, CpuId)>> = BTreeMap::new();
     for c in &k.core().cpus {
@@ -277,7 +303,7 @@ fn thread_runs(
 }
 
 /// Device transfers and interrupt line states.
-fn device_and_line_spans(segments: &Segments, end: Time, out: &mut Vec<Record>) {
+fn device_and_line_spans(segments: &Segments, end: Time, out: &mut Sink<'_>) {
     for lane in segments.lanes() {
         for s in segments.lane(lane) {
             let to = end_of(s, end);
@@ -314,7 +340,7 @@ fn device_and_line_spans(segments: &Segments, end: Time, out: &mut Vec<Record>) 
 
 /// The driver's moments with an IRP, as zero-length spans on the driver's track:
 /// dispatched to it, started on the device, completed.
-fn driver_marks(trace: &[TraceEvent], out: &mut Vec<Record>) {
+fn driver_marks(trace: &[TraceEvent], out: &mut Sink<'_>) {
     let mut device_of: BTreeMap<IrpId, DeviceId> = BTreeMap::new();
     for e in trace {
         let (name, irp, device) = match e.what {
@@ -345,8 +371,7 @@ fn irps(
     k: &Kernel,
     trace: &[TraceEvent],
     runs: &BTreeMap<ThreadId, Vec<(Time, Time)>>,
-    meta: &mut Vec<Record>,
-    out: &mut Vec<Record>,
+    out: &mut Sink<'_>,
 ) {
     let paths = super::irps::paths(trace);
     let running = |t: ThreadId, at: Time| {
@@ -414,13 +439,13 @@ fn irps(
     let rows = paths.iter().map(|p| p.row + 1).max().unwrap_or(0);
     for i in 0..rows {
         let tid = i as u32 + 1;
-        meta.push(Record::meta(
+        out.push(Record::meta(
             "thread_name",
             IRPS,
             tid,
             json!({ "name": format!("IRPs {tid}") }),
         ));
-        meta.push(Record::meta(
+        out.push(Record::meta(
             "thread_sort_index",
             IRPS,
             tid,
@@ -430,7 +455,7 @@ fn irps(
 }
 
 /// Ring occupancy and queue length per device, and queued packets per port.
-fn counters(k: &Kernel, trace: &[TraceEvent], out: &mut Vec<Record>) {
+fn counters(k: &Kernel, trace: &[TraceEvent], out: &mut Sink<'_>) {
     let mut ring: BTreeMap<DeviceId, u64> = BTreeMap::new();
     let mut queue: BTreeMap<DeviceId, u64> = BTreeMap::new();
     let mut packets: BTreeMap<u32, u64> = BTreeMap::new();
