@@ -119,12 +119,7 @@ fn check(doc: &Value) -> Result<(), String> {
 
 #[test]
 fn every_scenario_gives_a_well_formed_chrome_trace() {
-    let mut paths: Vec<_> = std::fs::read_dir("scenarios")
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "json"))
-        .collect();
-    paths.sort();
+    let paths = crate::scenario_paths();
     for path in paths {
         let loaded = load(path.to_str().unwrap(), &[]);
         let text = render(&loaded, Format::ChromeTrace);

@@ -31,3 +31,14 @@ pub fn render(loaded: &Loaded, format: Format) -> String {
         .expect("writing to memory");
     String::from_utf8(out).expect("output is UTF-8")
 }
+
+/// The course scenarios (scenarios/*.json, benchmarks aside), in name order.
+pub fn scenario_paths() -> Vec<std::path::PathBuf> {
+    let mut paths: Vec<_> = std::fs::read_dir("scenarios")
+        .expect("the scenarios directory")
+        .map(|e| e.expect("a directory entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    paths.sort();
+    paths
+}

@@ -71,21 +71,23 @@ fn the_tour_reads_back_the_file_content() {
 }
 
 #[test]
-fn the_benchmark_scenario_is_balanced_when_scaled_down() {
-    // iocp-throughput.json with 10 instead of 124,968 passes of each worker's main loop:
-    // the same shape, small enough to run here.
+fn the_benchmark_scenarios_are_balanced_when_scaled_down() {
+    // The benchmarks with 10 passes of each worker's main loop instead of thousands: the
+    // same shape, small enough to run here.
     let sets: Vec<String> = (1..=8)
         .map(|t| format!("processes.0.threads.{t}.program.1.repeat.times=10"))
         .collect();
     let sets: Vec<&str> = sets.iter().map(String::as_str).collect();
-    let loaded = load("scenarios/bench/iocp-throughput.json", &sets);
-    let kernel = iosim::run(&loaded.scenario, loaded.scenario.seed).unwrap();
-    let s = kernel.summary();
-    let reads = 8 * (32 + 10);
-    assert_eq!(s.counters.irps_issued, reads);
-    assert_eq!(s.counters.irps_completed, reads);
-    assert_eq!(s.counters.packets_dequeued, reads);
-    assert!(s.threads_blocked_at_end.is_empty());
+    for bench in ["iocp-throughput", "tui-million"] {
+        let loaded = load(&format!("scenarios/bench/{bench}.json"), &sets);
+        let kernel = iosim::run(&loaded.scenario, loaded.scenario.seed).unwrap();
+        let s = kernel.summary();
+        let reads = 8 * (32 + 10);
+        assert_eq!(s.counters.irps_issued, reads, "{bench}");
+        assert_eq!(s.counters.irps_completed, reads, "{bench}");
+        assert_eq!(s.counters.packets_dequeued, reads, "{bench}");
+        assert!(s.threads_blocked_at_end.is_empty(), "{bench}");
+    }
 }
 
 #[test]

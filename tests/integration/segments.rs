@@ -80,12 +80,7 @@ pub fn check(k: &Kernel, segments: &mut Segments, fed: &mut usize) -> Result<(),
 
 #[test]
 fn lanes_rebuilt_from_the_trace_match_the_kernel_after_every_step() {
-    let mut names: Vec<_> = std::fs::read_dir("scenarios")
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "json"))
-        .collect();
-    names.sort();
+    let names = crate::scenario_paths();
     assert!(names.len() >= 4);
     for path in names {
         let loaded = load(path.to_str().unwrap(), &[]);

@@ -27,24 +27,44 @@ fn wait_for(session: &str, want: &str) -> String {
     }
 }
 
-#[test]
-fn the_walkthrough_runs_in_a_terminal_and_restores_it() {
-    let session = format!("iosim-e2e-{}", std::process::id());
+/// Starts `iosim ARGS` in a detached tmux session of `width`x`height`; when the binary
+/// exits, the pane prints TERMINAL-BACK and stays open to be read.
+fn start(name: &str, args: &str, width: u16, height: u16) -> String {
+    let session = format!("iosim-e2e-{name}-{}", std::process::id());
     let command = format!(
-        "{} tui tour; echo TERMINAL-BACK; sleep 30",
+        "{} {args}; echo TERMINAL-BACK; sleep 30",
         env!("CARGO_BIN_EXE_iosim")
     );
+    let (w, h) = (width.to_string(), height.to_string());
     tmux(&[
         "new-session",
         "-d",
         "-s",
         &session,
         "-x",
-        "80",
+        &w,
         "-y",
-        "24",
+        &h,
         &command,
     ]);
+    session
+}
+
+/// Waits for the binary to exit, closes the session, and checks the screen it left:
+/// the shell's line, and nothing of the walkthrough's alternate screen.
+fn assert_restored(session: &str, walkthrough_text: &str) {
+    let after = wait_for(session, "TERMINAL-BACK");
+    tmux(&["kill-session", "-t", session]);
+    assert!(after.contains("TERMINAL-BACK"), "{after}");
+    assert!(
+        !after.contains(walkthrough_text),
+        "the alternate screen was left behind:\n{after}"
+    );
+}
+
+#[test]
+fn the_walkthrough_runs_in_a_terminal_and_restores_it() {
+    let session = start("keys", "tui tour", 80, 24);
     let first = wait_for(&session, "step 0/");
     assert!(first.contains("iosim · tour · step 0/"), "{first}");
     tmux(&["send-keys", "-t", &session, "Right", "Right", "Right"]);
@@ -54,41 +74,14 @@ fn the_walkthrough_runs_in_a_terminal_and_restores_it() {
     let back = wait_for(&session, "step 2/");
     assert!(back.contains("step 2/"), "{back}");
     tmux(&["send-keys", "-t", &session, "q"]);
-    let after = wait_for(&session, "TERMINAL-BACK");
-    tmux(&["kill-session", "-t", &session]);
-    assert!(after.contains("TERMINAL-BACK"), "{after}");
-    assert!(
-        !after.contains("iosim · tour"),
-        "the alternate screen was left behind:\n{after}"
-    );
+    assert_restored(&session, "iosim · tour");
 }
 
 #[test]
 fn ctrl_c_quits_and_restores_the_terminal() {
-    let session = format!("iosim-e2e-ctrl-c-{}", std::process::id());
-    let command = format!(
-        "{} tui iocp-thread-pool; echo TERMINAL-BACK; sleep 30",
-        env!("CARGO_BIN_EXE_iosim")
-    );
-    tmux(&[
-        "new-session",
-        "-d",
-        "-s",
-        &session,
-        "-x",
-        "100",
-        "-y",
-        "30",
-        &command,
-    ]);
+    let session = start("ctrl-c", "tui iocp-thread-pool", 100, 30);
     let first = wait_for(&session, "iocp-thread-pool · step 0/");
     assert!(first.contains("step 0/"), "{first}");
     tmux(&["send-keys", "-t", &session, "C-c"]);
-    let after = wait_for(&session, "TERMINAL-BACK");
-    tmux(&["kill-session", "-t", &session]);
-    assert!(after.contains("TERMINAL-BACK"), "{after}");
-    assert!(
-        !after.contains("iocp-thread-pool · step"),
-        "the alternate screen was left behind:\n{after}"
-    );
+    assert_restored(&session, "iocp-thread-pool · step");
 }
