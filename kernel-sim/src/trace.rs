@@ -339,6 +339,37 @@ impl What {
             _ => None,
         }
     }
+
+    /// The thread this event is about, if any: lets a viewer follow one thread.
+    pub fn thread(&self) -> Option<ThreadId> {
+        match *self {
+            What::ThreadCreated { thread, .. }
+            | What::ThreadReady { thread }
+            | What::ThreadResumed { thread }
+            | What::ThreadComputed { thread, .. }
+            | What::ThreadWaiting { thread, .. }
+            | What::ThreadWoken { thread, .. }
+            | What::QuantumExpired { thread }
+            | What::QuantumRenewed { thread }
+            | What::ThreadPreempted { thread }
+            | What::ThreadExited { thread }
+            | What::SyscallEntered { thread, .. }
+            | What::FileOpened { thread, .. }
+            | What::HandleClosed { thread, .. }
+            | What::SyscallFailed { thread, .. }
+            | What::IrpCreated { thread, .. }
+            | What::IoReturned { thread, .. }
+            | What::IoDelivered { thread, .. }
+            | What::ApcQueued { thread, .. }
+            | What::ApcRun { thread, .. }
+            | What::ApcDiscarded { thread, .. }
+            | What::AlertableWaitReturned { thread, .. }
+            | What::PacketDequeued { thread, .. }
+            | What::PortRunningOver { thread, .. } => Some(thread),
+            What::ContextSwitched { to, .. } => Some(to),
+            _ => None,
+        }
+    }
 }
 
 #[cfg(test)]

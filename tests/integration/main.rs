@@ -42,3 +42,12 @@ pub fn scenario_paths() -> Vec<std::path::PathBuf> {
     paths.sort();
     paths
 }
+
+/// `--set` overrides that shrink a benchmark scenario (8 workers, main loop at
+/// `program.1`) to `passes` passes of each worker's main loop: the same shape, small
+/// enough for a test.
+pub fn scaled_bench(passes: u32) -> Vec<String> {
+    (1..=8)
+        .map(|t| format!("processes.0.threads.{t}.program.1.repeat.times={passes}"))
+        .collect()
+}

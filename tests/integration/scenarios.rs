@@ -72,11 +72,8 @@ fn the_tour_reads_back_the_file_content() {
 
 #[test]
 fn the_benchmark_scenarios_are_balanced_when_scaled_down() {
-    // The benchmarks with 10 passes of each worker's main loop instead of thousands: the
-    // same shape, small enough to run here.
-    let sets: Vec<String> = (1..=8)
-        .map(|t| format!("processes.0.threads.{t}.program.1.repeat.times=10"))
-        .collect();
+    // 10 passes of each worker's main loop instead of thousands.
+    let sets = crate::scaled_bench(10);
     let sets: Vec<&str> = sets.iter().map(String::as_str).collect();
     for bench in ["iocp-throughput", "tui-million"] {
         let loaded = load(&format!("scenarios/bench/{bench}.json"), &sets);

@@ -76,9 +76,7 @@ fn the_svg_has_every_lane_an_axis_and_a_legend() {
 
 #[test]
 fn a_long_run_is_windowed_not_squeezed() {
-    let sets: Vec<String> = (1..=8)
-        .map(|t| format!("processes.0.threads.{t}.program.1.repeat.times=40"))
-        .collect();
+    let sets = crate::scaled_bench(40);
     let sets: Vec<&str> = sets.iter().map(String::as_str).collect();
     let bench = "scenarios/bench/iocp-throughput.json";
     let t = texts(&svg_of(bench, &sets, None, None));

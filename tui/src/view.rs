@@ -374,36 +374,6 @@ fn thread_detail(k: &Kernel, trace: &[TraceEvent], id: ThreadId) -> (String, Vec
         }
     }
     lines.push("history:".into());
-    lines.extend(history(k, trace, |w| thread_of(w) == Some(id)));
+    lines.extend(history(k, trace, |w| w.thread() == Some(id)));
     (t.name.clone(), lines)
-}
-
-/// The thread an event is about, if any.
-fn thread_of(what: &What) -> Option<ThreadId> {
-    match *what {
-        What::ThreadCreated { thread, .. }
-        | What::ThreadReady { thread }
-        | What::ThreadResumed { thread }
-        | What::ThreadComputed { thread, .. }
-        | What::ThreadWaiting { thread, .. }
-        | What::ThreadWoken { thread, .. }
-        | What::QuantumExpired { thread }
-        | What::ThreadPreempted { thread }
-        | What::ThreadExited { thread }
-        | What::SyscallEntered { thread, .. }
-        | What::FileOpened { thread, .. }
-        | What::HandleClosed { thread, .. }
-        | What::SyscallFailed { thread, .. }
-        | What::IrpCreated { thread, .. }
-        | What::IoReturned { thread, .. }
-        | What::IoDelivered { thread, .. }
-        | What::ApcQueued { thread, .. }
-        | What::ApcRun { thread, .. }
-        | What::ApcDiscarded { thread, .. }
-        | What::AlertableWaitReturned { thread, .. }
-        | What::PacketDequeued { thread, .. }
-        | What::PortRunningOver { thread, .. } => Some(thread),
-        What::ContextSwitched { to, .. } => Some(to),
-        _ => None,
-    }
 }
