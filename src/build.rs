@@ -9,9 +9,9 @@ use devices::disk::order::Policy;
 use devices::disk::storage;
 use devices::disk::{Disk, DiskConfig};
 use kernel_sim::thread::Routine;
-use kernel_sim::{Costs, Irq, Kernel, MachineConfig, RoutineId};
+use kernel_sim::{Costs, Irq, Kernel, MachineConfig, OverlappedId, RoutineId};
 use std::collections::BTreeMap;
-use userland::{IoStyle, ListProgram, Offset, Op};
+use userland::{IoStyle, ListProgram, Offset, Op, Payload};
 
 /// Builds the machine a scenario describes, with `seed` for its random streams.
 ///
@@ -74,12 +74,16 @@ pub fn build(scenario: &Scenario, seed: u64) -> Kernel {
             })
             .collect();
         let pid = kernel.add_process(&p.name, routines);
+        let mut overlapped = BTreeMap::new();
         for t in &p.threads {
-            let ops = t
-                .program
-                .iter()
-                .map(|op| convert(op, &routine_ids))
-                .collect();
+            number_tags(&t.program, &mut overlapped);
+        }
+        let names = Names {
+            routines: &routine_ids,
+            overlapped: &overlapped,
+        };
+        for t in &p.threads {
+            let ops = t.program.iter().map(|op| convert(op, &names)).collect();
             kernel.add_thread(pid, &t.name, t.start_ns, Box::new(ListProgram::new(ops)));
         }
     }
@@ -107,7 +111,49 @@ fn costs(scenario: &Scenario) -> Costs {
     }
 }
 
-fn convert(op: &sop::Op, routines: &BTreeMap<&str, RoutineId>) -> Op {
+/// What a process's names stand for in its programs.
+struct Names<'a> {
+    routines: &'a BTreeMap<&'a str, RoutineId>,
+    /// Each overlapped request tag names one of the process's OVERLAPPED structures.
+    overlapped: &'a BTreeMap<String, OverlappedId>,
+}
+
+/// Gives every tag the process's programs use an OVERLAPPED of its own, in order of first
+/// use.
+fn number_tags(ops: &[sop::Op], ids: &mut BTreeMap<String, OverlappedId>) {
+    for op in ops {
+        let tag = match op {
+            sop::Op::Repeat(r) => {
+                number_tags(&r.ops, ids);
+                None
+            }
+            sop::Op::Wait(w) => Some(w.tag.as_str()),
+            _ => match op.transfer().map(|t| t.completion) {
+                Some(Completion::Overlapped { tag: Some(tag) }) => Some(tag),
+                _ => None,
+            },
+        };
+        if let Some(tag) = tag
+            && !ids.contains_key(tag)
+        {
+            let id = OverlappedId(ids.len() as u32);
+            ids.insert(tag.to_string(), id);
+        }
+    }
+}
+
+/// The bytes a write sends, built when it runs (see [`Payload`]).
+fn payload(data: &crate::scenario::Data) -> Payload {
+    match data {
+        crate::scenario::Data::Repeat(r) => Payload::Repeat {
+            unit: r.text.as_bytes().into(),
+            len: u32::try_from(r.length).expect("validated: a transfer fits in u32"),
+        },
+        other => Payload::Bytes(other.to_bytes().into()),
+    }
+}
+
+fn convert(op: &sop::Op, names: &Names<'_>) -> Op {
     if let Some(t) = op.transfer() {
         let offset = match t.position {
             Position::Current => Offset::Current,
@@ -119,9 +165,9 @@ fn convert(op: &sop::Op, routines: &BTreeMap<&str, RoutineId>) -> Op {
         };
         let style = match t.completion {
             Completion::Synchronous => IoStyle::Sync,
-            Completion::Routine(name) => IoStyle::Routine(routines[name]),
+            Completion::Routine(name) => IoStyle::Routine(names.routines[name]),
             Completion::Overlapped { tag } => IoStyle::Overlapped {
-                tag: tag.map(str::to_string),
+                overlapped: tag.map(|tag| names.overlapped[tag]),
             },
         };
         let file = t.file.to_string();
@@ -129,7 +175,7 @@ fn convert(op: &sop::Op, routines: &BTreeMap<&str, RoutineId>) -> Op {
             Some(data) => Op::Write {
                 file,
                 offset,
-                data: data.to_bytes(),
+                data: payload(data),
                 style,
             },
             None => Op::Read {
@@ -149,7 +195,7 @@ fn convert(op: &sop::Op, routines: &BTreeMap<&str, RoutineId>) -> Op {
             name: c.handle.clone(),
         },
         sop::Op::Wait(w) => Op::Wait {
-            tag: w.tag.clone(),
+            overlapped: names.overlapped[w.tag.as_str()],
             alertable: w.alertable,
             timeout_ns: w.timeout_ns,
         },
@@ -185,7 +231,7 @@ fn convert(op: &sop::Op, routines: &BTreeMap<&str, RoutineId>) -> Op {
             ops: r
                 .ops
                 .iter()
-                .map(|o| convert(o, routines))
+                .map(|o| convert(o, names))
                 .collect::<Vec<_>>()
                 .into(),
         },

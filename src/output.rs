@@ -1,6 +1,7 @@
 //! The run's outputs, all read from the one trace: narrated text, one JSON document,
 //! JSON lines, or the summary alone.
 
+use kernel_sim::trace::Narrator;
 use kernel_sim::{Kernel, Summary, TraceEvent};
 use serde::Serialize;
 use serde_json::Value;
@@ -21,12 +22,13 @@ pub enum Format {
     ChromeTrace,
 }
 
-/// A trace event as JSON, with its explanation under `text`.
-pub fn event_json(kernel: &Kernel, ev: &TraceEvent) -> Value {
+/// A trace event as JSON, with its explanation under `text`. `narrator` must see every
+/// event of the run, in order: it adds the model's notes where they are due.
+pub fn event_json(kernel: &Kernel, narrator: &mut Narrator, ev: &TraceEvent) -> Value {
     let mut v = serde_json::to_value(ev).expect("trace events serialize");
     v.as_object_mut()
         .expect("an event is an object")
-        .insert("text".into(), Value::String(kernel.explain(ev)));
+        .insert("text".into(), Value::String(narrator.narrate(kernel, ev)));
     v
 }
 
@@ -47,6 +49,7 @@ pub fn write(
     format: Format,
 ) -> io::Result<()> {
     let trace = kernel.trace();
+    let mut narrator = Narrator::new();
     match format {
         Format::ChromeTrace => crate::export::chrome::write(out, kernel, scenario, seed)?,
         Format::Text => {
@@ -56,7 +59,8 @@ pub fn write(
                 trace.len()
             )?;
             for ev in trace {
-                writeln!(out, "{}", kernel.narrate(ev))?;
+                let note = narrator.observe(ev);
+                writeln!(out, "{}", kernel.narrate(ev, note))?;
             }
             writeln!(out)?;
             write_summary_text(out, &kernel.summary())?;
@@ -65,7 +69,10 @@ pub fn write(
             let doc = Document {
                 scenario,
                 seed,
-                events: trace.iter().map(|ev| event_json(kernel, ev)).collect(),
+                events: trace
+                    .iter()
+                    .map(|ev| event_json(kernel, &mut narrator, ev))
+                    .collect(),
                 summary: kernel.summary(),
             };
             serde_json::to_writer_pretty(&mut *out, &doc)?;
@@ -73,7 +80,7 @@ pub fn write(
         }
         Format::Jsonl => {
             for ev in trace {
-                serde_json::to_writer(&mut *out, &event_json(kernel, ev))?;
+                serde_json::to_writer(&mut *out, &event_json(kernel, &mut narrator, ev))?;
                 writeln!(out)?;
             }
             serde_json::to_writer(

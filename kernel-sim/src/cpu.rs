@@ -112,8 +112,15 @@ pub struct Cpu {
     pub(crate) quantum_gen: u64,
     /// The clock found another thread ready: switch when the level drops.
     pub(crate) resched: bool,
-    /// The thread that last ran here, for the context-switch narration.
+    /// The thread whose context is on this CPU: it ran here until its frame was removed
+    /// (it waited, exited or was preempted) and no other thread has been loaded since.
+    /// `None` once the CPU has idled: a switch from idle saves nothing.
     pub last_thread: Option<ThreadId>,
+    /// What the DPC running here has done so far: requests completed and started.
+    pub(crate) dpc_work: (u32, u32),
+    /// Completions the DPC's current piece of work asked for, delivered when its time is
+    /// paid.
+    pub(crate) deferred: Vec<crate::driver::Completion>,
     pub(crate) idle_traced: bool,
     pub time: CpuTime,
 }
@@ -131,6 +138,8 @@ impl Cpu {
             quantum_gen: 0,
             resched: false,
             last_thread: None,
+            dpc_work: (0, 0),
+            deferred: Vec::new(),
             idle_traced: false,
             time: CpuTime::default(),
         }

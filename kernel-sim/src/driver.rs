@@ -2,9 +2,16 @@
 //! ask of the kernel. `kernel-sim` owns the trait; the `devices` crate implements it.
 //!
 //! The contract is split-phase, as in Tock's HIL rules: a dispatch routine either
-//! completes the IRP before it returns ([`Dispatch::Completed`]) or returns
-//! [`Dispatch::Pending`], and then the IRP is completed exactly once, later, from the
-//! driver's DPC.
+//! completes the IRP before it returns ([`Dispatch::Completed`]) or marks it pending
+//! ([`DriverCtx::mark_pending`], as IoMarkIrpPending) and returns [`Dispatch::Pending`],
+//! and then the IRP is completed exactly once, later, from the driver's DPC.
+//!
+//! Time inside a routine: the kernel pays a routine's fixed cost (the dispatch routine's
+//! look at the IRP, the DPC's entry) before calling it, and every cost the routine
+//! charges is paid after what it did is recorded. What leaves the driver waits until the
+//! CPU time charged before it has been paid: a completion reaches the I/O manager at the
+//! end of the routine (or of the DPC's piece of work), and the doorbell the driver rings
+//! reaches the device at the moment its writes are done.
 
 use crate::costs::Costs;
 use crate::engine::Time;
@@ -70,7 +77,7 @@ pub struct DeviceStats {
 }
 
 /// A driver together with the device it drives.
-pub trait Driver: Send {
+pub trait Driver: Send + std::fmt::Debug {
     /// The interrupt line the device raises.
     fn irq(&self) -> Irq;
     /// Bytes the device holds.
@@ -88,6 +95,9 @@ pub trait Driver: Send {
     /// A timer the device set with [`DriverCtx::schedule`] has fired: the hardware
     /// advances on its own, with no CPU involved.
     fn device_event(&mut self, io: &mut DriverCtx<'_>, token: u64);
+    /// The doorbell the driver rang ([`DriverCtx::ring_doorbell`]) reaches the device:
+    /// the hardware looks at its ring, with no CPU involved.
+    fn doorbell(&mut self, io: &mut DriverCtx<'_>);
     fn stats(&self) -> DeviceStats;
     fn view(&self) -> DeviceView;
     fn clone_box(&self) -> Box<dyn Driver>;
@@ -99,12 +109,24 @@ impl Clone for Box<dyn Driver> {
     }
 }
 
-/// The kernel services a driver may use while the kernel has called into it.
+/// A completion a routine asked for, delivered to the I/O manager once the routine's
+/// charged time has been paid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Completion {
+    pub irp: IrpId,
+    pub status: Status,
+    pub bytes: u32,
+}
+
+/// The kernel services a driver may use while the kernel has called into it. When the
+/// call is the hardware's own (a device timer, a doorbell), `cpu` is `None`, and so is
+/// the CPU of every event the call traces.
 pub struct DriverCtx<'a> {
     pub(crate) core: &'a mut Core,
     pub(crate) device: DeviceId,
     pub(crate) cpu: Option<CpuId>,
     pub(crate) charged: u64,
+    pub(crate) completions: Vec<Completion>,
 }
 
 impl DriverCtx<'_> {
@@ -126,12 +148,12 @@ impl DriverCtx<'_> {
 
     /// The IRP's system buffer, for the device's DMA transfer.
     pub fn irp_buffer_mut(&mut self, id: IrpId) -> &mut [u8] {
-        &mut self.core.irp_mut(id).buffer
+        std::sync::Arc::make_mut(&mut self.core.irp_mut(id).buffer).as_mut_slice()
     }
 
     /// Adds CPU time to what the current routine costs.
     pub fn charge(&mut self, ns: u64) {
-        self.charged += ns;
+        self.charged = self.charged.saturating_add(ns);
     }
 
     /// Records a state change.
@@ -142,19 +164,29 @@ impl DriverCtx<'_> {
 
     /// Calls [`Driver::device_event`] with `token` after `delay` ns of device time.
     pub fn schedule(&mut self, delay: Time, token: u64) {
-        let at = self.core.now + delay;
-        self.core.schedule(
-            at,
-            crate::kernel::Event::Device {
-                device: self.device,
-                token,
-            },
-        );
+        let device = self.device;
+        self.core
+            .schedule_after(delay, crate::kernel::Event::Device { device, token });
+    }
+
+    /// The driver writes the device's doorbell register: the device learns of newly
+    /// posted descriptors once the CPU time charged so far (building them) has been
+    /// paid, and [`Driver::doorbell`] runs then, with no CPU.
+    pub fn ring_doorbell(&mut self) {
+        let device = self.device;
+        self.core
+            .schedule_after(self.charged, crate::kernel::Event::Doorbell { device });
     }
 
     /// The device asserts its interrupt line.
     pub fn raise_interrupt(&mut self) {
         self.core.raise_interrupt(self.device);
+    }
+
+    /// IoMarkIrpPending: the driver will finish the IRP later and returns
+    /// [`Dispatch::Pending`]. Call it before queueing the IRP (traced).
+    pub fn mark_pending(&mut self, irp: IrpId) {
+        self.trace(What::IrpPending { irp });
     }
 
     /// Marks the IRP pending in the driver's queue (traced).
@@ -171,17 +203,24 @@ impl DriverCtx<'_> {
     /// Marks the IRP as handed to the device (traced).
     pub fn started(&mut self, irp: IrpId) {
         self.core.irp_mut(irp).state = crate::io::IrpState::InDevice;
+        self.core.count_dpc_work(self.cpu, false);
         let device = self.device;
         self.trace(What::IrpStarted { irp, device });
     }
 
     /// IoCompleteRequest: the driver is done with the IRP; the I/O manager delivers the
-    /// result to the caller by the IRP's completion path. Copying a read's data to the
-    /// caller is charged here.
+    /// result to the caller by the IRP's completion path once the CPU time charged so
+    /// far has been paid. What the I/O manager does then is charged here too: copying a
+    /// read's data to the caller's buffer, and queueing a completion packet when the file
+    /// is bound to a port.
     pub fn complete_irp(&mut self, irp: IrpId, status: Status, bytes: u32) {
-        let copy = self.core.costs.copy_ns(u64::from(bytes));
-        self.charged += copy;
-        let cpu = self.cpu;
-        self.core.complete_irp(cpu, irp, status, bytes);
+        assert!(
+            self.cpu.is_some(),
+            "a device cannot complete an IRP by itself"
+        );
+        let cost = self.core.completion_cost(irp, bytes);
+        self.charge(cost);
+        self.core.count_dpc_work(self.cpu, true);
+        self.completions.push(Completion { irp, status, bytes });
     }
 }

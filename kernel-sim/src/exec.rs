@@ -15,15 +15,34 @@ impl Kernel {
     pub(crate) fn advance(&mut self, cpu: CpuId, thread: ThreadId, cont: Cont) {
         match cont {
             Cont::NextOp => self.next_op(cpu, thread),
+            Cont::Computed { ns, since } => {
+                let wall_ns = self.core.now - since;
+                if wall_ns > ns {
+                    self.core.trace(
+                        Some(cpu),
+                        What::ComputeStretched {
+                            thread,
+                            ns,
+                            wall_ns,
+                        },
+                    );
+                }
+                self.next_op(cpu, thread);
+            }
             Cont::Perform(call) => self.perform(cpu, thread, call),
             Cont::SendIrp(irp) => self.send_irp(cpu, thread, irp),
-            Cont::Return(irp) => self.io_return(cpu, thread, irp),
-            Cont::Deliver(result) => {
-                if let SyscallResult::Io { irp, bytes, .. } = result {
-                    self.core
-                        .trace(Some(cpu), What::IoDelivered { thread, irp, bytes });
-                }
-                self.finish(cpu, thread, result);
+            Cont::Dispatch(irp) => self.dispatch(cpu, thread, irp),
+            Cont::Return {
+                irp,
+                mode,
+                call,
+                completions,
+            } => self.io_return(cpu, thread, irp, (mode, call), completions),
+            Cont::Deliver(result) => self.deliver(cpu, thread, result),
+            Cont::Fail { call, status } => self.fail(cpu, thread, call, status),
+            Cont::Post { port, packet } => {
+                self.core.queue_packet(Some(cpu), port, packet);
+                self.finish(cpu, thread, SyscallResult::Done);
             }
             Cont::RunApcs { ran } => self.run_next_apc(cpu, thread, ran),
         }
@@ -44,6 +63,16 @@ impl Kernel {
         self.next_op(cpu, thread);
     }
 
+    /// Hands a request's result to the program that waited for it (traced when it is an
+    /// I/O result).
+    pub(crate) fn deliver(&mut self, cpu: CpuId, thread: ThreadId, result: SyscallResult) {
+        if let SyscallResult::Io { irp, bytes, .. } = result {
+            self.core
+                .trace(Some(cpu), What::IoDelivered { thread, irp, bytes });
+        }
+        self.finish(cpu, thread, result);
+    }
+
     fn next_op(&mut self, cpu: CpuId, thread: ThreadId) {
         let core = &mut self.core;
         let t = &mut core.threads[thread.0 as usize];
@@ -57,10 +86,11 @@ impl Kernel {
         };
         let call = self.programs[thread.0 as usize].next(&mut cx);
         match call {
-            Syscall::Compute { ns } => {
+            Syscall::Compute { ns, pass } => {
                 self.core
-                    .trace(Some(cpu), What::ThreadComputed { thread, ns });
-                self.work(cpu, thread, ns, Cont::NextOp);
+                    .trace(Some(cpu), What::ThreadComputed { thread, ns, pass });
+                let since = self.core.now;
+                self.work(cpu, thread, ns, Cont::Computed { ns, since });
             }
             Syscall::Exit => self.exit_thread(cpu, thread),
             call => {
@@ -77,7 +107,14 @@ impl Kernel {
         }
     }
 
-    fn fail(&mut self, cpu: CpuId, thread: ThreadId, call: &'static str, status: Status) {
+    /// The call fails with `status`: traced, and the program goes on.
+    pub(crate) fn fail(
+        &mut self,
+        cpu: CpuId,
+        thread: ThreadId,
+        call: &'static str,
+        status: Status,
+    ) {
         self.core.trace(
             Some(cpu),
             What::SyscallFailed {
@@ -87,6 +124,14 @@ impl Kernel {
             },
         );
         self.finish(cpu, thread, SyscallResult::Failed(status));
+    }
+
+    /// A wait with a zero timeout found nothing to take: it returns WAIT_TIMEOUT without
+    /// waiting (Microsoft Learn: WaitForSingleObjectEx, GetQueuedCompletionStatus).
+    fn timed_out_at_once(&mut self, cpu: CpuId, thread: ThreadId, call: &'static str) {
+        self.core
+            .trace(Some(cpu), What::TimedOutAtOnce { thread, call });
+        self.finish(cpu, thread, SyscallResult::Timeout);
     }
 
     fn handle_object(&self, thread: ThreadId, h: Handle) -> Option<Object> {
@@ -137,40 +182,48 @@ impl Kernel {
                     self.run_next_apc(cpu, thread, 0);
                 } else {
                     self.core
-                        .block(cpu, thread, WaitFor::Sleep, alertable, Some(ns));
+                        .block(cpu, thread, name, WaitFor::Sleep, alertable, Some(ns));
                 }
             }
             Syscall::WaitIo {
-                irp,
+                overlapped,
                 alertable,
                 timeout_ns,
             } => {
-                let live = self.core.irps.get(&irp);
-                let mine = live.is_some_and(|i| i.thread == thread);
-                if !mine {
-                    self.fail(cpu, thread, name, Status::InvalidParameter);
-                } else if self.core.irp(irp).state == crate::io::IrpState::Completed {
-                    let i = self.core.irp(irp);
-                    let result = io_result(i);
-                    self.core.trace(
-                        Some(cpu),
-                        What::IoDelivered {
-                            thread,
-                            irp,
-                            bytes: i.information,
-                        },
-                    );
-                    self.core.retire_irp(irp);
-                    self.finish(cpu, thread, result);
-                } else if alertable && !self.core.threads[thread.0 as usize].apcs.is_empty() {
-                    self.run_next_apc(cpu, thread, 0);
-                } else {
-                    self.core
-                        .block(cpu, thread, WaitFor::Irp(irp), alertable, timeout_ns);
+                let process = self.core.threads[thread.0 as usize].process;
+                let record = self.core.processes[process.0 as usize]
+                    .overlapped
+                    .get(&overlapped)
+                    .copied();
+                match record {
+                    // No request was ever issued with this OVERLAPPED.
+                    None => self.fail(cpu, thread, name, Status::InvalidParameter),
+                    // Its event is signalled: the wait returns at once.
+                    Some(r) if r.result.is_some() => {
+                        self.deliver(cpu, thread, r.result.expect("checked"));
+                    }
+                    Some(_)
+                        if alertable && !self.core.threads[thread.0 as usize].apcs.is_empty() =>
+                    {
+                        self.run_next_apc(cpu, thread, 0)
+                    }
+                    // A zero timeout tests the event and never waits.
+                    Some(_) if timeout_ns == Some(0) => self.timed_out_at_once(cpu, thread, name),
+                    Some(r) => self.core.block(
+                        cpu,
+                        thread,
+                        name,
+                        WaitFor::Irp(r.irp),
+                        alertable,
+                        timeout_ns,
+                    ),
                 }
             }
-            Syscall::CreatePort { concurrency } => {
-                let h = self.core.create_port(cpu, thread, concurrency);
+            Syscall::CreatePort {
+                concurrency,
+                name: port_name,
+            } => {
+                let h = self.core.create_port(cpu, thread, concurrency, port_name);
                 self.finish(cpu, thread, SyscallResult::Handle(h));
             }
             Syscall::Bind { file, port, key } => {
@@ -198,11 +251,15 @@ impl Kernel {
                 let Some(port) = self.port_of(thread, port) else {
                     return self.fail(cpu, thread, name, Status::InvalidHandle);
                 };
-                match self.core.get_queued(cpu, thread, port) {
-                    Dequeue::Got(packet) => self.finish(cpu, thread, packet_result(packet)),
+                match self.core.get_queued(cpu, thread, port, timeout_ns) {
+                    Dequeue::Got(packet) => {
+                        let cost = self.core.costs.port_ns;
+                        self.work(cpu, thread, cost, Cont::Deliver(packet_result(packet)));
+                    }
+                    Dequeue::TimedOut => self.timed_out_at_once(cpu, thread, name),
                     Dequeue::Blocked => {
                         self.core
-                            .block(cpu, thread, WaitFor::Port(port), false, timeout_ns)
+                            .block(cpu, thread, name, WaitFor::Port(port), false, timeout_ns)
                     }
                 }
             }
@@ -216,8 +273,8 @@ impl Kernel {
                     bytes,
                     status: Status::Success,
                 };
-                self.core.queue_packet(Some(cpu), port, packet);
-                self.finish(cpu, thread, SyscallResult::Done);
+                let cost = self.core.costs.port_ns;
+                self.work(cpu, thread, cost, Cont::Post { port, packet });
             }
         }
     }
@@ -241,8 +298,7 @@ impl Kernel {
                         routine: apc.routine,
                     },
                 );
-                self.core.retire_irp(apc.irp);
-                let cost = self.core.costs.apc_dispatch_ns + routine_cost;
+                let cost = self.core.costs.apc_dispatch_ns.saturating_add(routine_cost);
                 self.work(cpu, thread, cost, Cont::RunApcs { ran: ran + 1 });
             }
             None => {
@@ -257,7 +313,21 @@ impl Kernel {
         self.core.discard_apcs(Some(cpu), thread);
         self.core.port_thread_exited(Some(cpu), thread);
         self.core.thread_mut(thread).state = ThreadState::Terminated;
-        self.core.trace(Some(cpu), What::ThreadExited { thread });
+        // The requests Windows would cancel now (Windows Internals, "I/O cancellation for
+        // thread termination"); I/O on a file associated with a completion port is not
+        // tied to its thread ("thread-agnostic I/O") and is left out.
+        let core = &self.core;
+        let in_flight = core
+            .irps
+            .values()
+            .filter(|irp| {
+                irp.thread == thread
+                    && !(irp.mode.is_overlapped()
+                        && core.file_objects[irp.file_object.0 as usize].port.is_some())
+            })
+            .count() as u32;
+        self.core
+            .trace(Some(cpu), What::ThreadExited { thread, in_flight });
         let process = self.core.threads[thread.0 as usize].process;
         let all_done = self.core.processes[process.0 as usize]
             .threads

@@ -60,6 +60,13 @@ id!(
     "port"
 );
 id!(
+    /// An OVERLAPPED structure of a process: where the I/O manager records an overlapped
+    /// request's result and signals its event, for a later wait. A program reuses one
+    /// for request after request, as real programs reuse theirs.
+    OverlappedId(u32),
+    "ov"
+);
+id!(
     /// A completion routine declared by a process.
     RoutineId(u32),
     "routine"

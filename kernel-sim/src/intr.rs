@@ -111,34 +111,89 @@ impl Kernel {
     /// The ISR's time is up: it acknowledges the device (through the driver), lowers the
     /// line and queues the DPC.
     pub(crate) fn isr_done(&mut self, cpu: CpuId, irq: Irq, device: DeviceId) {
-        let (queue_dpc, _) = self.with_driver(device, Some(cpu), |d, io| d.isr(io));
+        let (queue_dpc, _, completions) = self.with_driver(device, Some(cpu), |d, io| d.isr(io));
+        debug_assert!(completions.is_empty(), "an ISR completes no IRP");
         self.core.lines.get_mut(&irq).expect("known line").state = LineState::Idle;
         if queue_dpc {
             self.core.queue_dpc(cpu, device);
         }
-        self.core
-            .trace(Some(cpu), What::IsrFinished { irq, device });
+        let c = &self.core.cpus[cpu.0 as usize];
+        let interrupted = c.frames.len().checked_sub(2).map(|i| c.frames[i].kind);
+        let level_after = interrupted.map_or(Irql::PASSIVE, FrameKind::irql);
+        let dpc_next = level_after < Irql::DISPATCH && !c.dpcs.is_empty();
+        self.core.trace(
+            Some(cpu),
+            What::IsrFinished {
+                irq,
+                device,
+                dpc_next,
+                interrupted,
+            },
+        );
         self.core.pop_frame(cpu);
         self.core.cpu_continue(cpu);
     }
 
-    /// A piece of a DPC's work is done; the driver does the next piece.
+    /// A piece of a DPC's work is done and paid for: its completions reach the I/O
+    /// manager, and the driver does the next piece.
     pub(crate) fn dpc_piece_done(&mut self, cpu: CpuId, device: DeviceId) {
         self.core.account(cpu);
-        let (step, cost) = self.with_driver(device, Some(cpu), |d, io| d.dpc(io));
+        self.core.deliver_deferred(cpu);
+        let (step, cost, completions) = self.with_driver(device, Some(cpu), |d, io| d.dpc(io));
         let c = &mut self.core.cpus[cpu.0 as usize];
+        c.deferred = completions;
         let top = c.frames.last_mut().expect("DPC frame");
         top.remaining = cost;
         if step == DpcStep::Done {
             top.kind = FrameKind::DpcTail { device };
             if cost == 0 {
-                self.core.pop_frame(cpu);
-                self.core.trace(Some(cpu), What::DpcFinished { device });
-                self.core.cpu_continue(cpu);
+                self.core.dpc_finished(cpu, device);
                 return;
             }
         }
         // Book the piece just finished before the next one starts.
         self.core.cpu_resume(cpu);
+    }
+}
+
+impl Core {
+    /// Delivers the completions the DPC on `cpu` asked for in the piece just paid for.
+    fn deliver_deferred(&mut self, cpu: CpuId) {
+        let deferred = std::mem::take(&mut self.cpus[cpu.0 as usize].deferred);
+        for c in deferred {
+            self.complete_irp(Some(cpu), c.irp, c.status, c.bytes);
+        }
+    }
+
+    /// The DPC's last piece is paid for: it ends, saying what it did.
+    pub(crate) fn dpc_finished(&mut self, cpu: CpuId, device: DeviceId) {
+        self.deliver_deferred(cpu);
+        self.pop_frame(cpu);
+        let (completed, started) = self.cpus[cpu.0 as usize].dpc_work;
+        self.trace(
+            Some(cpu),
+            What::DpcFinished {
+                device,
+                completed,
+                started,
+            },
+        );
+        self.cpu_continue(cpu);
+    }
+
+    /// Counts a request the running DPC completed or started, for its closing sentence.
+    pub(crate) fn count_dpc_work(&mut self, cpu: Option<CpuId>, completed: bool) {
+        let Some(cpu) = cpu else { return };
+        let c = &mut self.cpus[cpu.0 as usize];
+        if matches!(
+            c.top(),
+            Some(FrameKind::Dpc { .. } | FrameKind::DpcTail { .. })
+        ) {
+            if completed {
+                c.dpc_work.0 += 1;
+            } else {
+                c.dpc_work.1 += 1;
+            }
+        }
     }
 }

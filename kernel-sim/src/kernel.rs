@@ -8,7 +8,7 @@
 use crate::completion::CompletionPort;
 use crate::costs::Costs;
 use crate::cpu::Cpu;
-use crate::driver::{DeviceStats, DeviceView, Driver, DriverCtx};
+use crate::driver::{Completion, DeviceStats, DeviceView, Driver, DriverCtx};
 use crate::engine::Time;
 use crate::engine::queue::EventQueue;
 use crate::engine::rng::{self, Stream};
@@ -33,6 +33,8 @@ pub(crate) enum Event {
     Cpu { cpu: CpuId, epoch: u64 },
     /// A device timer fired.
     Device { device: DeviceId, token: u64 },
+    /// A doorbell the driver rang reaches its device.
+    Doorbell { device: DeviceId },
     /// A thread's timeslice ran out (stale unless `epoch` matches).
     Quantum { cpu: CpuId, epoch: u64 },
     /// A sleep or wait timeout expired (stale unless `epoch` matches the thread's).
@@ -93,10 +95,13 @@ pub struct Core {
     pub steps: u64,
     pub stats: Counters,
     pub(crate) queue: EventQueue<Event>,
+    /// Why the run cannot go on, once something made it impossible (time overflowed).
+    pub(crate) fault: Option<RunError>,
 }
 
-/// A whole simulated machine.
-#[derive(Clone)]
+/// A whole simulated machine. Its `Debug` output is its whole state (kernel, drivers
+/// and devices, thread programs), which is what a checkpoint saves and a replay restores.
+#[derive(Clone, Debug)]
 pub struct Kernel {
     pub(crate) core: Core,
     pub(crate) drivers: Vec<Box<dyn Driver>>,
@@ -129,6 +134,17 @@ pub enum RunError {
          raise the limit with --set machine.event_limit=N if the scenario is meant to be this long"
     )]
     EventLimit { limit: u64 },
+    /// Simulated time would pass the largest time the clock can hold.
+    #[error(
+        "simulated time overflowed: at t={now} ns, {what} asked for {delay} ns more, past the \
+         clock's end ({max} ns); the scenario's times or costs are too large"
+    )]
+    TimeOverflow {
+        now: u64,
+        delay: u64,
+        what: &'static str,
+        max: u64,
+    },
 }
 
 /// Per-device figures in the summary.
@@ -163,6 +179,20 @@ pub struct Summary {
     pub devices: BTreeMap<String, DeviceSummary>,
 }
 
+impl Event {
+    /// What asked for the time, in words for an error message.
+    fn what(self) -> &'static str {
+        match self {
+            Event::Cpu { .. } => "a piece of CPU work",
+            Event::Device { .. } => "a device",
+            Event::Doorbell { .. } => "a doorbell write",
+            Event::Quantum { .. } => "the clock (a timeslice)",
+            Event::Timer { .. } => "a sleep or wait timeout",
+            Event::Start { .. } => "a thread's start time",
+        }
+    }
+}
+
 impl Core {
     fn new(config: &MachineConfig) -> Self {
         Self {
@@ -185,6 +215,7 @@ impl Core {
             steps: 0,
             stats: Counters::default(),
             queue: EventQueue::default(),
+            fault: None,
         }
     }
 
@@ -197,8 +228,25 @@ impl Core {
         });
     }
 
-    pub(crate) fn schedule(&mut self, at: Time, event: Event) {
-        self.queue.push(at, event);
+    /// Schedules `event` `delay` ns from now and returns when it will happen. Time is
+    /// checked: if it would overflow, the run stops with [`RunError::TimeOverflow`]
+    /// (nothing is scheduled, and `step` does nothing more).
+    pub(crate) fn schedule_after(&mut self, delay: u64, event: Event) -> Time {
+        match self.now.checked_add(delay) {
+            Some(at) => {
+                self.queue.push(at, event);
+                at
+            }
+            None => {
+                self.fault.get_or_insert(RunError::TimeOverflow {
+                    now: self.now,
+                    delay,
+                    what: event.what(),
+                    max: Time::MAX,
+                });
+                Time::MAX
+            }
+        }
     }
 
     pub fn irp(&self, id: IrpId) -> &Irp {
@@ -281,6 +329,7 @@ impl Kernel {
             routines,
             threads: Vec::new(),
             vars: BTreeMap::new(),
+            overlapped: BTreeMap::new(),
         });
         id
     }
@@ -310,11 +359,14 @@ impl Kernel {
             wait: None,
             timer_gen: 0,
             last: Default::default(),
+            ran: false,
+            sync_result: None,
             rng: rng::stream(self.core.seed, Stream::Workload, u64::from(id.0)),
         });
         self.core.processes[process.0 as usize].threads.push(id);
         self.programs.push(program);
-        self.core.schedule(start, Event::Start { thread: id });
+        // Threads are added before the run, at time 0: the start time is the delay.
+        self.core.schedule_after(start, Event::Start { thread: id });
         id
     }
 
@@ -387,13 +439,16 @@ impl Kernel {
         self.drivers[device.0 as usize].stats()
     }
 
-    /// Whether anything is left to happen.
+    /// Whether anything is left to happen (nothing is after a fault).
     pub fn is_finished(&self) -> bool {
-        self.core.queue.is_empty()
+        self.core.queue.is_empty() || self.core.fault.is_some()
     }
 
     /// Advances by exactly one event. Returns false when nothing is left to happen.
     pub fn step(&mut self) -> bool {
+        if self.core.fault.is_some() {
+            return false;
+        }
         while let Some((at, event)) = self.core.queue.pop() {
             if self.is_stale(event) {
                 continue;
@@ -429,10 +484,19 @@ impl Kernel {
         while self.step() {
             self.check_limit(event_limit)?;
         }
-        Ok(())
+        self.check_limit(event_limit)
+    }
+
+    /// Why the run cannot go on, if something stopped it (see [`RunError`]); `step`
+    /// then returns false.
+    pub fn fault(&self) -> Option<&RunError> {
+        self.core.fault.as_ref()
     }
 
     fn check_limit(&self, limit: u64) -> Result<(), RunError> {
+        if let Some(fault) = &self.core.fault {
+            return Err(fault.clone());
+        }
         if self.core.trace.len() as u64 > limit {
             return Err(RunError::EventLimit { limit });
         }
@@ -446,7 +510,7 @@ impl Kernel {
             Event::Timer { thread, epoch } => {
                 self.core.threads[thread.0 as usize].timer_gen != epoch
             }
-            Event::Device { .. } | Event::Start { .. } => false,
+            Event::Device { .. } | Event::Doorbell { .. } | Event::Start { .. } => false,
         }
     }
 
@@ -456,6 +520,9 @@ impl Kernel {
             Event::Device { device, token } => {
                 self.with_driver(device, None, |d, io| d.device_event(io, token));
             }
+            Event::Doorbell { device } => {
+                self.with_driver(device, None, |d, io| d.doorbell(io));
+            }
             Event::Quantum { cpu, .. } => self.core.clock_interrupt(cpu),
             Event::Timer { thread, .. } => self.core.timer_expired(thread),
             Event::Start { thread } => self.core.start_thread(thread),
@@ -463,22 +530,24 @@ impl Kernel {
     }
 
     /// Calls into a driver with a context borrowing the core. Returns what the call
-    /// returned and the CPU time it charged.
+    /// returned, the CPU time it charged, and the completions it asked for (to deliver
+    /// once that time is paid).
     pub(crate) fn with_driver<R>(
         &mut self,
         device: DeviceId,
         cpu: Option<CpuId>,
         f: impl FnOnce(&mut dyn Driver, &mut DriverCtx<'_>) -> R,
-    ) -> (R, u64) {
+    ) -> (R, u64, Vec<Completion>) {
         let driver = &mut self.drivers[device.0 as usize];
         let mut io = DriverCtx {
             core: &mut self.core,
             device,
             cpu,
             charged: 0,
+            completions: Vec::new(),
         };
         let r = f(driver.as_mut(), &mut io);
-        (r, io.charged)
+        (r, io.charged, io.completions)
     }
 
     /// The run's figures so far.

@@ -26,9 +26,18 @@ impl Core {
     /// Puts a thread on the ready queue and, if a CPU is idle, sends it there.
     pub(crate) fn make_ready(&mut self, cpu: Option<CpuId>, thread: ThreadId) {
         self.thread_mut(thread).state = ThreadState::Ready;
+        let ahead = self.ready.len() as u32;
         self.ready.push_back(thread);
-        self.trace(cpu, What::ThreadReady { thread });
-        if let Some(idle) = self.cpus.iter().position(|c| c.is_idle()) {
+        let idle = self.cpus.iter().position(|c| c.is_idle());
+        self.trace(
+            cpu,
+            What::ThreadReady {
+                thread,
+                queued: idle.is_none(),
+                ahead,
+            },
+        );
+        if let Some(idle) = idle {
             self.cpu_continue(CpuId(idle as u16));
         }
     }
@@ -40,10 +49,10 @@ impl Core {
         let c = &mut self.cpus[cpu.0 as usize];
         c.epoch += 1;
         c.active_since = now;
-        c.active_until = now + remaining;
         c.active = true;
         let epoch = c.epoch;
-        self.schedule(now + remaining, Event::Cpu { cpu, epoch });
+        let until = self.schedule_after(remaining, Event::Cpu { cpu, epoch });
+        self.cpus[cpu.0 as usize].active_until = until;
     }
 
     fn top_remaining(&self, cpu: CpuId) -> u64 {
@@ -131,6 +140,7 @@ impl Core {
         {
             self.pause_top(cpu);
             self.dpc_queued[device.0 as usize] = false;
+            self.cpus[cpu.0 as usize].dpc_work = (0, 0);
             self.stats.dpcs += 1;
             self.trace(Some(cpu), What::DpcStarted { device });
             let cost = self.costs.dpc_ns;
@@ -162,8 +172,18 @@ impl Core {
                 let from = self.cpus[cpu.0 as usize]
                     .last_thread
                     .filter(|t| self.threads[t.0 as usize].state != ThreadState::Terminated);
+                let first = !self.threads[next.0 as usize].ran;
+                let idle = self.cpus[cpu.0 as usize].last_thread.is_none();
                 self.stats.context_switches += 1;
-                self.trace(Some(cpu), What::ContextSwitched { from, to: next });
+                self.trace(
+                    Some(cpu),
+                    What::ContextSwitched {
+                        from,
+                        to: next,
+                        first,
+                        idle,
+                    },
+                );
                 self.thread_mut(next).state = ThreadState::Running { cpu };
                 let cost = self.costs.context_switch_ns;
                 self.push_frame(cpu, FrameKind::Switch { from, to: next }, cost);
@@ -171,6 +191,8 @@ impl Core {
             None => {
                 let c = &mut self.cpus[cpu.0 as usize];
                 c.quantum_gen += 1;
+                // The thread that left has had its context saved; an idle CPU holds none.
+                c.last_thread = None;
                 if !c.idle_traced {
                     c.idle_traced = true;
                     self.trace(Some(cpu), What::CpuIdle);
@@ -183,6 +205,7 @@ impl Core {
     pub(crate) fn switch_done(&mut self, cpu: CpuId, thread: ThreadId) {
         self.pop_frame(cpu);
         self.trace(Some(cpu), What::ThreadResumed { thread });
+        self.thread_mut(thread).ran = true;
         let c = &mut self.cpus[cpu.0 as usize];
         c.frames.push(Frame {
             kind: FrameKind::Thread { thread },
@@ -191,8 +214,8 @@ impl Core {
         c.last_thread = Some(thread);
         c.quantum_gen += 1;
         let epoch = c.quantum_gen;
-        let at = self.now + self.costs.timeslice_ns;
-        self.schedule(at, Event::Quantum { cpu, epoch });
+        let slice = self.costs.timeslice_ns;
+        self.schedule_after(slice, Event::Quantum { cpu, epoch });
         self.cpu_continue(cpu);
     }
 
@@ -216,8 +239,8 @@ impl Core {
             if self.ready.is_empty() {
                 c.quantum_gen += 1;
                 let epoch = c.quantum_gen;
-                let at = self.now + self.costs.timeslice_ns;
-                self.schedule(at, Event::Quantum { cpu, epoch });
+                let slice = self.costs.timeslice_ns;
+                self.schedule_after(slice, Event::Quantum { cpu, epoch });
                 self.trace(Some(cpu), What::QuantumRenewed { thread });
             } else {
                 c.resched = true;
@@ -232,6 +255,7 @@ impl Core {
         &mut self,
         cpu: CpuId,
         thread: ThreadId,
+        call: &'static str,
         wait: WaitFor,
         alertable: bool,
         timeout: Option<u64>,
@@ -260,13 +284,13 @@ impl Core {
             Some(cpu),
             What::ThreadWaiting {
                 thread,
+                call,
                 reason,
                 alertable,
             },
         );
         if let Some(ns) = timeout {
-            let at = self.now + ns;
-            self.schedule(at, Event::Timer { thread, epoch });
+            self.schedule_after(ns, Event::Timer { thread, epoch });
         }
         if !matches!(wait, WaitFor::Port(_)) {
             self.port_thread_blocked(Some(cpu), thread);
@@ -285,12 +309,14 @@ impl Core {
         self.cpu_continue(cpu);
     }
 
-    /// Ends a wait: the thread becomes ready and will carry on with `cont`.
+    /// Ends a wait: the thread becomes ready and will carry on with `cont` after `cost`
+    /// ns of CPU time (what the call still has to do in the kernel once woken).
     pub(crate) fn wake(
         &mut self,
         cpu: Option<CpuId>,
         thread: ThreadId,
         reason: WakeReason,
+        cost: u64,
         cont: Cont,
     ) {
         let t = self.thread_mut(thread);
@@ -300,7 +326,10 @@ impl Core {
         );
         let was = t.wait.take();
         t.timer_gen += 1;
-        t.segment = Segment { remaining: 0, cont };
+        t.segment = Segment {
+            remaining: cost,
+            cont,
+        };
         self.trace(cpu, What::ThreadWoken { thread, reason });
         if !matches!(was, Some(WaitFor::Port(_))) {
             self.port_thread_unblocked(cpu, thread);
@@ -370,11 +399,7 @@ impl Kernel {
             FrameKind::Clock => self.core.clock_isr_done(cpu),
             FrameKind::Isr { irq, device } => self.isr_done(cpu, irq, device),
             FrameKind::Dpc { device } => self.dpc_piece_done(cpu, device),
-            FrameKind::DpcTail { device } => {
-                self.core.pop_frame(cpu);
-                self.core.trace(Some(cpu), What::DpcFinished { device });
-                self.core.cpu_continue(cpu);
-            }
+            FrameKind::DpcTail { device } => self.core.dpc_finished(cpu, device),
         }
     }
 }

@@ -15,19 +15,29 @@ use std::collections::BTreeMap;
 pub enum IoMode {
     /// ReadFile on a synchronous handle: the caller waits until the data is there.
     Sync,
-    /// ReadFile with an OVERLAPPED: the call returns at once; the result goes to the
-    /// completion port the file is bound to, or is collected with [`Syscall::WaitIo`].
-    Overlapped,
+    /// ReadFile with an OVERLAPPED: the call returns at once; on completion the result is
+    /// recorded in the OVERLAPPED (if the program gave one it can wait on) and its event
+    /// signalled, and a packet goes to the completion port the file is bound to, if any.
+    Overlapped(Option<OverlappedId>),
     /// ReadFileEx: the call returns at once; the routine runs later as a user APC.
     Apc(RoutineId),
+}
+
+impl IoMode {
+    /// ReadFile or WriteFile with an OVERLAPPED (not the Ex forms).
+    pub fn is_overlapped(self) -> bool {
+        matches!(self, IoMode::Overlapped(_))
+    }
 }
 
 /// One request from a thread to the kernel.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Syscall {
-    /// Run user-mode code for `ns` (no kernel entry).
+    /// Run user-mode code for `ns` (no kernel entry). `pass` says which pass of a
+    /// repeated op this is, for the narration.
     Compute {
         ns: u64,
+        pass: Option<crate::trace::Pass>,
     },
     Open {
         path: String,
@@ -53,9 +63,10 @@ pub enum Syscall {
         ns: u64,
         alertable: bool,
     },
-    /// Wait for an overlapped request to finish (WaitForSingleObjectEx on its event).
+    /// Wait for the overlapped request last issued with this OVERLAPPED to finish
+    /// (WaitForSingleObjectEx on its event).
     WaitIo {
-        irp: IrpId,
+        overlapped: OverlappedId,
         alertable: bool,
         timeout_ns: Option<u64>,
     },
@@ -63,6 +74,8 @@ pub enum Syscall {
     /// of CPUs.
     CreatePort {
         concurrency: u32,
+        /// The name the scenario gives the port, shown in traces.
+        name: String,
     },
     /// CreateIoCompletionPort with a file: bind the file's completions to the port.
     Bind {
@@ -155,7 +168,7 @@ pub struct ProgramCtx<'a> {
 }
 
 /// A thread's code. Programs must be cloneable so a run can be checkpointed.
-pub trait ThreadProgram: Send {
+pub trait ThreadProgram: Send + std::fmt::Debug {
     /// The next call, given the previous call's result.
     fn next(&mut self, cx: &mut ProgramCtx<'_>) -> Syscall;
     fn clone_box(&self) -> Box<dyn ThreadProgram>;

@@ -35,10 +35,27 @@ pub(crate) enum Cont {
     Perform(Syscall),
     /// The IRP is built; send it to the top driver of the device stack.
     SendIrp(IrpId),
-    /// The driver's dispatch routine returned; give control back to the caller.
-    Return(IrpId),
+    /// The dispatch routine's look at the IRP is paid; now the driver acts on it.
+    Dispatch(IrpId),
+    /// The driver's dispatch routine returned and its charged time is paid: deliver the
+    /// completions it asked for, then give control back to the caller.
+    Return {
+        irp: IrpId,
+        mode: crate::syscall::IoMode,
+        call: &'static str,
+        completions: Vec<crate::driver::Completion>,
+    },
+    /// A stretch of user-mode code that began at `since` and needed `ns` of CPU is done.
+    Computed { ns: u64, since: Time },
+    /// PostQueuedCompletionStatus's cost is paid: queue the packet.
+    Post {
+        port: PortId,
+        packet: crate::completion::Packet,
+    },
     /// Hand this result to the program.
     Deliver(SyscallResult),
+    /// The call fails with `status` (traced), e.g. a wait on a port that was closed.
+    Fail { call: &'static str, status: Status },
     /// Run the next queued APC, or end the alertable wait if none is left.
     RunApcs { ran: u32 },
 }
@@ -84,6 +101,11 @@ pub struct Thread {
     pub(crate) wait: Option<WaitFor>,
     pub(crate) timer_gen: u64,
     pub(crate) last: SyscallResult,
+    /// Whether the thread has run yet (its first switch loads an initial context).
+    pub ran: bool,
+    /// The result of a synchronous request that completed before the thread began to
+    /// wait for it (the I/O manager keeps it in the thread's I/O status block).
+    pub(crate) sync_result: Option<SyscallResult>,
     pub(crate) rng: SimRng,
 }
 
@@ -111,4 +133,14 @@ pub struct Process {
     /// User-mode memory where the program keeps values by name (see
     /// [`crate::syscall::ProgramCtx::vars`]).
     pub vars: BTreeMap<String, u64>,
+    /// The process's OVERLAPPED structures that have been used: the request each last
+    /// carried and, once it completed, its result (its event is then signalled).
+    pub overlapped: BTreeMap<OverlappedId, Overlapped>,
+}
+
+/// One OVERLAPPED structure: the last request issued with it, and its result once done.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Overlapped {
+    pub irp: IrpId,
+    pub result: Option<SyscallResult>,
 }

@@ -4,6 +4,7 @@
 //! Events are stored compactly (ids, not names or sentences); [`crate::Kernel::explain`]
 //! builds the plain-English sentence only when something prints it.
 
+use crate::cpu::FrameKind;
 use crate::engine::Time;
 use crate::ids::*;
 use crate::io::{Major, Status};
@@ -11,7 +12,7 @@ use serde::Serialize;
 
 mod explain;
 pub mod segments;
-pub use explain::{format_time, format_time_short, parse_time};
+pub use explain::{Narrator, Note, format_time, format_time_short, parse_time, with_note};
 
 /// Why a thread is waiting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -35,6 +36,15 @@ pub enum WakeReason {
     Timeout,
     Apc,
     Packet,
+    /// The completion port it waited on was closed.
+    PortClosed,
+}
+
+/// A pass of a repeated op: the `n`th of `of`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Pass {
+    pub n: u32,
+    pub of: u32,
 }
 
 /// One state change. Variant names are past tense: they say what happened.
@@ -48,10 +58,19 @@ pub enum What {
     },
     ThreadReady {
         thread: ThreadId,
+        /// No CPU was idle: the thread waits in the ready queue behind `ahead` others.
+        queued: bool,
+        ahead: u32,
     },
+    /// The dispatcher starts loading `to` onto the CPU. `from` is the thread whose context
+    /// it saves now, if one was running here until this moment (none when the CPU idled).
     ContextSwitched {
         from: Option<ThreadId>,
         to: ThreadId,
+        /// `to` has never run: the dispatcher loads its initial context.
+        first: bool,
+        /// The CPU was idle until now (rather than its thread having just exited).
+        idle: bool,
     },
     /// The context switch to `thread` is done: it runs from here.
     ThreadResumed {
@@ -61,9 +80,20 @@ pub enum What {
     ThreadComputed {
         thread: ThreadId,
         ns: u64,
+        /// Which pass of its innermost repeat this is, if the op is inside one.
+        pass: Option<Pass>,
+    },
+    /// A stretch of user-mode code ended later than its CPU time alone would say: the
+    /// CPU ran something else (an ISR, a DPC, another thread) in between.
+    ComputeStretched {
+        thread: ThreadId,
+        ns: u64,
+        wall_ns: u64,
     },
     ThreadWaiting {
         thread: ThreadId,
+        /// The call the thread waits in, by its Win32 name.
+        call: &'static str,
         reason: WaitReason,
         alertable: bool,
     },
@@ -86,6 +116,8 @@ pub enum What {
     },
     ThreadExited {
         thread: ThreadId,
+        /// Requests the thread issued that are still in progress.
+        in_flight: u32,
     },
     // --- system calls and handles ---
     SyscallEntered {
@@ -107,6 +139,12 @@ pub enum What {
         call: &'static str,
         status: Status,
     },
+    /// A wait with a zero timeout found nothing: the call returned WAIT_TIMEOUT without
+    /// waiting.
+    TimedOutAtOnce {
+        thread: ThreadId,
+        call: &'static str,
+    },
     // --- I/O manager and IRPs ---
     IrpCreated {
         irp: IrpId,
@@ -119,6 +157,8 @@ pub enum What {
         irp: IrpId,
         device: DeviceId,
         stack_location: u8,
+        /// The byte on the device the I/O manager mapped the file offset to.
+        device_offset: u64,
     },
     IrpPending {
         irp: IrpId,
@@ -138,10 +178,13 @@ pub enum What {
         bytes: u32,
         checksum: u64,
     },
+    /// The dispatch routine returned to the I/O manager. On a synchronous handle
+    /// (`sync`) the call itself goes on waiting if the IRP is pending.
     IoReturned {
         thread: ThreadId,
         irp: IrpId,
         pending: bool,
+        sync: bool,
     },
     IoDelivered {
         thread: ThreadId,
@@ -188,10 +231,15 @@ pub enum What {
         irq: Irq,
         device: DeviceId,
     },
-    /// The ISR returned: the CPU drops back to what it interrupted.
+    /// The ISR acknowledged its device (dropping the level-triggered line) and returned.
     IsrFinished {
         irq: Irq,
         device: DeviceId,
+        /// A DPC is queued on this CPU, so the CPU drops to DISPATCH level and runs it
+        /// before anything below the ISR resumes.
+        dpc_next: bool,
+        /// What the ISR interrupted, which resumes once nothing above it is left.
+        interrupted: Option<FrameKind>,
     },
     DpcQueued {
         device: DeviceId,
@@ -201,6 +249,9 @@ pub enum What {
     },
     DpcFinished {
         device: DeviceId,
+        /// Requests this DPC completed, and requests it started on the device.
+        completed: u32,
+        started: u32,
     },
     ClockInterrupt,
     // --- completion: APCs and ports ---
@@ -245,6 +296,16 @@ pub enum What {
         irp: Option<IrpId>,
         key: u64,
         running: u32,
+        /// The port released `thread` from a wait (raising the running count), rather
+        /// than the thread finding a packet when it called.
+        released: bool,
+    },
+    /// The last handle to a port was closed: threads waiting on it wake with
+    /// ERROR_ABANDONED_WAIT_0 and its queued packets are freed.
+    PortClosed {
+        port: PortId,
+        waiters: u32,
+        packets: u32,
     },
     PortRunningOver {
         port: PortId,
@@ -275,6 +336,7 @@ impl What {
             What::ThreadResumed { .. } => "ThreadResumed",
             What::CpuIdle => "CpuIdle",
             What::ThreadComputed { .. } => "ThreadComputed",
+            What::ComputeStretched { .. } => "ComputeStretched",
             What::ThreadWaiting { .. } => "ThreadWaiting",
             What::ThreadWoken { .. } => "ThreadWoken",
             What::QuantumExpired { .. } => "QuantumExpired",
@@ -285,6 +347,7 @@ impl What {
             What::FileOpened { .. } => "FileOpened",
             What::HandleClosed { .. } => "HandleClosed",
             What::SyscallFailed { .. } => "SyscallFailed",
+            What::TimedOutAtOnce { .. } => "TimedOutAtOnce",
             What::IrpCreated { .. } => "IrpCreated",
             What::IrpDispatched { .. } => "IrpDispatched",
             What::IrpPending { .. } => "IrpPending",
@@ -313,6 +376,7 @@ impl What {
             What::FileBound { .. } => "FileBound",
             What::PacketQueued { .. } => "PacketQueued",
             What::PacketDequeued { .. } => "PacketDequeued",
+            What::PortClosed { .. } => "PortClosed",
             What::PortRunningOver { .. } => "PortRunningOver",
         }
     }
@@ -344,19 +408,21 @@ impl What {
     pub fn thread(&self) -> Option<ThreadId> {
         match *self {
             What::ThreadCreated { thread, .. }
-            | What::ThreadReady { thread }
+            | What::ThreadReady { thread, .. }
             | What::ThreadResumed { thread }
             | What::ThreadComputed { thread, .. }
+            | What::ComputeStretched { thread, .. }
             | What::ThreadWaiting { thread, .. }
             | What::ThreadWoken { thread, .. }
             | What::QuantumExpired { thread }
             | What::QuantumRenewed { thread }
             | What::ThreadPreempted { thread }
-            | What::ThreadExited { thread }
+            | What::ThreadExited { thread, .. }
             | What::SyscallEntered { thread, .. }
             | What::FileOpened { thread, .. }
             | What::HandleClosed { thread, .. }
             | What::SyscallFailed { thread, .. }
+            | What::TimedOutAtOnce { thread, .. }
             | What::IrpCreated { thread, .. }
             | What::IoReturned { thread, .. }
             | What::IoDelivered { thread, .. }

@@ -14,7 +14,9 @@
 //! longer replay per step back rather than more memory.
 
 use kernel_sim::trace::segments::Segments;
+use kernel_sim::trace::{Narrator, Note};
 use kernel_sim::{Checkpoint, Kernel, Time, TraceEvent};
+use std::collections::BTreeMap;
 
 /// Steps between checkpoints at first: a step back replays at most this many events.
 pub const CHECKPOINT_EVERY: u64 = 256;
@@ -29,6 +31,10 @@ pub struct Session {
     trace: Vec<TraceEvent>,
     /// The timeline lanes of the explored trace.
     segments: Segments,
+    /// Decides where the model's notes are due; it has seen the explored trace.
+    narrator: Narrator,
+    /// The notes due, by the position of the event they go with.
+    notes: BTreeMap<usize, Note>,
     /// After step k: the trace length (`marks[k]`) and the clock (`times[k]`).
     marks: Vec<usize>,
     times: Vec<Time>,
@@ -56,10 +62,18 @@ impl Session {
         let marks = vec![trace.len()];
         let times = vec![kernel.now()];
         let checkpoints = vec![kernel.checkpoint()];
+        let mut narrator = Narrator::new();
+        let notes = trace
+            .iter()
+            .enumerate()
+            .filter_map(|(i, e)| narrator.observe(e).map(|n| (i, n)))
+            .collect();
         Self {
             ahead: Some(kernel.clone()),
             kernel,
             segments: Segments::from_trace(&trace),
+            narrator,
+            notes,
             trace,
             marks,
             times,
@@ -110,6 +124,9 @@ impl Session {
             ahead.move_trace_into(&mut self.trace);
             for (i, e) in self.trace.iter().enumerate().skip(from) {
                 self.segments.push(i, e);
+                if let Some(note) = self.narrator.observe(e) {
+                    self.notes.insert(i, note);
+                }
             }
             self.marks.push(self.trace.len());
             self.times.push(ahead.now());
@@ -176,9 +193,25 @@ impl Session {
 
     /// The trace events the current step added.
     pub fn last_events(&self) -> &[TraceEvent] {
+        &self.trace[self.last_range()]
+    }
+
+    /// Where the current step's events are in the trace.
+    pub fn last_range(&self) -> std::ops::Range<usize> {
         let k = self.step() as usize;
         let from = if k == 0 { 0 } else { self.marks[k - 1] };
-        &self.trace[from..self.marks[k]]
+        from..self.marks[k]
+    }
+
+    /// The model's note due at the trace's event number `index`, if one is.
+    pub fn note_at(&self, index: usize) -> Option<Note> {
+        self.notes.get(&index).copied()
+    }
+
+    /// The sentence for the trace's event number `index`, with its note if one is due.
+    pub fn narrate(&self, index: usize) -> String {
+        let sentence = self.kernel.explain(&self.trace[index]);
+        kernel_sim::trace::with_note(sentence, self.note_at(index))
     }
 
     /// The step that added the explored trace's event number `index`.

@@ -99,8 +99,8 @@ impl View {
             devices: device_lines(k),
             lines_and_ports: line_and_port_lines(k),
             has_ports: !k.core().ports.is_empty(),
-            narration: last.iter().map(|e| k.explain(e)).collect(),
-            hint: look_next(last).map(str::to_string),
+            narration: session.last_range().map(|i| session.narrate(i)).collect(),
+            hint: look_next(k, last).map(str::to_string),
             timeline: Timeline::capture(session, lens.span),
             detail: lens.detail.map(|d| match d {
                 Detail::Irp(irp) => irp_detail(k, session.trace(), irp),

@@ -1,6 +1,6 @@
 //! The operations a thread performs.
 
-use kernel_sim::RoutineId;
+use kernel_sim::{OverlappedId, RoutineId};
 use std::sync::Arc;
 
 /// Where in the file a read or write goes.
@@ -22,8 +22,9 @@ pub enum IoStyle {
     /// ReadFileEx / WriteFileEx: a completion routine runs as an APC.
     Routine(RoutineId),
     /// ReadFile / WriteFile with an OVERLAPPED: the result goes to the file's completion
-    /// port, or is collected by a `Wait` on `tag`.
-    Overlapped { tag: Option<String> },
+    /// port, and is recorded in the process's OVERLAPPED `overlapped` (if given) for a
+    /// `Wait` on it.
+    Overlapped { overlapped: Option<OverlappedId> },
 }
 
 /// One step of a program.
@@ -45,12 +46,12 @@ pub enum Op {
     Write {
         file: String,
         offset: Offset,
-        data: Vec<u8>,
+        data: Payload,
         style: IoStyle,
     },
-    /// WaitForSingleObjectEx on the request named `tag`.
+    /// WaitForSingleObjectEx on the event of the OVERLAPPED `overlapped`.
     Wait {
-        tag: String,
+        overlapped: OverlappedId,
         alertable: bool,
         timeout_ns: Option<u64>,
     },
@@ -61,6 +62,7 @@ pub enum Op {
     Compute {
         ns: u64,
     },
+    /// A new completion port, its handle bound to the name `bind` (also the port's name).
     CreatePort {
         bind: String,
         concurrency: u32,
@@ -85,4 +87,39 @@ pub enum Op {
         ops: Arc<[Op]>,
     },
     Exit,
+}
+
+/// The bytes a write sends, built only when the write runs: a program that writes 16 MiB
+/// four hundred times holds one buffer at a time, not four hundred.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Payload {
+    /// These bytes.
+    Bytes(Arc<[u8]>),
+    /// `unit` repeated, the last copy cut short, to `len` bytes.
+    Repeat { unit: Arc<[u8]>, len: u32 },
+}
+
+impl Payload {
+    /// Bytes the payload stands for.
+    pub fn len(&self) -> u32 {
+        match self {
+            Payload::Bytes(b) => b.len() as u32,
+            Payload::Repeat { len, unit } if !unit.is_empty() => *len,
+            Payload::Repeat { .. } => 0,
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The bytes themselves.
+    pub fn to_vec(&self) -> Vec<u8> {
+        match self {
+            Payload::Bytes(b) => b.to_vec(),
+            Payload::Repeat { unit, len } => {
+                unit.iter().copied().cycle().take(*len as usize).collect()
+            }
+        }
+    }
 }

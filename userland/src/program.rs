@@ -1,7 +1,8 @@
 //! Running a list of operations as a thread program.
 
 use crate::op::{IoStyle, Offset, Op};
-use kernel_sim::{Handle, IoMode, IrpId, ProgramCtx, Syscall, SyscallResult, ThreadProgram};
+use kernel_sim::trace::Pass;
+use kernel_sim::{Handle, IoMode, ProgramCtx, Syscall, SyscallResult, ThreadProgram};
 use rand::RngExt;
 use std::sync::Arc;
 
@@ -12,20 +13,27 @@ struct Cursor {
     index: usize,
     /// Passes left after the current one.
     passes_left: u64,
+    /// Passes in all (0 for the program's own list, which is not a repeat).
+    times: u64,
 }
 
-/// A name the result of the previous call must be stored under.
-#[derive(Debug, Clone)]
-enum Pending {
-    Handle(String),
-    Request(String),
+impl Cursor {
+    /// Which pass of its repeat the cursor is in, if it is a repeat.
+    fn pass(&self) -> Option<Pass> {
+        let n = self.times.checked_sub(self.passes_left)?;
+        (self.times > 0).then(|| Pass {
+            n: u32::try_from(n).unwrap_or(u32::MAX),
+            of: u32::try_from(self.times).unwrap_or(u32::MAX),
+        })
+    }
 }
 
 /// A thread program made of [`Op`]s.
 #[derive(Debug, Clone)]
 pub struct ListProgram {
     stack: Vec<Cursor>,
-    pending: Option<Pending>,
+    /// The name the handle the previous call returns must be stored under.
+    pending: Option<String>,
 }
 
 impl ListProgram {
@@ -35,6 +43,7 @@ impl ListProgram {
                 ops: ops.into(),
                 index: 0,
                 passes_left: 0,
+                times: 0,
             }],
             pending: None,
         }
@@ -62,6 +71,7 @@ impl ListProgram {
                             ops,
                             index: 0,
                             passes_left: times - 1,
+                            times,
                         });
                     }
                 }
@@ -73,10 +83,6 @@ impl ListProgram {
 
 fn handle_var(name: &str) -> String {
     format!("handle:{name}")
-}
-
-fn request_var(name: &str) -> String {
-    format!("request:{name}")
 }
 
 /// A name that was never bound becomes handle 0, which no table holds, so the kernel
@@ -97,38 +103,25 @@ fn offset(cx: &mut ProgramCtx<'_>, offset: &Offset) -> Option<u64> {
     }
 }
 
-impl ListProgram {
-    fn mode(&mut self, style: &IoStyle) -> IoMode {
-        match style {
-            IoStyle::Sync => IoMode::Sync,
-            IoStyle::Routine(r) => IoMode::Apc(*r),
-            IoStyle::Overlapped { tag } => {
-                if let Some(tag) = tag {
-                    self.pending = Some(Pending::Request(tag.clone()));
-                }
-                IoMode::Overlapped
-            }
-        }
+fn mode(style: &IoStyle) -> IoMode {
+    match style {
+        IoStyle::Sync => IoMode::Sync,
+        IoStyle::Routine(r) => IoMode::Apc(*r),
+        IoStyle::Overlapped { overlapped } => IoMode::Overlapped(*overlapped),
     }
 }
 
 impl ThreadProgram for ListProgram {
     fn next(&mut self, cx: &mut ProgramCtx<'_>) -> Syscall {
-        match (self.pending.take(), cx.last) {
-            (Some(Pending::Handle(name)), SyscallResult::Handle(h)) => {
-                cx.vars.insert(handle_var(&name), u64::from(h.0));
-            }
-            (Some(Pending::Request(name)), SyscallResult::Pending(irp)) => {
-                cx.vars.insert(request_var(&name), irp.0);
-            }
-            _ => {}
+        if let (Some(name), SyscallResult::Handle(h)) = (self.pending.take(), cx.last) {
+            cx.vars.insert(handle_var(&name), u64::from(h.0));
         }
         let Some(op) = self.next_op() else {
             return Syscall::Exit;
         };
         match op {
             Op::Open { path, bind } => {
-                self.pending = Some(Pending::Handle(bind));
+                self.pending = Some(bind);
                 Syscall::Open { path }
             }
             Op::Close { name } => Syscall::Close {
@@ -143,7 +136,7 @@ impl ThreadProgram for ListProgram {
                 handle: lookup_handle(cx, &file),
                 offset: offset(cx, &o),
                 len,
-                mode: self.mode(&style),
+                mode: mode(&style),
             },
             Op::Write {
                 file,
@@ -153,23 +146,29 @@ impl ThreadProgram for ListProgram {
             } => Syscall::Write {
                 handle: lookup_handle(cx, &file),
                 offset: offset(cx, &o),
-                data,
-                mode: self.mode(&style),
+                data: data.to_vec(),
+                mode: mode(&style),
             },
             Op::Wait {
-                tag,
+                overlapped,
                 alertable,
                 timeout_ns,
             } => Syscall::WaitIo {
-                irp: IrpId(cx.vars.get(&request_var(&tag)).copied().unwrap_or(0)),
+                overlapped,
                 alertable,
                 timeout_ns,
             },
             Op::Sleep { ns, alertable } => Syscall::Sleep { ns, alertable },
-            Op::Compute { ns } => Syscall::Compute { ns },
+            Op::Compute { ns } => Syscall::Compute {
+                ns,
+                pass: self.stack.last().and_then(Cursor::pass),
+            },
             Op::CreatePort { bind, concurrency } => {
-                self.pending = Some(Pending::Handle(bind));
-                Syscall::CreatePort { concurrency }
+                self.pending = Some(bind.clone());
+                Syscall::CreatePort {
+                    concurrency,
+                    name: bind,
+                }
             }
             Op::Bind { file, port, key } => Syscall::Bind {
                 file: lookup_handle(cx, &file),
@@ -240,7 +239,7 @@ mod tests {
         let ns: Vec<_> = got
             .iter()
             .map(|c| match c {
-                Syscall::Compute { ns } => *ns,
+                Syscall::Compute { ns, .. } => *ns,
                 Syscall::Exit => 0,
                 other => panic!("unexpected {other:?}"),
             })

@@ -1,11 +1,13 @@
 //! The disk driver and the disk's hardware behaviour, behind the kernel's `Driver` trait.
 //!
-//! Driver side: `dispatch` queues the IRP and returns pending; `start_io` moves queued
-//! IRPs into free ring slots, choosing by the queue policy. A full ring leaves IRPs in the
-//! queue: that is the back-pressure. Device side: the disk takes the descriptor at the
-//! ring's head, seeks, waits for the sector, transfers segment by segment by DMA, hands
-//! the slot back to the driver and raises its interrupt. The DPC reaps one descriptor per
-//! piece of work, completes its IRP, and refills the ring.
+//! Driver side: `dispatch` marks the IRP pending, queues it and returns; `start_io` moves
+//! queued IRPs into free ring slots, choosing by the queue policy, and rings the doorbell.
+//! A full ring leaves IRPs in the queue: that is the back-pressure. Device side: when the
+//! doorbell reaches it, the disk takes the descriptor at the ring's head, seeks, waits
+//! for the sector, transfers segment by segment by DMA, hands the slot back to the driver
+//! and raises its interrupt, then goes on to the next posted descriptor by itself. The
+//! DPC reaps one descriptor per piece of work and completes its IRP, then refills the
+//! ring.
 
 use super::geometry::Geometry;
 use super::order::{self, Direction, Policy, QueuedRequest};
@@ -138,9 +140,12 @@ impl Disk {
             .track_of(q.device_offset + u64::from(q.len.max(1)) - 1)
     }
 
-    /// Moves queued IRPs into free ring slots, in policy order, and wakes the device.
+    /// Moves queued IRPs into free ring slots, in policy order, and rings the device's
+    /// doorbell if it posted any.
     fn start_io(&mut self, io: &mut DriverCtx<'_>) {
+        let mut posted = false;
         while !self.ring.is_full() && !self.queue.is_empty() {
+            posted = true;
             let pick = order::pick(
                 self.config.policy,
                 &self.requests,
@@ -169,7 +174,9 @@ impl Disk {
             let cost = io.costs().start_io_ns;
             io.charge(cost);
         }
-        self.device_start(io);
+        if posted {
+            io.ring_doorbell();
+        }
     }
 
     /// The device takes the next posted descriptor, if it is idle.
@@ -266,6 +273,8 @@ impl Driver for Disk {
     }
 
     fn dispatch(&mut self, io: &mut DriverCtx<'_>, irp: IrpId) -> Dispatch {
+        // A disk request always waits for the hardware: pending, before it is queued.
+        io.mark_pending(irp);
         let loc = io.irp(irp).location().clone();
         let track = self.config.geometry.track_of(loc.device_offset);
         self.requests.push(QueuedRequest { tag: irp.0, track });
@@ -313,6 +322,10 @@ impl Driver for Disk {
 
     fn device_event(&mut self, io: &mut DriverCtx<'_>, _token: u64) {
         self.device_finish(io);
+    }
+
+    fn doorbell(&mut self, io: &mut DriverCtx<'_>) {
+        self.device_start(io);
     }
 
     fn stats(&self) -> DeviceStats {

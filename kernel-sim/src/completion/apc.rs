@@ -22,7 +22,6 @@ impl Core {
                     routine: apc.routine,
                 },
             );
-            self.retire_irp(apc.irp);
             return;
         }
         t.apcs.push_back(apc);
@@ -42,7 +41,7 @@ impl Core {
             },
         );
         if alertable {
-            self.wake(cpu, thread, WakeReason::Apc, Cont::RunApcs { ran: 0 });
+            self.wake(cpu, thread, WakeReason::Apc, 0, Cont::RunApcs { ran: 0 });
         }
     }
 
@@ -58,7 +57,6 @@ impl Core {
                     routine: apc.routine,
                 },
             );
-            self.retire_irp(apc.irp);
         }
     }
 }

@@ -1,9 +1,15 @@
 //! Completion ports. Packets queue FIFO; waiting threads are released last-in-first-out
-//! (the most recently active thread is likeliest to still be in cache); and at most
-//! `concurrency` of the port's threads run at once. A thread that blocks on something
-//! other than the port stops counting, so another may be released; when it wakes it
-//! counts again, and the running count may exceed the limit until threads come back to
-//! the port. That excess is by design (Windows documents it) and is traced.
+//! (the most recently active thread is likeliest to still be in cache); and the port
+//! releases no waiter while `concurrency` of its threads run. The value is not a cap on
+//! running threads: a thread that blocks on something other than the port stops
+//! counting, so another may be released; when it wakes it counts again, and the running
+//! count may exceed the value until threads come back to the port. That excess is by
+//! design (Microsoft Learn: I/O Completion Ports) and is traced.
+//!
+//! Closing the port's last handle wakes every thread waiting on it: their
+//! GetQueuedCompletionStatus fails with ERROR_ABANDONED_WAIT_0 (Microsoft Learn:
+//! GetQueuedCompletionStatus). iosim then frees the port and its packets; Windows keeps
+//! the port object while files bound to it are open, though no handle can reach it.
 
 use crate::ids::*;
 use crate::io::Status;
@@ -26,6 +32,8 @@ pub struct Packet {
 #[derive(Debug, Clone)]
 pub struct CompletionPort {
     pub id: PortId,
+    /// The scenario's name for the port.
+    pub name: String,
     pub process: ProcessId,
     pub concurrency: u32,
     pub packets: VecDeque<Packet>,
@@ -33,18 +41,27 @@ pub struct CompletionPort {
     pub waiters: Vec<ThreadId>,
     /// Associated threads not blocked anywhere.
     pub running: u32,
+    /// Open handles to the port.
+    pub handles: u32,
+    /// The last handle was closed: nothing reaches the port any more.
+    pub closed: bool,
 }
 
 /// What GetQueuedCompletionStatus did.
 pub(crate) enum Dequeue {
     Got(Packet),
     Blocked,
+    /// Nothing to take and a zero timeout: WAIT_TIMEOUT without waiting.
+    TimedOut,
 }
 
 impl Core {
     /// Queues a packet and releases a waiter if the concurrency value allows.
     pub(crate) fn queue_packet(&mut self, cpu: Option<CpuId>, port: PortId, packet: Packet) {
         let p = &mut self.ports[port.0 as usize];
+        if p.closed {
+            return;
+        }
         p.packets.push_back(packet);
         let queue_len = p.packets.len() as u32;
         self.stats.packets_queued += 1;
@@ -73,11 +90,14 @@ impl Core {
             p.running += 1;
             let running = p.running;
             self.threads[thread.0 as usize].counted = true;
-            self.dequeued(cpu, port, thread, packet, running);
+            self.dequeued(cpu, port, thread, packet, running, true);
+            // The released thread finishes its call in the kernel: dequeuing costs it.
+            let cost = self.costs.port_ns;
             self.wake(
                 cpu,
                 thread,
                 WakeReason::Packet,
+                cost,
                 Cont::Deliver(packet_result(packet)),
             );
         }
@@ -90,6 +110,7 @@ impl Core {
         thread: ThreadId,
         packet: Packet,
         running: u32,
+        released: bool,
     ) {
         self.stats.packets_dequeued += 1;
         self.trace(
@@ -100,15 +121,20 @@ impl Core {
                 irp: packet.irp,
                 key: packet.key,
                 running,
+                released,
             },
         );
-        if let Some(irp) = packet.irp {
-            self.retire_irp(irp);
-        }
     }
 
-    /// GetQueuedCompletionStatus from `thread`, which runs on `cpu`.
-    pub(crate) fn get_queued(&mut self, cpu: CpuId, thread: ThreadId, port: PortId) -> Dequeue {
+    /// GetQueuedCompletionStatus from `thread`, which runs on `cpu`. With a zero timeout
+    /// the thread never waits: no packet it may take means WAIT_TIMEOUT at once.
+    pub(crate) fn get_queued(
+        &mut self,
+        cpu: CpuId,
+        thread: ThreadId,
+        port: PortId,
+        timeout_ns: Option<u64>,
+    ) -> Dequeue {
         self.associate(thread, port);
         let t = &mut self.threads[thread.0 as usize];
         let p = &mut self.ports[port.0 as usize];
@@ -122,11 +148,51 @@ impl Core {
             p.running += 1;
             let running = p.running;
             t.counted = true;
-            self.dequeued(Some(cpu), port, thread, packet, running);
+            self.dequeued(Some(cpu), port, thread, packet, running, false);
             Dequeue::Got(packet)
+        } else if timeout_ns == Some(0) {
+            // It did not wait: it goes on running, and counts as before.
+            t.counted = true;
+            p.running += 1;
+            Dequeue::TimedOut
         } else {
             p.waiters.push(thread);
             Dequeue::Blocked
+        }
+    }
+
+    /// The port's last handle is closed: its waiters wake, their calls failing with
+    /// ERROR_ABANDONED_WAIT_0, and its packets are freed.
+    pub(crate) fn close_port(&mut self, cpu: Option<CpuId>, port: PortId) {
+        let p = &mut self.ports[port.0 as usize];
+        p.closed = true;
+        let packets = p.packets.len() as u32;
+        p.packets.clear();
+        let waiters: Vec<ThreadId> = p.waiters.drain(..).rev().collect();
+        p.running = 0;
+        for t in self.threads.iter_mut().filter(|t| t.port == Some(port)) {
+            t.port = None;
+            t.counted = false;
+        }
+        self.trace(
+            cpu,
+            What::PortClosed {
+                port,
+                waiters: waiters.len() as u32,
+                packets,
+            },
+        );
+        for thread in waiters {
+            self.wake(
+                cpu,
+                thread,
+                WakeReason::PortClosed,
+                0,
+                Cont::Fail {
+                    call: "GetQueuedCompletionStatus",
+                    status: Status::AbandonedWait0,
+                },
+            );
         }
     }
 

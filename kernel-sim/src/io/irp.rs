@@ -4,6 +4,7 @@
 use crate::ids::*;
 use crate::syscall::IoMode;
 use serde::Serialize;
+use std::sync::Arc;
 
 /// The major function: what the request asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -32,6 +33,9 @@ pub enum Status {
     InvalidParameter,
     Timeout,
     DeviceError,
+    /// A wait ended because the object waited on went away (a completion port's last
+    /// handle was closed while threads waited on it).
+    AbandonedWait0,
 }
 
 impl Status {
@@ -43,7 +47,28 @@ impl Status {
             Status::InvalidHandle => "STATUS_INVALID_HANDLE",
             Status::InvalidParameter => "STATUS_INVALID_PARAMETER",
             Status::Timeout => "STATUS_TIMEOUT",
-            Status::DeviceError => "STATUS_DEVICE_ERROR",
+            Status::DeviceError => "STATUS_IO_DEVICE_ERROR",
+            Status::AbandonedWait0 => "STATUS_ABANDONED_WAIT_0",
+        }
+    }
+
+    /// What a Win32 caller reads from GetLastError when a call fails with this status.
+    ///
+    /// The pairs are the documented ones: RtlNtStatusToDosError maps STATUS_END_OF_FILE to
+    /// ERROR_HANDLE_EOF, STATUS_INVALID_HANDLE and STATUS_INVALID_PARAMETER to their ERROR_
+    /// twins, STATUS_IO_DEVICE_ERROR to ERROR_IO_DEVICE; the wait functions and
+    /// GetQueuedCompletionStatus report a timeout as WAIT_TIMEOUT and a closed port as
+    /// ERROR_ABANDONED_WAIT_0 (Microsoft Learn: GetQueuedCompletionStatus).
+    pub fn win32_name(self) -> &'static str {
+        match self {
+            Status::Success => "ERROR_SUCCESS",
+            Status::Pending => "ERROR_IO_PENDING",
+            Status::EndOfFile => "ERROR_HANDLE_EOF",
+            Status::InvalidHandle => "ERROR_INVALID_HANDLE",
+            Status::InvalidParameter => "ERROR_INVALID_PARAMETER",
+            Status::Timeout => "WAIT_TIMEOUT",
+            Status::DeviceError => "ERROR_IO_DEVICE",
+            Status::AbandonedWait0 => "ERROR_ABANDONED_WAIT_0",
         }
     }
 }
@@ -86,8 +111,10 @@ pub struct Irp {
     /// Bytes asked for.
     pub len: u32,
     /// The system buffer: for a write it holds the caller's data, for a read the device
-    /// fills it by DMA.
-    pub buffer: Vec<u8>,
+    /// fills it by DMA. Shared, so that a checkpoint of the kernel (for stepping back)
+    /// does not copy the bytes of every request in flight; the one write a read's buffer
+    /// gets copies it only if a checkpoint still shares it.
+    pub buffer: Arc<Vec<u8>>,
     pub file_object: FileObjectId,
     pub thread: ThreadId,
     pub mode: IoMode,

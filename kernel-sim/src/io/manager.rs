@@ -19,6 +19,7 @@
 //! 12. the wait returns and the thread carries on.
 
 use crate::completion::Packet;
+use crate::driver::Completion;
 use crate::driver::Dispatch;
 use crate::exec::io_result;
 use crate::ids::*;
@@ -26,8 +27,9 @@ use crate::io::irp::checksum;
 use crate::io::{FileObject, Irp, IrpState, Major, Object, StackLocation, Status};
 use crate::kernel::{Core, Kernel};
 use crate::syscall::{IoMode, SyscallResult};
-use crate::thread::{Apc, Cont, ThreadState, WaitFor};
+use crate::thread::{Apc, Cont, Overlapped, ThreadState, WaitFor};
 use crate::trace::{WakeReason, What};
+use std::sync::Arc;
 
 impl Core {
     /// CreateFile: a new file object and a handle to it.
@@ -63,10 +65,17 @@ impl Core {
         let Some(object) = self.processes[process.0 as usize].handles.remove(handle) else {
             return false;
         };
-        if let Object::File(fo) = object {
-            self.file_objects[fo.0 as usize].refs -= 1;
-        }
         self.trace(Some(cpu), What::HandleClosed { thread, handle });
+        match object {
+            Object::File(fo) => self.file_objects[fo.0 as usize].refs -= 1,
+            Object::Port(port) => {
+                let p = &mut self.ports[port.0 as usize];
+                p.handles -= 1;
+                if p.handles == 0 {
+                    self.close_port(Some(cpu), port);
+                }
+            }
+        }
         true
     }
 
@@ -82,7 +91,13 @@ impl Core {
         }
     }
 
-    pub(crate) fn create_port(&mut self, cpu: CpuId, thread: ThreadId, concurrency: u32) -> Handle {
+    pub(crate) fn create_port(
+        &mut self,
+        cpu: CpuId,
+        thread: ThreadId,
+        concurrency: u32,
+        name: String,
+    ) -> Handle {
         let concurrency = if concurrency == 0 {
             self.cpus.len() as u32
         } else {
@@ -92,11 +107,14 @@ impl Core {
         let process = self.threads[thread.0 as usize].process;
         self.ports.push(crate::completion::CompletionPort {
             id: port,
+            name,
             process,
             concurrency,
             packets: Default::default(),
             waiters: Vec::new(),
             running: 0,
+            handles: 1,
+            closed: false,
         });
         let handle = self.processes[process.0 as usize]
             .handles
@@ -112,8 +130,27 @@ impl Core {
         handle
     }
 
-    /// IoCompleteRequest, the I/O manager's half: record the result and send it on its
-    /// completion path.
+    /// What completing `irp` with `bytes` transferred costs the CPU that completes it:
+    /// copying a read's data to the caller's buffer, and queueing a packet when the file
+    /// is bound to a completion port.
+    pub(crate) fn completion_cost(&self, id: IrpId, bytes: u32) -> u64 {
+        let irp = self.irp(id);
+        let copy = match irp.major {
+            Major::Read => self.costs.copy_ns(u64::from(bytes)),
+            // A buffered write was copied into the system buffer before it was sent.
+            Major::Write => 0,
+        };
+        let bound = irp.mode.is_overlapped()
+            && self.file_objects[irp.file_object.0 as usize]
+                .port
+                .is_some_and(|(p, _)| !self.ports[p.0 as usize].closed);
+        copy + if bound { self.costs.port_ns } else { 0 }
+    }
+
+    /// IoCompleteRequest, the I/O manager's half: record the result, send it on its
+    /// completion path, and free the IRP. Whatever still has to reach the program travels
+    /// without it: in the thread's wake-up, an APC, a completion packet, or the
+    /// OVERLAPPED the program will wait on.
     pub(crate) fn complete_irp(
         &mut self,
         cpu: Option<CpuId>,
@@ -151,11 +188,13 @@ impl Core {
                 checksum: sum,
             },
         );
+        let result = io_result(self.irp(id));
+        self.retire_irp(id);
         let file_object = &mut self.file_objects[fo.0 as usize];
         file_object.refs -= 1;
         let port = file_object.port;
-        match (mode, port) {
-            (IoMode::Apc(routine), _) => {
+        match mode {
+            IoMode::Apc(routine) => {
                 let apc = Apc {
                     irp: id,
                     routine,
@@ -164,26 +203,60 @@ impl Core {
                 };
                 self.queue_apc(cpu, thread, apc);
             }
-            (IoMode::Overlapped, Some((port, key))) => {
-                let packet = Packet {
-                    irp: Some(id),
-                    key,
-                    bytes,
-                    status,
-                };
-                self.queue_packet(cpu, port, packet);
+            IoMode::Sync => {
+                if self.threads[thread.0 as usize].wait == Some(WaitFor::Irp(id)) {
+                    self.wake(
+                        cpu,
+                        thread,
+                        WakeReason::IoCompleted,
+                        0,
+                        Cont::Deliver(result),
+                    );
+                } else {
+                    // Completed before the caller began to wait: it finds the result
+                    // when its call goes on.
+                    self.thread_mut(thread).sync_result = Some(result);
+                }
             }
-            (IoMode::Overlapped | IoMode::Sync, _) => {
-                let t = &self.threads[thread.0 as usize];
-                if t.wait == Some(WaitFor::Irp(id)) {
-                    let result = io_result(self.irp(id));
-                    self.wake(cpu, thread, WakeReason::IoCompleted, Cont::Deliver(result));
+            IoMode::Overlapped(overlapped) => {
+                // The request's event is signalled whether or not a packet also goes to
+                // a port (Microsoft Learn: GetQueuedCompletionStatus, and OVERLAPPED).
+                let process = self.threads[thread.0 as usize].process;
+                if let Some(ov) = overlapped {
+                    let record = self.processes[process.0 as usize].overlapped.get_mut(&ov);
+                    if let Some(record) = record.filter(|r| r.irp == id) {
+                        record.result = Some(result);
+                    }
+                }
+                let waiters: Vec<ThreadId> = self.processes[process.0 as usize]
+                    .threads
+                    .iter()
+                    .copied()
+                    .filter(|t| self.threads[t.0 as usize].wait == Some(WaitFor::Irp(id)))
+                    .collect();
+                for waiter in waiters {
+                    self.wake(
+                        cpu,
+                        waiter,
+                        WakeReason::IoCompleted,
+                        0,
+                        Cont::Deliver(result),
+                    );
+                }
+                if let Some((port, key)) = port {
+                    let packet = Packet {
+                        irp: Some(id),
+                        key,
+                        bytes,
+                        status,
+                    };
+                    self.queue_packet(cpu, port, packet);
                 }
             }
         }
     }
 
-    /// The result has reached the program: the IRP is freed (the trace keeps its story).
+    /// The IRP's work is over: it is freed (the trace keeps its story).
     pub(crate) fn retire_irp(&mut self, id: IrpId) {
         self.irps.remove(&id);
     }
@@ -206,17 +279,7 @@ impl Kernel {
         let process = self.core.threads[thread.0 as usize].process;
         let fo = match self.core.processes[process.0 as usize].handles.get(handle) {
             Some(Object::File(fo)) => fo,
-            _ => {
-                self.core.trace(
-                    Some(cpu),
-                    crate::trace::What::SyscallFailed {
-                        thread,
-                        call: name,
-                        status: Status::InvalidHandle,
-                    },
-                );
-                return self.finish(cpu, thread, SyscallResult::Failed(Status::InvalidHandle));
-            }
+            _ => return self.fail(cpu, thread, name, Status::InvalidHandle),
         };
         let object = &mut self.core.file_objects[fo.0 as usize];
         let file = &self.core.files[object.file.0 as usize];
@@ -227,15 +290,7 @@ impl Kernel {
             } else {
                 Status::EndOfFile
             };
-            self.core.trace(
-                Some(cpu),
-                What::SyscallFailed {
-                    thread,
-                    call: name,
-                    status,
-                },
-            );
-            return self.finish(cpu, thread, SyscallResult::Failed(status));
+            return self.fail(cpu, thread, name, status);
         }
         // Requests are cut at the end of the file, as a file system would.
         let len = len.min((file.length - offset).min(u64::from(u32::MAX)) as u32);
@@ -256,6 +311,16 @@ impl Kernel {
         };
         let id = IrpId(self.core.next_irp);
         self.core.next_irp += 1;
+        if let IoMode::Overlapped(Some(ov)) = mode {
+            // The OVERLAPPED now describes this request; its event is reset.
+            self.core.processes[process.0 as usize].overlapped.insert(
+                ov,
+                Overlapped {
+                    irp: id,
+                    result: None,
+                },
+            );
+        }
         self.core.irps.insert(
             id,
             Irp {
@@ -263,7 +328,7 @@ impl Kernel {
                 major,
                 offset,
                 len,
-                buffer,
+                buffer: Arc::new(buffer),
                 file_object: fo,
                 thread,
                 mode,
@@ -291,72 +356,95 @@ impl Kernel {
                 len,
             },
         );
-        let cost = self.core.costs.irp_alloc_ns;
+        // Buffered I/O: a write's data is copied into the system buffer now, by the
+        // caller's thread, before the IRP goes to the driver (Microsoft Learn: Using
+        // Buffered I/O).
+        let copy = match major {
+            Major::Write => self.core.costs.copy_ns(u64::from(len)),
+            Major::Read => 0,
+        };
+        let cost = self.core.costs.irp_alloc_ns.saturating_add(copy);
         self.work(cpu, thread, cost, Cont::SendIrp(id));
     }
 
     /// IoCallDriver: the IRP goes to the driver at its current stack location (step 3).
+    /// The dispatch routine's own look at the IRP is paid first.
     pub(crate) fn send_irp(&mut self, cpu: CpuId, thread: ThreadId, id: IrpId) {
         let irp = self.core.irp_mut(id);
         irp.state = IrpState::Dispatched;
-        let (device, stack_location) = (irp.location().device, irp.current);
+        let location = irp.location();
+        let (device, device_offset, stack_location) =
+            (location.device, location.device_offset, irp.current);
         self.core.trace(
             Some(cpu),
             What::IrpDispatched {
                 irp: id,
                 device,
                 stack_location,
+                device_offset,
             },
         );
-        let (outcome, charged) = self.with_driver(device, Some(cpu), |d, io| d.dispatch(io, id));
-        if outcome == Dispatch::Pending {
-            self.core.trace(Some(cpu), What::IrpPending { irp: id });
-        }
-        let cost = self.core.costs.dispatch_ns + charged;
-        self.work(cpu, thread, cost, Cont::Return(id));
+        let cost = self.core.costs.dispatch_ns;
+        self.work(cpu, thread, cost, Cont::Dispatch(id));
+    }
+
+    /// The dispatch routine acts on the IRP; what it charges is paid before it returns.
+    pub(crate) fn dispatch(&mut self, cpu: CpuId, thread: ThreadId, id: IrpId) {
+        let irp = self.core.irp(id);
+        let (device, mode) = (irp.location().device, irp.mode);
+        let call = match (irp.major, mode) {
+            (Major::Read, IoMode::Apc(_)) => "ReadFileEx",
+            (Major::Read, _) => "ReadFile",
+            (Major::Write, IoMode::Apc(_)) => "WriteFileEx",
+            (Major::Write, _) => "WriteFile",
+        };
+        let (outcome, charged, completions) =
+            self.with_driver(device, Some(cpu), |d, io| d.dispatch(io, id));
+        debug_assert_eq!(
+            outcome == Dispatch::Completed,
+            completions.iter().any(|c| c.irp == id),
+            "a dispatch routine completes its IRP exactly when it says so"
+        );
+        let ret = Cont::Return {
+            irp: id,
+            mode,
+            call,
+            completions,
+        };
+        self.work(cpu, thread, charged, ret);
     }
 
     /// The dispatch routine returned; the I/O manager gives control back (step 4). A
     /// synchronous caller now waits for the IRP unless it is already complete.
-    pub(crate) fn io_return(&mut self, cpu: CpuId, thread: ThreadId, id: IrpId) {
-        let Some(irp) = self.core.irps.get(&id) else {
-            // Already completed and delivered (through an APC or a port).
-            self.core.trace(
-                Some(cpu),
-                What::IoReturned {
-                    thread,
-                    irp: id,
-                    pending: false,
-                },
-            );
-            return self.finish(cpu, thread, SyscallResult::Pending(id));
-        };
-        let done = irp.state == IrpState::Completed;
-        let mode = irp.mode;
+    pub(crate) fn io_return(
+        &mut self,
+        cpu: CpuId,
+        thread: ThreadId,
+        id: IrpId,
+        (mode, call): (IoMode, &'static str),
+        completions: Vec<Completion>,
+    ) {
+        for c in completions {
+            self.core.complete_irp(Some(cpu), c.irp, c.status, c.bytes);
+        }
+        let pending = self.core.irps.contains_key(&id);
         self.core.trace(
             Some(cpu),
             What::IoReturned {
                 thread,
                 irp: id,
-                pending: !done,
+                pending,
+                sync: mode == IoMode::Sync,
             },
         );
         match mode {
-            IoMode::Sync if done => {
-                let result = io_result(self.core.irp(id));
-                self.core.trace(
-                    Some(cpu),
-                    What::IoDelivered {
-                        thread,
-                        irp: id,
-                        bytes: self.core.irp(id).information,
-                    },
-                );
-                self.core.retire_irp(id);
-                self.finish(cpu, thread, result);
-            }
-            IoMode::Sync => self.core.block(cpu, thread, WaitFor::Irp(id), false, None),
-            IoMode::Overlapped | IoMode::Apc(_) => {
+            IoMode::Sync => match self.core.thread_mut(thread).sync_result.take() {
+                Some(result) => self.deliver(cpu, thread, result),
+                None => self
+                    .core
+                    .block(cpu, thread, call, WaitFor::Irp(id), false, None),
+            },
+            IoMode::Overlapped(_) | IoMode::Apc(_) => {
                 debug_assert_ne!(
                     self.core.threads[thread.0 as usize].state,
                     ThreadState::Terminated

@@ -1,9 +1,19 @@
 //! Plain-English sentences for trace events. Each says what happened and, where it
 //! teaches something, why the kernel did it this way. Built only when printed.
+//!
+//! Every sentence must be true of Windows, or say that iosim simplifies. A sentence is
+//! a function of its event alone (and the run's names): each event carries the facts its
+//! sentence states (what an ISR interrupted, what a DPC did, whether a ready thread must
+//! wait), so the text, JSON and walkthrough outputs say the same thing at any step.
+//!
+//! Where the model departs from Windows, a [`Note`] says so the first time it matters in
+//! a run; a [`Narrator`], fed every event in order, decides when that is.
 
-use super::{TraceEvent, WaitReason, WakeReason, What};
+use super::{Pass, TraceEvent, WaitReason, WakeReason, What};
+use crate::cpu::FrameKind;
 use crate::ids::*;
 use crate::kernel::Kernel;
+use std::collections::BTreeSet;
 
 /// Formats a time in nanoseconds as microseconds with three decimals.
 pub fn format_time(ns: u64) -> String {
@@ -48,6 +58,169 @@ fn us(ns: u64) -> String {
     }
 }
 
+/// "1 request", "2 requests".
+fn count(n: u32, what: &str) -> String {
+    if n == 1 {
+        format!("1 {what}")
+    } else {
+        format!("{n} {what}s")
+    }
+}
+
+/// A way iosim's model departs from Windows, said once per run, at the first event
+/// where a student would otherwise take the model for the real thing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Note {
+    /// At the first IRP dispatch.
+    NoFileSystem,
+    /// At the first request a driver starts from its dispatch routine.
+    StartIoAtPassive,
+    /// At the first DPC queued.
+    OrdinaryDpcs,
+    /// At the first IRP completion.
+    CompletionInDpc,
+    /// Where a woken thread first waits behind a running one.
+    NoPriorities,
+    /// At the first dispatch.
+    WholeTimeslice,
+    /// At the first clock interrupt.
+    OneShotClock,
+    /// At the first preemption.
+    PreemptOnlyAtQuantumEnd,
+    /// At the first wake-up by a timeout.
+    TimeoutsWithoutTimer,
+    /// At the first idle CPU.
+    NoIdleThread,
+}
+
+impl Note {
+    /// The sentence, starting "Simplification:".
+    pub fn text(self) -> &'static str {
+        match self {
+            Note::NoFileSystem => {
+                "Simplification: iosim has no file system or volume drivers. The I/O manager itself \
+                 turns the file offset into a disk address and sends the IRP straight to the disk \
+                 driver; in Windows a file system driver does that."
+            }
+            Note::StartIoAtPassive => {
+                "Simplification: iosim's driver programs the device from its dispatch routine, at \
+                 PASSIVE_LEVEL in the caller's thread; a Windows driver's StartIo routine runs at \
+                 DISPATCH_LEVEL."
+            }
+            Note::OrdinaryDpcs => {
+                "Simplification: every DPC in iosim is an ordinary DPC queued to the CPU that ran \
+                 the ISR; there are no threaded DPCs and no DPC importance or target CPU."
+            }
+            Note::CompletionInDpc => {
+                "Simplification: iosim finishes completion here, in the DPC: it copies a read's \
+                 data to the caller's buffer and delivers the status, the event, the APC or the \
+                 packet. Windows does that part in the requesting thread, through a special kernel \
+                 APC, and a disk read uses direct I/O, with no copy."
+            }
+            Note::NoPriorities => {
+                "Simplification: iosim has no thread priorities and no priority boosts, so the \
+                 woken thread waits its turn. Windows boosts a thread whose I/O completed, and it \
+                 would usually preempt a lower-priority thread at once."
+            }
+            Note::WholeTimeslice => {
+                "Simplification: iosim gives a thread a whole timeslice each time it is \
+                 dispatched. Windows keeps account of a thread's quantum across its runs and \
+                 replenishes it when the quantum ends; a thread that waits gives up the rest of its \
+                 slice."
+            }
+            Note::OneShotClock => {
+                "Simplification: iosim's clock is a one-shot timer armed for the end of each \
+                 timeslice, so every clock interrupt ends one, and time spent in ISRs and DPCs \
+                 counts against it. A real clock ticks periodically (every 15.6 ms by default on \
+                 Windows) and most ticks do not end a quantum."
+            }
+            Note::PreemptOnlyAtQuantumEnd => {
+                "Simplification: with no priorities, iosim preempts a thread only when its \
+                 timeslice ends; in Windows a higher-priority thread that becomes ready preempts \
+                 it at once."
+            }
+            Note::TimeoutsWithoutTimer => {
+                "Simplification: iosim makes a thread whose sleep or wait timed out ready directly; \
+                 Windows notices expired timers in the clock interrupt and its DPC."
+            }
+            Note::NoIdleThread => {
+                "Simplification: an idle CPU in iosim runs nothing; Windows runs the CPU's idle \
+                 thread, which waits for work."
+            }
+        }
+    }
+}
+
+/// Decides which [`Note`] is due at each event of a run. Feed it every event once, in
+/// trace order.
+#[derive(Debug, Clone, Default)]
+pub struct Narrator {
+    given: BTreeSet<Note>,
+    /// CPUs running a DPC now (a request started there is not started in dispatch).
+    in_dpc: BTreeSet<CpuId>,
+    /// The thread the previous event woke, if it did.
+    just_woken: Option<ThreadId>,
+}
+
+impl Narrator {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The note due at `ev`, if this is the first time it matters.
+    pub fn observe(&mut self, ev: &TraceEvent) -> Option<Note> {
+        let woken = self.just_woken.take();
+        let note = match ev.what {
+            What::IrpDispatched { .. } => Some(Note::NoFileSystem),
+            What::IrpStarted { .. } => match ev.cpu {
+                Some(cpu) if !self.in_dpc.contains(&cpu) => Some(Note::StartIoAtPassive),
+                _ => None,
+            },
+            What::DpcQueued { .. } => Some(Note::OrdinaryDpcs),
+            What::DpcStarted { .. } => {
+                self.in_dpc.extend(ev.cpu);
+                None
+            }
+            What::DpcFinished { .. } => {
+                if let Some(cpu) = ev.cpu {
+                    self.in_dpc.remove(&cpu);
+                }
+                None
+            }
+            What::IrpCompleted { .. } => Some(Note::CompletionInDpc),
+            What::ThreadWoken { thread, reason } => {
+                self.just_woken = Some(thread);
+                (reason == WakeReason::Timeout).then_some(Note::TimeoutsWithoutTimer)
+            }
+            What::ThreadReady {
+                thread,
+                queued: true,
+                ..
+            } if woken == Some(thread) => Some(Note::NoPriorities),
+            What::ThreadResumed { .. } => Some(Note::WholeTimeslice),
+            What::ClockInterrupt => Some(Note::OneShotClock),
+            What::ThreadPreempted { .. } => Some(Note::PreemptOnlyAtQuantumEnd),
+            What::CpuIdle => Some(Note::NoIdleThread),
+            _ => None,
+        }?;
+        self.given.insert(note).then_some(note)
+    }
+
+    /// The event's sentence, followed by the note due at it (this call observes `ev`).
+    pub fn narrate(&mut self, kernel: &Kernel, ev: &TraceEvent) -> String {
+        let note = self.observe(ev);
+        with_note(kernel.explain(ev), note)
+    }
+}
+
+/// A sentence followed by its note, if one is due.
+pub fn with_note(sentence: String, note: Option<Note>) -> String {
+    match note {
+        Some(note) => format!("{sentence} {}", note.text()),
+        None => sentence,
+    }
+}
+
 impl Kernel {
     pub fn thread_name(&self, t: ThreadId) -> &str {
         &self.core.threads[t.0 as usize].name
@@ -61,66 +234,158 @@ impl Kernel {
         &self.core.files[f.0 as usize].name
     }
 
+    /// A completion port by the name the scenario gave it.
+    pub fn port_name(&self, p: PortId) -> &str {
+        &self.core.ports[p.0 as usize].name
+    }
+
+    pub fn process_name(&self, p: ProcessId) -> &str {
+        &self.core.processes[p.0 as usize].name
+    }
+
     pub fn routine_name(&self, t: ThreadId, r: RoutineId) -> &str {
         let p = self.core.threads[t.0 as usize].process;
         &self.core.processes[p.0 as usize].routines[r.0 as usize].name
     }
 
-    /// One sentence (sometimes two) explaining `ev`.
+    /// What a frame on a CPU is, in words, and the level it runs at.
+    fn frame_words(&self, frame: Option<FrameKind>) -> (String, &'static str) {
+        match frame {
+            None => ("nothing".into(), "PASSIVE_LEVEL"),
+            Some(FrameKind::Thread { thread }) => {
+                (self.thread_name(thread).to_string(), "PASSIVE_LEVEL")
+            }
+            Some(FrameKind::Switch { to, .. }) => (
+                format!("the context switch to {}", self.thread_name(to)),
+                "DISPATCH_LEVEL",
+            ),
+            Some(FrameKind::Dpc { device } | FrameKind::DpcTail { device }) => (
+                format!("{}'s interrupted DPC", self.device_name(device)),
+                "DISPATCH_LEVEL",
+            ),
+            Some(FrameKind::Isr { device, .. }) => (
+                format!("{}'s interrupted ISR", self.device_name(device)),
+                "its device level",
+            ),
+            Some(FrameKind::Clock) => ("the clock's interrupted ISR".into(), "CLOCK_LEVEL"),
+        }
+    }
+
+    /// One sentence (sometimes two) explaining `ev`. A [`Narrator`] adds the notes.
     pub fn explain(&self, ev: &TraceEvent) -> String {
         let t = |id: ThreadId| self.thread_name(id).to_string();
         let d = |id: DeviceId| self.device_name(id).to_string();
+        let port = |id: PortId| self.port_name(id).to_string();
         match &ev.what {
             What::ThreadCreated { thread, process } => format!(
                 "{} starts in process {}.",
                 t(*thread),
-                self.core.processes[process.0 as usize].name
+                self.process_name(*process)
             ),
-            What::ThreadReady { thread } => {
-                format!("{} is ready to run and joins the ready queue.", t(*thread))
-            }
-            What::ContextSwitched { from, to } => match from {
-                Some(f) if f == to => format!(
-                    "The dispatcher puts {} back on this CPU (a context switch is paid even so).",
-                    t(*to)
+            What::ThreadReady {
+                thread,
+                queued: false,
+                ..
+            } => format!("{} is ready to run, and an idle CPU takes it.", t(*thread)),
+            What::ThreadReady { thread, ahead, .. } => match ahead {
+                0 => format!(
+                    "{} is ready to run and waits at the head of the ready queue: no CPU is idle.",
+                    t(*thread)
                 ),
-                Some(f) => format!(
-                    "Context switch: the dispatcher saves {}'s registers and loads {}'s.",
-                    t(*f),
-                    t(*to)
+                n => format!(
+                    "{} is ready to run and joins the ready queue behind {}: no CPU is idle.",
+                    t(*thread),
+                    count(*n, "other thread")
                 ),
-                None => format!("The dispatcher loads {} onto this idle CPU.", t(*to)),
             },
+            What::ContextSwitched {
+                from,
+                to,
+                first,
+                idle,
+            } => {
+                let load = if *first {
+                    format!("{} (it has not run yet)", t(*to))
+                } else {
+                    format!("{}'s saved context", t(*to))
+                };
+                match from {
+                    Some(f) if f == to => format!(
+                        "The dispatcher reloads {}'s context on this CPU; the switch costs the same.",
+                        t(*to)
+                    ),
+                    Some(f) => format!(
+                        "Context switch: the dispatcher saves {}'s context and loads {load}.",
+                        t(*f)
+                    ),
+                    None if *idle => format!(
+                        "The dispatcher loads {load} onto this idle CPU; no thread is running here, so none \
+                         has its context saved."
+                    ),
+                    None => format!(
+                        "The dispatcher loads {load} onto this CPU; the thread that ran here has \
+                         exited, so no context is saved."
+                    ),
+                }
+            }
             What::ThreadResumed { thread } => format!(
-                "The switch is done: {} runs on this CPU, with a fresh timeslice.",
+                "The switch is done: {} runs on this CPU, with a whole timeslice.",
                 t(*thread)
             ),
             What::CpuIdle => {
-                "Nothing is ready to run: the CPU idles until an interrupt or a wake-up.".into()
+                "Nothing is ready to run: the CPU idles until a thread becomes ready.".into()
             }
-            What::ThreadComputed { thread, ns } => format!(
-                "{} runs its own code for {} (no kernel involved).",
+            What::ThreadComputed { thread, ns, pass } => {
+                let pass = match pass {
+                    Some(Pass { n, of }) => format!(" (pass {n} of {of})"),
+                    None => String::new(),
+                };
+                format!(
+                    "{} runs user-mode code for {} of CPU time{pass}. It makes no system call, but \
+                     interrupts and DPCs can still take the CPU meanwhile.",
+                    t(*thread),
+                    us(*ns)
+                )
+            }
+            What::ComputeStretched {
+                thread,
+                ns,
+                wall_ns,
+            } => format!(
+                "{}'s {} of user-mode code ends {} after it began: for {} of that the CPU ran \
+                 something else (an interrupt, a DPC, or another thread).",
                 t(*thread),
-                us(*ns)
+                us(*ns),
+                us(*wall_ns),
+                us(wall_ns - ns)
             ),
             What::ThreadWaiting {
                 thread,
+                call,
                 reason,
                 alertable,
             } => {
-                let why = match reason {
-                    WaitReason::Io => "for its synchronous I/O to finish",
-                    WaitReason::Overlapped => "for an overlapped request",
-                    WaitReason::Sleep => "in Sleep",
-                    WaitReason::Port => "on its completion port for a packet",
+                let name = t(*thread);
+                let what = match reason {
+                    WaitReason::Io => format!(
+                        "{name} waits inside {call}: on a handle opened for synchronous I/O the I/O \
+                         manager waits in the kernel until the request completes"
+                    ),
+                    WaitReason::Overlapped => {
+                        format!("{name} waits in {call} for its overlapped request's event")
+                    }
+                    WaitReason::Sleep => format!("{name} sleeps in {call}"),
+                    WaitReason::Port => {
+                        format!("{name} waits in {call} for a packet from its completion port")
+                    }
                 };
                 if *alertable {
                     format!(
-                        "{} waits {why}, alertably: a queued completion routine will run as soon as one arrives.",
-                        t(*thread)
+                        "{what}, alertably: an APC queued to {name} ends the wait, and {name} runs \
+                         the routine once it is scheduled again."
                     )
                 } else {
-                    format!("{} waits {why} and leaves the CPU.", t(*thread))
+                    format!("{what}. It leaves the CPU.")
                 }
             }
             What::ThreadWoken { thread, reason } => {
@@ -128,23 +393,36 @@ impl Kernel {
                     WakeReason::IoCompleted => "its request completed",
                     WakeReason::Timeout => "its timeout expired",
                     WakeReason::Apc => "an APC was queued to it during an alertable wait",
-                    WakeReason::Packet => "the port handed it a completion packet",
+                    WakeReason::Packet => "the port released it with a completion packet",
+                    WakeReason::PortClosed => "the completion port it waited on was closed",
                 };
-                format!("{} wakes: {why}.", t(*thread))
+                format!("{}'s wait ends: {why}.", t(*thread))
             }
             What::QuantumExpired { thread } => format!(
-                "{}'s timeslice is used up and another thread is ready: it will be preempted.",
+                "{}'s timeslice is used up and another thread is ready: once this CPU drops below \
+                 DISPATCH_LEVEL, {} is preempted.",
+                t(*thread),
                 t(*thread)
             ),
             What::QuantumRenewed { thread } => format!(
-                "The clock's ISR returns: nothing else is ready, so {} keeps the CPU for another timeslice.",
+                "The clock's ISR has returned; no other thread is ready, so {} keeps the CPU and a \
+                 new timeslice begins.",
                 t(*thread)
             ),
             What::ThreadPreempted { thread } => format!(
                 "{} is preempted and goes to the back of the ready queue.",
                 t(*thread)
             ),
-            What::ThreadExited { thread } => format!("{} exits.", t(*thread)),
+            What::ThreadExited { thread, in_flight } => match in_flight {
+                0 => format!("{} exits.", t(*thread)),
+                n => format!(
+                    "{} exits with {} still in progress. Windows cancels a thread's pending I/O \
+                     when it exits; iosim does not model cancellation yet, so they run to the end \
+                     and any completion routine of theirs is discarded.",
+                    t(*thread),
+                    count(*n, "request")
+                ),
+            },
             What::SyscallEntered { thread, call } => {
                 format!("{} calls {call} and enters the kernel.", t(*thread))
             }
@@ -153,40 +431,80 @@ impl Kernel {
                 handle,
                 file,
                 object,
-            } => format!(
-                "The I/O manager creates file object {object} for {} and gives {} handle {handle} to it.",
-                self.file_name(*file),
-                t(*thread)
-            ),
+            } => {
+                let process = self.core.threads[thread.0 as usize].process;
+                format!(
+                    "The I/O manager creates file object {object} for {}; handle {handle} to it goes \
+                     in process {}'s handle table, and CreateFile returns it to {}.",
+                    self.file_name(*file),
+                    self.process_name(process),
+                    t(*thread)
+                )
+            }
             What::HandleClosed { thread, handle } => {
-                format!("Handle {handle} of {}'s process is closed.", t(*thread))
+                let process = self.core.threads[thread.0 as usize].process;
+                format!(
+                    "Handle {handle} is closed and leaves process {}'s handle table.",
+                    self.process_name(process)
+                )
             }
             What::SyscallFailed {
                 thread,
                 call,
                 status,
-            } => format!("{call} fails for {} with {}.", t(*thread), status.name()),
+            } => {
+                let why = match status {
+                    crate::io::Status::AbandonedWait0 => {
+                        ": the completion port it waited on was closed"
+                    }
+                    _ => "",
+                };
+                format!(
+                    "{call} fails for {}{why}; GetLastError gives {} ({}).",
+                    t(*thread),
+                    status.win32_name(),
+                    status.name()
+                )
+            }
+            What::TimedOutAtOnce { thread, call } => format!(
+                "{call} returns WAIT_TIMEOUT to {} at once: there was nothing to take and the \
+                 timeout was 0, so it did not wait.",
+                t(*thread)
+            ),
             What::IrpCreated {
                 irp,
                 thread,
                 major,
                 offset,
                 len,
-            } => format!(
-                "The I/O manager builds {irp}: {} {len} bytes at offset {offset}, for {}, with one stack location per driver.",
-                major.name(),
-                t(*thread)
-            ),
+            } => {
+                let copy = match major {
+                    crate::io::Major::Write => {
+                        "; the caller's data is copied into its system buffer now (buffered I/O)"
+                    }
+                    crate::io::Major::Read => "",
+                };
+                format!(
+                    "The I/O manager builds {irp}: {} {len} bytes at offset {offset} of the file, for \
+                     {}, with one stack location per driver{copy}.",
+                    major.name(),
+                    t(*thread)
+                )
+            }
             What::IrpDispatched {
                 irp,
                 device,
                 stack_location,
+                device_offset,
             } => format!(
-                "{irp} is passed to {}'s driver (stack location {stack_location}); its dispatch routine runs on the caller's CPU.",
+                "{irp} goes to {}'s driver (stack location {stack_location}, device byte \
+                 {device_offset}); its dispatch routine runs on the caller's CPU, in the caller's \
+                 thread.",
                 d(*device)
             ),
             What::IrpPending { irp } => format!(
-                "The driver cannot finish {irp} now: it marks it pending and returns STATUS_PENDING."
+                "The driver cannot finish {irp} now: it marks it pending (IoMarkIrpPending), and \
+                 its dispatch routine will return STATUS_PENDING."
             ),
             What::IrpQueued {
                 irp,
@@ -203,26 +521,31 @@ impl Kernel {
             What::IrpCompleted {
                 irp, status, bytes, ..
             } => format!(
-                "The driver completes {irp} ({}, {bytes} bytes); the I/O manager now sends the result on its way.",
+                "The driver completes {irp} ({}, {bytes} bytes) with IoCompleteRequest; the I/O \
+                 manager sends the result on the path the caller chose.",
                 status.name()
             ),
             What::IoReturned {
                 thread,
                 irp,
                 pending,
-            } => {
-                if *pending {
-                    format!(
-                        "The I/O manager returns to {} while {irp} is still in progress.",
-                        t(*thread)
-                    )
-                } else {
-                    format!(
-                        "The I/O manager returns to {}; {irp} is already finished.",
-                        t(*thread)
-                    )
-                }
-            }
+                sync,
+            } => match (pending, sync) {
+                (true, true) => format!(
+                    "The dispatch routine returned STATUS_PENDING. The handle is synchronous, so \
+                     the I/O manager does not return to {} yet: the call waits in the kernel until \
+                     {irp} completes.",
+                    t(*thread)
+                ),
+                (true, false) => format!(
+                    "The I/O manager returns to {} while {irp} is still in progress.",
+                    t(*thread)
+                ),
+                (false, _) => format!(
+                    "The I/O manager returns to {}; {irp} is already finished.",
+                    t(*thread)
+                ),
+            },
             What::IoDelivered { thread, irp, bytes } => {
                 format!("{} gets the result of {irp}: {bytes} bytes.", t(*thread))
             }
@@ -233,8 +556,10 @@ impl Kernel {
                 segments,
                 bytes,
             } => format!(
-                "The driver writes DMA descriptor {slot} for {irp} ({bytes} bytes in {segments} scatter/gather segment{}), hands it to {} and rings the doorbell.",
-                if *segments == 1 { "" } else { "s" },
+                "The driver writes DMA descriptor {slot} for {irp} ({bytes} bytes in {}) and gives \
+                 the slot to {}; its doorbell write tells the device once the descriptors are \
+                 written.",
+                count(u32::from(*segments), "scatter/gather segment"),
                 d(*device)
             ),
             What::DeviceTransferStarted {
@@ -245,7 +570,8 @@ impl Kernel {
                 transfer_ns,
                 ..
             } => format!(
-                "{} starts on descriptor {slot} by itself: seek {}, rotation {}, transfer {}. No CPU is involved.",
+                "{} starts on descriptor {slot} by itself: seek {}, rotation {}, transfer {}. No CPU \
+                 is involved.",
                 d(*device),
                 us(*seek_ns),
                 us(*rotation_ns),
@@ -257,49 +583,88 @@ impl Kernel {
                 irp,
                 bytes,
             } => format!(
-                "{} has moved {bytes} bytes for {irp} by DMA and gives descriptor {slot} back to the driver.",
+                "{} has moved {bytes} bytes for {irp} by DMA and gives descriptor {slot} back to the \
+                 driver.",
                 d(*device)
             ),
             What::DmaDescriptorReaped { device, slot, irp } => format!(
-                "The DPC reaps descriptor {slot} of {}: {irp} is done.",
+                "The DPC reaps descriptor {slot} of {}: {irp}'s transfer is done.",
                 d(*device)
             ),
             What::InterruptRaised { irq, device } => format!(
-                "{} raises {irq} to tell a CPU it has finished a transfer.",
+                "{} asserts {irq} to tell a CPU it has finished a transfer; the line stays asserted \
+                 until an ISR acknowledges the device.",
                 d(*device)
             ),
             What::InterruptCoalesced { irq, device } => format!(
-                "{} finishes another transfer while {irq} is still being handled: no new interrupt, the pending DPC will reap it too.",
+                "{} finishes another transfer while {irq} is still asserted or in service: no new \
+                 interrupt; the coming DPC reaps this transfer too.",
                 d(*device)
             ),
             What::IsrStarted { irq, device } => format!(
-                "{irq} preempts this CPU: {}'s ISR runs at device level, acknowledges the device and does as little as it can.",
+                "{irq} interrupts this CPU: {}'s ISR runs at the line's device level (DIRQL); it \
+                 acknowledges the device and does as little as it can.",
                 d(*device)
             ),
-            What::IsrFinished { irq, device } => format!(
-                "{}'s ISR returns and {irq} is lowered: the CPU drops back to what it was doing before.",
-                d(*device)
-            ),
+            What::IsrFinished {
+                irq,
+                device,
+                dpc_next,
+                interrupted,
+            } => {
+                let (what, level) = self.frame_words(*interrupted);
+                let then = match (dpc_next, interrupted) {
+                    (true, None) => "The CPU's IRQL falls to DISPATCH_LEVEL, where the queued DPC \
+                                     runs; the CPU was idle before the interrupt."
+                        .to_string(),
+                    (true, Some(_)) => format!(
+                        "The CPU's IRQL falls to DISPATCH_LEVEL, where the queued DPC runs before \
+                         {what} resumes."
+                    ),
+                    (false, None) => {
+                        "The CPU was idle before the interrupt and goes back to idling.".to_string()
+                    }
+                    (false, Some(_)) => format!("The CPU goes back to {what} at {level}."),
+                };
+                format!(
+                    "{}'s ISR returns: it has acknowledged the device, so the level-triggered {irq} \
+                     drops. {then}",
+                    d(*device)
+                )
+            }
             What::DpcQueued { device } => format!(
-                "The ISR queues {}'s DPC to finish the work at a lower level.",
+                "The ISR queues {}'s DPC on this CPU, to finish the work at DISPATCH_LEVEL.",
                 d(*device)
             ),
             What::DpcStarted { device } => format!(
-                "{}'s DPC runs at DISPATCH level, before any thread gets this CPU back.",
+                "{}'s DPC runs at DISPATCH_LEVEL, before any thread gets this CPU back.",
                 d(*device)
             ),
-            What::DpcFinished { device } => {
-                format!("{}'s DPC has refilled the ring and is done.", d(*device))
+            What::DpcFinished {
+                device,
+                completed,
+                started,
+            } => {
+                let started = match started {
+                    0 => "started none".to_string(),
+                    n => format!("started {} on the device", count(*n, "request")),
+                };
+                format!(
+                    "{}'s DPC is done: it completed {} and {started}.",
+                    d(*device),
+                    count(*completed, "request")
+                )
             }
             What::ClockInterrupt => {
-                "The clock interrupt fires: the running thread's timeslice is over.".into()
+                "The clock interrupts this CPU: the running thread's timeslice has run out.".into()
             }
             What::ApcQueued {
                 thread,
                 irp,
                 routine,
             } => format!(
-                "The I/O manager queues an APC to {}: completion routine {} for {irp} will run when {} waits alertably.",
+                "The I/O manager queues an APC to {}: completion routine {} for {irp} runs when {} \
+                 is in an alertable wait.",
                 t(*thread),
                 self.routine_name(*thread, *routine),
                 t(*thread)
@@ -309,7 +674,8 @@ impl Kernel {
                 irp,
                 routine,
             } => format!(
-                "{} is in an alertable wait, so the kernel borrows it to run {} for {irp}.",
+                "In its alertable wait, {} itself calls completion routine {} for {irp}, in user \
+                 mode; the kernel only delivered the APC.",
                 t(*thread),
                 self.routine_name(*thread, *routine)
             ),
@@ -318,68 +684,119 @@ impl Kernel {
                 irp,
                 routine,
             } => format!(
-                "{} has exited, so completion routine {} for {irp} will never run: the APC is discarded.",
+                "{} has exited, so completion routine {} for {irp} never runs: the APC is discarded.",
                 t(*thread),
                 self.routine_name(*thread, *routine)
             ),
             What::AlertableWaitReturned { thread, apcs } => format!(
-                "{} ran {apcs} completion routine{} and its wait returns WAIT_IO_COMPLETION.",
+                "{} ran {} and its wait returns WAIT_IO_COMPLETION.",
                 t(*thread),
-                if *apcs == 1 { "" } else { "s" }
+                count(*apcs, "completion routine")
             ),
             What::PortCreated {
-                port,
+                port: p,
                 concurrency,
                 handle,
             } => format!(
-                "A completion port {port} is created (handle {handle}); at most {concurrency} of its threads may run at once."
+                "Completion port {} is created (handle {handle}) with concurrency {concurrency}: \
+                 while {concurrency} of its threads run, it releases no more waiters.",
+                port(*p)
             ),
-            What::FileBound { object, port, key } => format!(
-                "File object {object} is bound to {port} with key {key}: its completions become packets there."
+            What::FileBound {
+                object,
+                port: p,
+                key,
+            } => format!(
+                "File object {object} is associated with {} under key {key}: its overlapped \
+                 completions will queue packets there.",
+                port(*p)
             ),
             What::PacketQueued {
-                port,
+                port: p,
                 irp,
                 key,
                 queue_len,
             } => match irp {
                 Some(irp) => format!(
-                    "The I/O manager queues a completion packet for {irp} (key {key}) to {port} ({queue_len} queued)."
+                    "The I/O manager queues a completion packet for {irp} (key {key}) to {} ({queue_len} \
+                     queued).",
+                    port(*p)
                 ),
-                None => {
-                    format!("A packet with key {key} is posted to {port} ({queue_len} queued).")
-                }
+                None => format!(
+                    "A packet with key {key} is posted to {} ({queue_len} queued).",
+                    port(*p)
+                ),
             },
             What::PacketDequeued {
-                port,
+                port: p,
                 thread,
                 key,
                 running,
+                released,
                 ..
-            } => format!(
-                "{} takes the oldest packet (key {key}) from {port}; {running} of its threads now run.",
-                t(*thread)
-            ),
+            } => {
+                if *released {
+                    format!(
+                        "{} releases {}, the last thread to start waiting, with its oldest packet \
+                         (key {key}); {running} of its threads now run.",
+                        port(*p),
+                        t(*thread)
+                    )
+                } else {
+                    format!(
+                        "{} takes the oldest packet (key {key}) from {} without waiting; {running} \
+                         of its threads run.",
+                        t(*thread),
+                        port(*p)
+                    )
+                }
+            }
             What::PortRunningOver {
-                port,
+                port: p,
                 thread,
                 running,
                 concurrency,
             } => format!(
-                "{} wakes from another wait and counts again: {running} threads of {port} run, over its limit of {concurrency}, until some come back to the port.",
-                t(*thread)
+                "{} wakes from another wait and counts again: {running} threads of {} run, over its \
+                 concurrency value of {concurrency}, until some come back to the port.",
+                t(*thread),
+                port(*p)
             ),
+            What::PortClosed {
+                port: p,
+                waiters,
+                packets,
+            } => {
+                let waiters = match waiters {
+                    0 => String::new(),
+                    n => format!(
+                        " {} waiting on it wake, and their GetQueuedCompletionStatus fails with \
+                         ERROR_ABANDONED_WAIT_0.",
+                        count(*n, "thread")
+                    ),
+                };
+                let packets = match packets {
+                    0 => String::new(),
+                    n => format!(" {} still queued are freed.", count(*n, "packet")),
+                };
+                format!(
+                    "The last handle to {} is closed.{waiters}{packets} iosim frees the port now; \
+                     Windows keeps it while files bound to it stay open, though no handle can \
+                     reach it.",
+                    port(*p)
+                )
+            }
         }
     }
 
-    /// One narrated line: time, CPU, event kind and its sentence.
-    pub fn narrate(&self, ev: &TraceEvent) -> String {
+    /// One narrated line: time, CPU, event kind and its sentence (with `note`, if due).
+    pub fn narrate(&self, ev: &TraceEvent, note: Option<Note>) -> String {
         let cpu = ev.cpu.map_or_else(|| "-".to_string(), |c| c.to_string());
         format!(
             "{:>14}  {cpu:<5} {:<22} {}",
             format_time(ev.time),
             ev.what.kind(),
-            self.explain(ev)
+            with_note(self.explain(ev), note)
         )
     }
 }
