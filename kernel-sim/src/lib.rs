@@ -19,15 +19,18 @@
 //!    same trace, byte for byte.
 //! 3. No thread code and no APC runs on a CPU while an ISR or DPC is in progress there.
 //! 4. Queued DPCs run before any thread resumes on that CPU.
-//! 5. An IRP is completed exactly once; an IRP marked pending is completed later, never
-//!    inside the dispatch call that pended it.
+//! 5. An IRP is completed exactly once. iosim also never completes a pended IRP inside
+//!    the dispatch call that pended it; that is iosim's guarantee, not Windows', where on
+//!    a multiprocessor a pended IRP can complete before its dispatch routine returns
+//!    (Microsoft Learn: IoMarkIrpPending).
 //! 6. APCs run in the order they were queued, only in an alertable wait of their thread,
 //!    and are discarded (and traced) if it exits first.
 //! 7. A completion port releases its waiters last-in-first-out and dequeues packets
 //!    first-in-first-out.
 //!
-//! Each guarantee has a test in the workspace's `tests/integration/guarantees.rs`, and the
-//! property test `tests/integration/invariants.rs` checks 3, 5 and 6 after every step.
+//! Each guarantee has a test in the workspace's `tests/integration/guarantees.rs`, and
+//! the property test `tests/integration/invariants.rs` checks 3, 5 and 6 after every
+//! step of generated runs.
 
 pub mod completion;
 pub mod costs;

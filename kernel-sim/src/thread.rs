@@ -114,6 +114,14 @@ impl Thread {
     pub fn counts_for_port(&self) -> bool {
         self.counted
     }
+
+    /// The IRP the thread is blocked on, if it waits for one.
+    pub fn waits_for_irp(&self) -> Option<IrpId> {
+        match self.wait {
+            Some(WaitFor::Irp(irp)) => Some(irp),
+            _ => None,
+        }
+    }
 }
 
 /// A completion routine a process declares: its code costs `cost_ns` when it runs.

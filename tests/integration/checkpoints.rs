@@ -4,14 +4,21 @@
 use crate::load;
 use kernel_sim::Kernel;
 
-/// The kernel's whole state as text, to compare two kernels field by field.
+/// Everything a checkpoint restores, as text, to compare two kernels field by field:
+/// the kernel's own state, every driver and its device (rings, queues, stored bytes),
+/// and every thread's program.
 fn state(k: &Kernel) -> String {
-    format!("{:?}", k.core())
+    format!("{k:?}")
 }
 
 #[test]
 fn replay_from_a_checkpoint_matches_the_forward_run() {
-    for name in ["tour", "iocp-thread-pool", "apc-completion-routines"] {
+    for name in [
+        "tour",
+        "iocp-thread-pool",
+        "apc-completion-routines",
+        "disk-elevator",
+    ] {
         let loaded = load(&format!("scenarios/{name}.json"), &[]);
         let mut forward = iosim::build::build(&loaded.scenario, loaded.scenario.seed);
         let mut checkpoints = vec![forward.checkpoint()];

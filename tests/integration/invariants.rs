@@ -304,6 +304,17 @@ fn run_checked(src: &str, seed: u64) -> Result<Vec<kernel_sim::TraceEvent>, Stri
             return Err(format!("{irp} never completed"));
         }
     }
+    // Nothing is left live but what a blocked thread still waits for.
+    for irp in k.core().irps.keys() {
+        if !k
+            .core()
+            .threads
+            .iter()
+            .any(|t| t.waits_for_irp() == Some(*irp))
+        {
+            return Err(format!("{irp} is live at the end and nobody waits for it"));
+        }
+    }
     let blocked = k.summary().threads_blocked_at_end;
     if !blocked.is_empty() {
         return Err(format!("threads still blocked at the end: {blocked:?}"));

@@ -1,0 +1,407 @@
+//! Every sentence true: each step of every scenario is walked, and what the narration and
+//! the walkthrough's hints claim is checked against the kernel's state and against what
+//! the trace shows happened next. A sentence added later cannot drift from the model
+//! without one of these checks failing.
+
+use kernel_sim::cpu::FrameKind;
+use kernel_sim::trace::{Narrator, Note};
+use kernel_sim::{CpuId, IoMode, IrpId, Kernel, ThreadId, TraceEvent, What};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+/// What a CPU last did with threads, as the trace tells it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CpuThread {
+    /// No thread has run here yet.
+    Never,
+    Running(ThreadId),
+    /// The thread's frame left (it waited or was preempted): its context was saved now.
+    Left(ThreadId),
+    Exited,
+    Idle,
+}
+
+/// Everything the checks remember between steps.
+struct Walk {
+    name: String,
+    /// The whole run's trace, to see what happened after a step.
+    future: Vec<TraceEvent>,
+    cpu: Vec<CpuThread>,
+    /// CPUs with nothing on them (no thread, ISR, DPC or switch), per the trace.
+    idle: Vec<bool>,
+    ready: VecDeque<ThreadId>,
+    /// Per CPU: requests completed and started since its DPC began.
+    dpc_work: Vec<Option<(u32, u32)>>,
+    /// Per CPU and ISR device: the frame the ISR interrupted, from the state.
+    interrupted: BTreeMap<(CpuId, u16), Option<FrameKind>>,
+    /// Each IRP's completion mode, from the state when it was built.
+    modes: BTreeMap<IrpId, IoMode>,
+    completed: BTreeSet<IrpId>,
+    /// The start of each thread's current stretch of user-mode code, and its CPU time.
+    computing: BTreeMap<ThreadId, (u64, u64)>,
+    narrator: Narrator,
+    notes: BTreeSet<Note>,
+    hinted_interrupts: usize,
+}
+
+fn fail(w: &Walk, index: usize, e: &TraceEvent, why: &str) -> ! {
+    panic!(
+        "{}: event {index} ({:?} at {} ns): {why}",
+        w.name, e.what, e.time
+    )
+}
+
+impl Walk {
+    /// Checks the events of one step, with `k` the state after it.
+    fn step(&mut self, k: &Kernel, from: usize) {
+        let events: Vec<(usize, TraceEvent)> = k.trace()[from..]
+            .iter()
+            .cloned()
+            .enumerate()
+            .map(|(i, e)| (from + i, e))
+            .collect();
+        for (i, e) in &events {
+            self.event(k, *i, e, &events);
+        }
+        self.hint(k, &events);
+    }
+
+    fn event(&mut self, k: &Kernel, i: usize, e: &TraceEvent, step: &[(usize, TraceEvent)]) {
+        let sentence = k.explain(e);
+        let note = self.narrator.observe(e);
+        if let Some(note) = note
+            && !self.notes.insert(note)
+        {
+            fail(self, i, e, "a note given twice");
+        }
+        let c = e.cpu.map(|c| c.0 as usize);
+        match e.what {
+            What::ContextSwitched { from, to, idle, .. } => {
+                let c = c.expect("a switch runs on a CPU");
+                let was = self.cpu[c];
+                let ok = match from {
+                    // A context is saved only from a thread that left this CPU just now.
+                    Some(f) => was == CpuThread::Left(f),
+                    None if idle => matches!(was, CpuThread::Idle | CpuThread::Never),
+                    None => was == CpuThread::Exited,
+                };
+                if !ok {
+                    fail(
+                        self,
+                        i,
+                        e,
+                        &format!("the CPU's last thread event was {was:?}"),
+                    );
+                }
+                if self.ready.pop_front() != Some(to) {
+                    fail(
+                        self,
+                        i,
+                        e,
+                        "switched to a thread not at the head of the queue",
+                    );
+                }
+                self.idle[c] = false;
+            }
+            What::ThreadResumed { thread } => self.cpu[c.unwrap()] = CpuThread::Running(thread),
+            What::ThreadWaiting { thread, .. } | What::ThreadPreempted { thread } => {
+                self.cpu[c.unwrap()] = CpuThread::Left(thread);
+                if matches!(e.what, What::ThreadPreempted { .. }) {
+                    self.ready.push_back(thread);
+                }
+            }
+            What::ThreadExited { thread, in_flight } => {
+                self.cpu[c.unwrap()] = CpuThread::Exited;
+                let core = k.core();
+                let left = core
+                    .irps
+                    .values()
+                    .filter(|irp| {
+                        irp.thread == thread
+                            && !(irp.mode.is_overlapped()
+                                && core.file_objects[irp.file_object.0 as usize].port.is_some())
+                    })
+                    .count() as u32;
+                if left != in_flight {
+                    fail(self, i, e, &format!("{left} of its requests are in flight"));
+                }
+            }
+            What::CpuIdle => {
+                self.cpu[c.unwrap()] = CpuThread::Idle;
+                self.idle[c.unwrap()] = true;
+            }
+            What::IsrStarted { device, .. } => {
+                let c = c.unwrap();
+                self.idle[c] = false;
+                let frames = &k.core().cpus[c].frames;
+                let at = frames
+                    .iter()
+                    .rposition(
+                        |f| matches!(f.kind, FrameKind::Isr { device: d, .. } if d == device),
+                    )
+                    .expect("the ISR's frame is on its CPU");
+                let below = at.checked_sub(1).map(|b| frames[b].kind);
+                self.interrupted.insert((CpuId(c as u16), device.0), below);
+            }
+            What::IsrFinished {
+                device,
+                dpc_next,
+                interrupted,
+                ..
+            } => {
+                let cpu = e.cpu.unwrap();
+                if self.interrupted.remove(&(cpu, device.0)) != Some(interrupted) {
+                    fail(
+                        self,
+                        i,
+                        e,
+                        "it names another frame than the ISR interrupted",
+                    );
+                }
+                if dpc_next && !self.dpc_runs_first(i, cpu) {
+                    fail(self, i, e, "something else ran on the CPU before the DPC");
+                }
+            }
+            What::ClockInterrupt | What::DpcStarted { .. } => {
+                self.idle[c.unwrap()] = false;
+                if matches!(e.what, What::DpcStarted { .. }) {
+                    self.dpc_work[c.unwrap()] = Some((0, 0));
+                }
+            }
+            What::IrpCompleted { irp, .. } => {
+                self.completed.insert(irp);
+                if let Some(w) = c.and_then(|c| self.dpc_work[c].as_mut()) {
+                    w.0 += 1;
+                }
+            }
+            What::IrpStarted { .. } => {
+                if let Some(w) = c.and_then(|c| self.dpc_work[c].as_mut()) {
+                    w.1 += 1;
+                }
+            }
+            What::DpcFinished {
+                completed, started, ..
+            } => {
+                let did = self.dpc_work[c.unwrap()].take();
+                if did != Some((completed, started)) {
+                    fail(
+                        self,
+                        i,
+                        e,
+                        &format!("the trace shows {did:?} (completed, started)"),
+                    );
+                }
+            }
+            What::ThreadReady {
+                thread,
+                queued,
+                ahead,
+            } => {
+                let any_idle = self.idle.iter().any(|&idle| idle);
+                if queued == any_idle {
+                    fail(self, i, e, &format!("idle CPUs: {:?}", self.idle));
+                }
+                if ahead as usize != self.ready.len() {
+                    fail(self, i, e, &format!("the queue holds {:?}", self.ready));
+                }
+                self.ready.push_back(thread);
+                let switched_in = step.iter().any(|(j, later)| {
+                    *j > i && matches!(later.what, What::ContextSwitched { to, .. } if to == thread)
+                });
+                if !queued && !switched_in {
+                    fail(
+                        self,
+                        i,
+                        e,
+                        "said an idle CPU takes it, but none did in this step",
+                    );
+                }
+            }
+            What::ThreadComputed { thread, ns, pass } => {
+                if let Some(p) = pass
+                    && !(1..=p.of).contains(&p.n)
+                {
+                    fail(self, i, e, "a pass outside its repeat");
+                }
+                self.computing.insert(thread, (e.time, ns));
+            }
+            What::ComputeStretched {
+                thread,
+                ns,
+                wall_ns,
+            } => {
+                let began = self.computing.get(&thread).copied();
+                if began != Some((e.time - wall_ns, ns)) || wall_ns <= ns {
+                    fail(self, i, e, &format!("the stretch began as {began:?}"));
+                }
+            }
+            What::IrpCreated { irp, .. } => {
+                self.modes.insert(irp, k.core().irps[&irp].mode);
+            }
+            What::IoReturned {
+                irp, pending, sync, ..
+            } => {
+                if pending == self.completed.contains(&irp) {
+                    fail(self, i, e, "pending says the opposite of the trace");
+                }
+                if sync != (self.modes[&irp] == IoMode::Sync) {
+                    fail(self, i, e, "the handle is not as said");
+                }
+            }
+            _ => {}
+        }
+        // Names: ports by the scenario's names; the Win32 calls by their names.
+        if let What::PortCreated { port, .. }
+        | What::FileBound { port, .. }
+        | What::PacketQueued { port, .. }
+        | What::PacketDequeued { port, .. }
+        | What::PortRunningOver { port, .. }
+        | What::PortClosed { port, .. } = e.what
+            && !sentence.contains(k.port_name(port))
+        {
+            fail(self, i, e, "the port is not called by its scenario name");
+        }
+        if let What::ThreadWaiting {
+            call, alertable, ..
+        } = e.what
+        {
+            if !sentence.contains(call) {
+                fail(self, i, e, "the call is not named");
+            }
+            if alertable && call == "Sleep" {
+                fail(self, i, e, "an alertable sleep is SleepEx");
+            }
+        }
+        for wrong in ["saves", "borrows", "refilled", "fresh timeslice"] {
+            if sentence.contains(wrong)
+                && !matches!(e.what, What::ContextSwitched { from: Some(_), .. })
+            {
+                fail(self, i, e, &format!("says {wrong:?}"));
+            }
+        }
+    }
+
+    /// Whether, after event `i` on `cpu`, the CPU's next step below an ISR is the DPC.
+    fn dpc_runs_first(&self, i: usize, cpu: CpuId) -> bool {
+        let mut isrs = 0;
+        for e in self.future[i + 1..].iter().filter(|e| e.cpu == Some(cpu)) {
+            match e.what {
+                What::IsrStarted { .. } => isrs += 1,
+                What::IsrFinished { .. } if isrs > 0 => isrs -= 1,
+                What::DpcStarted { .. } if isrs == 0 => return true,
+                What::DpcQueued { .. } | What::InterruptCoalesced { .. } => {}
+                _ if isrs > 0 => {}
+                _ => return false,
+            }
+        }
+        false
+    }
+
+    /// The walkthrough's hint for the step promises only what the trace then shows.
+    fn hint(&mut self, k: &Kernel, events: &[(usize, TraceEvent)]) {
+        let step: Vec<TraceEvent> = events.iter().map(|(_, e)| e.clone()).collect();
+        let Some(hint) = tui::hint::look_next(k, &step) else {
+            return;
+        };
+        if hint.contains("n jumps to its interrupt") {
+            self.hinted_interrupts += 1;
+            let (last, _) = events.last().expect("a hint comes with an event");
+            let started = step
+                .iter()
+                .rev()
+                .find_map(|e| match e.what {
+                    What::DeviceTransferStarted { device, irp, .. } => Some((device, irp)),
+                    _ => None,
+                })
+                .expect("the hint is about a transfer");
+            // `n` goes to the next InterruptRaised; it must be this transfer's.
+            let rest = &self.future[last + 1..];
+            let raised = rest
+                .iter()
+                .position(|e| matches!(e.what, What::InterruptRaised { .. }))
+                .expect("an interrupt follows");
+            let consumed = rest[..raised].iter().rev().find_map(|e| match e.what {
+                What::DmaDescriptorConsumed { device, irp, .. } => Some((device, irp)),
+                _ => None,
+            });
+            assert_eq!(
+                consumed,
+                Some(started),
+                "{}: the hint after event {last} promised its interrupt",
+                self.name
+            );
+        }
+        if hint.contains("n jumps") && !hint.contains("n jumps to its interrupt") {
+            panic!(
+                "{}: a hint promises an n jump no check covers: {hint}",
+                self.name
+            );
+        }
+    }
+}
+
+fn walk(name: &str, k: Kernel, future: Vec<TraceEvent>) -> Walk {
+    let cpus = k.core().cpus.len();
+    let mut w = Walk {
+        name: name.to_string(),
+        future,
+        cpu: vec![CpuThread::Never; cpus],
+        idle: vec![true; cpus],
+        ready: VecDeque::new(),
+        dpc_work: vec![None; cpus],
+        interrupted: BTreeMap::new(),
+        modes: BTreeMap::new(),
+        completed: BTreeSet::new(),
+        computing: BTreeMap::new(),
+        narrator: Narrator::new(),
+        notes: BTreeSet::new(),
+        hinted_interrupts: 0,
+    };
+    let mut k = k;
+    let mut from = 0;
+    while k.step() {
+        w.step(&k, from);
+        from = k.trace().len();
+    }
+    w
+}
+
+#[test]
+fn every_sentence_and_hint_agrees_with_the_state() {
+    let mut hinted = 0;
+    for path in crate::scenario_paths() {
+        let loaded = crate::load(path.to_str().unwrap(), &[]);
+        let seed = loaded.scenario.seed;
+        let future = iosim::run(&loaded.scenario, seed).unwrap().into_trace();
+        let k = iosim::build::build(&loaded.scenario, seed);
+        let w = walk(&loaded.scenario.name, k, future);
+        hinted += w.hinted_interrupts;
+        // The notes every scenario reaches are said, once each.
+        for note in [
+            Note::NoFileSystem,
+            Note::CompletionInDpc,
+            Note::OrdinaryDpcs,
+        ] {
+            assert!(w.notes.contains(&note), "{}: {note:?} never said", w.name);
+        }
+    }
+    assert!(
+        hinted > 0,
+        "no hint promised an interrupt: the check checked nothing"
+    );
+}
+
+#[test]
+fn the_scaled_down_benchmarks_narrate_truly_too() {
+    // Two CPUs, eight workers, a port and a deep ring: more interleavings than the
+    // course scenarios show.
+    let sets = crate::scaled_bench(3);
+    let sets: Vec<&str> = sets.iter().map(String::as_str).collect();
+    let loaded = crate::load("scenarios/bench/iocp-throughput.json", &sets);
+    let seed = loaded.scenario.seed;
+    let future = iosim::run(&loaded.scenario, seed).unwrap().into_trace();
+    walk(
+        "iocp-throughput",
+        iosim::build::build(&loaded.scenario, seed),
+        future,
+    );
+}

@@ -1,0 +1,310 @@
+//! Documented behaviours, each on the smallest scenario that shows it: what a call
+//! returns, when a thread waits or does not, what a cost is charged for, and which events
+//! may carry a CPU.
+
+use iosim::scenario;
+use kernel_sim::io::Status;
+use kernel_sim::trace::WakeReason;
+use kernel_sim::{Kernel, TraceEvent, What};
+use serde_json::{Value, json};
+
+/// A one-process scenario on a default disk with one 1 MiB file `f.dat`; `threads` is
+/// the list of `{name, program}` objects, `machine` extra machine settings.
+fn scenario(machine: Value, threads: Value) -> String {
+    json!({
+        "name": "semantics",
+        "description": "a documented behaviour",
+        "machine": machine,
+        "devices": [{"disk": {"name": "disk0", "irq": 14}}],
+        "files": [{"name": "f.dat", "device": "disk0", "offset": 0, "length": 1_048_576}],
+        "processes": [{"name": "app", "routines": {"done": {"cost_ns": 2000}}, "threads": threads}]
+    })
+    .to_string()
+}
+
+fn run(src: &str) -> Kernel {
+    let sc = scenario::parse("semantics.json", src).unwrap_or_else(|e| panic!("{}", e.render()));
+    let mut k = iosim::build::build(&sc, sc.seed);
+    k.run(sc.machine.event_limit).expect("the run ends");
+    k
+}
+
+fn thread_named(k: &Kernel, name: &str) -> kernel_sim::ThreadId {
+    k.core().threads.iter().find(|t| t.name == name).unwrap().id
+}
+
+/// The events about `thread`, in order.
+fn of(k: &Kernel, thread: kernel_sim::ThreadId) -> Vec<&TraceEvent> {
+    k.trace()
+        .iter()
+        .filter(|e| e.what.thread() == Some(thread))
+        .collect()
+}
+
+#[test]
+fn synchronous_irps_are_freed_once_their_result_is_delivered() {
+    let k = run(&scenario(
+        json!({}),
+        json!([{"name": "T", "program": [
+            {"open": {"path": "f.dat", "as": "f"}},
+            {"repeat": {"times": 30, "ops": [{"read": {"file": "f", "offset": 0, "len": 65536}}]}}
+        ]}]),
+    ));
+    assert_eq!(k.summary().counters.irps_completed, 30);
+    assert!(
+        k.core().irps.is_empty(),
+        "IRPs still live at the end: {:?}",
+        k.core().irps.keys().collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn a_wait_on_a_port_bound_request_returns_when_it_completes() {
+    // The event in the OVERLAPPED is signalled whether or not a packet also goes to a
+    // port (Microsoft Learn: GetQueuedCompletionStatus, OVERLAPPED).
+    let k = run(&scenario(
+        json!({}),
+        json!([{"name": "T", "program": [
+            {"create_port": {"as": "P", "concurrency": 1}},
+            {"open": {"path": "f.dat", "as": "f"}},
+            {"bind": {"file": "f", "port": "P", "key": 7}},
+            {"read_overlapped": {"file": "f", "offset": 0, "len": 4096, "tag": "r"}},
+            {"wait": {"tag": "r"}},
+            {"get_queued": {"port": "P", "timeout_ns": 0}}
+        ]}]),
+    ));
+    let t = thread_named(&k, "T");
+    let events = of(&k, t);
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e.what, What::IoDelivered { bytes: 4096, .. })),
+        "the wait got the request's result"
+    );
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e.what, What::PacketDequeued { key: 7, .. })),
+        "and the packet still went to the port"
+    );
+    assert!(k.summary().threads_blocked_at_end.is_empty());
+}
+
+#[test]
+fn a_zero_timeout_dequeue_on_an_empty_port_never_waits() {
+    let k = run(&scenario(
+        json!({}),
+        json!([{"name": "T", "program": [
+            {"create_port": {"as": "P"}},
+            {"get_queued": {"port": "P", "timeout_ns": 0}},
+            {"compute": {"ns": 1000}}
+        ]}]),
+    ));
+    let t = thread_named(&k, "T");
+    let events = of(&k, t);
+    assert!(
+        events.iter().any(|e| matches!(
+            e.what,
+            What::TimedOutAtOnce {
+                call: "GetQueuedCompletionStatus",
+                ..
+            }
+        )),
+        "WAIT_TIMEOUT at once"
+    );
+    assert!(
+        !events.iter().any(|e| matches!(
+            e.what,
+            What::ThreadWaiting { .. } | What::ThreadWoken { .. }
+        )),
+        "the thread never waited"
+    );
+    assert_eq!(
+        k.summary().counters.context_switches,
+        1,
+        "only the first dispatch"
+    );
+}
+
+#[test]
+fn closing_a_port_wakes_its_waiters_with_abandoned_wait() {
+    let k = run(&scenario(
+        json!({"cpus": 2}),
+        json!([
+            {"name": "Main", "program": [
+                {"create_port": {"as": "P"}},
+                {"compute": {"ns": 200000}},
+                {"close": {"handle": "P"}}
+            ]},
+            {"name": "W", "start_ns": 50000, "program": [
+                {"get_queued": {"port": "P"}},
+                {"compute": {"ns": 1000}}
+            ]}
+        ]),
+    ));
+    let w = thread_named(&k, "W");
+    let events = of(&k, w);
+    assert!(events.iter().any(|e| matches!(
+        e.what,
+        What::ThreadWoken {
+            reason: WakeReason::PortClosed,
+            ..
+        }
+    )));
+    assert!(events.iter().any(|e| matches!(
+        e.what,
+        What::SyscallFailed {
+            call: "GetQueuedCompletionStatus",
+            status: Status::AbandonedWait0,
+            ..
+        }
+    )));
+    assert!(
+        k.trace()
+            .iter()
+            .any(|e| matches!(e.what, What::PortClosed { waiters: 1, .. }))
+    );
+    assert!(k.summary().threads_blocked_at_end.is_empty());
+}
+
+/// The time from a packet's release to the woken thread's next op, with `port_ns` set.
+fn dequeue_to_compute(port_ns: u64) -> u64 {
+    let k = run(&scenario(
+        json!({"costs": {"port_ns": port_ns}}),
+        json!([{"name": "T", "program": [
+            {"create_port": {"as": "P"}},
+            {"post": {"port": "P", "key": 1, "bytes": 0}},
+            {"get_queued": {"port": "P"}},
+            {"compute": {"ns": 1000}}
+        ]}]),
+    ));
+    let at = |f: &dyn Fn(&What) -> bool| k.trace().iter().find(|e| f(&e.what)).unwrap().time;
+    at(&|w| matches!(w, What::ThreadComputed { .. }))
+        - at(&|w| matches!(w, What::PacketDequeued { .. }))
+}
+
+#[test]
+fn dequeuing_a_packet_costs_port_ns() {
+    assert_eq!(dequeue_to_compute(40_000) - dequeue_to_compute(0), 40_000);
+}
+
+#[test]
+fn posting_a_packet_costs_port_ns() {
+    let posted_at = |port_ns: u64| {
+        let k = run(&scenario(
+            json!({"costs": {"port_ns": port_ns}}),
+            json!([{"name": "T", "program": [
+                {"create_port": {"as": "P"}},
+                {"post": {"port": "P", "key": 1, "bytes": 0}}
+            ]}]),
+        ));
+        k.trace()
+            .iter()
+            .find(|e| matches!(e.what, What::PacketQueued { .. }))
+            .unwrap()
+            .time
+    };
+    assert_eq!(posted_at(25_000) - posted_at(0), 25_000);
+}
+
+#[test]
+fn device_events_carry_no_cpu_and_the_device_starts_after_dispatch_is_paid() {
+    for path in crate::scenario_paths() {
+        let loaded = crate::load(path.to_str().unwrap(), &[]);
+        let k = iosim::run(&loaded.scenario, loaded.scenario.seed).unwrap();
+        let costs = &k.core().costs;
+        let mut dispatched = std::collections::BTreeMap::new();
+        for e in k.trace() {
+            match e.what {
+                What::DeviceTransferStarted { irp, .. } => {
+                    assert_eq!(e.cpu, None, "{path:?}: {e:?}");
+                    if let Some(&at) = dispatched.get(&irp) {
+                        assert!(
+                            e.time >= at + costs.dispatch_ns + costs.start_io_ns,
+                            "{path:?}: {irp} reached the device before its dispatch was paid"
+                        );
+                    }
+                }
+                What::DmaDescriptorConsumed { .. }
+                | What::InterruptRaised { .. }
+                | What::InterruptCoalesced { .. } => {
+                    assert_eq!(e.cpu, None, "{path:?}: {e:?}")
+                }
+                What::IrpDispatched { irp, .. } => {
+                    dispatched.insert(irp, e.time);
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+#[test]
+fn a_driver_marks_an_irp_pending_before_it_queues_it() {
+    for path in crate::scenario_paths() {
+        let loaded = crate::load(path.to_str().unwrap(), &[]);
+        let k = iosim::run(&loaded.scenario, loaded.scenario.seed).unwrap();
+        let mut pending = std::collections::BTreeSet::new();
+        for e in k.trace() {
+            match e.what {
+                What::IrpPending { irp } => {
+                    pending.insert(irp);
+                }
+                What::IrpQueued { irp, .. } => {
+                    assert!(
+                        pending.contains(&irp),
+                        "{path:?}: {irp} queued before pending"
+                    )
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+/// Sleeps for half of the clock's range, again and again.
+#[derive(Debug, Clone)]
+struct LongSleeper;
+
+impl kernel_sim::ThreadProgram for LongSleeper {
+    fn next(&mut self, _: &mut kernel_sim::ProgramCtx<'_>) -> kernel_sim::Syscall {
+        kernel_sim::Syscall::Sleep {
+            ns: u64::MAX / 2,
+            alertable: false,
+        }
+    }
+
+    fn clone_box(&self) -> Box<dyn kernel_sim::ThreadProgram> {
+        Box::new(self.clone())
+    }
+}
+
+#[test]
+fn time_overflow_stops_the_run_with_an_error_naming_the_values() {
+    // Scenarios cap every span at 10^12 ns, so only a very long run could overflow the
+    // clock; the kernel's own API lets a program ask for more, and the check is the same.
+    let mut k = Kernel::new(kernel_sim::MachineConfig {
+        cpus: 1,
+        costs: kernel_sim::Costs::default(),
+        seed: 1,
+    });
+    let p = k.add_process("app", Vec::new());
+    k.add_thread(p, "T", 0, Box::new(LongSleeper));
+    let err = k.run(1_000_000).unwrap_err();
+    let kernel_sim::RunError::TimeOverflow {
+        now, delay, what, ..
+    } = err.clone()
+    else {
+        panic!("{err:?}")
+    };
+    assert_eq!(delay, u64::MAX / 2);
+    assert!(now.checked_add(delay).is_none());
+    assert_eq!(what, "a sleep or wait timeout");
+    assert!(
+        k.trace().windows(2).all(|w| w[0].time <= w[1].time),
+        "time never went backwards"
+    );
+    assert!(!k.step(), "nothing happens after the fault");
+    let message = err.to_string();
+    assert!(message.contains(&now.to_string()) && message.contains(&delay.to_string()));
+}
