@@ -21,6 +21,7 @@ pub fn build(scenario: &Scenario, seed: u64) -> Kernel {
         cpus: scenario.machine.cpus as u16,
         costs: costs(scenario),
         seed,
+        byte_budget: kernel_sim::costs::DEFAULT_BYTE_BUDGET,
     });
     let mut devices = BTreeMap::new();
     for device in &scenario.devices {

@@ -11,6 +11,9 @@ pub const DEFAULT_TIMESLICE_NS: u64 = 10_000_000;
 /// Default limit on trace events, so a runaway scenario stops with a message.
 pub const DEFAULT_EVENT_LIMIT: u64 = 5_000_000;
 
+/// Default limit on the data a run holds at once (see [`crate::MachineConfig`]): 1 GiB.
+pub const DEFAULT_BYTE_BUDGET: u64 = 1 << 30;
+
 /// Per-action CPU costs, in nanoseconds unless the name says otherwise.
 ///
 /// The defaults are round figures of the right order for a machine of the late 1990s to

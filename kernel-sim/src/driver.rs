@@ -99,6 +99,9 @@ pub trait Driver: Send + std::fmt::Debug {
     /// the hardware looks at its ring, with no CPU involved.
     fn doorbell(&mut self, io: &mut DriverCtx<'_>);
     fn stats(&self) -> DeviceStats;
+    /// Bytes of data the device holds in memory (what it stores), for the run's byte
+    /// budget.
+    fn stored_bytes(&self) -> u64;
     fn view(&self) -> DeviceView;
     fn clone_box(&self) -> Box<dyn Driver>;
 }

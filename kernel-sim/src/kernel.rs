@@ -67,6 +67,10 @@ pub struct MachineConfig {
     pub cpus: u16,
     pub costs: Costs,
     pub seed: u64,
+    /// The most bytes of data the run may hold at once: the buffers of requests in
+    /// flight and what the devices store. A run that would hold more stops with
+    /// [`RunError::ByteBudget`].
+    pub byte_budget: u64,
 }
 
 /// The state the kernel owns.
@@ -97,6 +101,9 @@ pub struct Core {
     pub(crate) queue: EventQueue<Event>,
     /// Why the run cannot go on, once something made it impossible (time overflowed).
     pub(crate) fault: Option<RunError>,
+    /// Bytes in the buffers of live IRPs.
+    pub irp_bytes: u64,
+    pub byte_budget: u64,
 }
 
 /// A whole simulated machine. Its `Debug` output is its whole state (kernel, drivers
@@ -144,6 +151,16 @@ pub enum RunError {
         delay: u64,
         what: &'static str,
         max: u64,
+    },
+    /// The run would hold more data at once than its byte budget.
+    #[error(
+        "the run would hold {held} bytes of data at once ({what}), more than its byte budget of \
+         {budget}; raise it with --set machine.byte_budget=N if the scenario means to move that much"
+    )]
+    ByteBudget {
+        budget: u64,
+        held: u64,
+        what: &'static str,
     },
 }
 
@@ -216,6 +233,8 @@ impl Core {
             stats: Counters::default(),
             queue: EventQueue::default(),
             fault: None,
+            irp_bytes: 0,
+            byte_budget: config.byte_budget,
         }
     }
 
@@ -457,6 +476,10 @@ impl Kernel {
             self.core.now = at;
             self.core.steps += 1;
             self.handle(event);
+            if matches!(event, Event::Device { .. }) {
+                // A device may have stored more data.
+                self.check_bytes(0, "what the devices store");
+            }
             return true;
         }
         false
@@ -485,6 +508,28 @@ impl Kernel {
             self.check_limit(event_limit)?;
         }
         self.check_limit(event_limit)
+    }
+
+    /// Bytes of data the run holds now: the buffers of requests in flight and what the
+    /// devices store.
+    pub fn bytes_held(&self) -> u64 {
+        let stored: u64 = self.drivers.iter().map(|d| d.stored_bytes()).sum();
+        self.core.irp_bytes.saturating_add(stored)
+    }
+
+    /// Whether the run may hold `more` bytes beyond what it holds now; if not, the run
+    /// stops with [`RunError::ByteBudget`] (`what` says what asked).
+    pub(crate) fn check_bytes(&mut self, more: u64, what: &'static str) -> bool {
+        let held = self.bytes_held().saturating_add(more);
+        if held <= self.core.byte_budget {
+            return true;
+        }
+        self.core.fault.get_or_insert(RunError::ByteBudget {
+            budget: self.core.byte_budget,
+            held,
+            what,
+        });
+        false
     }
 
     /// Why the run cannot go on, if something stopped it (see [`RunError`]); `step`

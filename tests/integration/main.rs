@@ -1,6 +1,7 @@
 //! Integration tests, in one binary: one module per concern.
 
 mod bad_input;
+mod bounded;
 mod checkpoints;
 mod chrome_trace;
 mod determinism;

@@ -287,6 +287,7 @@ fn time_overflow_stops_the_run_with_an_error_naming_the_values() {
         cpus: 1,
         costs: kernel_sim::Costs::default(),
         seed: 1,
+        byte_budget: kernel_sim::costs::DEFAULT_BYTE_BUDGET,
     });
     let p = k.add_process("app", Vec::new());
     k.add_thread(p, "T", 0, Box::new(LongSleeper));

@@ -454,7 +454,7 @@ fn the_walkthrough_honours_the_event_limit() {
     let kernel = iosim::build::build(&loaded.scenario, loaded.scenario.seed);
     let mut a = App::with_event_limit(kernel, &loaded.scenario.name, 30);
     a.settle_explored();
-    assert!(a.view.cut);
+    assert_eq!(a.view.stopped, Some("cut at the event limit"));
     let full = app("tour");
     assert!(a.view.total.unwrap() < full.view.total.unwrap());
     act(&mut a, Action::Last);

@@ -44,8 +44,9 @@ pub struct Session {
     max_checkpoints: usize,
     /// The most trace events the run may have (the scenario's `machine.event_limit`).
     event_limit: u64,
-    /// The run was cut at the event limit rather than ending by itself.
-    cut: bool,
+    /// Why the run ended early, if it did: cut at the event limit, or stopped by the
+    /// kernel (time overflowed, the byte budget).
+    stopped: Option<&'static str>,
 }
 
 impl Session {
@@ -81,7 +82,7 @@ impl Session {
             interval: interval.max(1),
             max_checkpoints: max_checkpoints.max(2),
             event_limit: u64::MAX,
-            cut: false,
+            stopped: None,
         }
     }
 
@@ -101,9 +102,9 @@ impl Session {
         self
     }
 
-    /// Whether the run was cut at the event limit.
-    pub fn cut(&self) -> bool {
-        self.cut
+    /// Why the run ended early, in a few words, if it did.
+    pub fn stopped(&self) -> Option<&'static str> {
+        self.stopped
     }
 
     /// Lets the kernel running ahead take up to `budget` more steps. Returns how many it
@@ -117,6 +118,11 @@ impl Session {
         while taken < budget {
             if !ahead.step() {
                 ended = true;
+                self.stopped = ahead.fault().map(|fault| match fault {
+                    kernel_sim::RunError::TimeOverflow { .. } => "stopped: time overflowed",
+                    kernel_sim::RunError::ByteBudget { .. } => "stopped: over its byte budget",
+                    kernel_sim::RunError::EventLimit { .. } => "cut at the event limit",
+                });
                 break;
             }
             taken += 1;
@@ -132,7 +138,7 @@ impl Session {
             self.times.push(ahead.now());
             if self.trace.len() as u64 > self.event_limit {
                 ended = true;
-                self.cut = true;
+                self.stopped = Some("cut at the event limit");
                 break;
             }
             if ahead.core().steps.is_multiple_of(self.interval) {

@@ -181,8 +181,10 @@ impl App {
     fn status_line(&self) -> String {
         let v = &self.view;
         let of = match v.total {
-            Some(n) if v.cut => format!("{} (cut at the event limit)", grouped(n)),
-            Some(n) => grouped(n),
+            Some(n) => match v.stopped {
+                Some(why) => format!("{} ({why})", grouped(n)),
+                None => grouped(n),
+            },
             None => {
                 let known = self.progress.as_ref().map_or(0, |p| p.known).max(v.known);
                 format!("≥{} (exploring)", grouped(known))

@@ -51,8 +51,8 @@ pub struct View {
     /// Steps explored so far, and the run's length once known.
     pub known: u64,
     pub total: Option<u64>,
-    /// The run was cut at the scenario's event limit.
-    pub cut: bool,
+    /// Why the run ended early (cut at the event limit, or stopped by the kernel).
+    pub stopped: Option<&'static str>,
     pub now: Time,
     pub cpus: Vec<String>,
     pub threads: Vec<Row<ThreadId>>,
@@ -91,7 +91,7 @@ impl View {
             step: session.step(),
             known: session.known(),
             total: session.total(),
-            cut: session.cut(),
+            stopped: session.stopped(),
             now: k.now(),
             cpus: cpu_lines(k),
             threads: thread_rows(k),

@@ -328,6 +328,10 @@ impl Driver for Disk {
         self.device_start(io);
     }
 
+    fn stored_bytes(&self) -> u64 {
+        self.storage.chunks_written() as u64 * super::storage::CHUNK_SIZE
+    }
+
     fn stats(&self) -> DeviceStats {
         DeviceStats {
             busy_ns: self.stats.busy_ns,

@@ -258,7 +258,9 @@ impl Core {
 
     /// The IRP's work is over: it is freed (the trace keeps its story).
     pub(crate) fn retire_irp(&mut self, id: IrpId) {
-        self.irps.remove(&id);
+        if let Some(irp) = self.irps.remove(&id) {
+            self.irp_bytes -= irp.buffer.len() as u64;
+        }
     }
 }
 
@@ -281,10 +283,11 @@ impl Kernel {
             Some(Object::File(fo)) => fo,
             _ => return self.fail(cpu, thread, name, Status::InvalidHandle),
         };
-        let object = &mut self.core.file_objects[fo.0 as usize];
+        let object = &self.core.file_objects[fo.0 as usize];
         let file = &self.core.files[object.file.0 as usize];
+        let (file_length, device, start) = (file.length, file.device, file.start);
         let offset = offset.unwrap_or(object.position);
-        if offset >= file.length || len == 0 {
+        if offset >= file_length || len == 0 {
             let status = if len == 0 {
                 Status::InvalidParameter
             } else {
@@ -293,10 +296,15 @@ impl Kernel {
             return self.fail(cpu, thread, name, status);
         }
         // Requests are cut at the end of the file, as a file system would.
-        let len = len.min((file.length - offset).min(u64::from(u32::MAX)) as u32);
+        let len = len.min((file_length - offset).min(u64::from(u32::MAX)) as u32);
+        if !self.check_bytes(u64::from(len), "a new request's buffer") {
+            // The run stops here: nothing more is scheduled.
+            return;
+        }
+        let object = &mut self.core.file_objects[fo.0 as usize];
         object.position = offset + u64::from(len);
         object.refs += 1;
-        let (device, device_offset) = (file.device, file.start + offset);
+        let device_offset = start + offset;
         let major = if data.is_some() {
             Major::Write
         } else {
@@ -311,6 +319,7 @@ impl Kernel {
         };
         let id = IrpId(self.core.next_irp);
         self.core.next_irp += 1;
+        self.core.irp_bytes += buffer.len() as u64;
         if let IoMode::Overlapped(Some(ov)) = mode {
             // The OVERLAPPED now describes this request; its event is reset.
             self.core.processes[process.0 as usize].overlapped.insert(
