@@ -256,7 +256,10 @@ impl Kernel {
                         let cost = self.core.costs.port_ns;
                         self.work(cpu, thread, cost, Cont::Deliver(packet_result(packet)));
                     }
-                    Dequeue::TimedOut => self.timed_out_at_once(cpu, thread, name),
+                    Dequeue::TimedOut => {
+                        self.core.port_thread_unblocked(Some(cpu), thread);
+                        self.timed_out_at_once(cpu, thread, name)
+                    }
                     Dequeue::Blocked => {
                         self.core
                             .block(cpu, thread, name, WaitFor::Port(port), false, timeout_ns)

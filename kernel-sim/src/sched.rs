@@ -344,12 +344,6 @@ impl Core {
             Some(WaitFor::Sleep) => SyscallResult::Done,
             Some(WaitFor::Port(_)) => {
                 self.port_wait_timed_out(thread);
-                // Timing out of the port makes it a running thread of the port again.
-                let port = self.threads[thread.0 as usize].port;
-                if let Some(port) = port {
-                    self.thread_mut(thread).counted = true;
-                    self.ports[port.0 as usize].running += 1;
-                }
                 SyscallResult::Timeout
             }
             Some(WaitFor::Irp(_)) => SyscallResult::Timeout,
@@ -369,9 +363,10 @@ impl Core {
                 reason: WakeReason::Timeout,
             },
         );
-        if !matches!(was, Some(WaitFor::Port(_))) {
-            self.port_thread_unblocked(None, thread);
-        }
+        // Timing out of any wait, the port's included, makes it a running thread of its
+        // port again.
+        debug_assert!(was.is_some());
+        self.port_thread_unblocked(None, thread);
         self.make_ready(None, thread);
     }
 }

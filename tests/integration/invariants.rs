@@ -42,6 +42,13 @@ enum Gen {
     PortIo {
         n: u8,
     },
+    /// An overlapped read on the port-bound file, waited on through its own event (the
+    /// packet still goes to the port), then a dequeue that never waits.
+    WaitBound {
+        alertable: bool,
+    },
+    /// A dequeue with a zero timeout: a packet if one may be taken, WAIT_TIMEOUT if not.
+    PollPort,
 }
 
 fn gen_op() -> impl Strategy<Value = Gen> {
@@ -58,6 +65,8 @@ fn gen_op() -> impl Strategy<Value = Gen> {
         (1u16..30_000).prop_map(|us| Gen::Compute { us }),
         (1u16..5_000).prop_map(|us| Gen::Sleep { us }),
         (1u8..4).prop_map(|n| Gen::PortIo { n }),
+        any::<bool>().prop_map(|alertable| Gen::WaitBound { alertable }),
+        Just(Gen::PollPort),
     ]
 }
 
@@ -131,6 +140,13 @@ fn program(i: usize, ops: &[Gen], exit_early: bool) -> Vec<Value> {
             }
             Gen::Compute { us } => p.push(json!({"compute": {"ns": u64::from(us) * 1000}})),
             Gen::Sleep { us } => p.push(json!({"sleep": {"ns": u64::from(us) * 1000}})),
+            Gen::WaitBound { alertable } => {
+                let tag = format!("w{i}");
+                p.push(json!({"read_overlapped": {"file": "pf", "offset": base, "len": 1024, "tag": tag}}));
+                p.push(json!({"wait": {"tag": tag, "alertable": alertable}}));
+                p.push(json!({"get_queued": {"port": "P", "timeout_ns": 0}}));
+            }
+            Gen::PollPort => p.push(json!({"get_queued": {"port": "P", "timeout_ns": 0}})),
             Gen::PortIo { n } => p.push(json!({"repeat": {"times": n, "ops": [
                 {"read_overlapped": {"file": "pf", "offset": base, "len": 1024}},
                 {"get_queued": {"port": "P", "timeout_ns": 1_000_000_000u64}}

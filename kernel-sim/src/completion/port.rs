@@ -151,9 +151,8 @@ impl Core {
             self.dequeued(Some(cpu), port, thread, packet, running, false);
             Dequeue::Got(packet)
         } else if timeout_ns == Some(0) {
-            // It did not wait: it goes on running, and counts as before.
-            t.counted = true;
-            p.running += 1;
+            // It did not wait: it goes on running (and counts again, see
+            // `port_thread_unblocked`).
             Dequeue::TimedOut
         } else {
             p.waiters.push(thread);
