@@ -158,7 +158,7 @@ pub struct Narrator {
     given: BTreeSet<Note>,
     /// CPUs running a DPC now (a request started there is not started in dispatch).
     in_dpc: BTreeSet<CpuId>,
-    /// The thread the previous event woke, if it did.
+    /// The thread last woken, until it is made ready.
     just_woken: Option<ThreadId>,
 }
 
@@ -169,7 +169,6 @@ impl Narrator {
 
     /// The note due at `ev`, if this is the first time it matters.
     pub fn observe(&mut self, ev: &TraceEvent) -> Option<Note> {
-        let woken = self.just_woken.take();
         let note = match ev.what {
             What::IrpDispatched { .. } => Some(Note::NoFileSystem),
             What::IrpStarted { .. } => match ev.cpu {
@@ -192,11 +191,10 @@ impl Narrator {
                 self.just_woken = Some(thread);
                 (reason == WakeReason::Timeout).then_some(Note::TimeoutsWithoutTimer)
             }
-            What::ThreadReady {
-                thread,
-                queued: true,
-                ..
-            } if woken == Some(thread) => Some(Note::NoPriorities),
+            What::ThreadReady { thread, queued, .. } => {
+                let woken = self.just_woken.take() == Some(thread);
+                (woken && queued).then_some(Note::NoPriorities)
+            }
             What::ThreadResumed { .. } => Some(Note::WholeTimeslice),
             What::ClockInterrupt => Some(Note::OneShotClock),
             What::ThreadPreempted { .. } => Some(Note::PreemptOnlyAtQuantumEnd),
