@@ -289,6 +289,7 @@ impl Kernel {
         match t.apcs.pop_front() {
             Some(apc) => {
                 let process = t.process;
+                self.core.held_bytes -= crate::kernel::held::APC;
                 let routine_cost = self.core.processes[process.0 as usize].routines
                     [apc.routine.0 as usize]
                     .cost_ns;

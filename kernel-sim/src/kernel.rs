@@ -22,6 +22,18 @@ use serde::Serialize;
 use std::collections::{BTreeMap, VecDeque};
 use thiserror::Error;
 
+/// What the byte budget counts for each object besides its data: fixed sizes, so the
+/// point where a run stops is the same on every machine. Each is a little over the
+/// object's size in memory.
+pub mod held {
+    /// A live IRP, with its stack location and its place in a driver's queue.
+    pub const IRP: u64 = 256;
+    /// A completion packet queued to a port.
+    pub const PACKET: u64 = 64;
+    /// A user APC queued to a thread.
+    pub const APC: u64 = 64;
+}
+
 /// The most trace events [`Kernel::run`] reserves room for up front.
 const MAX_TRACE_RESERVE: u64 = 64 << 20;
 
@@ -101,8 +113,9 @@ pub struct Core {
     pub(crate) queue: EventQueue<Event>,
     /// Why the run cannot go on, once something made it impossible (time overflowed).
     pub(crate) fault: Option<RunError>,
-    /// Bytes in the buffers of live IRPs.
-    pub irp_bytes: u64,
+    /// Bytes the kernel holds for the run's objects: live IRPs with their buffers,
+    /// queued packets and APCs (counted at the fixed sizes in [`held`]).
+    pub held_bytes: u64,
     pub byte_budget: u64,
 }
 
@@ -233,7 +246,7 @@ impl Core {
             stats: Counters::default(),
             queue: EventQueue::default(),
             fault: None,
-            irp_bytes: 0,
+            held_bytes: 0,
             byte_budget: config.byte_budget,
         }
     }
@@ -476,10 +489,7 @@ impl Kernel {
             self.core.now = at;
             self.core.steps += 1;
             self.handle(event);
-            if matches!(event, Event::Device { .. }) {
-                // A device may have stored more data.
-                self.check_bytes(0, "what the devices store");
-            }
+            self.check_bytes(0, "requests, packets, APCs and stored data");
             return true;
         }
         false
@@ -514,7 +524,7 @@ impl Kernel {
     /// devices store.
     pub fn bytes_held(&self) -> u64 {
         let stored: u64 = self.drivers.iter().map(|d| d.stored_bytes()).sum();
-        self.core.irp_bytes.saturating_add(stored)
+        self.core.held_bytes.saturating_add(stored)
     }
 
     /// Whether the run may hold `more` bytes beyond what it holds now; if not, the run

@@ -25,6 +25,7 @@ impl Core {
             return;
         }
         t.apcs.push_back(apc);
+        self.held_bytes += crate::kernel::held::APC;
         let alertable = matches!(
             t.state,
             ThreadState::Waiting {
@@ -48,6 +49,7 @@ impl Core {
     /// Drops every APC still queued to an exiting thread.
     pub(crate) fn discard_apcs(&mut self, cpu: Option<CpuId>, thread: ThreadId) {
         while let Some(apc) = self.threads[thread.0 as usize].apcs.pop_front() {
+            self.held_bytes -= crate::kernel::held::APC;
             self.stats.apcs_discarded += 1;
             self.trace(
                 cpu,

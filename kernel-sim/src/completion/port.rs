@@ -64,6 +64,7 @@ impl Core {
         }
         p.packets.push_back(packet);
         let queue_len = p.packets.len() as u32;
+        self.held_bytes += crate::kernel::held::PACKET;
         self.stats.packets_queued += 1;
         self.trace(
             cpu,
@@ -113,6 +114,7 @@ impl Core {
         released: bool,
     ) {
         self.stats.packets_dequeued += 1;
+        self.held_bytes -= crate::kernel::held::PACKET;
         self.trace(
             cpu,
             What::PacketDequeued {
@@ -167,6 +169,7 @@ impl Core {
         p.closed = true;
         let packets = p.packets.len() as u32;
         p.packets.clear();
+        self.held_bytes -= u64::from(packets) * crate::kernel::held::PACKET;
         let waiters: Vec<ThreadId> = p.waiters.drain(..).rev().collect();
         p.running = 0;
         for t in self.threads.iter_mut().filter(|t| t.port == Some(port)) {

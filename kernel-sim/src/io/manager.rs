@@ -259,7 +259,7 @@ impl Core {
     /// The IRP's work is over: it is freed (the trace keeps its story).
     pub(crate) fn retire_irp(&mut self, id: IrpId) {
         if let Some(irp) = self.irps.remove(&id) {
-            self.irp_bytes -= irp.buffer.len() as u64;
+            self.held_bytes -= irp.buffer.len() as u64 + crate::kernel::held::IRP;
         }
     }
 }
@@ -297,7 +297,8 @@ impl Kernel {
         }
         // Requests are cut at the end of the file, as a file system would.
         let len = len.min((file_length - offset).min(u64::from(u32::MAX)) as u32);
-        if !self.check_bytes(u64::from(len), "a new request's buffer") {
+        let more = u64::from(len) + crate::kernel::held::IRP;
+        if !self.check_bytes(more, "a new request and its buffer") {
             // The run stops here: nothing more is scheduled.
             return;
         }
@@ -319,7 +320,7 @@ impl Kernel {
         };
         let id = IrpId(self.core.next_irp);
         self.core.next_irp += 1;
-        self.core.irp_bytes += buffer.len() as u64;
+        self.core.held_bytes += buffer.len() as u64 + crate::kernel::held::IRP;
         if let IoMode::Overlapped(Some(ov)) = mode {
             // The OVERLAPPED now describes this request; its event is reset.
             self.core.processes[process.0 as usize].overlapped.insert(
