@@ -1,7 +1,9 @@
 //! `iosim`: the command-line front end and the wiring of the simulator.
 //!
-//! Start with [`load_scenario`] and [`run`]: they turn a scenario name or file into a
-//! finished [`kernel_sim::Kernel`], whose trace [`output`] prints. Underneath:
+//! Start with [`load_scenario`], which turns a scenario name or file into a validated
+//! scenario, and [`output::write`], which runs it and prints each event as it happens
+//! ([`run_streaming`]); [`run`] instead keeps the whole trace, for the pictures in
+//! [`export`]. Underneath:
 //! - [`scenario`]: the JSON scenario format, its validation and its error messages;
 //! - [`build`]: a validated scenario becomes a kernel with devices and programs;
 //! - [`catalog`]: the scenarios built into the binary.
@@ -12,7 +14,7 @@ pub mod export;
 pub mod output;
 pub mod scenario;
 
-use kernel_sim::{Kernel, RunError};
+use kernel_sim::{Kernel, RunError, TraceEvent};
 use scenario::ScenarioError;
 use scenario::model::Scenario;
 use thiserror::Error;
@@ -29,6 +31,14 @@ pub enum Error {
     /// Writing the output failed.
     #[error("cannot write the output: {0}")]
     Io(#[from] std::io::Error),
+    /// The run passed [`MAX_KEPT_EVENTS`] in an output that keeps the whole trace; it
+    /// stopped there and nothing was printed.
+    #[error(
+        "the run passed {cap} trace events, the cap on a kept trace: --format chrome-trace \
+         and iosim svg keep the whole trace in memory; --format text, json, jsonl and \
+         summary stream it and run up to machine.event_limit"
+    )]
+    TraceTooLong { cap: u64 },
     /// The walkthrough could not go on (the terminal failed, or the simulation thread
     /// stopped).
     #[error("the walkthrough stopped: {0}")]
@@ -51,6 +61,7 @@ impl Error {
             Error::Scenario(e) => e.render(),
             Error::Run(e) => format!("error: {e}\n"),
             Error::Io(e) => format!("error: cannot write the output: {e}\n"),
+            Error::TraceTooLong { .. } => format!("error: {self}\n"),
             Error::Usage(message) => format!("error: {message}\n"),
             Error::Walkthrough(e) => format!("error: the walkthrough stopped: {e}\n"),
             Error::WriteFile { file, source } => format!("error: cannot write {file}: {source}\n"),
@@ -92,9 +103,55 @@ pub fn load_scenario(name_or_path: &str, sets: &[String]) -> Result<Loaded, Erro
     Ok(Loaded { scenario, source })
 }
 
-/// Runs a scenario to its end with `seed`.
+/// The most trace events a run keeps in memory, for the outputs that need the whole trace
+/// at once: `--format chrome-trace`, `iosim svg` and the walkthrough. A kept event is 56
+/// bytes and those outputs peak near 86 bytes an event (measured on 28 million), so
+/// 50,000,000 events need about 4.3 GB; the `machine.event_limit` maximum, 10^9, would
+/// need 86 GB. The other formats stream the trace and reach `machine.event_limit` in
+/// constant memory.
+pub const MAX_KEPT_EVENTS: u64 = 50_000_000;
+
+/// Runs a scenario to its end with `seed`, keeping the whole trace: for the outputs that
+/// need all of it at once. Refused past [`MAX_KEPT_EVENTS`] as well as past the
+/// scenario's event limit.
 pub fn run(scenario: &Scenario, seed: u64) -> Result<Kernel, Error> {
+    run_keeping_at_most(scenario, seed, MAX_KEPT_EVENTS)
+}
+
+/// As [`run`], with `cap` in place of [`MAX_KEPT_EVENTS`].
+pub fn run_keeping_at_most(scenario: &Scenario, seed: u64, cap: u64) -> Result<Kernel, Error> {
+    let limit = scenario.machine.event_limit;
     let mut kernel = build::build(scenario, seed);
-    kernel.run(scenario.machine.event_limit)?;
-    Ok(kernel)
+    match kernel.run(limit.min(cap)) {
+        Err(RunError::EventLimit { .. }) if limit > cap => Err(Error::TraceTooLong { cap }),
+        other => {
+            other?;
+            Ok(kernel)
+        }
+    }
+}
+
+/// Runs a scenario to its end with `seed` without keeping its trace: each event goes to
+/// `each` as soon as it happens, strictly in order and exactly once, and is then dropped,
+/// so memory stays that of the machine however long the run. The first error `each`
+/// returns stops the run at once. The finished kernel (with an empty trace) gives the
+/// summary.
+pub fn run_streaming(
+    scenario: &Scenario,
+    seed: u64,
+    mut each: impl FnMut(&Kernel, &TraceEvent) -> std::io::Result<()>,
+) -> Result<Kernel, Error> {
+    let limit = scenario.machine.event_limit;
+    let mut kernel = build::build(scenario, seed);
+    let mut batch = Vec::new();
+    loop {
+        // Building the machine may already have traced something: take it first.
+        kernel.move_trace_into(&mut batch);
+        for event in batch.drain(..) {
+            each(&kernel, &event)?;
+        }
+        if !kernel.step_within(limit)? {
+            return Ok(kernel);
+        }
+    }
 }

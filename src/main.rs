@@ -1,10 +1,14 @@
 //! The `iosim` command: runs scenarios and prints their traces. Only this binary turns
-//! errors into messages and exit codes: 0 on success, 2 on bad input.
+//! errors into messages and exit codes: 0 on success, 2 on bad input or output that
+//! cannot be written. A reader that stops early (`iosim run … | head`) is not an error:
+//! the run stops at once and the command ends quietly with 0.
 
 use clap::{Parser, Subcommand};
+use iosim::export::svg::{LATEST_TIME, Window};
 use iosim::output::Format;
-use iosim::{Loaded, load_scenario, scenario};
-use std::io::{self, Write};
+use iosim::{Error, Loaded, load_scenario, scenario};
+use std::io::{self, IsTerminal, Write};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 /// A deterministic simulation of an operating system's I/O subsystem, for learning.
@@ -15,19 +19,29 @@ struct Cli {
     command: Option<Command>,
 }
 
+/// Which scenario, with which seed and overrides: the arguments every running command
+/// shares.
+#[derive(Debug, clap::Args)]
+struct ScenarioArgs {
+    /// A built-in scenario name (see `iosim list`) or a path to a JSON file.
+    scenario: String,
+    /// Seed for the scenario's random streams (default: the scenario's own).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Override a scenario value before validation, e.g. --set machine.cpus=2 or
+    /// --set devices.0.disk.queue=scan (repeatable).
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    sets: Vec<String>,
+}
+
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run a scenario and print its trace.
     Run {
-        /// A built-in scenario name (see `iosim list`) or a path to a JSON file.
-        scenario: String,
-        /// Seed for the scenario's random streams (default: the scenario's own).
-        #[arg(long)]
-        seed: Option<u64>,
-        /// Override a scenario value before validation, e.g. --set machine.cpus=2 or
-        /// --set devices.0.disk.queue=scan.
-        #[arg(long = "set", value_name = "PATH=VALUE")]
-        sets: Vec<String>,
+        #[command(flatten)]
+        scenario: ScenarioArgs,
+        /// How to print the run. All but chrome-trace stream: memory stays the same
+        /// however long the run.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
@@ -35,7 +49,10 @@ enum Command {
     List,
     /// Check a scenario without running it.
     Check {
+        /// A built-in scenario name (see `iosim list`) or a path to a JSON file.
         scenario: String,
+        /// Override a scenario value before validation, e.g. --set machine.cpus=2
+        /// (repeatable).
         #[arg(long = "set", value_name = "PATH=VALUE")]
         sets: Vec<String>,
     },
@@ -43,146 +60,293 @@ enum Command {
     Schema,
     /// Draw a run's timeline as an SVG, sized for a slide.
     Svg {
-        /// A built-in scenario name or a path to a JSON file.
-        scenario: String,
-        #[arg(long)]
-        seed: Option<u64>,
-        #[arg(long = "set", value_name = "PATH=VALUE")]
-        sets: Vec<String>,
+        #[command(flatten)]
+        scenario: ScenarioArgs,
         /// Where to write the SVG (default: standard output).
         #[arg(short, long, value_name = "FILE")]
-        output: Option<std::path::PathBuf>,
-        /// Start of the window, e.g. 8ms or 120us (default: the run's start).
+        output: Option<PathBuf>,
+        /// Start of the window, e.g. 8ms or 120us; before the run's end (default: the
+        /// run's start).
         #[arg(long, value_parser = time_arg, value_name = "TIME")]
-        from: Option<u64>,
-        /// End of the window (default: 20 ms after its start, or the run's end).
+        from: Option<TimeArg>,
+        /// End of the window; after --from and not past the run's end (default: 20 ms
+        /// after its start, or the run's end).
         #[arg(long, value_parser = time_arg, value_name = "TIME")]
-        to: Option<u64>,
+        to: Option<TimeArg>,
     },
     /// Step through a scenario in the walkthrough (the guided tour by default).
     Tui {
-        /// A built-in scenario name or a path to a JSON file.
+        /// A built-in scenario name (see `iosim list`) or a path to a JSON file.
         #[arg(default_value = "tour")]
         scenario: String,
+        /// Seed for the scenario's random streams (default: the scenario's own).
         #[arg(long)]
         seed: Option<u64>,
+        /// Override a scenario value before validation, e.g. --set machine.cpus=2
+        /// (repeatable).
         #[arg(long = "set", value_name = "PATH=VALUE")]
         sets: Vec<String>,
     },
 }
 
-/// Opens the walkthrough on a scenario.
-fn walkthrough(
-    out: &mut impl Write,
-    scenario: &str,
-    seed: Option<u64>,
-    sets: &[String],
-) -> Result<(), iosim::Error> {
+/// Opens the walkthrough on a scenario, if standard input and output are a terminal.
+fn walkthrough(scenario: &str, seed: Option<u64>, sets: &[String]) -> Result<(), Error> {
     let loaded = load_scenario(scenario, sets)?;
+    // Checked before anything touches the terminal: without one, ratatui would panic
+    // after writing escape sequences to whatever standard output is.
+    if !(io::stdin().is_terminal() && io::stdout().is_terminal()) {
+        let mut run = format!("iosim run {}", shell_word(scenario));
+        if let Some(seed) = seed {
+            run += &format!(" --seed {seed}");
+        }
+        for set in sets {
+            run += &format!(" --set {}", shell_word(set));
+        }
+        return Err(Error::Usage(format!(
+            "the walkthrough needs a terminal, and standard input or output is not one; \
+             to print the run instead: {run}"
+        )));
+    }
     let seed = seed.unwrap_or(loaded.scenario.seed);
     let kernel = iosim::build::build(&loaded.scenario, seed);
-    let limit = loaded.scenario.machine.event_limit;
+    // The walkthrough keeps the whole trace, so it stops where a kept trace must.
+    let limit = loaded
+        .scenario
+        .machine
+        .event_limit
+        .min(iosim::MAX_KEPT_EVENTS);
     let app = tui::App::with_event_limit(kernel, &loaded.scenario.name, limit);
-    let _ = out.flush();
-    tui::run(app).map_err(iosim::Error::Walkthrough)
+    tui::run(app).map_err(Error::Walkthrough)
 }
 
-/// A time on the command line: a number with its unit.
-fn time_arg(text: &str) -> Result<u64, String> {
-    kernel_sim::trace::parse_time(text).ok_or_else(|| {
+/// `word` as one word for a POSIX shell: as it is when that is safe, else single-quoted.
+fn shell_word(word: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "-_./:=,+@%".contains(c);
+    if !word.is_empty() && word.chars().all(plain) {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', r"'\''"))
+    }
+}
+
+/// A time on the command line, as written, and its value in ns unless it is later than
+/// [`LATEST_TIME`] (refused once the run's length is known, to say it too).
+#[derive(Debug, Clone)]
+struct TimeArg {
+    text: String,
+    ns: Option<u64>,
+}
+
+/// Parses a time written with its unit: 8.3ms, 120us, 500ns, 2s.
+fn time_arg(text: &str) -> Result<TimeArg, String> {
+    let ns = kernel_sim::trace::parse_time(text).ok_or_else(|| {
         format!("not a time: {text} (write it with a unit: 8.3ms, 120us, 500ns, 2s)")
+    })?;
+    Ok(TimeArg {
+        text: text.to_string(),
+        ns: (ns <= LATEST_TIME).then_some(ns),
     })
 }
 
-fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let stdout = io::stdout();
-    // Buffered: a trace is millions of short lines, and stdout alone flushes each one.
-    let mut out = io::BufWriter::with_capacity(1 << 16, stdout.lock());
-    let result = match cli.command {
-        None => walkthrough(&mut out, "tour", None, &[]),
-        Some(Command::Tui {
+/// The window `--from` and `--to` ask for on a run that ends at `run_end`.
+fn window(from: Option<&TimeArg>, to: Option<&TimeArg>, run_end: u64) -> Result<Window, Error> {
+    for (flag, arg) in [("--from", from), ("--to", to)] {
+        if let Some(TimeArg { text, ns: None }) = arg {
+            return Err(Error::Usage(format!(
+                "{flag} {text} is too large: the latest time accepted is {} s, and the run \
+                 lasts {}",
+                LATEST_TIME / 1_000_000_000,
+                iosim::export::svg::format_time_exact(run_end)
+            )));
+        }
+    }
+    Window::choose(from.and_then(|t| t.ns), to.and_then(|t| t.ns), run_end)
+        .map_err(|e| Error::Usage(e.to_string()))
+}
+
+/// Whether standard output was closed when the program started (`iosim … >&-`).
+///
+/// Rust's runtime reopens a closed standard output on /dev/null, read-write, before
+/// `main`, and writes to it then succeed, so the output would vanish with exit 0. A
+/// shell's `> /dev/null` opens it write-only: a read-write /dev/null is a closed output
+/// (`1<> /dev/null` looks the same and is refused too). Linux only; elsewhere this
+/// cannot tell and says no.
+fn stdout_was_closed() -> bool {
+    let is_null = std::fs::read_link("/proc/self/fd/1").is_ok_and(|p| p == *"/dev/null");
+    let read_write = || {
+        let info = std::fs::read_to_string("/proc/self/fdinfo/1").unwrap_or_default();
+        info.lines()
+            .find_map(|line| line.strip_prefix("flags:"))
+            .and_then(|flags| u32::from_str_radix(flags.trim(), 8).ok())
+            // O_ACCMODE is 3, O_RDWR is 2.
+            .is_some_and(|flags| flags & 3 == 2)
+    };
+    is_null && read_write()
+}
+
+/// Whether the command prints to standard output.
+fn writes_stdout(command: &Option<Command>) -> bool {
+    match command {
+        None | Some(Command::Tui { .. }) => false,
+        Some(Command::Svg { output, .. }) => output.is_none(),
+        Some(_) => true,
+    }
+}
+
+/// Carries out the command, writing its output to `out`.
+fn execute(command: Option<Command>, out: &mut impl Write) -> Result<(), Error> {
+    let Some(command) = command else {
+        return walkthrough("tour", None, &[]);
+    };
+    match command {
+        Command::Tui {
             scenario,
             seed,
             sets,
-        }) => walkthrough(&mut out, &scenario, seed, &sets),
-        Some(Command::List) => {
+        } => walkthrough(&scenario, seed, &sets),
+        Command::List => {
             for b in iosim::catalog::BUILTINS {
                 let desc = scenario::parse(b.name, b.source)
                     .map(|s| s.description)
                     .unwrap_or_default();
-                let _ = writeln!(out, "{:<26} {desc}", b.name);
+                writeln!(out, "{:<26} {desc}", b.name)?;
             }
             Ok(())
         }
-        Some(Command::Schema) => {
+        Command::Schema => {
             let schema = scenario::schema();
-            let _ = writeln!(
-                out,
-                "{}",
-                serde_json::to_string_pretty(&schema).expect("schema serializes")
-            );
+            serde_json::to_writer_pretty(&mut *out, &schema).map_err(io::Error::from)?;
+            writeln!(out)?;
             Ok(())
         }
-        Some(Command::Check { scenario, sets }) => {
-            load_scenario(&scenario, &sets).map(|Loaded { scenario, .. }| {
-                let _ = writeln!(out, "{}: ok ({})", scenario.name, scenario.description);
-            })
+        Command::Check { scenario, sets } => {
+            let Loaded { scenario, .. } = load_scenario(&scenario, &sets)?;
+            writeln!(out, "{}: ok ({})", scenario.name, scenario.description)?;
+            Ok(())
         }
-        Some(Command::Svg {
-            scenario,
-            seed,
-            sets,
+        Command::Svg {
+            scenario: args,
             output,
             from,
             to,
-        }) => load_scenario(&scenario, &sets).and_then(|loaded| {
-            if let (Some(f), Some(t)) = (from, to)
-                && t <= f
-            {
-                return Err(iosim::Error::Usage(format!(
-                    "--to ({t} ns) must come after --from ({f} ns)"
-                )));
-            }
-            let seed = seed.unwrap_or(loaded.scenario.seed);
+        } => {
+            let loaded = load_scenario(&args.scenario, &args.sets)?;
+            // A window that is empty whatever the run is refused before running it.
+            Window::check_order(
+                from.as_ref().and_then(|t| t.ns),
+                to.as_ref().and_then(|t| t.ns),
+            )
+            .map_err(|e| Error::Usage(e.to_string()))?;
+            let seed = args.seed.unwrap_or(loaded.scenario.seed);
             let kernel = iosim::run(&loaded.scenario, seed)?;
             let end = kernel.trace().last().map_or(0, |e| e.time);
-            let window = iosim::export::svg::Window::choose(from, to, end);
+            let window = window(from.as_ref(), to.as_ref(), end)?;
             let svg = iosim::export::svg::render(&kernel, &loaded.scenario.name, seed, window);
             match output {
-                Some(path) => {
-                    std::fs::write(&path, svg).map_err(|source| iosim::Error::WriteFile {
-                        file: path.display().to_string(),
-                        source,
-                    })
-                }
-                None => out.write_all(svg.as_bytes()).map_err(iosim::Error::Io),
+                Some(path) => std::fs::write(&path, svg).map_err(|source| Error::WriteFile {
+                    file: path.display().to_string(),
+                    source,
+                }),
+                None => Ok(out.write_all(svg.as_bytes())?),
             }
-        }),
-        Some(Command::Run {
-            scenario,
-            seed,
-            sets,
+        }
+        Command::Run {
+            scenario: args,
             format,
-        }) => load_scenario(&scenario, &sets).and_then(|loaded| {
-            let seed = seed.unwrap_or(loaded.scenario.seed);
-            let kernel = iosim::run(&loaded.scenario, seed)?;
-            let written =
-                iosim::output::write(&mut out, &kernel, &loaded.scenario.name, seed, format)
-                    .map_err(iosim::Error::Io);
-            // The process ends right after this; freeing a trace of millions of events
-            // one page at a time would only slow the exit.
-            std::mem::forget(kernel);
-            written
-        }),
-    };
-    match result.and_then(|()| out.flush().map_err(iosim::Error::Io)) {
+        } => {
+            let loaded = load_scenario(&args.scenario, &args.sets)?;
+            let seed = args.seed.unwrap_or(loaded.scenario.seed);
+            iosim::output::write(out, &loaded.scenario, seed, format)
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if writes_stdout(&cli.command) && stdout_was_closed() {
+        let _ = writeln!(
+            io::stderr(),
+            "error: standard output is closed, so the output has nowhere to go; \
+             redirect it to a file (or to /dev/null to discard it)"
+        );
+        return ExitCode::from(2);
+    }
+    // Buffered: a trace is millions of short lines, and stdout alone flushes each one.
+    let mut out = io::BufWriter::with_capacity(1 << 16, io::stdout().lock());
+    let result = execute(cli.command, &mut out).and_then(|()| Ok(out.flush()?));
+    match result {
         Ok(()) => ExitCode::SUCCESS,
+        // The reader stopped early (`| head`): it has what it wanted, and the run is
+        // already stopped.
+        Err(Error::Io(e)) if e.kind() == io::ErrorKind::BrokenPipe => {
+            let _ = out.into_parts();
+            ExitCode::SUCCESS
+        }
         Err(e) => {
             // Whatever is still buffered is dropped, not printed after the error.
             let _ = out.into_parts();
             let _ = write!(io::stderr(), "{}", e.render());
             ExitCode::from(2)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    /// Every argument of every subcommand, with the path of subcommands leading to it.
+    fn arguments(command: &clap::Command, path: &str, out: &mut Vec<(String, clap::Arg)>) {
+        for arg in command.get_arguments() {
+            out.push((path.to_string(), arg.clone()));
+        }
+        for sub in command.get_subcommands() {
+            arguments(sub, &format!("{path} {}", sub.get_name()), out);
+        }
+    }
+
+    #[test]
+    fn every_argument_of_every_subcommand_has_help() {
+        let mut command = Cli::command();
+        // Adds the generated --help and --version, so they are checked too.
+        command.build();
+        let mut all = Vec::new();
+        arguments(&command, "iosim", &mut all);
+        let undescribed: Vec<String> = all
+            .iter()
+            .filter(|(_, arg)| {
+                arg.get_help()
+                    .or(arg.get_long_help())
+                    .is_none_or(|help| help.to_string().trim().is_empty())
+            })
+            .map(|(path, arg)| format!("{path} {}", arg.get_id()))
+            .collect();
+        assert!(
+            all.len() > 20,
+            "the walk found only {} arguments",
+            all.len()
+        );
+        assert_eq!(undescribed, Vec::<String>::new(), "arguments without help");
+    }
+
+    #[test]
+    fn every_subcommand_has_help() {
+        let command = Cli::command();
+        for sub in command.get_subcommands() {
+            assert!(sub.get_about().is_some(), "{} has no help", sub.get_name());
+        }
+    }
+
+    #[test]
+    fn shell_words_are_quoted_only_when_needed() {
+        assert_eq!(shell_word("tour"), "tour");
+        assert_eq!(
+            shell_word("devices.0.disk.queue=scan"),
+            "devices.0.disk.queue=scan"
+        );
+        assert_eq!(shell_word("my scenario.json"), "'my scenario.json'");
+        assert_eq!(shell_word("it's"), r"'it'\''s'");
+        assert_eq!(shell_word(""), "''");
     }
 }

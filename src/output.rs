@@ -1,9 +1,17 @@
 //! The run's outputs, all read from the one trace: narrated text, one JSON document,
-//! JSON lines, or the summary alone.
+//! JSON lines, the summary alone, or a Chrome trace.
+//!
+//! All but the Chrome trace stream: each event is written as the run makes it and then
+//! dropped, so memory stays the same however long the run (the Chrome trace needs the
+//! whole trace at once, and is capped at [`crate::MAX_KEPT_EVENTS`]). A streamed format
+//! with events runs the scenario twice: a silent first pass checks that the run ends
+//! within its limits and counts its events (text's first line states the count), so a
+//! refused run prints nothing, never half a document; the second pass prints.
 
-use kernel_sim::trace::Narrator;
+use crate::Error;
+use crate::scenario::model::Scenario;
+use kernel_sim::trace::{Narrator, format_time};
 use kernel_sim::{Kernel, Summary, TraceEvent};
-use serde::Serialize;
 use serde_json::Value;
 use std::io::{self, Write};
 
@@ -22,77 +30,147 @@ pub enum Format {
     ChromeTrace,
 }
 
-/// A trace event as JSON, with its explanation under `text`. `narrator` must see every
-/// event of the run, in order: it adds the model's notes where they are due.
-pub fn event_json(kernel: &Kernel, narrator: &mut Narrator, ev: &TraceEvent) -> Value {
-    let mut v = serde_json::to_value(ev).expect("trace events serialize");
+/// Runs `scenario` with `seed` and writes the run in `format`. An error writing stops the
+/// run at once.
+pub fn write(
+    out: &mut impl Write,
+    scenario: &Scenario,
+    seed: u64,
+    format: Format,
+) -> Result<(), Error> {
+    let name = &scenario.name;
+    match format {
+        Format::ChromeTrace => {
+            let kernel = crate::run(scenario, seed)?;
+            crate::export::chrome::write(out, &kernel, name, seed)?;
+        }
+        Format::Summary => {
+            let kernel = crate::run_streaming(scenario, seed, |_, _| Ok(()))?;
+            serde_json::to_writer_pretty(&mut *out, &kernel.summary()).map_err(io::Error::from)?;
+            writeln!(out)?;
+        }
+        Format::Text | Format::Json | Format::Jsonl => {
+            let checked = crate::run_streaming(scenario, seed, |_, _| Ok(()))?.summary();
+            let mut printer = Printer {
+                out,
+                format,
+                narrator: Narrator::new(),
+                first: true,
+            };
+            printer.start(name, seed, checked.events)?;
+            let kernel =
+                crate::run_streaming(scenario, seed, |kernel, event| printer.event(kernel, event))?;
+            let summary = kernel.summary();
+            assert_eq!(
+                summary, checked,
+                "a run is a pure function of its scenario and seed, yet two runs differ"
+            );
+            printer.finish(&summary)?;
+        }
+    }
+    Ok(())
+}
+
+/// Writes a run's events in one of the streamed formats as they come.
+struct Printer<'w, W: Write> {
+    out: &'w mut W,
+    format: Format,
+    /// Fed each printed event exactly once, in the order the run made them: it adds the
+    /// model's notes where they are due.
+    narrator: Narrator,
+    /// No event written yet (JSON separates events with commas).
+    first: bool,
+}
+
+impl<W: Write> Printer<'_, W> {
+    /// What comes before the first event. `events` is the run's count, known from the
+    /// checking pass.
+    fn start(&mut self, scenario: &str, seed: u64, events: u64) -> io::Result<()> {
+        match self.format {
+            Format::Text => writeln!(
+                self.out,
+                "iosim run of {scenario} (seed {seed}): {events} events"
+            ),
+            Format::Json => write!(
+                self.out,
+                "{{\n  \"scenario\": {},\n  \"seed\": {seed},\n  \"events\": [",
+                serde_json::to_string(scenario).expect("a string serializes")
+            ),
+            _ => Ok(()),
+        }
+    }
+
+    fn event(&mut self, kernel: &Kernel, event: &TraceEvent) -> io::Result<()> {
+        let sentence = self.narrator.narrate(kernel, event);
+        match self.format {
+            Format::Text => {
+                let cpu = event.cpu.map_or_else(|| "-".to_string(), |c| c.to_string());
+                writeln!(
+                    self.out,
+                    "{:>14}  {cpu:<5} {:<22} {sentence}",
+                    format_time(event.time),
+                    event.what.kind(),
+                )?;
+            }
+            Format::Json => {
+                self.out
+                    .write_all(if self.first { b"\n    " } else { b",\n    " })?;
+                write_indented(self.out, &event_json(event, sentence), "    ")?;
+            }
+            _ => {
+                serde_json::to_writer(&mut *self.out, &event_json(event, sentence))?;
+                writeln!(self.out)?;
+            }
+        }
+        self.first = false;
+        Ok(())
+    }
+
+    /// What comes after the last event: the summary.
+    fn finish(&mut self, summary: &Summary) -> io::Result<()> {
+        match self.format {
+            Format::Text => {
+                writeln!(self.out)?;
+                write_summary_text(self.out, summary)
+            }
+            Format::Json => {
+                let close = if self.first { "]" } else { "\n  ]" };
+                write!(self.out, "{close},\n  \"summary\": ")?;
+                write_indented(self.out, summary, "  ")?;
+                writeln!(self.out, "\n}}")
+            }
+            _ => {
+                serde_json::to_writer(&mut *self.out, &serde_json::json!({ "summary": summary }))?;
+                writeln!(self.out)
+            }
+        }
+    }
+}
+
+/// A trace event as JSON, with its sentence under `text`.
+fn event_json(event: &TraceEvent, sentence: String) -> Value {
+    let mut v = serde_json::to_value(event).expect("trace events serialize");
     v.as_object_mut()
         .expect("an event is an object")
-        .insert("text".into(), Value::String(narrator.narrate(kernel, ev)));
+        .insert("text".into(), Value::String(sentence));
     v
 }
 
-#[derive(Serialize)]
-struct Document<'a> {
-    scenario: &'a str,
-    seed: u64,
-    events: Vec<Value>,
-    summary: Summary,
-}
-
-/// Writes the finished run in `format`.
-pub fn write(
+/// Writes `value` as pretty JSON nested at `indent`, as `serde_json::to_writer_pretty`
+/// writes it inside a document: every line after the first is indented. A JSON string
+/// never holds a raw line break, so each one in the text is between two lines.
+fn write_indented(
     out: &mut impl Write,
-    kernel: &Kernel,
-    scenario: &str,
-    seed: u64,
-    format: Format,
+    value: &impl serde::Serialize,
+    indent: &str,
 ) -> io::Result<()> {
-    let trace = kernel.trace();
-    let mut narrator = Narrator::new();
-    match format {
-        Format::ChromeTrace => crate::export::chrome::write(out, kernel, scenario, seed)?,
-        Format::Text => {
-            writeln!(
-                out,
-                "iosim run of {scenario} (seed {seed}): {} events",
-                trace.len()
-            )?;
-            for ev in trace {
-                let note = narrator.observe(ev);
-                writeln!(out, "{}", kernel.narrate(ev, note))?;
-            }
-            writeln!(out)?;
-            write_summary_text(out, &kernel.summary())?;
+    let text = serde_json::to_string_pretty(value).map_err(io::Error::from)?;
+    for (i, line) in text.split('\n').enumerate() {
+        if i > 0 {
+            out.write_all(b"\n")?;
+            out.write_all(indent.as_bytes())?;
         }
-        Format::Json => {
-            let doc = Document {
-                scenario,
-                seed,
-                events: trace
-                    .iter()
-                    .map(|ev| event_json(kernel, &mut narrator, ev))
-                    .collect(),
-                summary: kernel.summary(),
-            };
-            serde_json::to_writer_pretty(&mut *out, &doc)?;
-            writeln!(out)?;
-        }
-        Format::Jsonl => {
-            for ev in trace {
-                serde_json::to_writer(&mut *out, &event_json(kernel, &mut narrator, ev))?;
-                writeln!(out)?;
-            }
-            serde_json::to_writer(
-                &mut *out,
-                &serde_json::json!({ "summary": kernel.summary() }),
-            )?;
-            writeln!(out)?;
-        }
-        Format::Summary => {
-            serde_json::to_writer_pretty(&mut *out, &kernel.summary())?;
-            writeln!(out)?;
-        }
+        out.write_all(line.as_bytes())?;
     }
     Ok(())
 }

@@ -106,7 +106,11 @@ pub struct Core {
     pub irps: BTreeMap<IrpId, Irp>,
     pub(crate) next_irp: u64,
     pub ports: Vec<CompletionPort>,
+    /// Trace events not yet taken out (see [`Kernel::move_trace_into`]).
     pub trace: Vec<TraceEvent>,
+    /// Trace events recorded so far, taken out or not: the summary's `events` and what
+    /// the event limit counts, so a caller may print and drop events as they come.
+    pub events: u64,
     /// Events handled so far: the number of `step()` calls that did something.
     pub steps: u64,
     pub stats: Counters,
@@ -242,6 +246,7 @@ impl Core {
             next_irp: 1,
             ports: Vec::new(),
             trace: Vec::new(),
+            events: 0,
             steps: 0,
             stats: Counters::default(),
             queue: EventQueue::default(),
@@ -253,6 +258,7 @@ impl Core {
 
     /// Appends a trace record at the current time.
     pub(crate) fn trace(&mut self, cpu: Option<CpuId>, what: What) {
+        self.events += 1;
         self.trace.push(TraceEvent {
             time: self.now,
             cpu,
@@ -495,6 +501,15 @@ impl Kernel {
         false
     }
 
+    /// Advances by one event, as [`Kernel::step`], then fails if the run has now recorded
+    /// more than `event_limit` trace events: for a caller that takes the events out as
+    /// they come. Returns false when nothing is left to happen.
+    pub fn step_within(&mut self, event_limit: u64) -> Result<bool, RunError> {
+        let stepped = self.step();
+        self.check_limit(event_limit)?;
+        Ok(stepped)
+    }
+
     /// Steps until the next event would be later than `t` (or nothing is left); the
     /// clock then reads `t`.
     pub fn run_until(&mut self, t: Time, event_limit: u64) -> Result<(), RunError> {
@@ -552,7 +567,7 @@ impl Kernel {
         if let Some(fault) = &self.core.fault {
             return Err(fault.clone());
         }
-        if self.core.trace.len() as u64 > limit {
+        if self.core.events > limit {
             return Err(RunError::EventLimit { limit });
         }
         Ok(())
@@ -610,7 +625,7 @@ impl Kernel {
         let c = &self.core;
         Summary {
             sim_time_ns: c.now,
-            events: c.trace.len() as u64,
+            events: c.events,
             counters: c.stats.clone(),
             threads_blocked_at_end: if self.is_finished() {
                 c.threads

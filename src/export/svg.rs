@@ -24,6 +24,11 @@ const TOP: f64 = 70.0;
 const LANE: f64 = 30.0;
 const BAR: f64 = 20.0;
 
+/// The latest time `--from` and `--to` accept: the whole seconds a run's clock can count
+/// (it counts nanoseconds in 64 bits), so a larger value is refused rather than cut
+/// down to fit.
+pub const LATEST_TIME: Time = u64::MAX / 1_000_000_000 * 1_000_000_000;
+
 /// The part of the run to draw, in ns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Window {
@@ -31,17 +36,72 @@ pub struct Window {
     pub to: Time,
 }
 
+/// Why a window cannot be drawn: it would be empty or reach past the run.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WindowError {
+    /// `--to` is not after `--from` (`None`: not given, so the run's start).
+    #[error("--to {} must come after {}", format_time_exact(*to), match from {
+        Some(from) => format!("--from {}", format_time_exact(*from)),
+        None => "the run's start, where the window begins without --from".to_string(),
+    })]
+    Empty { from: Option<Time>, to: Time },
+    /// `--from` is at or after the run's last event: the picture would be empty.
+    #[error("--from {} is not before the run's end: the run lasts {}", format_time_exact(*from), format_time_exact(*run_end))]
+    FromPastEnd { from: Time, run_end: Time },
+    /// `--to` is after the run's last event.
+    #[error(
+        "--to {} is past the run's end: the run lasts {} (leave --to out to draw up to the end)",
+        format_time_exact(*to),
+        format_time_exact(*run_end)
+    )]
+    ToPastEnd { to: Time, run_end: Time },
+}
+
+/// A time for a message: short, and exact in nanoseconds when the short form rounds.
+pub fn format_time_exact(ns: Time) -> String {
+    let short = format_time_short(ns);
+    if kernel_sim::trace::parse_time(&short) == Some(ns) {
+        short
+    } else {
+        format!("{short} ({ns} ns)")
+    }
+}
+
 impl Window {
-    /// `from`..`to` as asked, or from `from` for [`DEFAULT_WINDOW`], clipped to the run.
-    pub fn choose(from: Option<Time>, to: Option<Time>, run_end: Time) -> Window {
-        let from = from.unwrap_or(0).min(run_end);
-        let to = to
-            .unwrap_or(from + DEFAULT_WINDOW)
-            .min(run_end.max(from + 1));
-        Window {
-            from,
-            to: to.max(from + 1),
+    /// Checks `--from` and `--to` as given, before any run: `--to` must come after
+    /// `--from` (which defaults to the run's start).
+    pub fn check_order(from: Option<Time>, to: Option<Time>) -> Result<(), WindowError> {
+        match to {
+            Some(to) if to <= from.unwrap_or(0) => Err(WindowError::Empty { from, to }),
+            _ => Ok(()),
         }
+    }
+
+    /// `from`..`to` as asked, or from `from` for [`DEFAULT_WINDOW`] (cut at the run's
+    /// end). A window that would show nothing of the run, or reach past it, is refused.
+    pub fn choose(
+        from: Option<Time>,
+        to: Option<Time>,
+        run_end: Time,
+    ) -> Result<Window, WindowError> {
+        Self::check_order(from, to)?;
+        if let Some(from) = from
+            && from >= run_end
+        {
+            return Err(WindowError::FromPastEnd { from, run_end });
+        }
+        if let Some(to) = to
+            && to > run_end
+        {
+            return Err(WindowError::ToPastEnd { to, run_end });
+        }
+        let from = from.unwrap_or(0);
+        let to = to.unwrap_or_else(|| from.saturating_add(DEFAULT_WINDOW).min(run_end));
+        Ok(Window {
+            from,
+            // A run whose every event is at time 0 still gets a window 1 ns wide.
+            to: to.max(from + 1),
+        })
     }
 }
 

@@ -4,6 +4,7 @@ mod bad_input;
 mod bounded;
 mod checkpoints;
 mod chrome_trace;
+mod cli;
 mod determinism;
 mod guarantees;
 mod invariants;
@@ -11,6 +12,7 @@ mod narration;
 mod scenarios;
 mod segments;
 mod semantics;
+mod streaming;
 mod svg;
 mod terminal;
 mod walkthrough;
@@ -25,13 +27,12 @@ pub fn load(path: &str, sets: &[&str]) -> Loaded {
     iosim::load_scenario(path, &sets).unwrap_or_else(|e| panic!("{}", e.render()))
 }
 
-/// Runs a loaded scenario with its own seed and returns the output in `format`.
+/// Runs a loaded scenario with its own seed and returns the output in `format`, through
+/// the same streaming path as `iosim run`.
 pub fn render(loaded: &Loaded, format: Format) -> String {
-    let seed = loaded.scenario.seed;
-    let kernel = iosim::run(&loaded.scenario, seed).unwrap_or_else(|e| panic!("{}", e.render()));
     let mut out = Vec::new();
-    iosim::output::write(&mut out, &kernel, &loaded.scenario.name, seed, format)
-        .expect("writing to memory");
+    iosim::output::write(&mut out, &loaded.scenario, loaded.scenario.seed, format)
+        .unwrap_or_else(|e| panic!("{}", e.render()));
     String::from_utf8(out).expect("output is UTF-8")
 }
 

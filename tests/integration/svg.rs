@@ -15,7 +15,7 @@ fn svg_of(path: &str, sets: &[&str], from: Option<u64>, to: Option<u64>) -> Stri
         &kernel,
         &loaded.scenario.name,
         seed,
-        Window::choose(from, to, end),
+        Window::choose(from, to, end).unwrap(),
     )
 }
 
