@@ -3,22 +3,31 @@
 //! Start here:
 //!
 //! - [`load`] / [`parse`] read a scenario and check it completely; [`validate()`] is the rule
-//!   check on its own.
+//!   check on its own. [`source::read`] reads a file's text, refusing files over the size
+//!   limit and text that is not UTF-8.
 //! - [`model`] is the document: [`Scenario`], [`Machine`], [`FileSpec`], [`Process`],
 //!   [`Thread`]. [`device`] holds [`Device`] and [`Disk`]; [`op`] holds [`Op`], one variant per
 //!   operation a thread can perform.
 //! - [`error`] is [`ScenarioError`]: every failure names the file, the JSON path, the line and
 //!   column, and what was expected; [`ScenarioError::render`] prints it with the source line.
+//!   [`echo`] escapes and clips the input text a message quotes.
 //! - [`overrides`] applies `--set PATH=VALUE` to the text before parsing.
-//! - [`schema`] is the JSON Schema of the format, generated from the types, for editors.
+//! - [`schema`] is the JSON Schema of the format, generated from the types, for editors;
+//!   `field` reads from it what the format takes at a path (a range, a string, an object).
 //! - [`limits`] lists every default and range; [`path`] and `span` find values in the text.
 //!
-//! Loading runs in three stages, each with its own kind of error:
+//! Loading runs in four stages, each with its own kind of error:
 //!
+//! 0. The file is read, at most [`limits::MAX_SCENARIO_BYTES`] of it
+//!    ([`ScenarioError::TooLarge`]), and must be UTF-8 ([`ErrorKind::NotUtf8`]).
 //! 1. serde_json reads the text: malformed JSON is an [`ErrorKind::Syntax`] error.
 //! 2. serde maps it onto the types, which deny unknown fields: wrong names, types and
 //!    missing fields are [`ErrorKind::Shape`] errors, with the path serde_path_to_error saw.
 //! 3. [`validate()`] checks ranges and cross-references: [`ErrorKind::Invalid`] errors.
+//!
+//! Memory stays in proportion to the text: the typed scenario is the only thing built from
+//! it, and finding a place in the text (for a message or a `--set`) walks the text in
+//! place.
 //!
 //! Ops and devices are externally tagged enums (`{"read": {...}}`) because serde then reads
 //! them in one pass and reports errors at their real position, which internally tagged and
@@ -28,12 +37,15 @@
 
 pub mod device;
 mod diagnose;
+pub mod echo;
 pub mod error;
+mod field;
 pub mod limits;
 pub mod model;
 pub mod op;
 pub mod overrides;
 pub mod path;
+pub mod source;
 mod span;
 pub mod validate;
 
@@ -57,12 +69,8 @@ pub fn load_with_overrides(
     path: &Path,
     sets: &[(String, String)],
 ) -> Result<Scenario, ScenarioError> {
-    let name = path.display().to_string();
-    let src = std::fs::read_to_string(path).map_err(|e| ScenarioError::Read {
-        file: name.clone(),
-        reason: e.to_string(),
-    })?;
-    parse_with_overrides(&name, &src, sets)
+    let src = source::read(path)?;
+    parse_with_overrides(&path.display().to_string(), &src, sets)
 }
 
 /// Parses and validates scenario text. `name` is the file name shown in messages.
@@ -95,7 +103,17 @@ pub fn parse_with_overrides(
     sets: &[(String, String)],
 ) -> Result<Scenario, ScenarioError> {
     let text = apply_overrides(src, sets)?;
-    parse(name, &text).map_err(|error| match error {
+    parse_overridden(name, &text, sets)
+}
+
+/// [`parse`] of text that `sets` were already applied to; an error about a value an
+/// override wrote says so.
+pub fn parse_overridden(
+    name: &str,
+    text: &str,
+    sets: &[(String, String)],
+) -> Result<Scenario, ScenarioError> {
+    parse(name, text).map_err(|error| match error {
         ScenarioError::At(mut located) => {
             let at = overrides::dotted(&located.path);
             located.set_by = sets
@@ -581,9 +599,21 @@ mod tests {
         // The splice keeps every line where it was.
         assert_eq!(error.line_column().map(|(line, _)| line), Some(24));
 
-        let error = parse_with_overrides(GOOD, &src, &sets(&[("machine.cpus", "many")]))
+        let error = parse_with_overrides(GOOD, &src, &sets(&[("machine.cpus", "\"many\"")]))
             .expect_err("a string");
         assert_eq!(error.shape(), Some(ShapeKind::WrongType));
+        let error = parse_with_overrides(GOOD, &src, &sets(&[("machine.cpus", "many")]))
+            .expect_err("not JSON");
+        assert!(
+            matches!(
+                error,
+                ScenarioError::Override {
+                    problem: OverrideProblem::NotJson { .. },
+                    ..
+                }
+            ),
+            "{error:?}"
+        );
 
         let error = parse_with_overrides(
             GOOD,
@@ -595,8 +625,10 @@ mod tests {
             error,
             ScenarioError::Override {
                 set: "devices.0.disk.driver.queue=scan".to_owned(),
-                problem: OverrideProblem::Missing {
-                    at: "devices.0.disk.driver".to_owned()
+                problem: OverrideProblem::UnknownField {
+                    within: "devices.0.disk".to_owned(),
+                    part: "driver".to_owned(),
+                    suggestion: None,
                 },
             }
         );
