@@ -227,6 +227,9 @@ mod tests {
             ("content-too-long", "files[0].content".into(), |k| {
                 matches!(k, K::Invalid(Problem::ContentTooLong { .. }))
             }),
+            ("control-characters-in-name", "name".into(), |k| {
+                matches!(k, K::Invalid(Problem::BadName { .. }))
+            }),
             ("duplicate-irq", "devices[1].disk.irq".into(), |k| {
                 matches!(k, K::Invalid(Problem::DuplicateIrq { .. }))
             }),
@@ -237,6 +240,15 @@ mod tests {
             ),
             ("file-past-end-of-disk", "files[0].length".into(), |k| {
                 matches!(k, K::Invalid(Problem::FilePastDiskEnd { .. }))
+            }),
+            ("fractional-number", "machine.cpus".into(), |k| {
+                matches!(
+                    k,
+                    K::Shape {
+                        kind: S::WrongType,
+                        ..
+                    }
+                )
             }),
             ("malformed-json", program.into(), |k| {
                 matches!(k, K::Syntax(_))
@@ -253,9 +265,34 @@ mod tests {
                     }
                 )
             }),
+            ("negative-number", "devices[0].disk.irq".into(), |k| {
+                matches!(
+                    k,
+                    K::Shape {
+                        kind: S::WrongValue,
+                        ..
+                    }
+                )
+            }),
             ("no-devices", "devices".into(), |k| {
                 matches!(k, K::Invalid(Problem::Count { .. }))
             }),
+            ("not-utf8", "(root)".into(), |k| {
+                matches!(k, K::NotUtf8 { byte: 0xe9 })
+            }),
+            (
+                "number-too-large-for-its-type",
+                "machine.cpus".into(),
+                |k| {
+                    matches!(
+                        k,
+                        K::Shape {
+                            kind: S::WrongValue,
+                            ..
+                        }
+                    )
+                },
+            ),
             (
                 "offset-and-random-offset",
                 format!("{program}[1].read.random_offset"),
@@ -271,6 +308,9 @@ mod tests {
                 format!("{program}[1].read.random_offset.below"),
                 |k| matches!(k, K::Invalid(Problem::PastEndOfFile { .. })),
             ),
+            ("raw-control-character", "processes[0].name".into(), |k| {
+                matches!(k, K::Syntax(_))
+            }),
             (
                 "read-ex-on-port-bound-file",
                 format!("{program}[3].read_ex.file"),
@@ -283,6 +323,15 @@ mod tests {
             ),
             ("ring-size-zero", "devices[0].disk.ring_size".into(), |k| {
                 matches!(k, K::Invalid(Problem::OutOfRange { found: 0, .. }))
+            }),
+            ("seed-too-large", "seed".into(), |k| {
+                matches!(
+                    k,
+                    K::Shape {
+                        kind: S::WrongValue,
+                        ..
+                    }
+                )
             }),
             ("trailing-characters", "(root)".into(), |k| {
                 matches!(k, K::Syntax(_))
@@ -357,6 +406,66 @@ mod tests {
             let located = error.located().expect("a located error");
             assert_eq!(&located.path.to_string(), path, "{stem}");
             assert!(check(&located.kind), "{stem}: {:?}", located.kind);
+        }
+    }
+
+    /// Every whole-number field the good example writes, as a path.
+    fn number_paths(value: &serde_json::Value, at: JsonPath, out: &mut Vec<JsonPath>) {
+        match value {
+            serde_json::Value::Number(_) => out.push(at),
+            serde_json::Value::Object(members) => {
+                for (key, member) in members {
+                    number_paths(member, at.key(key), out);
+                }
+            }
+            serde_json::Value::Array(elements) => {
+                for (i, element) in elements.iter().enumerate() {
+                    number_paths(element, at.index(i), out);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// A range message must state the field's own range, whichever stage finds the number
+    /// wrong: serde (beyond the Rust type) or `validate` (beyond the format's limit). Both
+    /// read the range from `limits`, through the schema and through the checks; this test
+    /// sets every number of the good example just outside its range and reads the message.
+    #[test]
+    fn every_range_message_states_the_fields_own_range() {
+        let src = std::fs::read_to_string(GOOD).expect("readable");
+        let document: serde_json::Value = serde_json::from_str(&src).expect("JSON");
+        let mut paths = Vec::new();
+        number_paths(&document, JsonPath::root(), &mut paths);
+        assert!(paths.len() >= 30, "only {} numbers", paths.len());
+        for path in paths {
+            let (min, max) = field::Field::of(&path)
+                .and_then(field::Field::range)
+                .unwrap_or_else(|| panic!("{path} has no range in the schema"));
+            let mut outside = vec![if max == u64::MAX {
+                "18446744073709551616".to_owned()
+            } else {
+                (u128::from(max) + 1).to_string()
+            }];
+            if min > 0 {
+                outside.push((min - 1).to_string());
+            }
+            for value in outside {
+                let set = vec![(overrides::dotted(&path), value.clone())];
+                let error = parse_with_overrides(GOOD, &src, &set)
+                    .expect_err(&format!("{path} = {value} loads"));
+                let rendered = error.render();
+                assert_eq!(error.path(), Some(&path), "{rendered}");
+                assert!(
+                    rendered.contains(&format!("= {value} is out of range\n")),
+                    "{rendered}"
+                );
+                let expected = error::whole_numbers(min, max);
+                assert!(
+                    rendered.contains(&format!("= expected: {expected}\n")),
+                    "{path}: {rendered}"
+                );
+            }
         }
     }
 

@@ -549,7 +549,11 @@ pub enum OverrideProblem {
         part: String,
     },
     /// An array index past the end. Overrides never add elements to an array.
-    #[error("{} has {len} entries, so index {index} does not exist", echo::value(.at))]
+    #[error(
+        "{} has {len} {}, so index {index} does not exist",
+        echo::value(.at),
+        if *.len == 1 { "entry" } else { "entries" }
+    )]
     IndexOutOfRange {
         /// The array's path, dotted.
         at: String,

@@ -148,6 +148,17 @@ impl Field {
             })
             .collect();
         if alternatives.len() > 1 && one_keys.len() == alternatives.len() {
+            // Ops are 18: name a few, and count the rest.
+            const NAMED: usize = 6;
+            if one_keys.len() > NAMED {
+                let others = one_keys.len() - NAMED;
+                let named: Vec<String> =
+                    one_keys[..NAMED].iter().map(|k| format!("`{k}`")).collect();
+                return format!(
+                    "an object with one key: {} or one of {others} others",
+                    named.join(", ")
+                );
+            }
             return format!("an object with one key: {}", backticked(&one_keys, "or"));
         }
         if let Some((min, max)) = self.range() {
@@ -283,6 +294,11 @@ mod tests {
         assert_eq!(
             words("files.0.content"),
             "an object with one key: `text`, `bytes` or `repeat`"
+        );
+        assert_eq!(
+            words("processes.0.threads.0.program.0"),
+            "an object with one key: `open`, `close`, `read`, `write`, `read_ex`, `write_ex` \
+             or one of 12 others"
         );
         assert_eq!(words("devices"), "an array");
         assert_eq!(words("machine"), "an object");

@@ -1,10 +1,12 @@
 //! Integration tests, in one binary: one module per concern.
 
+mod advice;
 mod bad_input;
 mod checkpoints;
 mod chrome_trace;
 mod determinism;
 mod guarantees;
+mod hostile;
 mod invariants;
 mod scenarios;
 mod segments;
