@@ -765,6 +765,56 @@ mod tests {
         assert!(parse("bom.json", &format!("\u{feff}{src}")).is_ok());
     }
 
+    /// A message has a fixed size and nothing in it acts on a terminal, whatever the text:
+    /// each input here puts a megabyte, or control characters, where a message quotes it.
+    #[test]
+    fn messages_are_small_and_plain_whatever_the_input() {
+        let base = std::fs::read_to_string(GOOD).expect("readable");
+        let huge = "\u{1b}[2J\u{202e}".to_owned() + &"x".repeat(1 << 20);
+        let json = |text: &str| serde_json::to_string(text).expect("a JSON string");
+        let inputs = [
+            base.replace(r#""cpus": 2"#, &format!(r#""cpus": {}"#, json(&huge))),
+            base.replace(
+                r#""cpus": 2"#,
+                &format!(r#""cpus": 2{}"#, "9".repeat(1 << 20)),
+            ),
+            base.replace(r#""cpus": 2"#, &format!(r#"{}: 2"#, json(&huge))),
+            base.replace(
+                r#""name": "every-op""#,
+                &format!(r#""name": {}"#, json(&huge)),
+            ),
+            base.replace(
+                r#"{ "exit": {} }"#,
+                &format!(r#"{{ {}: {{}} }}"#, json(&huge)),
+            ),
+            base.replace(
+                r#""queue": "scan""#,
+                &format!(r#""queue": {}"#, json(&huge)),
+            ),
+            base.replace(
+                r#""path": "data.bin""#,
+                &format!(r#""path": {}"#, json(&huge)),
+            ),
+            base.replace(r#""file": "f""#, &format!(r#""file": {}"#, json(&huge))),
+            base.replace("\n", " ")
+                .replace(r#""irq": 14"#, &format!(r#""irq": "{huge}""#)),
+            format!("{{\"name\": \"{huge}"),
+            format!("{{{}", " ".repeat(1 << 20)),
+        ];
+        let bound = 8 * 4 * echo::MESSAGE_LINE_CHARS;
+        for (i, src) in inputs.iter().enumerate() {
+            let rendered = err(src).render();
+            assert!(rendered.len() <= bound, "{i}: {} bytes", rendered.len());
+            assert!(rendered.lines().count() <= 8, "{i}: {rendered}");
+            assert!(
+                !rendered
+                    .chars()
+                    .any(|c| c != '\n' && echo::acts_on_a_terminal(c)),
+                "{i}: {rendered:?}"
+            );
+        }
+    }
+
     #[test]
     fn damaged_text_never_panics() {
         // Delete, or insert a troublesome character at, many positions of a valid scenario

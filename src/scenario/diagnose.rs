@@ -38,6 +38,13 @@ pub(crate) fn from_serde(
         if let Some(shape) = not_one_key(src, &path, &message) {
             return shape.locate(name, src);
         }
+        // A whole number too long even for a floating point number.
+        if message == "number out of range"
+            && let Some((min, max)) = Field::of(&path).and_then(Field::range)
+            && let Some(error) = out_of_range(src, &path, min, max)
+        {
+            return error.locate_at(name, src, offset);
+        }
         let offset = if message.starts_with("expected `,`") {
             after_previous_token(src, offset)
         } else {
@@ -127,30 +134,36 @@ fn number(src: &str, path: &JsonPath, kind: ShapeKind, message: &str) -> Option<
         _ => return None,
     };
     let (min, max) = Field::of(path).and_then(Field::range).unwrap_or(type_range);
-    let expected = whole_numbers(min, max);
-    let literal = span::resolve(src, path)
-        .filter(|node| node.kind == Kind::Number)
-        .map(|node| node.text(src));
-    let whole = literal.filter(|text| {
-        let digits = text.strip_prefix('-').unwrap_or(text);
-        !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
-    });
-    let out_of_range =
-        kind == ShapeKind::WrongValue || what.starts_with("invalid type: floating point");
-    let message = match whole {
-        Some(digits) if out_of_range => format!(
-            "`{}` = {} is out of range, expected {expected}",
-            field_name(path),
-            echo::value(digits)
-        ),
-        _ => format!("{what}, expected {expected}"),
-    };
-    let kind = if whole.is_some() && out_of_range {
-        ShapeKind::WrongValue
-    } else {
-        kind
-    };
+    let beyond = kind == ShapeKind::WrongValue || what.starts_with("invalid type: floating point");
+    if beyond && let Some(error) = out_of_range(src, path, min, max) {
+        return Some(error);
+    }
+    let message = format!("{what}, expected {}", whole_numbers(min, max));
     Some(shape(path.clone(), kind, message, Pointing::Value))
+}
+
+/// The error for the whole number at `path` lying outside `min..=max`, if a whole number
+/// is written there.
+fn out_of_range(src: &str, path: &JsonPath, min: u64, max: u64) -> Option<ScenarioError> {
+    let literal = span::resolve(src, path)
+        .filter(|node| node.kind == Kind::Number)?
+        .text(src);
+    let digits = literal.strip_prefix('-').unwrap_or(literal);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let message = format!(
+        "`{}` = {} is out of range, expected {}",
+        field_name(path),
+        echo::value(literal),
+        whole_numbers(min, max)
+    );
+    Some(shape(
+        path.clone(),
+        ShapeKind::WrongValue,
+        message,
+        Pointing::Value,
+    ))
 }
 
 /// The name a message gives a field: its key, with the indices after it (`bytes[1]`).

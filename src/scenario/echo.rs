@@ -31,18 +31,29 @@ pub const MESSAGE_LINE_CHARS: usize = 400;
 /// Marks text that was left out.
 const CUT: char = '…';
 
+/// True for the characters messages escape: controls (C0, DEL, C1), the bidirectional
+/// marks, embeddings, overrides and isolates, and the line and paragraph separators.
+pub fn acts_on_a_terminal(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{061c}'
+                | '\u{200e}'
+                | '\u{200f}'
+                | '\u{202a}'..='\u{202e}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{2028}'
+                | '\u{2029}'
+        )
+}
+
 /// The escape a message uses for `c`, or `None` when `c` is shown as itself.
 fn escape(c: char) -> Option<String> {
-    let bidi = matches!(
-        c,
-        '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
-    );
     match c {
         '\n' => Some("\\n".to_owned()),
         '\r' => Some("\\r".to_owned()),
         '\t' => Some("\\t".to_owned()),
-        '\u{2028}' | '\u{2029}' => Some(format!("\\u{:04x}", u32::from(c))),
-        _ if c.is_control() || bidi => Some(format!("\\u{:04x}", u32::from(c))),
+        _ if acts_on_a_terminal(c) => Some(format!("\\u{:04x}", u32::from(c))),
         _ => None,
     }
 }
@@ -223,8 +234,13 @@ pub fn excerpt(
     let (first, last) = if total <= LINE_CHARS {
         (0, len)
     } else {
-        // A third of the window shows what comes before the error.
-        let want = start.saturating_sub(LINE_CHARS / 3);
+        // A third of the window shows what comes before the error; an error in the first
+        // half of the window keeps the line's start.
+        let want = if start <= LINE_CHARS / 2 {
+            0
+        } else {
+            start - LINE_CHARS / 3
+        };
         let mut first = pos.partition_point(|&p| p < want).min(col);
         let mut last = pos.partition_point(|&p| p <= pos[first] + LINE_CHARS) - 1;
         if last == len {

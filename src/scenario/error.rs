@@ -191,8 +191,9 @@ pub enum Problem {
         /// The allowed characters, in words.
         allowed: &'static str,
     },
-    /// The description is empty or spans lines.
-    #[error("the description must be one non-empty line")]
+    /// The description is empty, spans lines, or holds characters that would act on a
+    /// terminal (it is printed as it is, by `iosim check` and the walkthrough).
+    #[error("the description must be one non-empty line of plain text")]
     BadDescription,
     /// Two things of one kind share a name.
     #[error("duplicate {kind} name `{}`", echo::value(.name))]
@@ -432,7 +433,10 @@ impl Problem {
             Problem::Count { min, max, .. } => format!("{min} to {max} entries"),
             Problem::NotPowerOfTwo { .. } => "a power of two: 512, 1024, 2048 or 4096".to_owned(),
             Problem::BadName { allowed, .. } => format!("1 to 64 characters: {allowed}"),
-            Problem::BadDescription => "one line of text, not empty".to_owned(),
+            Problem::BadDescription => {
+                "one line of text, not empty, without control or bidirectional characters"
+                    .to_owned()
+            }
             Problem::Duplicate { first, .. } => {
                 format!("a name not used before (first used at {first})")
             }
