@@ -506,7 +506,7 @@ pub enum OverrideProblem {
     /// A part of the path before the last names a field the format does not have.
     #[error(
         "{} has no field `{}`{}",
-        echo::value(.within),
+        echo::clipped(.within, echo::LINE_CHARS),
         echo::value(.part),
         .suggestion.as_ref().map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default()
     )]
@@ -521,8 +521,8 @@ pub enum OverrideProblem {
     /// A part of the path does not exist, and is not an object `--set` could create.
     #[error(
         "{} does not exist, and --set creates only missing objects, while {} takes {takes}",
-        echo::value(.at),
-        echo::value(.at)
+        echo::clipped(.at, echo::LINE_CHARS),
+        echo::clipped(.at, echo::LINE_CHARS)
     )]
     NotCreated {
         /// The path that does not exist, dotted.
@@ -531,7 +531,7 @@ pub enum OverrideProblem {
         takes: String,
     },
     /// The path goes into a value that is not an object or array.
-    #[error("{} is {found}, which has no member `{}`", echo::value(.at), echo::value(.part))]
+    #[error("{} is {found}, which has no member `{}`", echo::clipped(.at, echo::LINE_CHARS), echo::value(.part))]
     NotContainer {
         /// The path of the value, dotted.
         at: String,
@@ -543,7 +543,7 @@ pub enum OverrideProblem {
     /// An array is indexed by something that is not a number.
     #[error(
         "{} is an array, so `{}` must be an index (0, 1, ...)",
-        echo::value(.at),
+        echo::clipped(.at, echo::LINE_CHARS),
         echo::value(.part)
     )]
     NotAnIndex {
@@ -555,7 +555,7 @@ pub enum OverrideProblem {
     /// An array index past the end. Overrides never add elements to an array.
     #[error(
         "{} has {len} {}, so index {index} does not exist",
-        echo::value(.at),
+        echo::clipped(.at, echo::LINE_CHARS),
         if *.len == 1 { "entry" } else { "entries" }
     )]
     IndexOutOfRange {
@@ -572,7 +572,7 @@ pub enum OverrideProblem {
         "the value `{}` is not valid JSON ({reason}), and {} takes {takes}; write the value \
          as JSON (inside JSON, every string is written in double quotes)",
         echo::value(.value),
-        echo::value(.at)
+        echo::clipped(.at, echo::LINE_CHARS)
     )]
     NotJson {
         /// VALUE as given.
