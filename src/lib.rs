@@ -77,29 +77,41 @@ pub struct Loaded {
 }
 
 /// Loads a built-in scenario by name, or a scenario file by path, applies `PATH=VALUE`
-/// overrides and validates the result.
+/// overrides and validates the result. A name that is neither a built-in scenario nor a
+/// readable file gets the nearest built-in name suggested, or the list of them.
 pub fn load_scenario(name_or_path: &str, sets: &[String]) -> Result<Loaded, Error> {
     let (label, source) = match catalog::builtin(name_or_path) {
         Some(b) => (format!("{}.json (built in)", b.name), b.source.to_string()),
-        None => (
-            name_or_path.to_string(),
-            std::fs::read_to_string(name_or_path).map_err(|e| ScenarioError::Read {
-                file: name_or_path.to_string(),
-                reason: e.to_string(),
-            })?,
-        ),
+        None => {
+            let text =
+                scenario::source::read(std::path::Path::new(name_or_path)).map_err(|error| {
+                    match error {
+                        ScenarioError::Read { file, reason, .. } => ScenarioError::Read {
+                            file,
+                            reason,
+                            builtins: catalog::BUILTINS
+                                .iter()
+                                .map(|b| b.name.to_owned())
+                                .collect(),
+                        },
+                        other => other,
+                    }
+                })?;
+            (name_or_path.to_string(), text)
+        }
     };
     let pairs = sets
         .iter()
         .map(|s| scenario::parse_set(s))
         .collect::<Result<Vec<_>, _>>()?;
-    // Errors in overridden values carry a note naming the `--set` that wrote them.
-    let scenario = scenario::parse_with_overrides(&label, &source, &pairs)?;
-    let source = if pairs.is_empty() {
-        source
-    } else {
-        scenario::apply_overrides(&source, &pairs)?
+    // The text is edited only when there are overrides; errors in overridden values carry
+    // a note naming the `--set` that wrote them.
+    let edited = match scenario::apply_overrides(&source, &pairs)? {
+        std::borrow::Cow::Owned(text) => Some(text),
+        std::borrow::Cow::Borrowed(_) => None,
     };
+    let source = edited.unwrap_or(source);
+    let scenario = scenario::parse_overridden(&label, &source, &pairs)?;
     Ok(Loaded { scenario, source })
 }
 

@@ -3,22 +3,31 @@
 //! Start here:
 //!
 //! - [`load`] / [`parse`] read a scenario and check it completely; [`validate()`] is the rule
-//!   check on its own.
+//!   check on its own. [`source::read`] reads a file's text, refusing files over the size
+//!   limit and text that is not UTF-8.
 //! - [`model`] is the document: [`Scenario`], [`Machine`], [`FileSpec`], [`Process`],
 //!   [`Thread`]. [`device`] holds [`Device`] and [`Disk`]; [`op`] holds [`Op`], one variant per
 //!   operation a thread can perform.
 //! - [`error`] is [`ScenarioError`]: every failure names the file, the JSON path, the line and
 //!   column, and what was expected; [`ScenarioError::render`] prints it with the source line.
+//!   [`echo`] escapes and clips the input text a message quotes.
 //! - [`overrides`] applies `--set PATH=VALUE` to the text before parsing.
-//! - [`schema`] is the JSON Schema of the format, generated from the types, for editors.
+//! - [`schema`] is the JSON Schema of the format, generated from the types, for editors;
+//!   `field` reads from it what the format takes at a path (a range, a string, an object).
 //! - [`limits`] lists every default and range; [`path`] and `span` find values in the text.
 //!
-//! Loading runs in three stages, each with its own kind of error:
+//! Loading runs in four stages, each with its own kind of error:
 //!
+//! 0. The file is read, at most [`limits::MAX_SCENARIO_BYTES`] of it
+//!    ([`ScenarioError::TooLarge`]), and must be UTF-8 ([`ErrorKind::NotUtf8`]).
 //! 1. serde_json reads the text: malformed JSON is an [`ErrorKind::Syntax`] error.
 //! 2. serde maps it onto the types, which deny unknown fields: wrong names, types and
 //!    missing fields are [`ErrorKind::Shape`] errors, with the path serde_path_to_error saw.
 //! 3. [`validate()`] checks ranges and cross-references: [`ErrorKind::Invalid`] errors.
+//!
+//! Memory stays in proportion to the text: the typed scenario is the only thing built from
+//! it, and finding a place in the text (for a message or a `--set`) walks the text in
+//! place.
 //!
 //! Ops and devices are externally tagged enums (`{"read": {...}}`) because serde then reads
 //! them in one pass and reports errors at their real position, which internally tagged and
@@ -28,12 +37,15 @@
 
 pub mod device;
 mod diagnose;
+pub mod echo;
 pub mod error;
+mod field;
 pub mod limits;
 pub mod model;
 pub mod op;
 pub mod overrides;
 pub mod path;
+pub mod source;
 mod span;
 pub mod validate;
 
@@ -57,12 +69,8 @@ pub fn load_with_overrides(
     path: &Path,
     sets: &[(String, String)],
 ) -> Result<Scenario, ScenarioError> {
-    let name = path.display().to_string();
-    let src = std::fs::read_to_string(path).map_err(|e| ScenarioError::Read {
-        file: name.clone(),
-        reason: e.to_string(),
-    })?;
-    parse_with_overrides(&name, &src, sets)
+    let src = source::read(path)?;
+    parse_with_overrides(&path.display().to_string(), &src, sets)
 }
 
 /// Parses and validates scenario text. `name` is the file name shown in messages.
@@ -95,7 +103,17 @@ pub fn parse_with_overrides(
     sets: &[(String, String)],
 ) -> Result<Scenario, ScenarioError> {
     let text = apply_overrides(src, sets)?;
-    parse(name, &text).map_err(|error| match error {
+    parse_overridden(name, &text, sets)
+}
+
+/// [`parse`] of text that `sets` were already applied to; an error about a value an
+/// override wrote says so.
+pub fn parse_overridden(
+    name: &str,
+    text: &str,
+    sets: &[(String, String)],
+) -> Result<Scenario, ScenarioError> {
+    parse(name, text).map_err(|error| match error {
         ScenarioError::At(mut located) => {
             let at = overrides::dotted(&located.path);
             located.set_by = sets
@@ -209,6 +227,9 @@ mod tests {
             ("content-too-long", "files[0].content".into(), |k| {
                 matches!(k, K::Invalid(Problem::ContentTooLong { .. }))
             }),
+            ("control-characters-in-name", "name".into(), |k| {
+                matches!(k, K::Invalid(Problem::BadName { .. }))
+            }),
             ("duplicate-irq", "devices[1].disk.irq".into(), |k| {
                 matches!(k, K::Invalid(Problem::DuplicateIrq { .. }))
             }),
@@ -219,6 +240,15 @@ mod tests {
             ),
             ("file-past-end-of-disk", "files[0].length".into(), |k| {
                 matches!(k, K::Invalid(Problem::FilePastDiskEnd { .. }))
+            }),
+            ("fractional-number", "machine.cpus".into(), |k| {
+                matches!(
+                    k,
+                    K::Shape {
+                        kind: S::WrongType,
+                        ..
+                    }
+                )
             }),
             ("malformed-json", program.into(), |k| {
                 matches!(k, K::Syntax(_))
@@ -235,9 +265,34 @@ mod tests {
                     }
                 )
             }),
+            ("negative-number", "devices[0].disk.irq".into(), |k| {
+                matches!(
+                    k,
+                    K::Shape {
+                        kind: S::WrongValue,
+                        ..
+                    }
+                )
+            }),
             ("no-devices", "devices".into(), |k| {
                 matches!(k, K::Invalid(Problem::Count { .. }))
             }),
+            ("not-utf8", "(root)".into(), |k| {
+                matches!(k, K::NotUtf8 { byte: 0xe9 })
+            }),
+            (
+                "number-too-large-for-its-type",
+                "machine.cpus".into(),
+                |k| {
+                    matches!(
+                        k,
+                        K::Shape {
+                            kind: S::WrongValue,
+                            ..
+                        }
+                    )
+                },
+            ),
             (
                 "offset-and-random-offset",
                 format!("{program}[1].read.random_offset"),
@@ -253,6 +308,9 @@ mod tests {
                 format!("{program}[1].read.random_offset.below"),
                 |k| matches!(k, K::Invalid(Problem::PastEndOfFile { .. })),
             ),
+            ("raw-control-character", "processes[0].name".into(), |k| {
+                matches!(k, K::Syntax(_))
+            }),
             (
                 "read-ex-on-port-bound-file",
                 format!("{program}[3].read_ex.file"),
@@ -265,6 +323,15 @@ mod tests {
             ),
             ("ring-size-zero", "devices[0].disk.ring_size".into(), |k| {
                 matches!(k, K::Invalid(Problem::OutOfRange { found: 0, .. }))
+            }),
+            ("seed-too-large", "seed".into(), |k| {
+                matches!(
+                    k,
+                    K::Shape {
+                        kind: S::WrongValue,
+                        ..
+                    }
+                )
             }),
             ("trailing-characters", "(root)".into(), |k| {
                 matches!(k, K::Syntax(_))
@@ -339,6 +406,66 @@ mod tests {
             let located = error.located().expect("a located error");
             assert_eq!(&located.path.to_string(), path, "{stem}");
             assert!(check(&located.kind), "{stem}: {:?}", located.kind);
+        }
+    }
+
+    /// Every whole-number field the good example writes, as a path.
+    fn number_paths(value: &serde_json::Value, at: JsonPath, out: &mut Vec<JsonPath>) {
+        match value {
+            serde_json::Value::Number(_) => out.push(at),
+            serde_json::Value::Object(members) => {
+                for (key, member) in members {
+                    number_paths(member, at.key(key), out);
+                }
+            }
+            serde_json::Value::Array(elements) => {
+                for (i, element) in elements.iter().enumerate() {
+                    number_paths(element, at.index(i), out);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// A range message must state the field's own range, whichever stage finds the number
+    /// wrong: serde (beyond the Rust type) or `validate` (beyond the format's limit). Both
+    /// read the range from `limits`, through the schema and through the checks; this test
+    /// sets every number of the good example just outside its range and reads the message.
+    #[test]
+    fn every_range_message_states_the_fields_own_range() {
+        let src = std::fs::read_to_string(GOOD).expect("readable");
+        let document: serde_json::Value = serde_json::from_str(&src).expect("JSON");
+        let mut paths = Vec::new();
+        number_paths(&document, JsonPath::root(), &mut paths);
+        assert!(paths.len() >= 30, "only {} numbers", paths.len());
+        for path in paths {
+            let (min, max) = field::Field::of(&path)
+                .and_then(field::Field::range)
+                .unwrap_or_else(|| panic!("{path} has no range in the schema"));
+            let mut outside = vec![if max == u64::MAX {
+                "18446744073709551616".to_owned()
+            } else {
+                (u128::from(max) + 1).to_string()
+            }];
+            if min > 0 {
+                outside.push((min - 1).to_string());
+            }
+            for value in outside {
+                let set = vec![(overrides::dotted(&path), value.clone())];
+                let error = parse_with_overrides(GOOD, &src, &set)
+                    .expect_err(&format!("{path} = {value} loads"));
+                let rendered = error.render();
+                assert_eq!(error.path(), Some(&path), "{rendered}");
+                assert!(
+                    rendered.contains(&format!("= {value} is out of range\n")),
+                    "{rendered}"
+                );
+                let expected = error::whole_numbers(min, max);
+                assert!(
+                    rendered.contains(&format!("= expected: {expected}\n")),
+                    "{path}: {rendered}"
+                );
+            }
         }
     }
 
@@ -581,9 +708,21 @@ mod tests {
         // The splice keeps every line where it was.
         assert_eq!(error.line_column().map(|(line, _)| line), Some(24));
 
-        let error = parse_with_overrides(GOOD, &src, &sets(&[("machine.cpus", "many")]))
+        let error = parse_with_overrides(GOOD, &src, &sets(&[("machine.cpus", "\"many\"")]))
             .expect_err("a string");
         assert_eq!(error.shape(), Some(ShapeKind::WrongType));
+        let error = parse_with_overrides(GOOD, &src, &sets(&[("machine.cpus", "many")]))
+            .expect_err("not JSON");
+        assert!(
+            matches!(
+                error,
+                ScenarioError::Override {
+                    problem: OverrideProblem::NotJson { .. },
+                    ..
+                }
+            ),
+            "{error:?}"
+        );
 
         let error = parse_with_overrides(
             GOOD,
@@ -595,8 +734,10 @@ mod tests {
             error,
             ScenarioError::Override {
                 set: "devices.0.disk.driver.queue=scan".to_owned(),
-                problem: OverrideProblem::Missing {
-                    at: "devices.0.disk.driver".to_owned()
+                problem: OverrideProblem::UnknownField {
+                    within: "devices.0.disk".to_owned(),
+                    part: "driver".to_owned(),
+                    suggestion: None,
                 },
             }
         );
@@ -622,6 +763,56 @@ mod tests {
         }
         let src = std::fs::read_to_string(GOOD).expect("readable");
         assert!(parse("bom.json", &format!("\u{feff}{src}")).is_ok());
+    }
+
+    /// A message has a fixed size and nothing in it acts on a terminal, whatever the text:
+    /// each input here puts a megabyte, or control characters, where a message quotes it.
+    #[test]
+    fn messages_are_small_and_plain_whatever_the_input() {
+        let base = std::fs::read_to_string(GOOD).expect("readable");
+        let huge = "\u{1b}[2J\u{202e}".to_owned() + &"x".repeat(1 << 20);
+        let json = |text: &str| serde_json::to_string(text).expect("a JSON string");
+        let inputs = [
+            base.replace(r#""cpus": 2"#, &format!(r#""cpus": {}"#, json(&huge))),
+            base.replace(
+                r#""cpus": 2"#,
+                &format!(r#""cpus": 2{}"#, "9".repeat(1 << 20)),
+            ),
+            base.replace(r#""cpus": 2"#, &format!(r#"{}: 2"#, json(&huge))),
+            base.replace(
+                r#""name": "every-op""#,
+                &format!(r#""name": {}"#, json(&huge)),
+            ),
+            base.replace(
+                r#"{ "exit": {} }"#,
+                &format!(r#"{{ {}: {{}} }}"#, json(&huge)),
+            ),
+            base.replace(
+                r#""queue": "scan""#,
+                &format!(r#""queue": {}"#, json(&huge)),
+            ),
+            base.replace(
+                r#""path": "data.bin""#,
+                &format!(r#""path": {}"#, json(&huge)),
+            ),
+            base.replace(r#""file": "f""#, &format!(r#""file": {}"#, json(&huge))),
+            base.replace("\n", " ")
+                .replace(r#""irq": 14"#, &format!(r#""irq": "{huge}""#)),
+            format!("{{\"name\": \"{huge}"),
+            format!("{{{}", " ".repeat(1 << 20)),
+        ];
+        let bound = 8 * 4 * echo::MESSAGE_LINE_CHARS;
+        for (i, src) in inputs.iter().enumerate() {
+            let rendered = err(src).render();
+            assert!(rendered.len() <= bound, "{i}: {} bytes", rendered.len());
+            assert!(rendered.lines().count() <= 8, "{i}: {rendered}");
+            assert!(
+                !rendered
+                    .chars()
+                    .any(|c| c != '\n' && echo::acts_on_a_terminal(c)),
+                "{i}: {rendered:?}"
+            );
+        }
     }
 
     #[test]

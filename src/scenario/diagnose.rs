@@ -1,15 +1,26 @@
 //! Turning what serde reports into errors a scenario author can act on.
 //!
 //! serde's messages speak Rust ("unknown variant", "expected u32", "invalid type: unit
-//! variant"). This module keeps serde's facts but places them precisely and rewords the few
+//! variant"). This module keeps serde's facts but places them precisely and rewords the
 //! cases where the Rust view would mislead: an op object with two keys or none, an op written
-//! as a bare string, and an array where an object belongs.
+//! as a bare string, an array where an object belongs, and a number outside its field's
+//! range (serde knows only the Rust type's range, and reads a whole number too large for
+//! any integer type as a floating point number).
+//!
+//! serde's messages quote the input (an unknown field's name, a wrong string value), so
+//! every message made here has its quoted parts escaped and clipped.
 
-use jsonc_parser::ast::Value;
+use std::fmt;
 
-use super::error::{ErrorKind, Pointing, ScenarioError, ShapeKind, between_backticks};
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+
+use super::echo;
+use super::error::{
+    ErrorKind, Pointing, ScenarioError, ShapeKind, between_backticks, whole_numbers,
+};
+use super::field::Field;
 use super::path::{JsonPath, PathSegment};
-use super::span;
+use super::span::{self, Kind};
 
 /// A located error from a serde_json failure at `path`.
 pub(crate) fn from_serde(
@@ -27,16 +38,27 @@ pub(crate) fn from_serde(
         if let Some(shape) = not_one_key(src, &path, &message) {
             return shape.locate(name, src);
         }
+        // A whole number too long even for a floating point number.
+        if message == "number out of range"
+            && let Some((min, max)) = Field::of(&path).and_then(Field::range)
+            && let Some(error) = out_of_range(src, &path, min, max)
+        {
+            return error.locate_at(name, src, offset);
+        }
         let offset = if message.starts_with("expected `,`") {
             after_previous_token(src, offset)
         } else {
             offset
         };
+        let message = echo::quoted_parts_clipped(&message);
         return ScenarioError::at(path, ErrorKind::Syntax(message), Pointing::Start)
             .locate_at(name, src, offset);
     }
 
     let kind = ShapeKind::of(&message);
+    if let Some(error) = number(src, &path, kind, &message) {
+        return error.locate_at(name, src, offset);
+    }
     let named = between_backticks(&message).map(str::to_owned);
     let error = match (kind, named) {
         (ShapeKind::UnknownVariant, Some(variant)) => {
@@ -90,7 +112,68 @@ pub(crate) fn from_serde(
 }
 
 fn shape(path: JsonPath, kind: ShapeKind, message: String, pointing: Pointing) -> ScenarioError {
+    let message = echo::quoted_parts_clipped(&message);
     ScenarioError::at(path, ErrorKind::Shape { kind, message }, pointing)
+}
+
+/// Rewords serde's errors about a number where a whole number belongs, with the range the
+/// field really takes (from the schema, so from `limits`) instead of its Rust type's:
+///
+/// - a whole number outside the range, which serde reports as an "invalid value" when it
+///   fits some integer type and as an "invalid type: floating point" when it does not
+///   (2^64), is out of range;
+/// - anything else (a fraction, a string) keeps serde's description, and the range is
+///   what was expected.
+fn number(src: &str, path: &JsonPath, kind: ShapeKind, message: &str) -> Option<ScenarioError> {
+    let (what, rust_type) = message.split_once(", expected ")?;
+    let type_range: (u64, u64) = match rust_type {
+        "u8" => (0, u8::MAX.into()),
+        "u16" => (0, u16::MAX.into()),
+        "u32" => (0, u32::MAX.into()),
+        "u64" => (0, u64::MAX),
+        _ => return None,
+    };
+    let (min, max) = Field::of(path).and_then(Field::range).unwrap_or(type_range);
+    let beyond = kind == ShapeKind::WrongValue || what.starts_with("invalid type: floating point");
+    if beyond && let Some(error) = out_of_range(src, path, min, max) {
+        return Some(error);
+    }
+    let message = format!("{what}, expected {}", whole_numbers(min, max));
+    Some(shape(path.clone(), kind, message, Pointing::Value))
+}
+
+/// The error for the whole number at `path` lying outside `min..=max`, if a whole number
+/// is written there.
+fn out_of_range(src: &str, path: &JsonPath, min: u64, max: u64) -> Option<ScenarioError> {
+    let literal = span::resolve(src, path)
+        .filter(|node| node.kind == Kind::Number)?
+        .text(src);
+    let digits = literal.strip_prefix('-').unwrap_or(literal);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let message = format!(
+        "`{}` = {} is out of range, expected {}",
+        field_name(path),
+        echo::value(literal),
+        whole_numbers(min, max)
+    );
+    Some(shape(
+        path.clone(),
+        ShapeKind::WrongValue,
+        message,
+        Pointing::Value,
+    ))
+}
+
+/// The name a message gives a field: its key, with the indices after it (`bytes[1]`).
+fn field_name(path: &JsonPath) -> String {
+    let segments = path.segments();
+    let from = segments
+        .iter()
+        .rposition(|s| matches!(s, PathSegment::Key(_)))
+        .unwrap_or(0);
+    JsonPath::from_segments(segments[from..].to_vec()).to_string()
 }
 
 /// `path` ending in `key`: serde_path_to_error includes the offending member for some errors
@@ -130,9 +213,8 @@ fn unknown_variant(src: &str, path: JsonPath, variant: &str, message: &str) -> S
         let message = format!("unknown value `{variant}`{tail}");
         return shape(parent, ShapeKind::UnknownVariant, message, Pointing::Value);
     };
-    let written_as_string = span::parse(src)
-        .and_then(|root| span::resolve(&root, &parent).map(|v| matches!(v, Value::StringLit(_))))
-        .unwrap_or(false);
+    let written_as_string =
+        span::resolve(src, &parent).is_some_and(|node| node.kind == Kind::String);
     if written_as_string {
         let message = format!("invalid type: string {variant:?}, expected {expected}");
         return shape(parent, ShapeKind::WrongType, message, Pointing::Value);
@@ -153,21 +235,22 @@ fn not_one_key(src: &str, path: &JsonPath, message: &str) -> Option<ScenarioErro
         return None;
     }
     let expected = enum_of(path)?;
-    let root = span::parse(src)?;
-    let Value::Object(object) = span::resolve(&root, path)? else {
+    if !span::is_json(src) {
         return None;
-    };
-    let (what, at, pointing) = match object.properties.as_slice() {
+    }
+    let object = span::resolve(src, path).filter(|node| node.kind == Kind::Object)?;
+    let members: Vec<span::Member<'_>> = object.members(src).take(2).collect();
+    let (what, at, pointing) = match members.as_slice() {
         [] => ("no key", path.clone(), Pointing::Value),
         [_] => return None,
         [first, second, ..] => {
             // Point at the second key: the first one is the op serde was reading.
-            let pointing = if first.name.as_str() == second.name.as_str() {
+            let pointing = if first.key == second.key {
                 Pointing::SecondKey
             } else {
                 Pointing::Key
             };
-            let at = path.key(second.name.as_str());
+            let at = path.key(&second.key);
             ("a second key", at, pointing)
         }
     };
@@ -197,35 +280,117 @@ const ARRAY_KEYS: [&str; 7] = [
     "bytes",
 ];
 
-/// The first array in `src` that stands where an object belongs, as an error.
+/// The first array in `src` that stands where an object belongs, as an error. `src` is a
+/// scenario serde has read, so it is JSON.
+///
+/// serde reads the text once more for this, holding only the path to the current value:
+/// the check costs no memory in proportion to the file.
 pub(crate) fn misplaced_array(src: &str) -> Option<ScenarioError> {
-    fn walk(value: &Value<'_>, path: &JsonPath, key: Option<&str>) -> Option<JsonPath> {
-        match value {
-            Value::Array(array) => {
-                if !key.is_some_and(|k| ARRAY_KEYS.contains(&k)) {
-                    return Some(path.clone());
-                }
-                array
-                    .elements
-                    .iter()
-                    .enumerate()
-                    .find_map(|(i, element)| walk(element, &path.index(i), None))
-            }
-            Value::Object(object) => object.properties.iter().find_map(|prop| {
-                let name = prop.name.as_str();
-                walk(&prop.value, &path.key(name), Some(name))
-            }),
-            _ => None,
-        }
+    let mut walk = Walk::default();
+    let mut de = serde_json::Deserializer::from_str(src);
+    // The walk stops at the first misplaced array, with an error that only says so.
+    let _ = Step {
+        walk: &mut walk,
+        array_allowed: false,
     }
-    let root = span::parse(src)?;
-    let path = walk(&root, &JsonPath::root(), None)?;
+    .deserialize(&mut de);
+    let path = walk.misplaced?;
     Some(shape(
         path,
         ShapeKind::WrongType,
         "invalid type: array, expected an object".to_owned(),
         Pointing::Value,
     ))
+}
+
+/// Where the walk for [`misplaced_array`] is, and what it found.
+#[derive(Default)]
+struct Walk {
+    /// The path of the value being read.
+    path: Vec<PathSegment>,
+    /// The path of the first misplaced array.
+    misplaced: Option<JsonPath>,
+}
+
+/// One value of the walk; arrays are allowed only as the value of an [`ARRAY_KEYS`] member.
+struct Step<'w> {
+    walk: &'w mut Walk,
+    array_allowed: bool,
+}
+
+impl<'de> DeserializeSeed<'de> for Step<'_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Step<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let walk = self.walk;
+        if !self.array_allowed {
+            walk.misplaced = Some(JsonPath::from_segments(walk.path.clone()));
+            return Err(de::Error::custom("misplaced array"));
+        }
+        for index in 0.. {
+            walk.path.push(PathSegment::Index(index));
+            let step = Step {
+                walk: &mut *walk,
+                array_allowed: false,
+            };
+            let more = seq.next_element_seed(step)?;
+            walk.path.pop();
+            if more.is_none() {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let walk = self.walk;
+        while let Some(key) = map.next_key::<String>()? {
+            let array_allowed = ARRAY_KEYS.contains(&key.as_str());
+            walk.path.push(PathSegment::Key(key));
+            map.next_value_seed(Step {
+                walk: &mut *walk,
+                array_allowed,
+            })?;
+            walk.path.pop();
+        }
+        Ok(())
+    }
 }
 
 impl ScenarioError {
@@ -244,11 +409,10 @@ impl ScenarioError {
         };
         located.file = name.to_owned();
         if located.location.is_none() {
-            let tree = match located.kind {
-                ErrorKind::Syntax(_) => None,
-                _ => span::parse(src),
+            let found = match located.kind {
+                ErrorKind::Syntax(_) | ErrorKind::NotUtf8 { .. } => None,
+                _ => span::find(src, &located.path, located.pointing),
             };
-            let found = tree.map(|root| span::find(&root, &located.path, located.pointing));
             let span = found.unwrap_or(span::Span {
                 start: fallback,
                 end: fallback + 1,

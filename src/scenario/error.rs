@@ -3,25 +3,45 @@
 //! Every error names the file, the JSON path of the value at fault, its line and column, what
 //! was wrong and what was expected. [`ScenarioError::render`] turns one into a short plain-text
 //! report with the offending source line and a marker under the position; the binary decides
-//! whether to colour it. Rendering is deterministic and shows the file name exactly as given.
+//! whether to colour it. Rendering is deterministic.
+//!
+//! Whatever text of the input a message quotes (the file name, a source line, a value, a
+//! name, a `--set` argument) goes through [`echo`](super::echo): control and bidirectional
+//! characters are escaped and long text is clipped, so a message is plain and small
+//! whatever the input holds.
 
 use std::fmt;
 
+use super::echo;
 use super::path::JsonPath;
 
 /// Why a scenario could not be loaded. Whatever the variant, the run cannot start.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ScenarioError {
     /// The scenario file could not be read; nothing was parsed.
-    #[error("cannot read {file}: {reason}")]
+    #[error("cannot read {}: {reason}", echo::clipped(.file, echo::LINE_CHARS))]
     Read {
         /// The path as the caller gave it.
         file: String,
         /// The operating system's explanation.
         reason: String,
+        /// The built-in scenario names, when the caller would have taken one of them in
+        /// place of a file (the message then suggests the nearest); empty otherwise.
+        builtins: Vec<String>,
+    },
+    /// The scenario file is larger than the limit; nothing was parsed.
+    #[error(
+        "{} is larger than {limit} bytes, the most a scenario file may hold",
+        echo::clipped(.file, echo::LINE_CHARS)
+    )]
+    TooLarge {
+        /// The path as the caller gave it.
+        file: String,
+        /// The limit, in bytes.
+        limit: u64,
     },
     /// A `--set PATH=VALUE` could not be applied to the document.
-    #[error("--set {set}: {problem}")]
+    #[error("--set {}: {problem}", echo::clipped(.set, echo::LINE_CHARS))]
     Override {
         /// The override as written, `PATH=VALUE`.
         set: String,
@@ -52,9 +72,14 @@ pub struct Located {
     pub set_by: Option<String>,
 }
 
-/// The three ways scenario text can be wrong.
+/// The ways scenario text can be wrong.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ErrorKind {
+    /// The bytes are not UTF-8 text; `byte` is the first that is not.
+    NotUtf8 {
+        /// The first byte that is not part of a UTF-8 character.
+        byte: u8,
+    },
     /// Not JSON at all; the message is serde_json's.
     Syntax(String),
     /// JSON, but not the shape of a scenario: an unknown or missing field, a wrong type, an
@@ -112,15 +137,20 @@ pub struct Location {
     pub column: usize,
     /// Characters to underline, at least 1.
     pub width: usize,
-    /// The whole source line, without its line ending.
+    /// The source line without its line ending; of a very long line, only the part around
+    /// the error (see `skipped` and `cut`).
     pub source_line: String,
+    /// Characters of the line before `source_line` that are left out (0: it starts the line).
+    pub skipped: usize,
+    /// True when the line goes on after `source_line`.
+    pub cut: bool,
 }
 
 /// A broken rule of the scenario format.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Problem {
     /// A number outside its allowed range.
-    #[error("`{field}` = {found} is out of range")]
+    #[error("`{}` = {found} is out of range", echo::value(.field))]
     OutOfRange {
         /// The field's JSON name.
         field: String,
@@ -144,7 +174,7 @@ pub enum Problem {
         found: u64,
     },
     /// A number that must be a power of two is not.
-    #[error("`{field}` = {found} is not a power of two")]
+    #[error("`{}` = {found} is not a power of two", echo::value(.field))]
     NotPowerOfTwo {
         /// The field's JSON name.
         field: String,
@@ -152,7 +182,7 @@ pub enum Problem {
         found: u64,
     },
     /// A name with characters or a length its kind does not allow.
-    #[error("`{found}` is not a valid {kind} name")]
+    #[error("`{}` is not a valid {kind} name", echo::value(.found))]
     BadName {
         /// Kind of name ("device").
         kind: &'static str,
@@ -161,11 +191,12 @@ pub enum Problem {
         /// The allowed characters, in words.
         allowed: &'static str,
     },
-    /// The description is empty or spans lines.
-    #[error("the description must be one non-empty line")]
+    /// The description is empty, spans lines, or holds characters that would act on a
+    /// terminal (it is printed as it is, by `iosim check` and the walkthrough).
+    #[error("the description must be one non-empty line of plain text")]
     BadDescription,
     /// Two things of one kind share a name.
-    #[error("duplicate {kind} name `{name}`")]
+    #[error("duplicate {kind} name `{}`", echo::value(.name))]
     Duplicate {
         /// Kind of thing ("thread").
         kind: &'static str,
@@ -175,7 +206,7 @@ pub enum Problem {
         first: JsonPath,
     },
     /// Two devices share an interrupt line.
-    #[error("irq {irq} is already used by device `{other}`")]
+    #[error("irq {irq} is already used by device `{}`", echo::value(.other))]
     DuplicateIrq {
         /// The line.
         irq: u32,
@@ -183,7 +214,7 @@ pub enum Problem {
         other: String,
     },
     /// A file names a device that does not exist.
-    #[error("no device named `{name}`")]
+    #[error("no device named `{}`", echo::value(.name))]
     UnknownDevice {
         /// The name given.
         name: String,
@@ -191,7 +222,7 @@ pub enum Problem {
         known: Vec<String>,
     },
     /// A file names a device that is not a disk.
-    #[error("device `{name}` is a {kind}, not a disk")]
+    #[error("device `{}` is a {kind}, not a disk", echo::value(.name))]
     NotADisk {
         /// The device's name.
         name: String,
@@ -199,7 +230,11 @@ pub enum Problem {
         kind: &'static str,
     },
     /// A file's extent runs past the end of its disk.
-    #[error("file `{file}` ends at byte {end}, past the end of disk `{disk}` ({capacity} bytes)")]
+    #[error(
+        "file `{}` ends at byte {end}, past the end of disk `{}` ({capacity} bytes)",
+        echo::value(.file),
+        echo::value(.disk)
+    )]
     FilePastDiskEnd {
         /// The file.
         file: String,
@@ -233,7 +268,7 @@ pub enum Problem {
         length: u64,
     },
     /// `open` names a file that is not declared.
-    #[error("no file named `{name}`")]
+    #[error("no file named `{}`", echo::value(.name))]
     UnknownFile {
         /// The name given.
         name: String,
@@ -241,7 +276,11 @@ pub enum Problem {
         known: Vec<String>,
     },
     /// A handle name not bound in the process.
-    #[error("unknown handle `{name}` in process `{process}`")]
+    #[error(
+        "unknown handle `{}` in process `{}`",
+        echo::value(.name),
+        echo::value(.process)
+    )]
     UnknownHandle {
         /// The name given.
         name: String,
@@ -251,7 +290,11 @@ pub enum Problem {
         known: Vec<String>,
     },
     /// A port name not bound in the process.
-    #[error("unknown completion port `{name}` in process `{process}`")]
+    #[error(
+        "unknown completion port `{}` in process `{}`",
+        echo::value(.name),
+        echo::value(.process)
+    )]
     UnknownPort {
         /// The name given.
         name: String,
@@ -261,7 +304,11 @@ pub enum Problem {
         known: Vec<String>,
     },
     /// A `wait` names a tag that no overlapped op in the process sets.
-    #[error("unknown tag `{name}` in process `{process}`")]
+    #[error(
+        "unknown tag `{}` in process `{}`",
+        echo::value(.name),
+        echo::value(.process)
+    )]
     UnknownTag {
         /// The tag given.
         name: String,
@@ -271,7 +318,11 @@ pub enum Problem {
         known: Vec<String>,
     },
     /// A routine name not declared in the process.
-    #[error("unknown routine `{name}` in process `{process}`")]
+    #[error(
+        "unknown routine `{}` in process `{}`",
+        echo::value(.name),
+        echo::value(.process)
+    )]
     UnknownRoutine {
         /// The name given.
         name: String,
@@ -281,7 +332,7 @@ pub enum Problem {
         known: Vec<String>,
     },
     /// A name used where a file handle belongs is a completion port, or the reverse.
-    #[error("`{name}` is a {is}, not a {wanted}")]
+    #[error("`{}` is a {is}, not a {wanted}", echo::value(.name))]
     WrongHandleKind {
         /// The name given.
         name: String,
@@ -291,7 +342,10 @@ pub enum Problem {
         wanted: &'static str,
     },
     /// One name is bound both as a file handle and as a completion port in one process.
-    #[error("`{name}` is bound both as a file handle and as a completion port")]
+    #[error(
+        "`{}` is bound both as a file handle and as a completion port",
+        echo::value(.name)
+    )]
     HandleAndPort {
         /// The name.
         name: String,
@@ -310,7 +364,10 @@ pub enum Problem {
         below: u64,
     },
     /// A transfer at a fixed offset, or at the largest random offset, runs past the file.
-    #[error("{op} past the end of {file} ({length} bytes): bytes {start}..{end}")]
+    #[error(
+        "{op} past the end of {} ({length} bytes): bytes {start}..{end}",
+        echo::value(.file)
+    )]
     PastEndOfFile {
         /// "read" or "write".
         op: &'static str,
@@ -324,7 +381,11 @@ pub enum Problem {
         end: u64,
     },
     /// `read_ex` or `write_ex` on a handle that is bound to a completion port.
-    #[error("`{handle}` is bound to completion port `{port}`, so {op} cannot queue an APC")]
+    #[error(
+        "`{}` is bound to completion port `{}`, so {op} cannot queue an APC",
+        echo::value(.handle),
+        echo::value(.port)
+    )]
     RoutineOnPortBoundFile {
         /// The op ("read_ex").
         op: &'static str,
@@ -335,15 +396,31 @@ pub enum Problem {
     },
 }
 
-fn list(names: &[String]) -> String {
+/// Most names a list in a message shows; the rest are counted.
+const LISTED: usize = 12;
+
+/// Names as a message lists them: quoted, escaped, at most [`LISTED`] of them.
+pub(crate) fn list(names: &[String]) -> String {
     if names.is_empty() {
-        "none".to_owned()
+        return "none".to_owned();
+    }
+    let mut shown: Vec<String> = names
+        .iter()
+        .take(LISTED)
+        .map(|n| format!("`{}`", echo::value(n)))
+        .collect();
+    if names.len() > LISTED {
+        shown.push(format!("and {} more", names.len() - LISTED));
+    }
+    shown.join(", ")
+}
+
+/// A range of whole numbers in words, as every range message states it.
+pub(crate) fn whole_numbers(min: u64, max: u64) -> String {
+    if max == u64::MAX {
+        format!("a whole number from {min} to {max} (2^64 - 1)")
     } else {
-        names
-            .iter()
-            .map(|n| format!("`{n}`"))
-            .collect::<Vec<_>>()
-            .join(", ")
+        format!("a whole number from {min} to {max}")
     }
 }
 
@@ -351,15 +428,15 @@ impl Problem {
     /// What a correct scenario has here, in words.
     pub fn expected(&self) -> String {
         match self {
-            Problem::OutOfRange { min, max, .. } if *max == u64::MAX => {
-                format!("a value of at least {min}")
-            }
-            Problem::OutOfRange { min, max, .. } => format!("a value in {min}..={max}"),
+            Problem::OutOfRange { min, max, .. } => whole_numbers(*min, *max),
             Problem::Count { min, max, .. } if min == max => format!("exactly {min}"),
             Problem::Count { min, max, .. } => format!("{min} to {max} entries"),
             Problem::NotPowerOfTwo { .. } => "a power of two: 512, 1024, 2048 or 4096".to_owned(),
             Problem::BadName { allowed, .. } => format!("1 to 64 characters: {allowed}"),
-            Problem::BadDescription => "one line of text, not empty".to_owned(),
+            Problem::BadDescription => {
+                "one line of text, not empty, without control or bidirectional characters"
+                    .to_owned()
+            }
             Problem::Duplicate { first, .. } => {
                 format!("a name not used before (first used at {first})")
             }
@@ -414,7 +491,8 @@ impl Problem {
     }
 }
 
-/// Why a `--set PATH=VALUE` could not be applied.
+/// Why a `--set PATH=VALUE` could not be applied. Paths are shown dotted, as written on
+/// the command line.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum OverrideProblem {
     /// The argument has no `=`.
@@ -425,16 +503,35 @@ pub enum OverrideProblem {
         "the path has an empty part; write parts separated by dots, such as devices.0.disk.queue"
     )]
     EmptyPart,
-    /// A part of the path before the last does not exist.
+    /// A part of the path before the last names a field the format does not have.
     #[error(
-        "{at} does not exist; only the last part of a path may be new (set the whole object instead, such as {at}={{...}})"
+        "{} has no field `{}`{}",
+        echo::clipped(.within, echo::LINE_CHARS),
+        echo::value(.part),
+        .suggestion.as_ref().map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default()
     )]
-    Missing {
+    UnknownField {
+        /// Where the field was looked for: "the scenario", or a dotted path.
+        within: String,
+        /// The part given.
+        part: String,
+        /// The nearest field name, if one is close.
+        suggestion: Option<String>,
+    },
+    /// A part of the path does not exist, and is not an object `--set` could create.
+    #[error(
+        "{} does not exist, and --set creates only missing objects, while {} takes {takes}",
+        echo::clipped(.at, echo::LINE_CHARS),
+        echo::clipped(.at, echo::LINE_CHARS)
+    )]
+    NotCreated {
         /// The path that does not exist, dotted.
         at: String,
+        /// What the format takes there ("an array").
+        takes: String,
     },
     /// The path goes into a value that is not an object or array.
-    #[error("{at} is {found}, which has no member `{part}`")]
+    #[error("{} is {found}, which has no member `{}`", echo::clipped(.at, echo::LINE_CHARS), echo::value(.part))]
     NotContainer {
         /// The path of the value, dotted.
         at: String,
@@ -444,19 +541,23 @@ pub enum OverrideProblem {
         part: String,
     },
     /// An array is indexed by something that is not a number.
-    #[error("{at} is an array, so `{part}` must be an index (0, 1, ...)")]
+    #[error(
+        "{} is an array, so `{}` must be an index (0, 1, ...)",
+        echo::clipped(.at, echo::LINE_CHARS),
+        echo::value(.part)
+    )]
     NotAnIndex {
         /// The array's path, dotted.
         at: String,
         /// The part given.
         part: String,
     },
-    /// The text is JSON to serde_json but not to the syntax tree used for editing; it has
-    /// something unusual, such as an escaped lone surrogate.
-    #[error("the scenario text has JSON this tool cannot edit; change the file instead")]
-    Unparsable,
-    /// An array index past the end.
-    #[error("{at} has {len} entries, so index {index} does not exist")]
+    /// An array index past the end. Overrides never add elements to an array.
+    #[error(
+        "{} has {len} {}, so index {index} does not exist",
+        echo::clipped(.at, echo::LINE_CHARS),
+        if *.len == 1 { "entry" } else { "entries" }
+    )]
     IndexOutOfRange {
         /// The array's path, dotted.
         at: String,
@@ -465,12 +566,35 @@ pub enum OverrideProblem {
         /// The array's length.
         len: usize,
     },
+    /// VALUE is not JSON, and the field does not take a string, so it cannot be read as
+    /// one either.
+    #[error(
+        "the value `{}` is not valid JSON ({reason}), and {} takes {takes}; write the value \
+         as JSON (inside JSON, every string is written in double quotes)",
+        echo::value(.value),
+        echo::clipped(.at, echo::LINE_CHARS)
+    )]
+    NotJson {
+        /// VALUE as given.
+        value: String,
+        /// What the JSON reader found wrong, and at which character of VALUE.
+        reason: String,
+        /// The path, dotted.
+        at: String,
+        /// What the format takes there ("a whole number from 1 to 64").
+        takes: String,
+    },
 }
 
 impl ErrorKind {
     /// The headline: what is wrong, without what was expected.
     pub fn what(&self) -> String {
         match self {
+            ErrorKind::NotUtf8 { byte } => {
+                format!(
+                    "the file is not UTF-8 text: byte 0x{byte:02x} here is not part of a character"
+                )
+            }
             ErrorKind::Syntax(message) => match message.strip_prefix("expected ") {
                 Some(_) => "malformed JSON".to_owned(),
                 None => format!("malformed JSON: {message}"),
@@ -483,6 +607,7 @@ impl ErrorKind {
     /// What was expected, when known.
     pub fn expected(&self) -> Option<String> {
         match self {
+            ErrorKind::NotUtf8 { .. } => Some("UTF-8 text (save the file as UTF-8)".to_owned()),
             ErrorKind::Syntax(message) => message.strip_prefix("expected ").map(str::to_owned),
             ErrorKind::Shape { kind, message } => match kind {
                 ShapeKind::MissingField => {
@@ -524,9 +649,11 @@ pub(crate) fn between_backticks(message: &str) -> Option<&str> {
 /// suggests the nearest name for a misspelt field or variant.
 fn explain_expected(expected: &str, message: &str) -> String {
     let plain = match expected {
-        "u8" => "a byte, 0 to 255".to_owned(),
-        "u32" => "a whole number, 0 to 4294967295".to_owned(),
-        "u64" => "a whole number, 0 or more".to_owned(),
+        // Only when the schema knows no range for the field: the type's range is then the
+        // field's (see `diagnose::number_range`).
+        "u8" => whole_numbers(0, u8::MAX.into()),
+        "u32" => whole_numbers(0, u32::MAX.into()),
+        "u64" => whole_numbers(0, u64::MAX),
         "a string" => "a string in double quotes".to_owned(),
         "a boolean" => "true or false".to_owned(),
         "a sequence" => "an array".to_owned(),
@@ -555,10 +682,22 @@ fn explain_expected(expected: &str, message: &str) -> String {
 
 /// The backticked candidate in `candidates` closest to `given`, if it is close.
 fn nearest<'a>(given: &str, candidates: &'a str) -> Option<&'a str> {
+    nearest_of(given, candidates.split('`').skip(1).step_by(2))
+}
+
+/// The candidate closest to `given`, if it is close: at most 2 edits away, or a quarter of
+/// its length for long names, and not so far that every character changes. The first of
+/// equally close candidates wins.
+pub(crate) fn nearest_of<'a>(
+    given: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    // Text longer than any name is not a misspelling; don't spend time measuring it.
+    if given.len() > 4 * echo::VALUE_CHARS {
+        return None;
+    }
     candidates
-        .split('`')
-        .skip(1)
-        .step_by(2)
+        .into_iter()
         .map(|c| (edit_distance(given, c), c))
         .filter(|(d, c)| *d <= 2.max(c.len() / 4) && *d < c.len())
         .min_by_key(|(d, _)| *d)
@@ -610,7 +749,7 @@ impl fmt::Display for Located {
     /// One line: `file:line:column: path: what; expected ...`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if !self.file.is_empty() {
-            write!(f, "{}:", self.file)?;
+            write!(f, "{}:", echo::clipped(&self.file, echo::LINE_CHARS))?;
         }
         if let Some(at) = &self.location {
             write!(f, "{}:{}: ", at.line, at.column)?;
@@ -625,7 +764,11 @@ impl fmt::Display for Located {
             write!(f, "; expected {expected}")?;
         }
         if let Some(set) = &self.set_by {
-            write!(f, " (value from --set {set})")?;
+            write!(
+                f,
+                " (value from --set {})",
+                echo::clipped(set, echo::LINE_CHARS)
+            )?;
         }
         Ok(())
     }
@@ -700,46 +843,104 @@ impl ScenarioError {
     ///    = expected: a handle bound by `open ... as` in this process: `f`
     /// ```
     ///
-    /// The output ends with a newline and depends only on the error.
+    /// The output ends with a newline and depends only on the error. Input text in it is
+    /// escaped and clipped (see [`echo`](super::echo)): every line is at most
+    /// [`MESSAGE_LINE_CHARS`](super::echo::MESSAGE_LINE_CHARS) wide.
     pub fn render(&self) -> String {
-        let located = match self {
-            ScenarioError::At(located) => located,
-            other => return format!("error: {other}\n"),
+        let lines = match self {
+            ScenarioError::At(located) => located.report(),
+            ScenarioError::Read { file, builtins, .. } if !builtins.is_empty() => {
+                unknown_scenario(file, builtins, &self.to_string())
+            }
+            ScenarioError::TooLarge { .. } => vec![
+                format!("error: {self}"),
+                " = help: a scenario this large is almost always generated: write a long \
+                 program with `repeat`, and long data with `repeat` or `text`, not op by op or \
+                 byte by byte"
+                    .to_owned(),
+            ],
+            other => vec![format!("error: {other}")],
         };
-        let mut out = format!("error: {}\n", located.kind.what());
-        let file = if located.file.is_empty() {
-            "<scenario>"
+        let mut out = String::new();
+        for line in lines {
+            out += &echo::message_line(&line);
+            out.push('\n');
+        }
+        out
+    }
+}
+
+/// The report for a name that is neither a built-in scenario nor a readable file: the
+/// nearest built-in name if one is close, or all of them.
+fn unknown_scenario(given: &str, builtins: &[String], read_error: &str) -> Vec<String> {
+    let stem = given.strip_suffix(".json").unwrap_or(given);
+    let stem = stem.rsplit('/').next().unwrap_or(stem);
+    let near = nearest_of(given, builtins.iter().map(String::as_str))
+        .or_else(|| nearest_of(stem, builtins.iter().map(String::as_str)));
+    let expected = match near {
+        Some(name) => {
+            format!("a built-in scenario (did you mean `{name}`?) or the path of a scenario file")
+        }
+        None => format!(
+            "the path of a scenario file, or a built-in scenario: {}",
+            list(builtins)
+        ),
+    };
+    vec![
+        format!(
+            "error: `{}` is neither a built-in scenario nor a file that can be read",
+            echo::clipped(given, echo::LINE_CHARS)
+        ),
+        format!(" = note: {read_error}"),
+        format!(" = expected: {expected}"),
+    ]
+}
+
+impl Located {
+    /// The lines of [`ScenarioError::render`] for an error at a place in the text.
+    fn report(&self) -> Vec<String> {
+        let mut out = vec![format!("error: {}", self.kind.what())];
+        let file = if self.file.is_empty() {
+            "<scenario>".to_owned()
         } else {
-            &located.file
+            echo::clipped(&self.file, echo::LINE_CHARS)
         };
-        let gutter = located
+        let gutter = self
             .location
             .as_ref()
             .map_or(1, |at| at.line.to_string().len());
         let pad = " ".repeat(gutter);
-        match &located.location {
+        match &self.location {
             Some(at) => {
-                out += &format!("{pad}--> {file}:{}:{}\n", at.line, at.column);
-                out += &format!("{pad} |\n");
-                out += &format!("{} | {}\n", at.line, at.source_line);
-                let lead: String = at
-                    .source_line
-                    .chars()
-                    .take(at.column.saturating_sub(1))
-                    .map(|c| if c == '\t' { '\t' } else { ' ' })
-                    .collect();
-                out += &format!("{pad} | {lead}{}\n", "^".repeat(at.width.max(1)));
+                let shown = echo::excerpt(
+                    &at.source_line,
+                    at.column.saturating_sub(1 + at.skipped),
+                    at.width,
+                    at.skipped > 0,
+                    at.cut,
+                );
+                out.push(format!("{pad}--> {file}:{}:{}", at.line, at.column));
+                out.push(format!("{pad} |"));
+                out.push(format!("{} | {}", at.line, shown.line));
+                out.push(format!(
+                    "{pad} | {}{}",
+                    shown.lead,
+                    "^".repeat(shown.marker)
+                ));
             }
-            None => out += &format!("{pad}--> {file}\n"),
+            None => out.push(format!("{pad}--> {file}")),
         }
-        if !located.path.is_root() {
-            out += &format!("{pad} = at: {}\n", located.path);
+        if !self.path.is_root() {
+            out.push(format!("{pad} = at: {}", self.path));
         }
-        if let Some(expected) = located.kind.expected() {
-            out += &format!("{pad} = expected: {expected}\n");
+        if let Some(expected) = self.kind.expected() {
+            out.push(format!("{pad} = expected: {expected}"));
         }
-        if let Some(set) = &located.set_by {
-            out += &format!("{pad} = note: this value was set by --set {set}\n");
+        if let Some(set) = &self.set_by {
+            out.push(format!(
+                "{pad} = note: this value was set by --set {}",
+                echo::clipped(set, echo::LINE_CHARS)
+            ));
         }
         out
     }
@@ -783,7 +984,7 @@ mod tests {
         assert_eq!(kind.what(), "invalid type: string \"two\"");
         assert_eq!(
             kind.expected().as_deref(),
-            Some("a whole number, 0 to 4294967295")
+            Some("a whole number from 0 to 4294967295")
         );
     }
 

@@ -99,3 +99,14 @@ pub const SCENARIO_NAME_PATTERN: &str = "^[a-z0-9-]{1,64}$";
 pub const DEVICE_NAME_PATTERN: &str = "^[a-z0-9_-]{1,64}$";
 /// Pattern of every other name: files, processes, threads, handles, ports, tags, routines.
 pub const LABEL_PATTERN: &str = "^[A-Za-z0-9_.-]{1,64}$";
+
+/// Largest scenario file, in bytes: 16 MiB. Scenarios are read whole before anything is
+/// checked, and a file that never ends (`/dev/zero`, a pipe) would otherwise be read until
+/// memory runs out, so at most this many bytes (and one more, to know) are read.
+///
+/// The figure fits every scenario an instructor writes with room to spare: the shipped ones
+/// are under 5 KB, and 16 MiB holds 250,000 ops written out one by one, or a 4 MiB file
+/// content as a `bytes` list; anything longer is generated, and `repeat` says it in a line.
+/// Checking a file this size takes under 100 MB: about 5 bytes of memory per byte of text,
+/// the text itself included (measured on 15 MB of reads: 73 MB peak).
+pub const MAX_SCENARIO_BYTES: u64 = 16 * 1024 * 1024;

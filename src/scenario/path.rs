@@ -5,6 +5,8 @@
 
 use std::fmt;
 
+use super::echo;
+
 /// One step into a JSON document: an object key or an array index.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum PathSegment {
@@ -76,7 +78,8 @@ fn is_plain_key(key: &str) -> bool {
 
 impl fmt::Display for JsonPath {
     /// Dots between keys, brackets around indices; keys that are not plain words are quoted,
-    /// as in `["$schema"]`. The root prints as `(root)`.
+    /// as in `["$schema"]`. The root prints as `(root)`. Keys come from the input, so they
+    /// are escaped and clipped like any input text in a message.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.0.is_empty() {
             return f.write_str("(root)");
@@ -87,9 +90,13 @@ impl fmt::Display for JsonPath {
                     if i > 0 {
                         f.write_str(".")?;
                     }
-                    f.write_str(key)?;
+                    f.write_str(&echo::value(key))?;
                 }
-                PathSegment::Key(key) => write!(f, "[{key:?}]")?,
+                PathSegment::Key(key) => {
+                    let quoted = serde_json::to_string(key).unwrap_or_default();
+                    let inner = quoted.get(1..quoted.len().saturating_sub(1)).unwrap_or("");
+                    write!(f, "[\"{}\"]", echo::value(inner))?;
+                }
                 PathSegment::Index(index) => write!(f, "[{index}]")?,
             }
         }
@@ -142,6 +149,16 @@ mod tests {
         assert_eq!(path.to_string(), "[\"$schema\"]");
         let path = JsonPath::root().key("routines").key("on read");
         assert_eq!(path.to_string(), "routines[\"on read\"]");
+    }
+
+    #[test]
+    fn keys_from_the_input_are_escaped_and_clipped() {
+        let path = JsonPath::root()
+            .key("a\u{1b}[2J\u{202e}")
+            .key(&"k".repeat(100_000));
+        let shown = path.to_string();
+        assert!(shown.starts_with(r#"["a\u001b[2J\u202e"].kkk"#), "{shown}");
+        assert!(shown.len() < 200, "{}", shown.len());
     }
 
     #[test]

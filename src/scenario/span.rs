@@ -2,13 +2,16 @@
 //!
 //! serde reports where it stopped reading, which for a wrong value is just past the value and
 //! for a missing field is the closing brace; and `validate` works on typed values that have
-//! no position at all. So every located error is placed by walking the path through a
-//! syntax tree of the source (jsonc-parser, in strict JSON mode) and taking the byte range
-//! of the value, or of a member's name, there.
+//! no position at all. So every located error is placed by walking the path through the
+//! source text and taking the byte range of the value, or of a member's name, there.
+//!
+//! The walk reads the text in place and skips the values it passes, holding only positions:
+//! finding a path costs no memory whatever the size of the file (a syntax tree of the whole
+//! document, which this module once built, costs about 40 times the text). It expects JSON
+//! (callers check with [`is_json`] first) and, on text that is not, finds less rather than
+//! failing.
 
-use jsonc_parser::ast::{ObjectProp, Value};
-use jsonc_parser::common::Ranged;
-use jsonc_parser::{CollectOptions, ParseOptions, parse_to_ast};
+use std::borrow::Cow;
 
 use super::error::{Location, Pointing};
 use super::path::{JsonPath, PathSegment};
@@ -20,96 +23,269 @@ pub(crate) struct Span {
     pub end: usize,
 }
 
-/// Parser options that accept exactly standard JSON, like serde_json.
-pub(crate) fn strict() -> ParseOptions {
-    ParseOptions {
-        allow_comments: false,
-        allow_loose_object_property_names: false,
-        allow_trailing_commas: false,
-        allow_missing_commas: false,
-        allow_single_quoted_strings: false,
-        allow_hexadecimal_numbers: false,
-        allow_unary_plus_numbers: false,
-        allow_bare_decimal_point_numbers: false,
-        allow_non_finite_numbers: false,
-        allow_extended_string_escapes: false,
-    }
+/// The JSON type of a value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Object,
+    Array,
+    String,
+    Number,
+    Boolean,
+    Null,
 }
 
-/// Deepest nesting `parse` accepts. serde_json stops at 128 levels; the syntax tree is built
-/// recursively, so text nested deeper than this is never handed to it.
-const MAX_DEPTH: usize = 256;
-
-/// Parses `src` into a syntax tree, or `None` if it is not JSON or is nested too deeply.
-pub(crate) fn parse(src: &str) -> Option<Value<'_>> {
-    if nesting_depth(src) > MAX_DEPTH {
-        return None;
-    }
-    parse_to_ast(src, &CollectOptions::default(), &strict())
-        .ok()?
-        .value
-}
-
-/// The deepest bracket nesting in `src`, ignoring brackets inside strings.
-fn nesting_depth(src: &str) -> usize {
-    let (mut depth, mut deepest) = (0usize, 0usize);
-    let (mut in_string, mut escaped) = (false, false);
-    for byte in src.bytes() {
-        if in_string {
-            match byte {
-                _ if escaped => escaped = false,
-                b'\\' => escaped = true,
-                b'"' => in_string = false,
-                _ => {}
-            }
-            continue;
+impl Kind {
+    /// The type in words, with its article: "an object".
+    pub(crate) fn described(self) -> &'static str {
+        match self {
+            Kind::Object => "an object",
+            Kind::Array => "an array",
+            Kind::String => "a string",
+            Kind::Number => "a number",
+            Kind::Boolean => "a boolean",
+            Kind::Null => "null",
         }
-        match byte {
-            b'"' => in_string = true,
-            b'[' | b'{' => {
-                depth += 1;
-                deepest = deepest.max(depth);
+    }
+}
+
+/// A value in the source: where it is and what type it has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Node {
+    pub span: Span,
+    pub kind: Kind,
+}
+
+/// A member of an object: its name's place, the name decoded, and its value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Member<'s> {
+    pub name: Span,
+    pub key: Cow<'s, str>,
+    pub value: Node,
+}
+
+/// True when `src` is one JSON value, as serde_json reads it. Checking costs time in
+/// proportion to the text and no memory beyond the nesting depth.
+pub(crate) fn is_json(src: &str) -> bool {
+    serde_json::from_str::<serde::de::IgnoredAny>(src).is_ok()
+}
+
+/// The document's top-level value.
+pub(crate) fn root(src: &str) -> Option<Node> {
+    value_at(src, skip_blank(src.as_bytes(), 0))
+}
+
+fn skip_blank(bytes: &[u8], mut i: usize) -> usize {
+    while bytes
+        .get(i)
+        .is_some_and(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+    {
+        i += 1;
+    }
+    i
+}
+
+/// The value that starts at byte `i`.
+fn value_at(src: &str, i: usize) -> Option<Node> {
+    let bytes = src.as_bytes();
+    let (kind, end) = match bytes.get(i)? {
+        b'{' => (Kind::Object, container_end(bytes, i)?),
+        b'[' => (Kind::Array, container_end(bytes, i)?),
+        b'"' => (Kind::String, string_end(bytes, i)?),
+        b't' | b'f' => (Kind::Boolean, word_end(bytes, i)),
+        b'n' => (Kind::Null, word_end(bytes, i)),
+        b'-' | b'0'..=b'9' => (Kind::Number, word_end(bytes, i)),
+        _ => return None,
+    };
+    Some(Node {
+        span: Span { start: i, end },
+        kind,
+    })
+}
+
+/// One past the closing quote of the string that opens at `i`.
+fn string_end(bytes: &[u8], i: usize) -> Option<usize> {
+    let mut j = i + 1;
+    loop {
+        match bytes.get(j)? {
+            b'\\' => j += 2,
+            b'"' => return Some(j + 1),
+            _ => j += 1,
+        }
+    }
+}
+
+/// One past the end of a number or a literal (`true`, `false`, `null`) that starts at `i`.
+fn word_end(bytes: &[u8], i: usize) -> usize {
+    let mut j = i;
+    while bytes
+        .get(j)
+        .is_some_and(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'+' | b'.'))
+    {
+        j += 1;
+    }
+    j
+}
+
+/// One past the bracket that closes the object or array opening at `i`. Counting brackets
+/// outside strings is enough for JSON, and needs no stack however deep the nesting.
+fn container_end(bytes: &[u8], i: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut j = i;
+    loop {
+        match bytes.get(j)? {
+            b'"' => {
+                j = string_end(bytes, j)?;
+                continue;
             }
-            b']' | b'}' => depth = depth.saturating_sub(1),
+            b'{' | b'[' => depth += 1,
+            b'}' | b']' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(j + 1);
+                }
+            }
             _ => {}
         }
+        j += 1;
     }
-    deepest
+}
+
+impl Node {
+    /// The value's text.
+    pub(crate) fn text(self, src: &str) -> &str {
+        src.get(self.span.start..self.span.end).unwrap_or("")
+    }
+
+    /// The members of an object, in order; nothing for any other value.
+    pub(crate) fn members(self, src: &str) -> Members<'_> {
+        Members {
+            src,
+            next: (self.kind == Kind::Object).then_some(self.span.start + 1),
+            first: true,
+        }
+    }
+
+    /// The elements of an array, in order; nothing for any other value.
+    pub(crate) fn elements(self, src: &str) -> Elements<'_> {
+        Elements {
+            src,
+            next: (self.kind == Kind::Array).then_some(self.span.start + 1),
+            first: true,
+        }
+    }
+}
+
+/// The position after the separator that comes before the next member or element: `,`
+/// unless it is the first, or `None` at the closing bracket.
+fn next_item(bytes: &[u8], at: usize, first: bool, close: u8) -> Option<usize> {
+    let i = skip_blank(bytes, at);
+    match bytes.get(i)? {
+        b if *b == close => None,
+        b',' if !first => Some(skip_blank(bytes, i + 1)),
+        _ if first => Some(i),
+        _ => None,
+    }
+}
+
+/// Iterator over an object's members; see [`Node::members`].
+pub(crate) struct Members<'s> {
+    src: &'s str,
+    next: Option<usize>,
+    first: bool,
+}
+
+impl<'s> Iterator for Members<'s> {
+    type Item = Member<'s>;
+
+    fn next(&mut self) -> Option<Member<'s>> {
+        let bytes = self.src.as_bytes();
+        let at = self.next.take()?;
+        let i = next_item(bytes, at, self.first, b'}')?;
+        self.first = false;
+        if bytes.get(i) != Some(&b'"') {
+            return None;
+        }
+        let name = Span {
+            start: i,
+            end: string_end(bytes, i)?,
+        };
+        let colon = skip_blank(bytes, name.end);
+        if bytes.get(colon) != Some(&b':') {
+            return None;
+        }
+        let value = value_at(self.src, skip_blank(bytes, colon + 1))?;
+        self.next = Some(value.span.end);
+        Some(Member {
+            key: decode_key(&self.src[name.start..name.end]),
+            name,
+            value,
+        })
+    }
+}
+
+/// A member name without its quotes, with escapes decoded when it has any.
+fn decode_key(quoted: &str) -> Cow<'_, str> {
+    let inner = &quoted[1..quoted.len() - 1];
+    if !inner.contains('\\') {
+        return Cow::Borrowed(inner);
+    }
+    match serde_json::from_str::<String>(quoted) {
+        Ok(key) => Cow::Owned(key),
+        Err(_) => Cow::Borrowed(inner),
+    }
+}
+
+/// Iterator over an array's elements; see [`Node::elements`].
+pub(crate) struct Elements<'s> {
+    src: &'s str,
+    next: Option<usize>,
+    first: bool,
+}
+
+impl Iterator for Elements<'_> {
+    type Item = Node;
+
+    fn next(&mut self) -> Option<Node> {
+        let at = self.next.take()?;
+        let i = next_item(self.src.as_bytes(), at, self.first, b']')?;
+        self.first = false;
+        let value = value_at(self.src, i)?;
+        self.next = Some(value.span.end);
+        Some(value)
+    }
 }
 
 /// The member of `object` named `key`: the first such member, or the second for `second`.
-pub(crate) fn member<'v, 'a>(
-    object: &'v jsonc_parser::ast::Object<'a>,
+pub(crate) fn member<'s>(
+    src: &'s str,
+    object: Node,
     key: &str,
     second: bool,
-) -> Option<&'v ObjectProp<'a>> {
-    let mut matches = object.properties.iter().filter(|p| p.name.as_str() == key);
+) -> Option<Member<'s>> {
+    let mut matches = object.members(src).filter(|m| m.key == key);
     let first = matches.next()?;
     if second { matches.next() } else { Some(first) }
 }
 
 /// The value one step below `value`, if that step exists.
-fn child<'v, 'a>(value: &'v Value<'a>, segment: &PathSegment) -> Option<&'v Value<'a>> {
-    match (value, segment) {
-        (Value::Object(object), PathSegment::Key(key)) => {
-            member(object, key, false).map(|p| &p.value)
-        }
-        (Value::Array(array), PathSegment::Index(index)) => array.elements.get(*index),
-        _ => None,
+fn child(src: &str, value: Node, segment: &PathSegment) -> Option<Node> {
+    match segment {
+        PathSegment::Key(key) => member(src, value, key, false).map(|m| m.value),
+        PathSegment::Index(index) => value.elements(src).nth(*index),
     }
 }
 
 /// The value at `path`, if the document has one there.
-pub(crate) fn resolve<'v, 'a>(root: &'v Value<'a>, path: &JsonPath) -> Option<&'v Value<'a>> {
+pub(crate) fn resolve(src: &str, path: &JsonPath) -> Option<Node> {
     path.segments()
         .iter()
-        .try_fold(root, |value, segment| child(value, segment))
+        .try_fold(root(src)?, |value, segment| child(src, value, segment))
 }
 
 /// The byte range to mark for `path` pointed at as `pointing`. When the path goes deeper
 /// than the document (a value that was never written, e.g. a default), the deepest value
 /// that exists is used, pointed at by its first character.
-pub(crate) fn find(root: &Value<'_>, path: &JsonPath, pointing: Pointing) -> Span {
+pub(crate) fn find(src: &str, path: &JsonPath, pointing: Pointing) -> Option<Span> {
     let segments = path.segments();
     let (parent_segments, last) = match segments.split_last() {
         Some((last, rest)) if matches!(pointing, Pointing::Key | Pointing::SecondKey) => {
@@ -117,45 +293,39 @@ pub(crate) fn find(root: &Value<'_>, path: &JsonPath, pointing: Pointing) -> Spa
         }
         _ => (segments, None),
     };
-    let mut value = root;
+    let mut value = root(src)?;
     for segment in parent_segments {
-        match child(value, segment) {
+        match child(src, value, segment) {
             Some(next) => value = next,
-            None => return start_of(value),
+            None => return Some(start_of(value)),
         }
     }
-    if let (Some(PathSegment::Key(key)), Value::Object(object)) = (last, value) {
+    if let (Some(PathSegment::Key(key)), Kind::Object) = (last, value.kind) {
         let second = pointing == Pointing::SecondKey;
-        if let Some(prop) = member(object, key, second) {
-            let range = prop.name.range();
-            return Span {
-                start: range.start,
-                end: range.end,
-            };
+        if let Some(found) = member(src, value, key, second) {
+            return Some(found.name);
         }
     }
-    match pointing {
-        Pointing::Value => {
-            let range = value.range();
-            Span {
-                start: range.start,
-                end: range.end,
-            }
-        }
+    Some(match pointing {
+        Pointing::Value => value.span,
         _ => start_of(value),
+    })
+}
+
+fn start_of(value: Node) -> Span {
+    Span {
+        start: value.span.start,
+        end: value.span.start + 1,
     }
 }
 
-fn start_of(value: &Value<'_>) -> Span {
-    let start = value.range().start;
-    Span {
-        start,
-        end: start + 1,
-    }
-}
+/// Bytes of a long line kept on each side of an error: enough for the widest excerpt a
+/// message shows ([`LINE_CHARS`](super::echo::LINE_CHARS) characters of up to 4 bytes).
+const EXCERPT_BYTES: usize = 1024;
 
 /// Line, column and source line of a byte range. The marker covers the range when it stays
-/// on one line, and one character otherwise.
+/// on one line, and one character otherwise. Of a very long line, only the part around the
+/// range is kept.
 pub(crate) fn location(src: &str, span: Span) -> Location {
     let start = floor_char_boundary(src, span.start.min(src.len()));
     let line_start = src[..start].rfind('\n').map_or(0, |i| i + 1);
@@ -168,11 +338,22 @@ pub(crate) fn location(src: &str, span: Span) -> Location {
     } else {
         1
     };
+    let line_text = src[line_start..line_end].trim_end_matches('\r');
+    let shown_start = floor_char_boundary(
+        line_text,
+        (start - line_start).saturating_sub(EXCERPT_BYTES),
+    );
+    let shown_end = floor_char_boundary(
+        line_text,
+        (start - line_start + EXCERPT_BYTES).min(line_text.len()),
+    );
     Location {
         line,
         column,
         width,
-        source_line: src[line_start..line_end].trim_end_matches('\r').to_owned(),
+        source_line: line_text[shown_start..shown_end].to_owned(),
+        skipped: line_text[..shown_start].chars().count(),
+        cut: shown_end < line_text.len(),
     }
 }
 
@@ -207,8 +388,7 @@ mod tests {
     const SRC: &str = "{\n  \"a\": [1, {\"b\": \"xy\"}],\n  \"c\": {\n    \"d\": 2\n  }\n}\n";
 
     fn locate(path: &JsonPath, pointing: Pointing) -> Location {
-        let root = parse(SRC).expect("valid json");
-        location(SRC, find(&root, path, pointing))
+        location(SRC, find(SRC, path, pointing).expect("a document"))
     }
 
     #[test]
@@ -219,6 +399,7 @@ mod tests {
         );
         assert_eq!((at.line, at.column, at.width), (2, 18, 4));
         assert_eq!(at.source_line, "  \"a\": [1, {\"b\": \"xy\"}],");
+        assert_eq!((at.skipped, at.cut), (0, false));
     }
 
     #[test]
@@ -250,21 +431,92 @@ mod tests {
     }
 
     #[test]
-    fn deep_nesting_is_refused_without_recursing() {
-        let deep = "[".repeat(100_000);
-        assert!(parse(&deep).is_none());
-        assert_eq!(nesting_depth(r#"{"a": "[[[", "b": [{}]}"#), 3);
-        assert_eq!(nesting_depth(r#"["\\\"[", 1]"#), 1);
+    fn values_of_every_type_are_told_apart() {
+        let src = r#"{"o": {}, "a": [], "s": "x\"y", "n": -1.5e3, "t": true, "z": null}"#;
+        let kinds: Vec<(String, Kind, &str)> = root(src)
+            .unwrap()
+            .members(src)
+            .map(|m| (m.key.into_owned(), m.value.kind, m.value.text(src)))
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                ("o".to_owned(), Kind::Object, "{}"),
+                ("a".to_owned(), Kind::Array, "[]"),
+                ("s".to_owned(), Kind::String, r#""x\"y""#),
+                ("n".to_owned(), Kind::Number, "-1.5e3"),
+                ("t".to_owned(), Kind::Boolean, "true"),
+                ("z".to_owned(), Kind::Null, "null"),
+            ]
+        );
+    }
+
+    #[test]
+    fn escaped_member_names_are_decoded() {
+        let src = r#"{"\u0061": 1, "b\"]}": [2, "]"]}"#;
+        let at = find(src, &JsonPath::root().key("a"), Pointing::Value).unwrap();
+        assert_eq!(&src[at.start..at.end], "1");
+        let at = find(
+            src,
+            &JsonPath::root().key("b\"]}").index(1),
+            Pointing::Value,
+        )
+        .unwrap();
+        assert_eq!(&src[at.start..at.end], "\"]\"");
+    }
+
+    #[test]
+    fn deep_nesting_is_walked_without_recursing() {
+        let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+        let node = root(&deep).unwrap();
+        assert_eq!(node.span.end, deep.len());
+        assert_eq!(node.elements(&deep).count(), 1);
+        assert!(root(&"[".repeat(100_000)).is_none());
+    }
+
+    #[test]
+    fn text_that_is_not_json_finds_less_and_never_panics() {
+        for src in [
+            "",
+            "{",
+            "{\"a\"",
+            "{\"a\":",
+            "{\"a\": 1,",
+            "[1,",
+            "\"abc",
+            "{\"a\" 1}",
+            "{,}",
+            "]",
+        ] {
+            let _ = find(src, &JsonPath::root().key("a").index(0), Pointing::Key);
+            let _ = resolve(src, &JsonPath::root().index(3));
+        }
     }
 
     #[test]
     fn columns_count_characters_not_bytes() {
         let src = "{\"é\": \"ü\", \"x\": 1}";
-        let root = parse(src).unwrap();
         let at = location(
             src,
-            find(&root, &JsonPath::root().key("x"), Pointing::Value),
+            find(src, &JsonPath::root().key("x"), Pointing::Value).unwrap(),
         );
         assert_eq!(at.column, 17);
+    }
+
+    #[test]
+    fn only_the_part_of_a_long_line_near_the_error_is_kept() {
+        let src = format!("{{\"a\": \"{}\", \"b\": x}}", "é".repeat(1_000_000));
+        let at = location(
+            &src,
+            Span {
+                start: src.len() - 2,
+                end: src.len() - 1,
+            },
+        );
+        assert_eq!(at.column, 1_000_000 + 16);
+        assert!(at.source_line.len() <= 2 * EXCERPT_BYTES);
+        assert!(at.source_line.ends_with("\"b\": x}"));
+        assert_eq!(at.skipped + at.source_line.chars().count(), 1_000_000 + 17);
+        assert!(!at.cut);
     }
 }

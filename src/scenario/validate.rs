@@ -13,6 +13,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::device::Device;
+use super::echo;
 use super::error::{Problem, ScenarioError};
 use super::limits::*;
 use super::model::{Data, FileSpec, Process, Scenario};
@@ -32,7 +33,9 @@ pub fn validate(scenario: &Scenario) -> Check {
         "scenario",
         NameRule::Scenario,
     )?;
-    if scenario.description.trim().is_empty() || scenario.description.contains(['\n', '\r']) {
+    if scenario.description.trim().is_empty()
+        || scenario.description.chars().any(echo::acts_on_a_terminal)
+    {
         return Err(ScenarioError::invalid(
             root.key("description"),
             Problem::BadDescription,
@@ -817,6 +820,20 @@ mod tests {
             ("description", Problem::BadDescription)
         );
         assert!(with(&[("description", r#""  ""#)]).is_err());
+        for bad in [
+            r#""\u001b[2J""#,
+            r#""tab\there""#,
+            r#""abc\u202edef""#,
+            "\"\u{85}\"",
+        ] {
+            let (path, problem) = fails(with(&[("description", bad)]));
+            assert_eq!(
+                (path.as_str(), problem),
+                ("description", Problem::BadDescription),
+                "{bad}"
+            );
+        }
+        assert!(with(&[("description", r#""Ünïcödé is fine: 世界""#)]).is_ok());
     }
 
     #[test]

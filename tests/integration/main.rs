@@ -1,5 +1,6 @@
 //! Integration tests, in one binary: one module per concern.
 
+mod advice;
 mod bad_input;
 mod bounded;
 mod checkpoints;
@@ -7,6 +8,7 @@ mod chrome_trace;
 mod cli;
 mod determinism;
 mod guarantees;
+mod hostile;
 mod invariants;
 mod narration;
 mod scenarios;
