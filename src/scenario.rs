@@ -209,6 +209,11 @@ mod tests {
             ("content-too-long", "files[0].content".into(), |k| {
                 matches!(k, K::Invalid(Problem::ContentTooLong { .. }))
             }),
+            (
+                "disk-access-too-slow",
+                "devices[0].disk.seek_ns_per_track".into(),
+                |k| matches!(k, K::Invalid(Problem::DiskAccessTooSlow { .. })),
+            ),
             ("duplicate-irq", "devices[1].disk.irq".into(), |k| {
                 matches!(k, K::Invalid(Problem::DuplicateIrq { .. }))
             }),
@@ -269,6 +274,11 @@ mod tests {
             ("trailing-characters", "(root)".into(), |k| {
                 matches!(k, K::Syntax(_))
             }),
+            (
+                "transfer-rate-removed",
+                "devices[0].disk.transfer_mb_s".into(),
+                |k| matches!(k, K::Shape { kind: S::Other, message } if message.contains("rpm")),
+            ),
             ("unknown-device", "files[0].device".into(), |k| {
                 matches!(k, K::Invalid(Problem::UnknownDevice { .. }))
             }),
@@ -579,7 +589,7 @@ mod tests {
                 .contains("= note: this value was set by --set devices.0.disk.ring_size=0")
         );
         // The splice keeps every line where it was.
-        assert_eq!(error.line_column().map(|(line, _)| line), Some(24));
+        assert_eq!(error.line_column().map(|(line, _)| line), Some(23));
 
         let error = parse_with_overrides(GOOD, &src, &sets(&[("machine.cpus", "many")]))
             .expect_err("a string");

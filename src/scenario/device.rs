@@ -1,7 +1,8 @@
 //! Devices a scenario attaches to the machine, and how their drivers behave.
 
+use devices::disk::geometry::Geometry;
 use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 
 use super::limits::*;
 
@@ -70,7 +71,8 @@ pub struct Disk {
     #[serde(default = "default_tracks")]
     #[schemars(range(min = 1, max = MAX_TRACKS))]
     pub tracks: u32,
-    /// Spindle speed in revolutions per minute, 1..=20000; sets the rotational delay.
+    /// Spindle speed in revolutions per minute, 1..=20000; sets the rotational delay and,
+    /// since one track passes under the head per turn, the media transfer rate.
     #[serde(default = "default_rpm")]
     #[schemars(range(min = 1, max = MAX_RPM))]
     pub rpm: u32,
@@ -82,10 +84,17 @@ pub struct Disk {
     #[serde(default = "default_seek_ns_per_track")]
     #[schemars(range(max = MAX_NS))]
     pub seek_ns_per_track: u64,
-    /// Media transfer rate in megabytes (10^6 bytes) per second, 1..=100000.
-    #[serde(default = "default_transfer_mb_s")]
-    #[schemars(range(min = 1, max = MAX_TRANSFER_MB_S))]
-    pub transfer_mb_s: u32,
+    /// No longer a field: the media rate follows from `rpm` and `sectors_per_track`. Read
+    /// only so that an older scenario which sets it is told why it must go, not merely
+    /// that the field is unknown; it is left out of the schema.
+    #[serde(
+        default,
+        rename = "transfer_mb_s",
+        skip_serializing,
+        deserialize_with = "removed_transfer_mb_s"
+    )]
+    #[schemars(skip)]
+    removed_transfer_mb_s: Removed,
     /// What reading a byte that was never written returns.
     #[serde(default)]
     pub fill: Fill,
@@ -109,6 +118,33 @@ impl Disk {
     pub fn capacity(&self) -> u64 {
         u64::from(self.sector_size) * u64::from(self.sectors_per_track) * u64::from(self.tracks)
     }
+
+    /// The disk model's view of this disk's shape and speeds.
+    pub fn geometry(&self) -> Geometry {
+        Geometry {
+            sector_size: self.sector_size,
+            sectors_per_track: self.sectors_per_track,
+            tracks: self.tracks,
+            rpm: self.rpm,
+            seek_settle_ns: self.seek_settle_ns,
+            seek_ns_per_track: self.seek_ns_per_track,
+        }
+    }
+}
+
+/// Stands in for a field the format no longer has: it is only ever absent, since reading
+/// it is an error.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Removed;
+
+/// Refuses the retired `transfer_mb_s`, saying what replaced it. The message keeps serde's
+/// "what, expected ..." shape so the error report splits it the same way.
+fn removed_transfer_mb_s<'de, D: Deserializer<'de>>(_: D) -> Result<Removed, D::Error> {
+    Err(serde::de::Error::custom(
+        "`transfer_mb_s` was removed: a disk's media rate now follows from `rpm` and \
+         `sectors_per_track` (one track passes under the head per turn), \
+         expected no `transfer_mb_s` field; to change the rate, change `rpm` or `sectors_per_track`",
+    ))
 }
 
 /// What unwritten disk bytes contain.
@@ -153,9 +189,6 @@ fn default_seek_settle_ns() -> u64 {
 }
 fn default_seek_ns_per_track() -> u64 {
     DEFAULT_SEEK_NS_PER_TRACK
-}
-fn default_transfer_mb_s() -> u32 {
-    DEFAULT_TRANSFER_MB_S
 }
 fn default_ring_size() -> u32 {
     DEFAULT_RING_SIZE

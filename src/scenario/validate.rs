@@ -12,7 +12,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::device::Device;
+use super::device::{Device, Disk};
 use super::error::{Problem, ScenarioError};
 use super::limits::*;
 use super::model::{Data, FileSpec, Process, Scenario};
@@ -117,12 +117,6 @@ fn devices(scenario: &Scenario) -> Check {
                     MAX_NS,
                 )?;
                 range(
-                    &here.key("transfer_mb_s"),
-                    disk.transfer_mb_s.into(),
-                    1,
-                    MAX_TRANSFER_MB_S,
-                )?;
-                range(
                     &here.key("ring_size"),
                     disk.ring_size.into(),
                     1,
@@ -134,10 +128,81 @@ fn devices(scenario: &Scenario) -> Check {
                     MIN_SEGMENT,
                     MAX_SEGMENT,
                 )?;
+                disk_access_time(&here, disk, scenario)?;
             }
         }
     }
     Ok(())
+}
+
+/// Refuses a disk whose slowest single access would outlast [`MAX_NS`], so that the disk
+/// model never produces an absurd delay. Run after the disk's ranges are checked.
+fn disk_access_time(at: &JsonPath, disk: &Disk, scenario: &Scenario) -> Check {
+    let bytes = MAX_TRANSFER.min(disk.capacity());
+    let worst = disk.geometry().worst_access(bytes);
+    let bus_ns_per_kib = scenario
+        .machine
+        .costs
+        .bus_ns_per_kib
+        .unwrap_or(kernel_sim::Costs::default().bus_ns_per_kib);
+    // The driver moves data at the slower of the media and the DMA bus.
+    let bus_ns = (u128::from(bytes) * u128::from(bus_ns_per_kib)).div_ceil(1024);
+    let transfer_ns = worst.transfer_ns.max(bus_ns);
+    if worst.seek_ns + worst.rotation_ns + transfer_ns <= u128::from(MAX_NS) {
+        return Ok(());
+    }
+    // Point at the field behind the largest share: the seek figures are paid by the
+    // full stroke and, while the media sets the pace, by every track switch of the
+    // transfer; rpm by the turn and the bytes passing under the head; the bus when it
+    // is slower than the media.
+    let (settle, per_track) = (
+        u128::from(disk.seek_settle_ns),
+        u128::from(disk.seek_ns_per_track),
+    );
+    let media_sets_pace = worst.transfer_ns >= bus_ns;
+    let (switches, platter, bus) = if media_sets_pace {
+        let switches = u128::from(worst.track_switches);
+        let passing = worst.transfer_ns - switches * (settle + per_track);
+        (switches, worst.rotation_ns + passing, 0)
+    } else {
+        (0, worst.rotation_ns, bus_ns)
+    };
+    let costs = JsonPath::root().key("machine").key("costs");
+    let shares = [
+        (
+            settle * (1 + switches),
+            at.key("seek_settle_ns"),
+            "seek_settle_ns",
+        ),
+        (
+            per_track * (u128::from(disk.tracks - 1) + switches),
+            at.key("seek_ns_per_track"),
+            "seek_ns_per_track",
+        ),
+        (platter, at.key("rpm"), "rpm"),
+        (
+            bus,
+            costs.key("bus_ns_per_kib"),
+            "machine.costs.bus_ns_per_kib",
+        ),
+    ];
+    // The first of equal shares: `max_by_key` would keep the last.
+    let largest = shares.iter().map(|(share, ..)| *share).max().unwrap_or(0);
+    let (_, path, field) = shares
+        .into_iter()
+        .find(|(share, ..)| *share == largest)
+        .expect("one share is the largest");
+    Err(ScenarioError::invalid(
+        path,
+        Problem::DiskAccessTooSlow {
+            disk: disk.name.clone(),
+            seek_ns: worst.seek_ns,
+            rotation_ns: worst.rotation_ns,
+            transfer_ns,
+            bytes,
+            field,
+        },
+    ))
 }
 
 fn files(scenario: &Scenario) -> Check {
@@ -850,7 +915,6 @@ mod tests {
             ("sectors_per_track", "0"),
             ("tracks", "1000001"),
             ("rpm", "0"),
-            ("transfer_mb_s", "0"),
             ("max_segment", "511"),
             ("seek_settle_ns", "1000000000001"),
         ] {
@@ -861,6 +925,58 @@ mod tests {
                 "{field}: {problem:?}"
             );
         }
+    }
+
+    #[test]
+    fn a_disk_whose_slowest_access_outlasts_the_time_limit_is_refused() {
+        for (sets, path, field) in [
+            // A full stroke over a million tracks at 1 ms each is 1000 s.
+            (
+                &[
+                    ("devices.0.disk.tracks", "1000000"),
+                    ("devices.0.disk.seek_ns_per_track", "1000000"),
+                ][..],
+                "devices[0].disk.seek_ns_per_track",
+                "seek_ns_per_track",
+            ),
+            (
+                &[("devices.0.disk.seek_settle_ns", "1000000000000")],
+                "devices[0].disk.seek_settle_ns",
+                "seek_settle_ns",
+            ),
+            // 1 rpm: a minute a turn, and 16 MiB is 512 tracks.
+            (&[("devices.0.disk.rpm", "1")], "devices[0].disk.rpm", "rpm"),
+            // A bus slower than the platter: 16 MiB at 0.1 s per KiB.
+            (
+                &[("machine.costs.bus_ns_per_kib", "100000000")],
+                "machine.costs.bus_ns_per_kib",
+                "machine.costs.bus_ns_per_kib",
+            ),
+        ] {
+            let (got, problem) = fails(with(sets));
+            assert_eq!(got, path, "{sets:?}");
+            assert!(
+                matches!(problem, Problem::DiskAccessTooSlow { field: f, bytes: 16_777_216, .. } if f == field),
+                "{sets:?}: {problem:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_slowest_disk_access_may_take_exactly_the_time_limit() {
+        // On the default disk, the slowest 16 MiB access is a full stroke (1023 tracks),
+        // a turn, and 32769 sectors (starting on a sector's last byte) passing under the
+        // head with 512 track switches (settle + one track each): 1535 per-track costs
+        // plus a fixed part. Find the largest per-track cost that fits.
+        let g = devices::disk::geometry::Geometry::default();
+        let (settle, rot) = (u128::from(g.seek_settle_ns), u128::from(g.rotation_ns()));
+        let fixed = settle + rot + (32_769 * rot).div_ceil(64) + 512 * settle;
+        let per_track = (u128::from(MAX_NS) - fixed) / (1023 + 512);
+        let fits = per_track.to_string();
+        assert_eq!(with(&[("devices.0.disk.seek_ns_per_track", &fits)]), Ok(()));
+        let over = (per_track + 1).to_string();
+        let (path, _) = fails(with(&[("devices.0.disk.seek_ns_per_track", &over)]));
+        assert_eq!(path, "devices[0].disk.seek_ns_per_track");
     }
 
     #[test]

@@ -98,7 +98,12 @@ struct Stats {
 }
 
 impl Disk {
+    /// Panics on a geometry that fails [`Geometry::validate`]: its times could overflow.
+    /// Scenario loading refuses such a disk with a message first.
     pub fn new(config: DiskConfig) -> Self {
+        if let Err(error) = config.geometry.validate() {
+            panic!("invalid disk geometry {:?}: {error}", config.geometry);
+        }
         Self {
             queue: Vec::new(),
             requests: Vec::new(),
