@@ -146,3 +146,16 @@ fn a_long_driver_queue_lists_its_first_irps_and_counts_them_all() {
         "the queue grew to {longest}"
     );
 }
+
+#[test]
+fn the_big_file_benchmark_runs_when_scaled_down() {
+    let loaded = load(
+        "scenarios/bench/big-file.json",
+        &["processes.0.threads.0.program.1.repeat.times=5"],
+    );
+    let kernel = iosim::run(&loaded.scenario, loaded.scenario.seed).unwrap();
+    let s = kernel.summary();
+    assert_eq!(s.counters.irps_completed, 10);
+    assert_eq!(s.counters.bytes_read, 5 * 4096);
+    assert_eq!(s.counters.bytes_written, 5 * 4096);
+}
