@@ -130,6 +130,92 @@ impl Disk {
             seek_ns_per_track: self.seek_ns_per_track,
         }
     }
+
+    /// The slowest one access to this disk can be with the DMA bus at `bus_ns_per_kib`.
+    /// The disk's fields must be in range (no zero).
+    pub fn slowest_access(&self, bus_ns_per_kib: u64) -> SlowestAccess {
+        let bytes = MAX_TRANSFER.min(self.capacity());
+        let worst = self.geometry().worst_access(bytes);
+        // The driver moves data at the slower of the media and the bus.
+        let bus_ns = (u128::from(bytes) * u128::from(bus_ns_per_kib)).div_ceil(1024);
+        let transfer_ns = worst.transfer_ns.max(bus_ns);
+        // Each setting's share: the seek figures are paid by the full stroke and, while
+        // the media sets the pace, by every track switch of the transfer; rpm by the turn
+        // and the sectors passing under the head; the bus when it is the slower.
+        let (settle, per_track) = (
+            u128::from(self.seek_settle_ns),
+            u128::from(self.seek_ns_per_track),
+        );
+        let (switches, platter, bus) = if worst.transfer_ns >= bus_ns {
+            let switches = u128::from(worst.track_switches);
+            let passing = worst.transfer_ns - switches * (settle + per_track);
+            (switches, worst.rotation_ns + passing, 0)
+        } else {
+            (0, worst.rotation_ns, bus_ns)
+        };
+        let shares = [
+            (settle * (1 + switches), Culprit::Disk("seek_settle_ns")),
+            (
+                per_track * (u128::from(self.tracks - 1) + switches),
+                Culprit::Disk("seek_ns_per_track"),
+            ),
+            (platter, Culprit::Disk("rpm")),
+            (bus, Culprit::Bus),
+        ];
+        // The first of equal shares (`max_by_key` would keep the last).
+        let largest = shares.iter().map(|(share, _)| *share).max().unwrap_or(0);
+        let culprit = shares
+            .iter()
+            .find(|(share, _)| *share == largest)
+            .map_or(Culprit::Disk("rpm"), |(_, culprit)| *culprit);
+        SlowestAccess {
+            seek_ns: worst.seek_ns,
+            rotation_ns: worst.rotation_ns,
+            transfer_ns,
+            bytes,
+            culprit,
+        }
+    }
+}
+
+/// The slowest one access to a disk can be: a full-stroke seek, a whole turn, and the
+/// largest transfer (16 MiB, or the whole disk if smaller) placed to cross the most
+/// tracks, at the slower of the media and the DMA bus. Validation refuses a disk whose
+/// total passes [`MAX_NS`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SlowestAccess {
+    pub seek_ns: u128,
+    pub rotation_ns: u128,
+    pub transfer_ns: u128,
+    /// The transfer's size.
+    pub bytes: u64,
+    /// The setting behind the largest share of the total.
+    pub culprit: Culprit,
+}
+
+impl SlowestAccess {
+    pub fn total_ns(&self) -> u128 {
+        self.seek_ns + self.rotation_ns + self.transfer_ns
+    }
+}
+
+/// A setting that makes a disk access slow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Culprit {
+    /// A field of the disk: `seek_settle_ns`, `seek_ns_per_track` or `rpm`.
+    Disk(&'static str),
+    /// The machine's `costs.bus_ns_per_kib`.
+    Bus,
+}
+
+impl Culprit {
+    /// The field's name as a scenario author writes it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Culprit::Disk(field) => field,
+            Culprit::Bus => "machine.costs.bus_ns_per_kib",
+        }
+    }
 }
 
 /// Stands in for a field the format no longer has: it is only ever absent, since reading

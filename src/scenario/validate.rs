@@ -12,7 +12,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::device::{Device, Disk};
+use super::device::{Culprit, Device, Disk};
 use super::error::{Problem, ScenarioError};
 use super::limits::*;
 use super::model::{Data, FileSpec, Process, Scenario};
@@ -138,69 +138,31 @@ fn devices(scenario: &Scenario) -> Check {
 /// Refuses a disk whose slowest single access would outlast [`MAX_NS`], so that the disk
 /// model never produces an absurd delay. Run after the disk's ranges are checked.
 fn disk_access_time(at: &JsonPath, disk: &Disk, scenario: &Scenario) -> Check {
-    let bytes = MAX_TRANSFER.min(disk.capacity());
-    let worst = disk.geometry().worst_access(bytes);
     let bus_ns_per_kib = scenario
         .machine
         .costs
         .bus_ns_per_kib
         .unwrap_or(kernel_sim::Costs::default().bus_ns_per_kib);
-    // The driver moves data at the slower of the media and the DMA bus.
-    let bus_ns = (u128::from(bytes) * u128::from(bus_ns_per_kib)).div_ceil(1024);
-    let transfer_ns = worst.transfer_ns.max(bus_ns);
-    if worst.seek_ns + worst.rotation_ns + transfer_ns <= u128::from(MAX_NS) {
+    let slowest = disk.slowest_access(bus_ns_per_kib);
+    if slowest.total_ns() <= u128::from(MAX_NS) {
         return Ok(());
     }
-    // Point at the field behind the largest share: the seek figures are paid by the
-    // full stroke and, while the media sets the pace, by every track switch of the
-    // transfer; rpm by the turn and the bytes passing under the head; the bus when it
-    // is slower than the media.
-    let (settle, per_track) = (
-        u128::from(disk.seek_settle_ns),
-        u128::from(disk.seek_ns_per_track),
-    );
-    let media_sets_pace = worst.transfer_ns >= bus_ns;
-    let (switches, platter, bus) = if media_sets_pace {
-        let switches = u128::from(worst.track_switches);
-        let passing = worst.transfer_ns - switches * (settle + per_track);
-        (switches, worst.rotation_ns + passing, 0)
-    } else {
-        (0, worst.rotation_ns, bus_ns)
+    let path = match slowest.culprit {
+        Culprit::Disk(field) => at.key(field),
+        Culprit::Bus => JsonPath::root()
+            .key("machine")
+            .key("costs")
+            .key("bus_ns_per_kib"),
     };
-    let costs = JsonPath::root().key("machine").key("costs");
-    let shares = [
-        (
-            settle * (1 + switches),
-            at.key("seek_settle_ns"),
-            "seek_settle_ns",
-        ),
-        (
-            per_track * (u128::from(disk.tracks - 1) + switches),
-            at.key("seek_ns_per_track"),
-            "seek_ns_per_track",
-        ),
-        (platter, at.key("rpm"), "rpm"),
-        (
-            bus,
-            costs.key("bus_ns_per_kib"),
-            "machine.costs.bus_ns_per_kib",
-        ),
-    ];
-    // The first of equal shares: `max_by_key` would keep the last.
-    let largest = shares.iter().map(|(share, ..)| *share).max().unwrap_or(0);
-    let (_, path, field) = shares
-        .into_iter()
-        .find(|(share, ..)| *share == largest)
-        .expect("one share is the largest");
     Err(ScenarioError::invalid(
         path,
         Problem::DiskAccessTooSlow {
             disk: disk.name.clone(),
-            seek_ns: worst.seek_ns,
-            rotation_ns: worst.rotation_ns,
-            transfer_ns,
-            bytes,
-            field,
+            seek_ns: slowest.seek_ns,
+            rotation_ns: slowest.rotation_ns,
+            transfer_ns: slowest.transfer_ns,
+            bytes: slowest.bytes,
+            field: slowest.culprit.name(),
         },
     ))
 }
