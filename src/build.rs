@@ -4,7 +4,6 @@
 use crate::scenario::device::{Device, Fill, QueuePolicy};
 use crate::scenario::model::Scenario;
 use crate::scenario::op::{self as sop, Completion, Position};
-use devices::disk::geometry::Geometry;
 use devices::disk::order::Policy;
 use devices::disk::storage;
 use devices::disk::{Disk, DiskConfig};
@@ -28,15 +27,7 @@ pub fn build(scenario: &Scenario, seed: u64) -> Kernel {
         match device {
             Device::Disk(d) => {
                 let config = DiskConfig {
-                    geometry: Geometry {
-                        sector_size: d.sector_size,
-                        sectors_per_track: d.sectors_per_track,
-                        tracks: d.tracks,
-                        rpm: d.rpm,
-                        seek_settle_ns: d.seek_settle_ns,
-                        seek_ns_per_track: d.seek_ns_per_track,
-                        transfer_mb_s: d.transfer_mb_s,
-                    },
+                    geometry: d.geometry(),
                     fill: match d.fill {
                         Fill::Zero => storage::Fill::Zero,
                         Fill::OffsetPattern => storage::Fill::OffsetPattern,

@@ -230,6 +230,11 @@ mod tests {
             ("control-characters-in-name", "name".into(), |k| {
                 matches!(k, K::Invalid(Problem::BadName { .. }))
             }),
+            (
+                "disk-access-too-slow",
+                "devices[0].disk.seek_ns_per_track".into(),
+                |k| matches!(k, K::Invalid(Problem::DiskAccessTooSlow { .. })),
+            ),
             ("duplicate-irq", "devices[1].disk.irq".into(), |k| {
                 matches!(k, K::Invalid(Problem::DuplicateIrq { .. }))
             }),
@@ -336,6 +341,11 @@ mod tests {
             ("trailing-characters", "(root)".into(), |k| {
                 matches!(k, K::Syntax(_))
             }),
+            (
+                "transfer-rate-removed",
+                "devices[0].disk.transfer_mb_s".into(),
+                |k| matches!(k, K::Shape { kind: S::Other, message } if message.contains("rpm")),
+            ),
             ("unknown-device", "files[0].device".into(), |k| {
                 matches!(k, K::Invalid(Problem::UnknownDevice { .. }))
             }),
@@ -706,7 +716,7 @@ mod tests {
                 .contains("= note: this value was set by --set devices.0.disk.ring_size=0")
         );
         // The splice keeps every line where it was.
-        assert_eq!(error.line_column().map(|(line, _)| line), Some(24));
+        assert_eq!(error.line_column().map(|(line, _)| line), Some(23));
 
         let error = parse_with_overrides(GOOD, &src, &sets(&[("machine.cpus", "\"many\"")]))
             .expect_err("a string");

@@ -55,8 +55,10 @@ pub struct DeviceView {
     /// The driver's queue discipline, e.g. "FIFO" or "SCAN".
     pub policy: &'static str,
     /// IRPs waiting in the driver's queue, in the order the driver will serve them if
-    /// nothing else arrives.
+    /// nothing else arrives: the first ones only, when the queue is long.
     pub queue: Vec<IrpId>,
+    /// How many IRPs wait in the queue, listed in `queue` or not.
+    pub queue_len: usize,
     pub ring: Vec<SlotView>,
     pub head: u16,
     pub tail: u16,

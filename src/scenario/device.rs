@@ -1,7 +1,8 @@
 //! Devices a scenario attaches to the machine, and how their drivers behave.
 
+use devices::disk::geometry::Geometry;
 use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 
 use super::limits::*;
 
@@ -70,7 +71,8 @@ pub struct Disk {
     #[serde(default = "default_tracks")]
     #[schemars(range(min = 1, max = MAX_TRACKS))]
     pub tracks: u32,
-    /// Spindle speed in revolutions per minute, 1..=20000; sets the rotational delay.
+    /// Spindle speed in revolutions per minute, 1..=20000; sets the rotational delay and,
+    /// since one track passes under the head per turn, the media transfer rate.
     #[serde(default = "default_rpm")]
     #[schemars(range(min = 1, max = MAX_RPM))]
     pub rpm: u32,
@@ -82,10 +84,17 @@ pub struct Disk {
     #[serde(default = "default_seek_ns_per_track")]
     #[schemars(range(max = MAX_NS))]
     pub seek_ns_per_track: u64,
-    /// Media transfer rate in megabytes (10^6 bytes) per second, 1..=100000.
-    #[serde(default = "default_transfer_mb_s")]
-    #[schemars(range(min = 1, max = MAX_TRANSFER_MB_S))]
-    pub transfer_mb_s: u32,
+    /// No longer a field: the media rate follows from `rpm` and `sectors_per_track`. Read
+    /// only so that an older scenario which sets it is told why it must go, not merely
+    /// that the field is unknown; it is left out of the schema.
+    #[serde(
+        default,
+        rename = "transfer_mb_s",
+        skip_serializing,
+        deserialize_with = "removed_transfer_mb_s"
+    )]
+    #[schemars(skip)]
+    removed_transfer_mb_s: Removed,
     /// What reading a byte that was never written returns.
     #[serde(default)]
     pub fill: Fill,
@@ -109,6 +118,119 @@ impl Disk {
     pub fn capacity(&self) -> u64 {
         u64::from(self.sector_size) * u64::from(self.sectors_per_track) * u64::from(self.tracks)
     }
+
+    /// The disk model's view of this disk's shape and speeds.
+    pub fn geometry(&self) -> Geometry {
+        Geometry {
+            sector_size: self.sector_size,
+            sectors_per_track: self.sectors_per_track,
+            tracks: self.tracks,
+            rpm: self.rpm,
+            seek_settle_ns: self.seek_settle_ns,
+            seek_ns_per_track: self.seek_ns_per_track,
+        }
+    }
+
+    /// The slowest one access to this disk can be with the DMA bus at `bus_ns_per_kib`.
+    /// The disk's fields must be in range (no zero).
+    pub fn slowest_access(&self, bus_ns_per_kib: u64) -> SlowestAccess {
+        let bytes = MAX_TRANSFER.min(self.capacity());
+        let worst = self.geometry().worst_access(bytes);
+        // The driver moves data at the slower of the media and the bus.
+        let bus_ns = (u128::from(bytes) * u128::from(bus_ns_per_kib)).div_ceil(1024);
+        let transfer_ns = worst.transfer_ns.max(bus_ns);
+        // Each setting's share: the seek figures are paid by the full stroke and, while
+        // the media sets the pace, by every track switch of the transfer; rpm by the turn
+        // and the sectors passing under the head; the bus when it is the slower.
+        let (settle, per_track) = (
+            u128::from(self.seek_settle_ns),
+            u128::from(self.seek_ns_per_track),
+        );
+        let (switches, platter, bus) = if worst.transfer_ns >= bus_ns {
+            let switches = u128::from(worst.track_switches);
+            let passing = worst.transfer_ns - switches * (settle + per_track);
+            (switches, worst.rotation_ns + passing, 0)
+        } else {
+            (0, worst.rotation_ns, bus_ns)
+        };
+        let shares = [
+            (settle * (1 + switches), Culprit::Disk("seek_settle_ns")),
+            (
+                per_track * (u128::from(self.tracks - 1) + switches),
+                Culprit::Disk("seek_ns_per_track"),
+            ),
+            (platter, Culprit::Disk("rpm")),
+            (bus, Culprit::Bus),
+        ];
+        // The first of equal shares (`max_by_key` would keep the last).
+        let largest = shares.iter().map(|(share, _)| *share).max().unwrap_or(0);
+        let culprit = shares
+            .iter()
+            .find(|(share, _)| *share == largest)
+            .map_or(Culprit::Disk("rpm"), |(_, culprit)| *culprit);
+        SlowestAccess {
+            seek_ns: worst.seek_ns,
+            rotation_ns: worst.rotation_ns,
+            transfer_ns,
+            bytes,
+            culprit,
+        }
+    }
+}
+
+/// The slowest one access to a disk can be: a full-stroke seek, a whole turn, and the
+/// largest transfer (16 MiB, or the whole disk if smaller) placed to cross the most
+/// tracks, at the slower of the media and the DMA bus. Validation refuses a disk whose
+/// total passes [`MAX_NS`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SlowestAccess {
+    pub seek_ns: u128,
+    pub rotation_ns: u128,
+    pub transfer_ns: u128,
+    /// The transfer's size.
+    pub bytes: u64,
+    /// The setting behind the largest share of the total.
+    pub culprit: Culprit,
+}
+
+impl SlowestAccess {
+    pub fn total_ns(&self) -> u128 {
+        self.seek_ns + self.rotation_ns + self.transfer_ns
+    }
+}
+
+/// A setting that makes a disk access slow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Culprit {
+    /// A field of the disk: `seek_settle_ns`, `seek_ns_per_track` or `rpm`.
+    Disk(&'static str),
+    /// The machine's `costs.bus_ns_per_kib`.
+    Bus,
+}
+
+impl Culprit {
+    /// The field's name as a scenario author writes it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Culprit::Disk(field) => field,
+            Culprit::Bus => "machine.costs.bus_ns_per_kib",
+        }
+    }
+}
+
+/// Stands in for a field the format no longer has: it is only ever absent, since reading
+/// it is an error.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Removed;
+
+/// Refuses the retired `transfer_mb_s`, saying what replaced it. The message keeps serde's
+/// "what, expected ..." shape so the error report splits it the same way.
+fn removed_transfer_mb_s<'de, D: Deserializer<'de>>(_: D) -> Result<Removed, D::Error> {
+    Err(serde::de::Error::custom(
+        "`transfer_mb_s` was removed: a disk's media rate now follows from `rpm` and \
+         `sectors_per_track` (one track passes under the head per turn), \
+         expected no `transfer_mb_s` field; to change the rate, change `rpm` or `sectors_per_track`",
+    ))
 }
 
 /// What unwritten disk bytes contain.
@@ -153,9 +275,6 @@ fn default_seek_settle_ns() -> u64 {
 }
 fn default_seek_ns_per_track() -> u64 {
     DEFAULT_SEEK_NS_PER_TRACK
-}
-fn default_transfer_mb_s() -> u32 {
-    DEFAULT_TRANSFER_MB_S
 }
 fn default_ring_size() -> u32 {
     DEFAULT_RING_SIZE

@@ -13,6 +13,7 @@
 use std::fmt;
 
 use super::echo;
+use super::limits::MAX_NS;
 use super::path::JsonPath;
 
 /// Why a scenario could not be loaded. Whatever the variant, the run cannot start.
@@ -245,6 +246,26 @@ pub enum Problem {
         /// The disk's capacity in bytes.
         capacity: u64,
     },
+    /// A disk whose slowest single access (a full-stroke seek, a whole turn, the largest
+    /// transfer) would last longer than any span of time the format allows.
+    #[error(
+        "one access to disk `{disk}` can take {} ns: a full-stroke seek {seek_ns} ns, a turn {rotation_ns} ns and a {bytes}-byte transfer {transfer_ns} ns",
+        .seek_ns + .rotation_ns + .transfer_ns
+    )]
+    DiskAccessTooSlow {
+        /// The disk.
+        disk: String,
+        /// `seek_settle_ns + seek_ns_per_track * (tracks - 1)`.
+        seek_ns: u128,
+        /// One turn of the platter, `60 s / rpm`.
+        rotation_ns: u128,
+        /// The largest transfer, at the slower of the media rate and the DMA bus.
+        transfer_ns: u128,
+        /// The largest transfer's size: 16 MiB, or the whole disk if smaller.
+        bytes: u64,
+        /// The field the longest part comes from.
+        field: &'static str,
+    },
     /// A file does not start on a sector boundary.
     #[error("offset {offset} is not a multiple of the sector size ({sector_size} bytes)")]
     Misaligned {
@@ -448,6 +469,12 @@ impl Problem {
             Problem::FilePastDiskEnd { capacity, .. } => {
                 format!("offset + length at most {capacity}")
             }
+            Problem::DiskAccessTooSlow { field, .. } => format!(
+                "at most {MAX_NS} ns in all (the longest span the format allows); the largest \
+                 part comes from `{field}`: seek_settle_ns and seek_ns_per_track set the seek, \
+                 rpm the turn, rpm and sectors_per_track the media rate, and \
+                 machine.costs.bus_ns_per_kib the DMA bus"
+            ),
             Problem::Misaligned { sector_size, .. } => {
                 format!("an offset that is a multiple of {sector_size}")
             }

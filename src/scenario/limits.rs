@@ -56,11 +56,6 @@ pub const DEFAULT_SEEK_SETTLE_NS: u64 = 500_000;
 /// Default seek time per track crossed: 10 us, so a full stroke of the default disk is ~10 ms.
 pub const DEFAULT_SEEK_NS_PER_TRACK: u64 = 10_000;
 
-/// Default media transfer rate: 100 MB/s (10^6 bytes per second units).
-pub const DEFAULT_TRANSFER_MB_S: u32 = 100;
-/// Fastest media transfer rate, MB/s.
-pub const MAX_TRANSFER_MB_S: u64 = 100_000;
-
 /// Default DMA descriptor ring size: 8 descriptors, small enough to see back-pressure.
 pub const DEFAULT_RING_SIZE: u32 = 8;
 /// Largest DMA descriptor ring.

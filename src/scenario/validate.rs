@@ -12,7 +12,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::device::Device;
+use super::device::{Culprit, Device, Disk};
 use super::echo;
 use super::error::{Problem, ScenarioError};
 use super::limits::*;
@@ -120,12 +120,6 @@ fn devices(scenario: &Scenario) -> Check {
                     MAX_NS,
                 )?;
                 range(
-                    &here.key("transfer_mb_s"),
-                    disk.transfer_mb_s.into(),
-                    1,
-                    MAX_TRANSFER_MB_S,
-                )?;
-                range(
                     &here.key("ring_size"),
                     disk.ring_size.into(),
                     1,
@@ -137,10 +131,43 @@ fn devices(scenario: &Scenario) -> Check {
                     MIN_SEGMENT,
                     MAX_SEGMENT,
                 )?;
+                disk_access_time(&here, disk, scenario)?;
             }
         }
     }
     Ok(())
+}
+
+/// Refuses a disk whose slowest single access would outlast [`MAX_NS`], so that the disk
+/// model never produces an absurd delay. Run after the disk's ranges are checked.
+fn disk_access_time(at: &JsonPath, disk: &Disk, scenario: &Scenario) -> Check {
+    let bus_ns_per_kib = scenario
+        .machine
+        .costs
+        .bus_ns_per_kib
+        .unwrap_or(kernel_sim::Costs::default().bus_ns_per_kib);
+    let slowest = disk.slowest_access(bus_ns_per_kib);
+    if slowest.total_ns() <= u128::from(MAX_NS) {
+        return Ok(());
+    }
+    let path = match slowest.culprit {
+        Culprit::Disk(field) => at.key(field),
+        Culprit::Bus => JsonPath::root()
+            .key("machine")
+            .key("costs")
+            .key("bus_ns_per_kib"),
+    };
+    Err(ScenarioError::invalid(
+        path,
+        Problem::DiskAccessTooSlow {
+            disk: disk.name.clone(),
+            seek_ns: slowest.seek_ns,
+            rotation_ns: slowest.rotation_ns,
+            transfer_ns: slowest.transfer_ns,
+            bytes: slowest.bytes,
+            field: slowest.culprit.name(),
+        },
+    ))
 }
 
 fn files(scenario: &Scenario) -> Check {
@@ -867,7 +894,6 @@ mod tests {
             ("sectors_per_track", "0"),
             ("tracks", "1000001"),
             ("rpm", "0"),
-            ("transfer_mb_s", "0"),
             ("max_segment", "511"),
             ("seek_settle_ns", "1000000000001"),
         ] {
@@ -878,6 +904,58 @@ mod tests {
                 "{field}: {problem:?}"
             );
         }
+    }
+
+    #[test]
+    fn a_disk_whose_slowest_access_outlasts_the_time_limit_is_refused() {
+        for (sets, path, field) in [
+            // A full stroke over a million tracks at 1 ms each is 1000 s.
+            (
+                &[
+                    ("devices.0.disk.tracks", "1000000"),
+                    ("devices.0.disk.seek_ns_per_track", "1000000"),
+                ][..],
+                "devices[0].disk.seek_ns_per_track",
+                "seek_ns_per_track",
+            ),
+            (
+                &[("devices.0.disk.seek_settle_ns", "1000000000000")],
+                "devices[0].disk.seek_settle_ns",
+                "seek_settle_ns",
+            ),
+            // 1 rpm: a minute a turn, and 16 MiB is 512 tracks.
+            (&[("devices.0.disk.rpm", "1")], "devices[0].disk.rpm", "rpm"),
+            // A bus slower than the platter: 16 MiB at 0.1 s per KiB.
+            (
+                &[("machine.costs.bus_ns_per_kib", "100000000")],
+                "machine.costs.bus_ns_per_kib",
+                "machine.costs.bus_ns_per_kib",
+            ),
+        ] {
+            let (got, problem) = fails(with(sets));
+            assert_eq!(got, path, "{sets:?}");
+            assert!(
+                matches!(problem, Problem::DiskAccessTooSlow { field: f, bytes: 16_777_216, .. } if f == field),
+                "{sets:?}: {problem:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_slowest_disk_access_may_take_exactly_the_time_limit() {
+        // On the default disk, the slowest 16 MiB access is a full stroke (1023 tracks),
+        // a turn, and 32769 sectors (starting on a sector's last byte) passing under the
+        // head with 512 track switches (settle + one track each): 1535 per-track costs
+        // plus a fixed part. Find the largest per-track cost that fits.
+        let g = devices::disk::geometry::Geometry::default();
+        let (settle, rot) = (u128::from(g.seek_settle_ns), u128::from(g.rotation_ns()));
+        let fixed = settle + rot + (32_769 * rot).div_ceil(64) + 512 * settle;
+        let per_track = (u128::from(MAX_NS) - fixed) / (1023 + 512);
+        let fits = per_track.to_string();
+        assert_eq!(with(&[("devices.0.disk.seek_ns_per_track", &fits)]), Ok(()));
+        let over = (per_track + 1).to_string();
+        let (path, _) = fails(with(&[("devices.0.disk.seek_ns_per_track", &over)]));
+        assert_eq!(path, "devices[0].disk.seek_ns_per_track");
     }
 
     #[test]

@@ -83,7 +83,7 @@ fn check(doc: &Value) -> Result<(), String> {
         // Spans on one track nest or follow each other; they never cross.
         let mut open: Vec<f64> = Vec::new();
         for &(from, to) in list {
-            while open.last().is_some_and(|&end| end <= from) {
+            while open.last().is_some_and(|&end| end <= from + 1e-9) {
                 open.pop();
             }
             if open.last().is_some_and(|&end| to > end + 1e-9) {

@@ -238,11 +238,11 @@ fn check_step(k: &Kernel, w: &mut Watch) -> Result<(), String> {
                 let (thread, major, offset, len) = w.created[&irp];
                 match major {
                     Major::Write => {
-                        // A write makes every earlier one it overlaps unknowable by
-                        // checksum alone: forget those, keep this one.
+                        // The write replaces what the thread's earlier writes left in its
+                        // range: a read of those no longer expects their bytes.
                         let end = offset + u64::from(len);
                         w.last_write.retain(|&(t, o, l), _| {
-                            t != thread || o + u64::from(l) <= offset || o >= end
+                            t != thread || o + u64::from(l) <= offset || end <= o
                         });
                         w.last_write.insert((thread, offset, len), checksum);
                     }

@@ -120,3 +120,42 @@ fn the_driver_queue_is_shown_in_the_order_it_will_be_served() {
         assert_eq!(started, longest, "{policy}");
     }
 }
+
+#[test]
+fn a_long_driver_queue_lists_its_first_irps_and_counts_them_all() {
+    use kernel_sim::DeviceId;
+    // 100 reads queued at once behind a one-slot ring.
+    let sets = [
+        "processes.0.threads.0.program.3.repeat.times=100",
+        "processes.0.threads.0.program.4.repeat.times=100",
+        "devices.0.disk.queue=sstf",
+    ];
+    let loaded = load("scenarios/disk-elevator.json", &sets);
+    let mut k = iosim::build::build(&loaded.scenario, loaded.scenario.seed);
+    let mut longest = 0;
+    while k.step() {
+        let view = k.device_view(DeviceId(0));
+        assert_eq!(
+            view.queue.len(),
+            view.queue_len.min(devices::disk::driver::SHOWN_QUEUE)
+        );
+        longest = longest.max(view.queue_len);
+    }
+    assert!(
+        longest > devices::disk::driver::SHOWN_QUEUE,
+        "the queue grew to {longest}"
+    );
+}
+
+#[test]
+fn the_big_file_benchmark_runs_when_scaled_down() {
+    let loaded = load(
+        "scenarios/bench/big-file.json",
+        &["processes.0.threads.0.program.1.repeat.times=5"],
+    );
+    let kernel = iosim::run(&loaded.scenario, loaded.scenario.seed).unwrap();
+    let s = kernel.summary();
+    assert_eq!(s.counters.irps_completed, 10);
+    assert_eq!(s.counters.bytes_read, 5 * 4096);
+    assert_eq!(s.counters.bytes_written, 5 * 4096);
+}

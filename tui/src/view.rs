@@ -230,10 +230,12 @@ fn device_lines(k: &Kernel) -> Vec<String> {
             format!("{name} queue ({}): empty", v.policy)
         } else {
             let ids: Vec<String> = v.queue.iter().map(|i| i.to_string()).collect();
+            // A long queue lists only its first IRPs.
+            let more = if v.queue_len > ids.len() { " …" } else { "" };
             format!(
-                "{name} queue ({}, {} waiting): {}",
+                "{name} queue ({}, {} waiting): {}{more}",
                 v.policy,
-                ids.len(),
+                v.queue_len,
                 ids.join(" ")
             )
         });

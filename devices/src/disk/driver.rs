@@ -10,7 +10,7 @@
 //! ring.
 
 use super::geometry::Geometry;
-use super::order::{self, Direction, Policy, QueuedRequest};
+use super::order::{Direction, Policy, Queue};
 use super::storage::{Fill, Storage};
 use crate::dma::{Descriptor, DmaRing, SlotOwner, split_into_segments};
 use kernel_sim::io::Major;
@@ -46,11 +46,14 @@ impl Default for DiskConfig {
     }
 }
 
+/// How many queued IRPs the walkthrough's view lists, in service order. Enough to see
+/// the policy at work; listing 300,000 would cost as much as serving them.
+pub const SHOWN_QUEUE: usize = 64;
+
 /// An IRP waiting in the driver's queue.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Queued {
     irp: IrpId,
-    track: u32,
     write: bool,
     device_offset: u64,
     len: u32,
@@ -70,10 +73,7 @@ struct InFlight {
 pub struct Disk {
     config: DiskConfig,
     // Driver state.
-    queue: Vec<Queued>,
-    /// The queue as the policy sees it (same order as `queue`), kept alongside so
-    /// choosing the next request allocates nothing.
-    requests: Vec<QueuedRequest>,
+    queue: Queue<Queued>,
     direction: Direction,
     /// Where the head will be once every posted descriptor is done: the elevator plans
     /// from there.
@@ -100,10 +100,14 @@ struct Stats {
 }
 
 impl Disk {
+    /// Panics on a geometry that fails [`Geometry::validate`]: its times could overflow.
+    /// Scenario loading refuses such a disk with a message first.
     pub fn new(config: DiskConfig) -> Self {
+        if let Err(error) = config.geometry.validate() {
+            panic!("invalid disk geometry {:?}: {error}", config.geometry);
+        }
         Self {
-            queue: Vec::new(),
-            requests: Vec::new(),
+            queue: Queue::new(config.policy),
             direction: Direction::Up,
             planned_track: 0,
             ring: DmaRing::new(config.ring_size),
@@ -116,21 +120,19 @@ impl Disk {
         }
     }
 
-    /// The queued IRPs in the order the policy would send them to the device if no other
-    /// request arrived: the same picks `start_io` makes, on a copy.
+    /// The first [`SHOWN_QUEUE`] queued IRPs in the order the policy would send them to
+    /// the device if no other request arrived: the picks `start_io` would make.
     fn service_order(&self) -> Vec<IrpId> {
-        let mut queue = self.queue.clone();
-        let mut requests = self.requests.clone();
-        let mut direction = self.direction;
-        let mut track = self.planned_track;
-        let mut order = Vec::with_capacity(queue.len());
-        while let Some(pick) = order::pick(self.config.policy, &requests, track, &mut direction) {
-            let q = queue.remove(pick);
-            requests.remove(pick);
-            track = self.end_track(&q);
-            order.push(q.irp);
-        }
-        order
+        self.queue
+            .service_order(
+                self.planned_track,
+                self.direction,
+                |q| self.end_track(q),
+                SHOWN_QUEUE,
+            )
+            .into_iter()
+            .map(|q| q.irp)
+            .collect()
     }
 
     /// The track the head ends on after serving `q`.
@@ -144,17 +146,11 @@ impl Disk {
     /// doorbell if it posted any.
     fn start_io(&mut self, io: &mut DriverCtx<'_>) {
         let mut posted = false;
-        while !self.ring.is_full() && !self.queue.is_empty() {
+        while !self.ring.is_full() {
+            let Some(q) = self.queue.pop_next(self.planned_track, &mut self.direction) else {
+                break;
+            };
             posted = true;
-            let pick = order::pick(
-                self.config.policy,
-                &self.requests,
-                self.planned_track,
-                &mut self.direction,
-            )
-            .expect("queue is not empty");
-            let q = self.queue.remove(pick);
-            self.requests.remove(pick);
             let segments = split_into_segments(q.len, self.config.max_segment);
             let segment_count = segments.len() as u16;
             let slot = self
@@ -277,14 +273,15 @@ impl Driver for Disk {
         io.mark_pending(irp);
         let loc = io.irp(irp).location().clone();
         let track = self.config.geometry.track_of(loc.device_offset);
-        self.requests.push(QueuedRequest { tag: irp.0, track });
-        self.queue.push(Queued {
-            irp,
+        self.queue.push(
             track,
-            write: loc.major == Major::Write,
-            device_offset: loc.device_offset,
-            len: loc.len,
-        });
+            Queued {
+                irp,
+                write: loc.major == Major::Write,
+                device_offset: loc.device_offset,
+                len: loc.len,
+            },
+        );
         io.queued(irp, self.queue.len() as u32);
         self.start_io(io);
         Dispatch::Pending
@@ -350,6 +347,7 @@ impl Driver for Disk {
         DeviceView {
             policy: self.config.policy.name(),
             queue: self.service_order(),
+            queue_len: self.queue.len(),
             ring: (0..self.ring.size())
                 .map(|i| match self.ring.slot(i) {
                     (SlotOwner::Free, _) => SlotView::Free,
