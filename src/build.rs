@@ -20,7 +20,7 @@ pub fn build(scenario: &Scenario, seed: u64) -> Kernel {
         cpus: scenario.machine.cpus as u16,
         costs: costs(scenario),
         seed,
-        byte_budget: kernel_sim::costs::DEFAULT_BYTE_BUDGET,
+        byte_budget: scenario.machine.byte_budget,
     });
     let mut devices = BTreeMap::new();
     for device in &scenario.devices {

@@ -31,6 +31,14 @@ pub enum Error {
     /// Writing the output failed.
     #[error("cannot write the output: {0}")]
     Io(#[from] std::io::Error),
+    /// The run would have held more data than its byte budget; it stopped there and
+    /// nothing was printed. `needed` is the budget the whole run needs, found by running
+    /// it again with the largest budget, if that run ends.
+    #[error("{error}")]
+    OverBudget {
+        error: RunError,
+        needed: Option<u64>,
+    },
     /// The run passed [`MAX_KEPT_EVENTS`] in an output that keeps the whole trace; it
     /// stopped there and nothing was printed.
     #[error(
@@ -59,6 +67,21 @@ impl Error {
     pub fn render(&self) -> String {
         match self {
             Error::Scenario(e) => e.render(),
+            Error::OverBudget { needed, .. } => {
+                let max = scenario::limits::MAX_BYTE_BUDGET;
+                let advice = match needed {
+                    Some(needed) => format!(
+                        "run to its end, the scenario holds at most {needed} bytes at once; if \
+                         it means to, raise the budget: --set machine.byte_budget={needed}"
+                    ),
+                    None => format!(
+                        "even the largest budget a scenario may ask for ({max} bytes) does not \
+                         see it through: issue fewer or smaller requests at once, or wait for \
+                         them to complete"
+                    ),
+                };
+                format!("error: {self}\n  = help: {advice}\n")
+            }
             Error::Run(e) => format!("error: {e}\n"),
             Error::Io(e) => format!("error: cannot write the output: {e}\n"),
             Error::TraceTooLong { .. } => format!("error: {self}\n"),
@@ -136,9 +159,36 @@ pub fn run_keeping_at_most(scenario: &Scenario, seed: u64, cap: u64) -> Result<K
     let mut kernel = build::build(scenario, seed);
     match kernel.run(limit.min(cap)) {
         Err(RunError::EventLimit { .. }) if limit > cap => Err(Error::TraceTooLong { cap }),
-        other => {
-            other?;
-            Ok(kernel)
+        Err(error) => Err(run_error(error, scenario, seed)),
+        Ok(()) => Ok(kernel),
+    }
+}
+
+/// The error for a run that stopped: for one over its byte budget, with the budget the
+/// whole run needs.
+fn run_error(error: RunError, scenario: &Scenario, seed: u64) -> Error {
+    match error {
+        RunError::ByteBudget { .. } => Error::OverBudget {
+            error,
+            needed: needed_budget(scenario, seed),
+        },
+        other => Error::Run(other),
+    }
+}
+
+/// The most data the run holds at once, found by running it again (without keeping its
+/// trace) with the largest budget a scenario may ask for; `None` if even that run does
+/// not end within its limits.
+pub fn needed_budget(scenario: &Scenario, seed: u64) -> Option<u64> {
+    let mut roomy = scenario.clone();
+    roomy.machine.byte_budget = scenario::limits::MAX_BYTE_BUDGET;
+    let mut kernel = build::build(&roomy, seed);
+    loop {
+        kernel.discard_trace();
+        match kernel.step_within(roomy.machine.event_limit) {
+            Ok(true) => {}
+            Ok(false) => return Some(kernel.core().peak_bytes),
+            Err(_) => return None,
         }
     }
 }
@@ -162,7 +212,10 @@ pub fn run_streaming(
         for event in batch.drain(..) {
             each(&kernel, &event)?;
         }
-        if !kernel.step_within(limit)? {
+        let stepped = kernel
+            .step_within(limit)
+            .map_err(|error| run_error(error, scenario, seed))?;
+        if !stepped {
             return Ok(kernel);
         }
     }

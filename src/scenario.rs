@@ -655,7 +655,7 @@ mod tests {
         let machine_end =
             base[machine_start..].find("\n  },").expect("machine ends") + machine_start + 4;
         let bad = format!(
-            "{}\"machine\": [2, 100, 1000, {{}}]{}",
+            "{}\"machine\": [2, 100, 1000, 1048576, {{}}]{}",
             &base[..machine_start],
             &base[machine_end..]
         );

@@ -120,6 +120,8 @@ pub struct Core {
     /// Bytes the kernel holds for the run's objects: live IRPs with their buffers,
     /// queued packets and APCs (counted at the fixed sizes in [`held`]).
     pub held_bytes: u64,
+    /// The most [`Kernel::bytes_held`] has reached, or asked for, so far.
+    pub peak_bytes: u64,
     pub byte_budget: u64,
 }
 
@@ -172,7 +174,7 @@ pub enum RunError {
     /// The run would hold more data at once than its byte budget.
     #[error(
         "the run would hold {held} bytes of data at once ({what}), more than its byte budget of \
-         {budget}; raise it with --set machine.byte_budget=N if the scenario means to move that much"
+         {budget}"
     )]
     ByteBudget {
         budget: u64,
@@ -252,6 +254,7 @@ impl Core {
             queue: EventQueue::default(),
             fault: None,
             held_bytes: 0,
+            peak_bytes: 0,
             byte_budget: config.byte_budget,
         }
     }
@@ -546,6 +549,7 @@ impl Kernel {
     /// stops with [`RunError::ByteBudget`] (`what` says what asked).
     pub(crate) fn check_bytes(&mut self, more: u64, what: &'static str) -> bool {
         let held = self.bytes_held().saturating_add(more);
+        self.core.peak_bytes = self.core.peak_bytes.max(held);
         if held <= self.core.byte_budget {
             return true;
         }

@@ -282,6 +282,16 @@ pub enum Problem {
         /// The file's length.
         length: u64,
     },
+    /// The files' contents together exceed the run's byte budget.
+    #[error(
+        "the files' contents add up to {contents} bytes, more than the byte budget of {budget}"
+    )]
+    OverByteBudget {
+        /// Bytes of content in this file and the ones before it.
+        contents: u64,
+        /// `machine.byte_budget`.
+        budget: u64,
+    },
     /// A `repeat` data value repeats an empty string to a non-zero length.
     #[error("cannot repeat an empty string to {length} bytes")]
     EmptyRepeatText {
@@ -479,6 +489,11 @@ impl Problem {
                 format!("an offset that is a multiple of {sector_size}")
             }
             Problem::ContentTooLong { length, .. } => format!("at most {length} bytes"),
+            Problem::OverByteBudget { budget, .. } => format!(
+                "contents that fit in machine.byte_budget ({budget} bytes); raise it with \
+                 --set machine.byte_budget=N, up to {}",
+                super::limits::MAX_BYTE_BUDGET
+            ),
             Problem::EmptyRepeatText { .. } => "a non-empty `text`".to_owned(),
             Problem::UnknownFile { known, .. } => {
                 format!("the name of a file in `files`: {}", list(known))

@@ -24,6 +24,16 @@ pub const DEFAULT_EVENT_LIMIT: u64 = 5_000_000;
 /// Highest event limit a scenario may ask for: 10^9.
 pub const MAX_EVENT_LIMIT: u64 = 1_000_000_000;
 
+/// Default byte budget: the data a run may hold at once (file contents and everything
+/// written to a disk, the buffers of requests in flight, and the kernel's own records of
+/// requests, packets and APCs), 1 GiB. Every course scenario holds well under 1 MiB.
+pub const DEFAULT_BYTE_BUDGET: u64 = kernel_sim::costs::DEFAULT_BYTE_BUDGET;
+/// Smallest byte budget: 1 MiB.
+pub const MIN_BYTE_BUDGET: u64 = 1 << 20;
+/// Largest byte budget: 16 GiB, two thirds of the 24 GiB machines the project is built on,
+/// which leaves room for the walkthrough's checkpoints and the trace.
+pub const MAX_BYTE_BUDGET: u64 = 16 << 30;
+
 /// Most devices on a machine.
 pub const MAX_DEVICES: u64 = 16;
 /// Highest interrupt line: 24 lines, 0..=23, as on an I/O APIC.

@@ -63,6 +63,13 @@ pub struct Machine {
     #[serde(default = "default_event_limit")]
     #[schemars(range(min = 1, max = MAX_EVENT_LIMIT))]
     pub event_limit: u64,
+    /// The most bytes of data the run may hold at once, 1 MiB..=16 GiB (default 1 GiB):
+    /// file contents and what is written to disks, buffers of requests in flight, and the
+    /// kernel's records of requests, packets and APCs. A scenario whose file contents
+    /// alone exceed it is refused at load; a run that would exceed it stops with an error.
+    #[serde(default = "default_byte_budget")]
+    #[schemars(range(min = MIN_BYTE_BUDGET, max = MAX_BYTE_BUDGET))]
+    pub byte_budget: u64,
     /// Costs of kernel actions, ns. Each absent field keeps the kernel's documented default.
     #[serde(default)]
     pub costs: Costs,
@@ -74,6 +81,7 @@ impl Default for Machine {
             cpus: DEFAULT_CPUS,
             timeslice_ns: DEFAULT_TIMESLICE_NS,
             event_limit: DEFAULT_EVENT_LIMIT,
+            byte_budget: DEFAULT_BYTE_BUDGET,
             costs: Costs::default(),
         }
     }
@@ -290,6 +298,9 @@ fn default_timeslice_ns() -> u64 {
 }
 fn default_event_limit() -> u64 {
     DEFAULT_EVENT_LIMIT
+}
+fn default_byte_budget() -> u64 {
+    DEFAULT_BYTE_BUDGET
 }
 
 /// A map that rejects a key given twice, which plain serde maps silently accept (the later

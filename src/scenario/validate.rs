@@ -53,6 +53,12 @@ fn machine(scenario: &Scenario) -> Check {
     range(&at.key("cpus"), m.cpus.into(), 1, MAX_CPUS)?;
     range(&at.key("timeslice_ns"), m.timeslice_ns, 1, MAX_NS)?;
     range(&at.key("event_limit"), m.event_limit, 1, MAX_EVENT_LIMIT)?;
+    range(
+        &at.key("byte_budget"),
+        m.byte_budget,
+        MIN_BYTE_BUDGET,
+        MAX_BYTE_BUDGET,
+    )?;
     let costs = at.key("costs");
     for (field, value) in m.costs.fields() {
         if let Some(value) = value {
@@ -174,6 +180,7 @@ fn files(scenario: &Scenario) -> Check {
     let at = JsonPath::root().key("files");
     count(&at, "files", scenario.files.len(), 0, MAX_FILES)?;
     let mut names: BTreeMap<&str, JsonPath> = BTreeMap::new();
+    let mut contents: u64 = 0;
     for (i, file) in scenario.files.iter().enumerate() {
         let here = at.index(i);
         let name_at = here.key("name");
@@ -252,6 +259,18 @@ fn files(scenario: &Scenario) -> Check {
                     Problem::ContentTooLong {
                         content: content.len(),
                         length: file.length,
+                    },
+                ));
+            }
+            // The disks hold every file's content from the start: together they must
+            // fit in the run's byte budget.
+            contents = contents.saturating_add(content.len());
+            if contents > scenario.machine.byte_budget {
+                return Err(ScenarioError::invalid(
+                    content_at,
+                    Problem::OverByteBudget {
+                        contents,
+                        budget: scenario.machine.byte_budget,
                     },
                 ));
             }

@@ -2,7 +2,8 @@
 //! every one of them the way a reader would, then runs the command again:
 //!
 //! - a `--set PATH=N` to run with (the event limit): it is added to the command with a
-//!   value for `N`, and the run must then finish;
+//!   value for `N`, and the run must then finish; the byte budget's advice comes with
+//!   its value, and is added as it is;
 //! - a "did you mean `NAME`?" (a built-in scenario, a `--set` path, a field, an op, a
 //!   word): the word the message complains about is replaced by `NAME` in the command and
 //!   in the scenario file, and the scenario must then load.
@@ -54,6 +55,8 @@ fn advice_in(message: &str) -> Vec<Advice> {
             .collect();
         if let Some(path) = set.strip_suffix("=N") {
             found.push(Advice::Set(format!("{path}={N}")));
+        } else if rest[..at].ends_with("raise the budget: ") {
+            found.push(Advice::Set(set.clone()));
         }
         rest = &rest[at + 6..];
     }
@@ -170,5 +173,30 @@ fn suggested_names_work() {
         &dir,
         args(&["check", "unknown-op.json"]),
         Some("unknown-op.json"),
+    );
+}
+
+#[test]
+fn the_byte_budget_advice_works() {
+    // Four 512 KiB reads in flight at once, on a budget of 1 MiB: the run stops at the
+    // third, and the budget the message suggests is enough.
+    let dir = scratch("byte-budget");
+    let scenario = serde_json::json!({
+        "name": "budget", "description": "more data in flight than the budget",
+        "machine": {"byte_budget": 1_048_576},
+        "devices": [{"disk": {"name": "disk0", "irq": 14}}],
+        "files": [{"name": "f", "device": "disk0", "offset": 0, "length": 2_097_152}],
+        "processes": [{"name": "p", "threads": [{"name": "T", "program": [
+            {"open": {"path": "f", "as": "f"}},
+            {"repeat": {"times": 4, "ops": [
+                {"read_overlapped": {"file": "f", "offset": 0, "len": 524_288}}
+            ]}}
+        ]}]}]
+    });
+    std::fs::write(dir.join("budget.json"), scenario.to_string()).unwrap();
+    follow_the_advice(
+        &dir,
+        args(&["run", "budget.json", "--format", "summary"]),
+        None,
     );
 }
