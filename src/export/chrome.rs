@@ -78,7 +78,7 @@ impl Record {
     ) -> Self {
         Self {
             cat: Some(cat),
-            dur: Some(us(to) - us(from)),
+            dur: Some(us(to - from)),
             ..Self::new(name, "X", from, pid, tid)
         }
     }

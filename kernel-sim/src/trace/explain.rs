@@ -786,15 +786,4 @@ impl Kernel {
             }
         }
     }
-
-    /// One narrated line: time, CPU, event kind and its sentence (with `note`, if due).
-    pub fn narrate(&self, ev: &TraceEvent, note: Option<Note>) -> String {
-        let cpu = ev.cpu.map_or_else(|| "-".to_string(), |c| c.to_string());
-        format!(
-            "{:>14}  {cpu:<5} {:<22} {}",
-            format_time(ev.time),
-            ev.what.kind(),
-            with_note(self.explain(ev), note)
-        )
-    }
 }
