@@ -535,3 +535,34 @@ fn the_help_lists_every_action_a_key_can_ask_for() {
         );
     }
 }
+
+/// A frame as a person sees it: no quotes, no trailing blanks.
+fn plain(frame: &str) -> String {
+    frame
+        .lines()
+        .map(|l| {
+            l.strip_prefix('"')
+                .and_then(|l| l.strip_suffix('"'))
+                .unwrap_or(l)
+                .trim_end()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn the_readme_shows_the_real_tour_screen() {
+    let mut a = app("tour");
+    press(&mut a, KeyCode::Char('n'), 1);
+    let want = plain(&screen(&a, 80, 24));
+    let readme = std::fs::read_to_string("README.md").unwrap();
+    let shown = readme
+        .split("screen at 80x24):\n\n```\n")
+        .nth(1)
+        .and_then(|rest| rest.split("\n```").next())
+        .expect("the README shows a capture");
+    assert_eq!(
+        shown, want,
+        "README.md's capture is out of date; the screen is now:\n{want}"
+    );
+}
