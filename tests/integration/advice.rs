@@ -11,25 +11,11 @@
 //! The cases cover each place that prints advice; a message whose advice this test cannot
 //! find or follow fails it.
 
+use crate::iosim_in;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
 
 fn scratch(test: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("advice")
-        .join(test);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("a scratch directory");
-    dir
-}
-
-fn iosim_in(dir: &Path, args: &[String]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_iosim"))
-        .args(args)
-        .current_dir(dir)
-        .stdin(Stdio::null())
-        .output()
-        .expect("runs the binary")
+    crate::scratch("advice", test)
 }
 
 /// One piece of advice found in a message.

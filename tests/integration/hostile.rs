@@ -7,54 +7,15 @@
 //! Large inputs are generated here at test time, into Cargo's scratch directory; small
 //! ones live in `tests/bad-scenarios/` (see `bad_input.rs`).
 
+use crate::{iosim_capped, iosim_in, refused};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use iosim::scenario::limits::MAX_SCENARIO_BYTES;
 
-/// A fresh scratch directory for one test.
 fn scratch(test: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("hostile")
-        .join(test);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("a scratch directory");
-    dir
-}
-
-/// `iosim ARGS` run in `dir`, so that messages show file names relative to it.
-fn iosim_in(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_iosim"))
-        .args(args)
-        .current_dir(dir)
-        .stdin(Stdio::null())
-        .output()
-        .expect("runs the binary")
-}
-
-/// `iosim ARGS` in `dir` with its address space capped at `limit_kib` (`ulimit -v`): an
-/// allocation past the cap fails, and the binary aborts or reports it, so a bound on
-/// memory is one the test can see broken.
-fn iosim_capped(dir: &Path, limit_kib: u64, args: &[&str]) -> Output {
-    Command::new("sh")
-        .arg("-c")
-        .arg(format!("ulimit -v {limit_kib} && exec \"$0\" \"$@\""))
-        .arg(env!("CARGO_BIN_EXE_iosim"))
-        .args(args)
-        .current_dir(dir)
-        .stdin(Stdio::null())
-        .output()
-        .expect("runs the binary under sh")
-}
-
-/// The binary's error output; it must have failed with exit code 2 and written nothing
-/// on stdout.
-fn refused(out: &Output) -> String {
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert!(out.stdout.is_empty(), "partial output: {stderr}");
-    stderr
+    crate::scratch("hostile", test)
 }
 
 /// Several runs' messages in one document, each under the command that gave it.

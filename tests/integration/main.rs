@@ -57,3 +57,50 @@ pub fn scaled_bench(passes: u32) -> Vec<String> {
         .map(|t| format!("processes.0.threads.{t}.program.1.repeat.times={passes}"))
         .collect()
 }
+
+/// A fresh scratch directory for one test, under Cargo's temporary directory.
+pub fn scratch(group: &str, test: &str) -> std::path::PathBuf {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(group)
+        .join(test);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("a scratch directory");
+    dir
+}
+
+/// `iosim ARGS` run in `dir`, so that messages show file names relative to it.
+pub fn iosim_in<S: AsRef<std::ffi::OsStr>>(
+    dir: &std::path::Path,
+    args: &[S],
+) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_iosim"))
+        .args(args)
+        .current_dir(dir)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("runs the binary")
+}
+
+/// `iosim ARGS` in `dir` with its address space capped at `limit_kib` (`ulimit -v`): an
+/// allocation past the cap fails, and the binary aborts or reports it, so a bound on
+/// memory is one the test can see broken.
+pub fn iosim_capped(dir: &std::path::Path, limit_kib: u64, args: &[&str]) -> std::process::Output {
+    std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("ulimit -v {limit_kib} && exec \"$0\" \"$@\""))
+        .arg(env!("CARGO_BIN_EXE_iosim"))
+        .args(args)
+        .current_dir(dir)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("runs the binary under sh")
+}
+
+/// The binary's error output; it must have failed with exit code 2 and written nothing
+/// on stdout.
+pub fn refused(out: &std::process::Output) -> String {
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(out.stdout.is_empty(), "partial output: {stderr}");
+    stderr
+}
