@@ -159,7 +159,11 @@ pub fn run_keeping_at_most(scenario: &Scenario, seed: u64, cap: u64) -> Result<K
     let mut kernel = build::build(scenario, seed);
     match kernel.run(limit.min(cap)) {
         Err(RunError::EventLimit { .. }) if limit > cap => Err(Error::TraceTooLong { cap }),
-        Err(error) => Err(run_error(error, scenario, seed)),
+        Err(error) => {
+            // Free this run before a second one looks for the budget it needs.
+            drop(kernel);
+            Err(run_error(error, scenario, seed))
+        }
         Ok(()) => Ok(kernel),
     }
 }
@@ -212,9 +216,14 @@ pub fn run_streaming(
         for event in batch.drain(..) {
             each(&kernel, &event)?;
         }
-        let stepped = kernel
-            .step_within(limit)
-            .map_err(|error| run_error(error, scenario, seed))?;
+        let stepped = match kernel.step_within(limit) {
+            Ok(stepped) => stepped,
+            Err(error) => {
+                // Free this run before a second one looks for the budget it needs.
+                drop(kernel);
+                return Err(run_error(error, scenario, seed));
+            }
+        };
         if !stepped {
             return Ok(kernel);
         }
