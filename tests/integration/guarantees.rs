@@ -4,6 +4,14 @@
 use crate::load;
 use kernel_sim::{Kernel, TraceEvent, What};
 
+/// The course scenarios every guarantee is checked on.
+const COURSE: [&str; 4] = [
+    "tour",
+    "iocp-thread-pool",
+    "apc-completion-routines",
+    "disk-elevator",
+];
+
 fn run(name: &str) -> Kernel {
     let loaded = load(&format!("scenarios/{name}.json"), &[]);
     iosim::run(&loaded.scenario, loaded.scenario.seed).unwrap()
@@ -23,12 +31,7 @@ fn is_thread_code(w: &What) -> bool {
 /// progress there.
 #[test]
 fn no_thread_code_runs_under_an_isr_or_a_dpc() {
-    for name in [
-        "tour",
-        "iocp-thread-pool",
-        "apc-completion-routines",
-        "disk-elevator",
-    ] {
+    for name in COURSE {
         let k = run(name);
         // Per CPU: how many ISR and DPC frames are open.
         let mut open = vec![0u32; k.core().cpus.len()];
@@ -237,12 +240,7 @@ fn same_instant_events_happen_in_the_order_they_were_scheduled() {
 /// Guarantee 4: once a DPC is queued on a CPU, no thread resumes there until it has run.
 #[test]
 fn queued_dpcs_run_before_any_thread_resumes_on_that_cpu() {
-    for name in [
-        "tour",
-        "iocp-thread-pool",
-        "apc-completion-routines",
-        "disk-elevator",
-    ] {
+    for name in COURSE {
         let k = run(name);
         let mut queued = vec![0u32; k.core().cpus.len()];
         let mut checked = 0;
@@ -289,12 +287,7 @@ fn queued_dpcs_run_before_any_thread_resumes_on_that_cpu() {
 /// IRP may complete on another CPU before dispatch returns).
 #[test]
 fn a_pended_irp_completes_once_and_never_inside_its_dispatch_call() {
-    for name in [
-        "tour",
-        "iocp-thread-pool",
-        "apc-completion-routines",
-        "disk-elevator",
-    ] {
+    for name in COURSE {
         let k = run(name);
         let mut in_dispatch = std::collections::BTreeSet::new();
         let mut completed = std::collections::BTreeSet::new();

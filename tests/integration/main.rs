@@ -104,3 +104,15 @@ pub fn refused(out: &std::process::Output) -> String {
     assert!(out.stdout.is_empty(), "partial output: {stderr}");
     stderr
 }
+
+/// Runs `iosim ARGS` and checks it succeeded (exit 0), saying why if not.
+pub fn succeeds(args: &[&str]) -> std::process::Output {
+    let out = iosim_in(std::path::Path::new("."), args);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}

@@ -35,6 +35,9 @@ struct Walk {
     interrupted: BTreeMap<(CpuId, u16), Option<FrameKind>>,
     /// Each IRP's completion mode, from the state when it was built.
     modes: BTreeMap<IrpId, IoMode>,
+    /// IRPs not completed yet, with their thread and whether Windows would cancel them
+    /// when the thread exits (all but overlapped I/O on a file bound to a port).
+    open: BTreeMap<IrpId, (ThreadId, bool)>,
     completed: BTreeSet<IrpId>,
     /// The start of each thread's current stretch of user-mode code, and its CPU time.
     computing: BTreeMap<ThreadId, (u64, u64)>,
@@ -111,15 +114,10 @@ impl Walk {
             }
             What::ThreadExited { thread, in_flight } => {
                 self.cpu[c.unwrap()] = CpuThread::Exited;
-                let core = k.core();
-                let left = core
-                    .irps
+                let left = self
+                    .open
                     .values()
-                    .filter(|irp| {
-                        irp.thread == thread
-                            && !(irp.mode.is_overlapped()
-                                && core.file_objects[irp.file_object.0 as usize].port.is_some())
-                    })
+                    .filter(|&&(t, cancellable)| t == thread && cancellable)
                     .count() as u32;
                 if left != in_flight {
                     fail(self, i, e, &format!("{left} of its requests are in flight"));
@@ -169,6 +167,7 @@ impl Walk {
             }
             What::IrpCompleted { irp, .. } => {
                 self.completed.insert(irp);
+                self.open.remove(&irp);
                 if let Some(w) = c.and_then(|c| self.dpc_work[c].as_mut()) {
                     w.0 += 1;
                 }
@@ -234,8 +233,15 @@ impl Walk {
                     fail(self, i, e, &format!("the stretch began as {began:?}"));
                 }
             }
-            What::IrpCreated { irp, .. } => {
-                self.modes.insert(irp, k.core().irps[&irp].mode);
+            What::IrpCreated { irp, thread, .. } => {
+                let core = k.core();
+                let mode = core.irps[&irp].mode;
+                let bound = core.file_objects[core.irps[&irp].file_object.0 as usize]
+                    .port
+                    .is_some();
+                self.modes.insert(irp, mode);
+                self.open
+                    .insert(irp, (thread, !(mode.is_overlapped() && bound)));
             }
             What::IoReturned {
                 irp, pending, sync, ..
@@ -350,6 +356,7 @@ fn walk(name: &str, k: Kernel, future: Vec<TraceEvent>) -> Walk {
         dpc_work: vec![None; cpus],
         interrupted: BTreeMap::new(),
         modes: BTreeMap::new(),
+        open: BTreeMap::new(),
         completed: BTreeSet::new(),
         computing: BTreeMap::new(),
         narrator: Narrator::new(),
