@@ -6,7 +6,7 @@ use crate::scenario::model::Scenario;
 use crate::scenario::op::{self as sop, Completion, Position};
 use devices::disk::order::Policy;
 use devices::disk::storage;
-use devices::disk::{Disk, DiskConfig};
+use devices::disk::{DiskConfig, DiskDriver, DiskHardware};
 use kernel_sim::thread::Routine;
 use kernel_sim::{Costs, Irq, Kernel, MachineConfig, OverlappedId, RoutineId};
 use std::collections::BTreeMap;
@@ -34,14 +34,15 @@ pub fn build(scenario: &Scenario, seed: u64) -> Kernel {
                     },
                     irq: Irq(d.irq as u8),
                     ring_size: d.ring_size as usize,
-                    max_segment: d.max_segment,
-                    policy: match d.queue {
-                        QueuePolicy::Fifo => Policy::Fifo,
-                        QueuePolicy::Scan => Policy::Scan,
-                        QueuePolicy::Sstf => Policy::Sstf,
-                    },
                 };
-                let id = kernel.add_device(&d.name, Box::new(Disk::new(config)));
+                let policy = match d.queue {
+                    QueuePolicy::Fifo => Policy::Fifo,
+                    QueuePolicy::Scan => Policy::Scan,
+                    QueuePolicy::Sstf => Policy::Sstf,
+                };
+                let disk = DiskHardware::new(config);
+                let driver = DiskDriver::new(&disk, policy, d.max_segment);
+                let id = kernel.add_device(&d.name, Box::new(disk), Box::new(driver));
                 devices.insert(d.name.clone(), id);
             }
         }

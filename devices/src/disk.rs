@@ -1,14 +1,16 @@
 //! A rotating disk and its driver.
 //!
-//! The [`driver`] module joins the pieces into one [`kernel_sim::Driver`]: the dispatch
-//! routine queues IRPs, the driver moves them from its queue to the DMA ring in the order
-//! its [`order::Policy`] picks, the disk works through the ring alone and raises its
-//! interrupt after each transfer, and the DPC reaps finished descriptors and completes
-//! their IRPs.
+//! Two halves, as in a real machine: [`hardware`] is the disk (a [`kernel_sim::Device`]):
+//! it works through the DMA ring alone and raises its interrupt after each transfer;
+//! [`driver`] is its function driver (a [`kernel_sim::Driver`]): the dispatch routine
+//! queues IRPs, StartIo moves them to the ring in the order its [`order::Policy`] picks,
+//! and the DPC reaps finished descriptors and completes their IRPs.
 
 pub mod driver;
 pub mod geometry;
+pub mod hardware;
 pub mod order;
 pub mod storage;
 
-pub use driver::{Disk, DiskConfig};
+pub use driver::DiskDriver;
+pub use hardware::{DiskConfig, DiskHardware};

@@ -8,6 +8,7 @@
 //! - [`ring`]: the descriptor ring, its three indices and who owns each slot;
 //!   also the scatter/gather split of a buffer into segments.
 
+pub mod events;
 pub mod ring;
 
 pub use ring::{Descriptor, DmaRing, RingFull, Segment, SlotOwner, split_into_segments};

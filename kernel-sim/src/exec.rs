@@ -32,6 +32,7 @@ impl Kernel {
             Cont::Perform(call) => self.perform(cpu, thread, call),
             Cont::SendIrp(irp) => self.send_irp(cpu, thread, irp),
             Cont::Dispatch(irp) => self.dispatch(cpu, thread, irp),
+            Cont::StartIo { driver, then } => self.run_start_io(cpu, thread, driver, *then),
             Cont::Return {
                 irp,
                 mode,

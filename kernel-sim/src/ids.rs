@@ -45,6 +45,11 @@ id!(
     "dev"
 );
 id!(
+    /// A driver object: one driver in one device's stack.
+    DriverId(u16),
+    "drv"
+);
+id!(
     /// A named file: an extent of a device.
     FileId(u32),
     "file"

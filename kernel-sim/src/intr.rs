@@ -111,7 +111,8 @@ impl Kernel {
     /// The ISR's time is up: it acknowledges the device (through the driver), lowers the
     /// line and queues the DPC.
     pub(crate) fn isr_done(&mut self, cpu: CpuId, irq: Irq, device: DeviceId) {
-        let (queue_dpc, _, completions) = self.with_driver(device, Some(cpu), |d, io| d.isr(io));
+        let driver = self.function_driver(device);
+        let (queue_dpc, _, completions) = self.with_driver(driver, Some(cpu), |d, io| d.isr(io));
         debug_assert!(completions.is_empty(), "an ISR completes no IRP");
         self.core.lines.get_mut(&irq).expect("known line").state = LineState::Idle;
         if queue_dpc {
@@ -138,39 +139,50 @@ impl Kernel {
     /// manager, and the driver does the next piece.
     pub(crate) fn dpc_piece_done(&mut self, cpu: CpuId, device: DeviceId) {
         self.core.account(cpu);
-        self.core.deliver_deferred(cpu);
-        let (step, cost, completions) = self.with_driver(device, Some(cpu), |d, io| d.dpc(io));
+        let routines = self.deliver_deferred(cpu);
+        let driver = self.function_driver(device);
+        let (step, cost, completions) = self.with_driver(driver, Some(cpu), |d, io| d.dpc(io));
         let c = &mut self.core.cpus[cpu.0 as usize];
         c.deferred = completions;
         let top = c.frames.last_mut().expect("DPC frame");
-        top.remaining = cost;
+        // The completion routines that ran are paid with this piece.
+        top.remaining = cost + routines;
         if step == DpcStep::Done {
             top.kind = FrameKind::DpcTail { device };
-            if cost == 0 {
-                self.core.dpc_finished(cpu, device);
+            if top.remaining == 0 {
+                self.dpc_finished(cpu, device);
                 return;
             }
         }
         // Book the piece just finished before the next one starts.
         self.core.cpu_resume(cpu);
     }
-}
 
-impl Core {
     /// Delivers the completions the DPC on `cpu` asked for in the piece just paid for.
-    fn deliver_deferred(&mut self, cpu: CpuId) {
-        let deferred = std::mem::take(&mut self.cpus[cpu.0 as usize].deferred);
-        for c in deferred {
-            self.complete_irp(Some(cpu), c.irp, c.status, c.bytes);
-        }
+    /// Returns the time the completion routines they ran charged.
+    fn deliver_deferred(&mut self, cpu: CpuId) -> u64 {
+        let deferred = std::mem::take(&mut self.core.cpus[cpu.0 as usize].deferred);
+        deferred
+            .into_iter()
+            .map(|c| self.complete_irp(Some(cpu), c.irp, c.status, c.bytes))
+            .sum()
     }
 
-    /// The DPC's last piece is paid for: it ends, saying what it did.
+    /// The DPC's last piece is paid for: it ends, saying what it did (after the
+    /// completion routines its last completions ran are paid too).
     pub(crate) fn dpc_finished(&mut self, cpu: CpuId, device: DeviceId) {
-        self.deliver_deferred(cpu);
-        self.pop_frame(cpu);
-        let (completed, started) = self.cpus[cpu.0 as usize].dpc_work;
-        self.trace(
+        let routines = self.deliver_deferred(cpu);
+        if routines > 0 {
+            let top = self.core.cpus[cpu.0 as usize]
+                .frames
+                .last_mut()
+                .expect("DPC frame");
+            top.remaining = routines;
+            return self.core.cpu_resume(cpu);
+        }
+        self.core.pop_frame(cpu);
+        let (completed, started) = self.core.cpus[cpu.0 as usize].dpc_work;
+        self.core.trace(
             Some(cpu),
             What::DpcFinished {
                 device,
@@ -178,9 +190,11 @@ impl Core {
                 started,
             },
         );
-        self.cpu_continue(cpu);
+        self.core.cpu_continue(cpu);
     }
+}
 
+impl Core {
     /// Counts a request the running DPC completed or started, for its closing sentence.
     pub(crate) fn count_dpc_work(&mut self, cpu: Option<CpuId>, completed: bool) {
         let Some(cpu) = cpu else { return };

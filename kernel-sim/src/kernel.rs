@@ -8,7 +8,8 @@
 use crate::completion::CompletionPort;
 use crate::costs::Costs;
 use crate::cpu::Cpu;
-use crate::driver::{Completion, DeviceStats, DeviceView, Driver, DriverCtx};
+use crate::device::{Device, DeviceView, HwCtx};
+use crate::driver::{Completion, Driver, DriverCtx};
 use crate::engine::Time;
 use crate::engine::queue::EventQueue;
 use crate::engine::rng::{self, Stream};
@@ -98,6 +99,13 @@ pub struct Core {
     pub files: Vec<File>,
     pub file_objects: Vec<FileObject>,
     pub device_names: Vec<String>,
+    /// Each device's stack of drivers, the top one first; the last is the function
+    /// driver, which handles the device's interrupts.
+    pub stacks: Vec<Vec<DriverId>>,
+    /// The device each driver is attached to.
+    pub driver_devices: Vec<DeviceId>,
+    /// Each device's own random stream.
+    pub(crate) device_rngs: Vec<crate::engine::rng::SimRng>,
     /// Interrupt lines by IRQ number.
     pub lines: BTreeMap<Irq, Line>,
     /// Whether each device's DPC is queued on some CPU (a DPC is queued at most once).
@@ -130,6 +138,7 @@ pub struct Core {
 #[derive(Clone, Debug)]
 pub struct Kernel {
     pub(crate) core: Core,
+    pub(crate) devices: Vec<Box<dyn Device>>,
     pub(crate) drivers: Vec<Box<dyn Driver>>,
     pub(crate) programs: Vec<Box<dyn ThreadProgram>>,
 }
@@ -183,16 +192,6 @@ pub enum RunError {
     },
 }
 
-/// Per-device figures in the summary.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct DeviceSummary {
-    pub busy_ns: u64,
-    pub requests: u64,
-    pub bytes: u64,
-    #[serde(flatten)]
-    pub detail: BTreeMap<String, u64>,
-}
-
 /// Per-CPU figures in the summary.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CpuSummary {
@@ -212,7 +211,8 @@ pub struct Summary {
     /// wake-up in the scenario).
     pub threads_blocked_at_end: Vec<String>,
     pub cpus: Vec<CpuSummary>,
-    pub devices: BTreeMap<String, DeviceSummary>,
+    /// Each device's figures: its hardware's and its drivers', by name.
+    pub devices: BTreeMap<String, BTreeMap<String, u64>>,
 }
 
 impl Event {
@@ -242,6 +242,9 @@ impl Core {
             files: Vec::new(),
             file_objects: Vec::new(),
             device_names: Vec::new(),
+            stacks: Vec::new(),
+            driver_devices: Vec::new(),
+            device_rngs: Vec::new(),
             lines: BTreeMap::new(),
             dpc_queued: Vec::new(),
             irps: BTreeMap::new(),
@@ -312,21 +315,52 @@ impl Kernel {
         assert!(config.cpus > 0, "a machine needs at least one CPU");
         Self {
             core: Core::new(&config),
+            devices: Vec::new(),
             drivers: Vec::new(),
             programs: Vec::new(),
         }
     }
 
-    /// Attaches a device and its driver; its interrupt line is registered.
-    pub fn add_device(&mut self, name: &str, driver: Box<dyn Driver>) -> DeviceId {
-        let id = DeviceId(self.drivers.len() as u16);
-        let irq = driver.irq();
-        let old = self.core.lines.insert(irq, Line::new(irq, id));
-        assert!(old.is_none(), "{irq} is already used by another device");
-        self.drivers.push(driver);
+    /// Adds a device with its function driver (the driver that programs it and handles
+    /// its interrupts); its interrupt line, if it has one, is registered.
+    pub fn add_device(
+        &mut self,
+        name: &str,
+        device: Box<dyn Device>,
+        function_driver: Box<dyn Driver>,
+    ) -> DeviceId {
+        let id = DeviceId(self.devices.len() as u16);
+        if let Some(irq) = device.irq() {
+            let old = self.core.lines.insert(irq, Line::new(irq, id));
+            assert!(old.is_none(), "{irq} is already used by another device");
+        }
+        self.devices.push(device);
         self.core.device_names.push(name.to_string());
         self.core.dpc_queued.push(false);
+        self.core.stacks.push(Vec::new());
+        self.core
+            .device_rngs
+            .push(rng::stream(self.core.seed, Stream::Device, u64::from(id.0)));
+        self.attach(id, function_driver);
         id
+    }
+
+    /// Attaches a filter driver on top of a device's stack (IoAttachDeviceToDeviceStack):
+    /// IRPs for the device reach it first.
+    pub fn attach(&mut self, device: DeviceId, driver: Box<dyn Driver>) -> DriverId {
+        let id = DriverId(self.drivers.len() as u16);
+        self.drivers.push(driver);
+        self.core.driver_devices.push(device);
+        self.core.stacks[device.0 as usize].insert(0, id);
+        id
+    }
+
+    /// The device's hardware, as the type it was built as (to load a disk's content, or
+    /// read a device's state in a test).
+    pub fn hardware<T: Device + 'static>(&mut self, device: DeviceId) -> Option<&mut T> {
+        self.devices[device.0 as usize]
+            .as_any_mut()
+            .downcast_mut::<T>()
     }
 
     /// Declares a file as an extent of a device, optionally with initial content.
@@ -338,9 +372,11 @@ impl Kernel {
         length: u64,
         content: &[u8],
     ) -> FileId {
-        let driver = &mut self.drivers[device.0 as usize];
+        let capacity = self.devices[device.0 as usize]
+            .capacity()
+            .expect("a file lies on a storage device");
         assert!(
-            start + length <= driver.capacity(),
+            start + length <= capacity,
             "file {name} lies past the end of its device"
         );
         assert!(
@@ -348,7 +384,7 @@ impl Kernel {
             "file {name} content too long"
         );
         if !content.is_empty() {
-            driver.preload(start, content);
+            self.devices[device.0 as usize].preload(start, content);
         }
         let id = FileId(self.core.files.len() as u32);
         self.core.files.push(File {
@@ -472,12 +508,41 @@ impl Kernel {
         &self.core.trace
     }
 
+    /// What the walkthrough draws of a device: its hardware's view with each of its
+    /// drivers' (queues and counters) added, the top driver's first.
     pub fn device_view(&self, device: DeviceId) -> DeviceView {
-        self.drivers[device.0 as usize].view()
+        let mut view = self.devices[device.0 as usize].view();
+        for d in &self.core.stacks[device.0 as usize] {
+            let v = self.drivers[d.0 as usize].view();
+            view.rings.extend(v.rings);
+            view.queues.extend(v.queues);
+            view.registers.extend(v.registers);
+            view.counters.extend(v.counters);
+        }
+        view
     }
 
-    pub fn device_stats(&self, device: DeviceId) -> DeviceStats {
-        self.drivers[device.0 as usize].stats()
+    /// A device's figures for the summary: its hardware's and its drivers'.
+    pub fn device_stats(&self, device: DeviceId) -> BTreeMap<String, u64> {
+        let mut stats: BTreeMap<String, u64> = self.devices[device.0 as usize]
+            .stats()
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect();
+        for d in &self.core.stacks[device.0 as usize] {
+            stats.extend(
+                self.drivers[d.0 as usize]
+                    .stats()
+                    .into_iter()
+                    .map(|(k, v)| (k.to_string(), v)),
+            );
+        }
+        stats
+    }
+
+    /// The driver objects, by id.
+    pub fn driver_name(&self, driver: DriverId) -> &'static str {
+        self.drivers[driver.0 as usize].name()
     }
 
     /// Whether anything is left to happen (nothing is after a fault).
@@ -541,7 +606,7 @@ impl Kernel {
     /// Bytes of data the run holds now: the buffers of requests in flight and what the
     /// devices store.
     pub fn bytes_held(&self) -> u64 {
-        let stored: u64 = self.drivers.iter().map(|d| d.stored_bytes()).sum();
+        let stored: u64 = self.devices.iter().map(|d| d.stored_bytes()).sum();
         self.core.held_bytes.saturating_add(stored)
     }
 
@@ -592,10 +657,10 @@ impl Kernel {
         match event {
             Event::Cpu { cpu, .. } => self.cpu_work_done(cpu),
             Event::Device { device, token } => {
-                self.with_driver(device, None, |d, io| d.device_event(io, token));
+                self.with_device(device, |d, hw| d.timer(hw, token));
             }
             Event::Doorbell { device } => {
-                self.with_driver(device, None, |d, io| d.doorbell(io));
+                self.with_device(device, |d, hw| d.doorbell(hw));
             }
             Event::Quantum { cpu, .. } => self.core.clock_interrupt(cpu),
             Event::Timer { thread, .. } => self.core.timer_expired(thread),
@@ -608,20 +673,42 @@ impl Kernel {
     /// once that time is paid).
     pub(crate) fn with_driver<R>(
         &mut self,
-        device: DeviceId,
+        driver: DriverId,
         cpu: Option<CpuId>,
         f: impl FnOnce(&mut dyn Driver, &mut DriverCtx<'_>) -> R,
     ) -> (R, u64, Vec<Completion>) {
-        let driver = &mut self.drivers[device.0 as usize];
+        let device = self.core.driver_devices[driver.0 as usize];
         let mut io = DriverCtx {
             core: &mut self.core,
+            hardware: self.devices[device.0 as usize].as_mut(),
             device,
+            driver,
             cpu,
             charged: 0,
             completions: Vec::new(),
         };
-        let r = f(driver.as_mut(), &mut io);
+        let r = f(self.drivers[driver.0 as usize].as_mut(), &mut io);
         (r, io.charged, io.completions)
+    }
+
+    /// The function driver of a device: the bottom of its stack.
+    pub(crate) fn function_driver(&self, device: DeviceId) -> DriverId {
+        *self.core.stacks[device.0 as usize]
+            .last()
+            .expect("every device has a function driver")
+    }
+
+    /// Lets a device act on its own: no CPU, no charge.
+    pub(crate) fn with_device(
+        &mut self,
+        device: DeviceId,
+        f: impl FnOnce(&mut dyn Device, &mut HwCtx<'_>),
+    ) {
+        let mut hw = HwCtx {
+            core: &mut self.core,
+            device,
+        };
+        f(self.devices[device.0 as usize].as_mut(), &mut hw);
     }
 
     /// The run's figures so far.
@@ -648,22 +735,11 @@ impl Kernel {
                     time: cpu.time,
                 })
                 .collect(),
-            devices: self
-                .drivers
+            devices: c
+                .device_names
                 .iter()
-                .zip(&c.device_names)
-                .map(|(d, name)| {
-                    let s = d.stats();
-                    (
-                        name.clone(),
-                        DeviceSummary {
-                            busy_ns: s.busy_ns,
-                            requests: s.requests,
-                            bytes: s.bytes,
-                            detail: s.detail.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
-                        },
-                    )
-                })
+                .enumerate()
+                .map(|(i, name)| (name.clone(), self.device_stats(DeviceId(i as u16))))
                 .collect(),
         }
     }

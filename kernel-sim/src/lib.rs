@@ -35,6 +35,7 @@
 pub mod completion;
 pub mod costs;
 pub mod cpu;
+pub mod device;
 pub mod driver;
 pub mod engine;
 mod exec;
@@ -48,7 +49,10 @@ pub mod thread;
 pub mod trace;
 
 pub use costs::Costs;
-pub use driver::{DeviceStats, DeviceView, Dispatch, DpcStep, Driver, DriverCtx, SlotView};
+pub use device::{
+    Device, DeviceEvent, DeviceEventKind, DeviceView, HwCtx, Lane, QueueView, RingView, SlotView,
+};
+pub use driver::{AfterCompletion, Dispatch, DpcStep, Driver, DriverCtx};
 pub use engine::Time;
 pub use ids::*;
 pub use kernel::{Checkpoint, Kernel, MachineConfig, RunError, Summary};

@@ -394,7 +394,7 @@ impl Kernel {
             FrameKind::Clock => self.core.clock_isr_done(cpu),
             FrameKind::Isr { irq, device } => self.isr_done(cpu, irq, device),
             FrameKind::Dpc { device } => self.dpc_piece_done(cpu, device),
-            FrameKind::DpcTail { device } => self.core.dpc_finished(cpu, device),
+            FrameKind::DpcTail { device } => self.dpc_finished(cpu, device),
         }
     }
 }

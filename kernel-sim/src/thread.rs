@@ -37,6 +37,9 @@ pub(crate) enum Cont {
     SendIrp(IrpId),
     /// The dispatch routine's look at the IRP is paid; now the driver acts on it.
     Dispatch(IrpId),
+    /// A dispatch routine pended an IRP and its cost is paid: call the driver's StartIo,
+    /// then go on with `then`.
+    StartIo { driver: DriverId, then: Box<Cont> },
     /// The driver's dispatch routine returned and its charged time is paid: deliver the
     /// completions it asked for, then give control back to the caller.
     Return {

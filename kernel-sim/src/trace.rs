@@ -12,7 +12,9 @@ use serde::Serialize;
 
 mod explain;
 pub mod segments;
-pub use explain::{Narrator, Note, format_time, format_time_short, parse_time, with_note};
+pub use explain::{
+    Narrator, Note, count, duration, format_time, format_time_short, parse_time, with_note,
+};
 
 /// Why a thread is waiting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -156,12 +158,33 @@ pub enum What {
     IrpDispatched {
         irp: IrpId,
         device: DeviceId,
+        driver: DriverId,
         stack_location: u8,
         /// The byte on the device the I/O manager mapped the file offset to.
         device_offset: u64,
     },
     IrpPending {
         irp: IrpId,
+    },
+    /// A driver passes the IRP to the driver below it (IoCallDriver), having set a
+    /// completion routine if `completion`.
+    IrpPassedDown {
+        irp: IrpId,
+        driver: DriverId,
+        completion: bool,
+    },
+    /// On the IRP's way back up, the completion routine of the driver at
+    /// `stack_location` ran; with `held`, it returned STATUS_MORE_PROCESSING_REQUIRED.
+    CompletionRoutineRan {
+        irp: IrpId,
+        driver: DriverId,
+        stack_location: u8,
+        held: bool,
+    },
+    /// The driver that held the IRP completes it again: completion goes on upward.
+    IrpCompletionResumed {
+        irp: IrpId,
+        driver: DriverId,
     },
     IrpQueued {
         irp: IrpId,
@@ -191,32 +214,17 @@ pub enum What {
         irp: IrpId,
         bytes: u32,
     },
-    // --- DMA and devices ---
-    DmaDescriptorPosted {
+    // --- devices ---
+    /// An event a device stack defines for itself (a disk's transfer, a ring's
+    /// descriptor): its kind names it and explains it.
+    /// (Its parts are laid out flat, not as a [`crate::device::DeviceEvent`], so a trace
+    /// event stays within 64 bytes; [`What::device_event`] puts them together.)
+    #[serde(skip)]
+    Device {
         device: DeviceId,
-        slot: u16,
-        irp: IrpId,
-        segments: u16,
-        bytes: u32,
-    },
-    DeviceTransferStarted {
-        device: DeviceId,
-        slot: u16,
-        irp: IrpId,
-        seek_ns: u64,
-        rotation_ns: u64,
-        transfer_ns: u64,
-    },
-    DmaDescriptorConsumed {
-        device: DeviceId,
-        slot: u16,
-        irp: IrpId,
-        bytes: u32,
-    },
-    DmaDescriptorReaped {
-        device: DeviceId,
-        slot: u16,
-        irp: IrpId,
+        small: u16,
+        kind: &'static crate::device::DeviceEventKind,
+        values: [u64; 4],
     },
     // --- interrupts ---
     InterruptRaised {
@@ -315,18 +323,74 @@ pub enum What {
     },
 }
 
-/// One trace record: when, where, what.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// One trace record: when, where, what. As JSON it is one flat object: `time`, `cpu`,
+/// `kind` (the event's name) and the event's fields.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TraceEvent {
     /// Simulated time in nanoseconds.
     pub time: Time,
     /// The CPU the action ran on, if it ran on one (device activity does not).
     pub cpu: Option<CpuId>,
-    #[serde(flatten)]
     pub what: What,
 }
 
+impl Serialize for TraceEvent {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        match &self.what {
+            // A device's own event names its kind and fields itself.
+            What::Device { device, .. } => {
+                let (_, event) = self.what.device_event().expect("a device event");
+                let mut m = s.serialize_map(None)?;
+                m.serialize_entry("time", &self.time)?;
+                m.serialize_entry("cpu", &self.cpu)?;
+                m.serialize_entry("kind", event.kind.name)?;
+                m.serialize_entry("device", device)?;
+                for (name, value) in event.fields() {
+                    m.serialize_entry(name, &value)?;
+                }
+                m.end()
+            }
+            what => {
+                #[derive(Serialize)]
+                struct Flat<'a> {
+                    time: Time,
+                    cpu: Option<CpuId>,
+                    #[serde(flatten)]
+                    what: &'a What,
+                }
+                Flat {
+                    time: self.time,
+                    cpu: self.cpu,
+                    what,
+                }
+                .serialize(s)
+            }
+        }
+    }
+}
+
 impl What {
+    /// The device event this is, if it is one, with its device.
+    pub fn device_event(&self) -> Option<(DeviceId, crate::device::DeviceEvent)> {
+        match *self {
+            What::Device {
+                device,
+                small,
+                kind,
+                values,
+            } => Some((
+                device,
+                crate::device::DeviceEvent {
+                    kind,
+                    small,
+                    values,
+                },
+            )),
+            _ => None,
+        }
+    }
+
     /// The variant's name, as in JSON output (`"kind"`).
     pub fn kind(&self) -> &'static str {
         match self {
@@ -351,17 +415,17 @@ impl What {
             What::IrpCreated { .. } => "IrpCreated",
             What::IrpDispatched { .. } => "IrpDispatched",
             What::IrpPending { .. } => "IrpPending",
+            What::IrpPassedDown { .. } => "IrpPassedDown",
+            What::CompletionRoutineRan { .. } => "CompletionRoutineRan",
+            What::IrpCompletionResumed { .. } => "IrpCompletionResumed",
             What::IrpQueued { .. } => "IrpQueued",
             What::IrpStarted { .. } => "IrpStarted",
             What::IrpCompleted { .. } => "IrpCompleted",
             What::IoReturned { .. } => "IoReturned",
             What::IoDelivered { .. } => "IoDelivered",
-            What::DmaDescriptorPosted { .. } => "DmaDescriptorPosted",
-            What::DeviceTransferStarted { .. } => "DeviceTransferStarted",
-            What::DmaDescriptorConsumed { .. } => "DmaDescriptorConsumed",
-            What::DmaDescriptorReaped { .. } => "DmaDescriptorReaped",
             What::InterruptRaised { .. } => "InterruptRaised",
             What::InterruptCoalesced { .. } => "InterruptCoalesced",
+            What::Device { kind, .. } => kind.name,
             What::IsrStarted { .. } => "IsrStarted",
             What::IsrFinished { .. } => "IsrFinished",
             What::DpcQueued { .. } => "DpcQueued",
@@ -387,19 +451,19 @@ impl What {
             What::IrpCreated { irp, .. }
             | What::IrpDispatched { irp, .. }
             | What::IrpPending { irp }
+            | What::IrpPassedDown { irp, .. }
+            | What::CompletionRoutineRan { irp, .. }
+            | What::IrpCompletionResumed { irp, .. }
             | What::IrpQueued { irp, .. }
             | What::IrpStarted { irp, .. }
             | What::IrpCompleted { irp, .. }
             | What::IoReturned { irp, .. }
             | What::IoDelivered { irp, .. }
-            | What::DmaDescriptorPosted { irp, .. }
-            | What::DeviceTransferStarted { irp, .. }
-            | What::DmaDescriptorConsumed { irp, .. }
-            | What::DmaDescriptorReaped { irp, .. }
             | What::ApcQueued { irp, .. }
             | What::ApcRun { irp, .. }
             | What::ApcDiscarded { irp, .. } => Some(irp),
             What::PacketQueued { irp, .. } | What::PacketDequeued { irp, .. } => irp,
+            What::Device { .. } => self.device_event().and_then(|(_, e)| e.irp()),
             _ => None,
         }
     }

@@ -461,13 +461,9 @@ fn counters(k: &Kernel, trace: &[TraceEvent], out: &mut Sink<'_>) {
     let mut packets: BTreeMap<u32, u64> = BTreeMap::new();
     for e in trace {
         match e.what {
-            What::DmaDescriptorPosted { device, .. } | What::DmaDescriptorReaped { device, .. } => {
+            What::Device { device, kind, .. } if kind.ring_delta != 0 => {
                 let n = ring.entry(device).or_default();
-                if matches!(e.what, What::DmaDescriptorPosted { .. }) {
-                    *n += 1;
-                } else {
-                    *n = n.saturating_sub(1);
-                }
+                *n = n.saturating_add_signed(i64::from(kind.ring_delta));
                 let name = format!("{} ring slots in use", k.device_name(device));
                 out.push(Record::counter(name, e.time, DEVICES, "slots", *n));
             }

@@ -2,7 +2,7 @@
 //! dispatched to a driver, transferred by a device, announced by an interrupt, completed in
 //! a DPC, delivered to a thread. Both pictures draw from it, so they tell the same story.
 
-use kernel_sim::{CpuId, DeviceId, IrpId, ThreadId, Time, TraceEvent, What};
+use kernel_sim::{CpuId, DeviceId, IrpId, Lane, ThreadId, Time, TraceEvent, What};
 use std::collections::BTreeMap;
 
 /// One IRP's path. Every moment after creation is `None` if the run ended before it.
@@ -50,12 +50,13 @@ pub fn paths(trace: &[TraceEvent]) -> Vec<IrpPath> {
             What::IrpDispatched { irp, device, .. } => {
                 partial.entry(irp).or_default().dispatched = Some((e.time, device))
             }
-            What::DeviceTransferStarted { irp, device, .. } => {
-                partial.entry(irp).or_default().transfer = Some((e.time, device))
-            }
-            What::DmaDescriptorConsumed { irp, device, .. } => {
-                awaiting_isr.entry(device).or_default().push(irp)
-            }
+            What::Device { device, kind, .. } => match (kind.lane, e.what.irp()) {
+                (Lane::BeginTransfer, Some(irp)) => {
+                    partial.entry(irp).or_default().transfer = Some((e.time, device))
+                }
+                (Lane::EndTransfer, Some(irp)) => awaiting_isr.entry(device).or_default().push(irp),
+                _ => {}
+            },
             What::IsrStarted { device, .. } => {
                 for irp in awaiting_isr.remove(&device).unwrap_or_default() {
                     partial.entry(irp).or_default().isr = e.cpu.map(|c| (e.time, c));

@@ -300,10 +300,11 @@ fn check_step(k: &Kernel, w: &mut Watch) -> Result<(), String> {
     crate::segments::check(k, &mut w.segments, &mut w.fed)?;
     // Rings: indices in range.
     for d in 0..core.device_names.len() {
-        let v = k.device_view(DeviceId(d as u16));
-        let n = v.ring.len() as u16;
-        if v.head >= n || v.tail >= n || v.reap >= n {
-            return Err(format!("ring index out of range: {v:?}"));
+        for r in k.device_view(DeviceId(d as u16)).rings {
+            let n = r.slots.len() as u16;
+            if r.head >= n || r.tail >= n || r.reap >= n {
+                return Err(format!("ring index out of range: {r:?}"));
+            }
         }
     }
     Ok(())

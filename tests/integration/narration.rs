@@ -5,7 +5,7 @@
 
 use kernel_sim::cpu::FrameKind;
 use kernel_sim::trace::{Narrator, Note};
-use kernel_sim::{CpuId, IoMode, IrpId, Kernel, ThreadId, TraceEvent, What};
+use kernel_sim::{CpuId, IoMode, IrpId, Kernel, Lane, ThreadId, TraceEvent, What};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 /// What a CPU last did with threads, as the trace tells it.
@@ -315,7 +315,9 @@ impl Walk {
                 .iter()
                 .rev()
                 .find_map(|e| match e.what {
-                    What::DeviceTransferStarted { device, irp, .. } => Some((device, irp)),
+                    What::Device { device, kind, .. } if kind.lane == Lane::BeginTransfer => {
+                        Some((device, e.what.irp().expect("a transfer names its IRP")))
+                    }
                     _ => None,
                 })
                 .expect("the hint is about a transfer");
@@ -326,7 +328,9 @@ impl Walk {
                 .position(|e| matches!(e.what, What::InterruptRaised { .. }))
                 .expect("an interrupt follows");
             let consumed = rest[..raised].iter().rev().find_map(|e| match e.what {
-                What::DmaDescriptorConsumed { device, irp, .. } => Some((device, irp)),
+                What::Device { device, kind, .. } if kind.lane == Lane::EndTransfer => {
+                    Some((device, e.what.irp().expect("a transfer names its IRP")))
+                }
                 _ => None,
             });
             assert_eq!(

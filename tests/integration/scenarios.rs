@@ -28,7 +28,7 @@ fn seek_ns(queue: &str) -> u64 {
     let kernel = iosim::run(&loaded.scenario, loaded.scenario.seed).unwrap();
     let summary = kernel.summary();
     assert_eq!(summary.counters.irps_completed, 16);
-    summary.devices["disk0"].detail["seek_ns"]
+    summary.devices["disk0"]["seek_ns"]
 }
 
 #[test]
@@ -97,7 +97,7 @@ fn the_driver_queue_is_shown_in_the_order_it_will_be_served() {
         // The queue at its longest, and where the trace was then.
         let (mut longest, mut at) = (Vec::new(), 0);
         while k.step() {
-            let queue = k.device_view(DeviceId(0)).queue;
+            let queue = k.device_view(DeviceId(0)).queues.remove(0).first;
             if queue.len() > longest.len() {
                 (longest, at) = (queue, k.trace().len());
             }
@@ -134,12 +134,12 @@ fn a_long_driver_queue_lists_its_first_irps_and_counts_them_all() {
     let mut k = iosim::build::build(&loaded.scenario, loaded.scenario.seed);
     let mut longest = 0;
     while k.step() {
-        let view = k.device_view(DeviceId(0));
+        let queue = k.device_view(DeviceId(0)).queues.remove(0);
         assert_eq!(
-            view.queue.len(),
-            view.queue_len.min(devices::disk::driver::SHOWN_QUEUE)
+            queue.first.len(),
+            queue.len.min(devices::disk::driver::SHOWN_QUEUE)
         );
-        longest = longest.max(view.queue_len);
+        longest = longest.max(queue.len);
     }
     assert!(
         longest > devices::disk::driver::SHOWN_QUEUE,

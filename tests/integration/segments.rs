@@ -44,7 +44,7 @@ pub fn check(k: &Kernel, segments: &mut Segments, fed: &mut usize) -> Result<(),
         let want = k
             .device_view(id)
             .in_flight
-            .map(|(_, irp, _)| Activity::Transfer(irp));
+            .map(|(irp, _)| Activity::Transfer(irp));
         let got = open(Lane::Device(id));
         if got != want {
             return Err(format!("{id}: lane shows {got:?}, device has {want:?}"));

@@ -216,8 +216,9 @@ fn device_events_carry_no_cpu_and_the_device_starts_after_dispatch_is_paid() {
         let mut dispatched = std::collections::BTreeMap::new();
         for e in k.trace() {
             match e.what {
-                What::DeviceTransferStarted { irp, .. } => {
+                What::Device { kind, .. } if kind.lane == kernel_sim::Lane::BeginTransfer => {
                     assert_eq!(e.cpu, None, "{path:?}: {e:?}");
+                    let irp = e.what.irp().expect("a transfer names its IRP");
                     if let Some(&at) = dispatched.get(&irp) {
                         assert!(
                             e.time >= at + costs.dispatch_ns + costs.start_io_ns,
@@ -225,9 +226,10 @@ fn device_events_carry_no_cpu_and_the_device_starts_after_dispatch_is_paid() {
                         );
                     }
                 }
-                What::DmaDescriptorConsumed { .. }
-                | What::InterruptRaised { .. }
-                | What::InterruptCoalesced { .. } => {
+                What::Device { kind, .. } if kind.lane == kernel_sim::Lane::EndTransfer => {
+                    assert_eq!(e.cpu, None, "{path:?}: {e:?}")
+                }
+                What::InterruptRaised { .. } | What::InterruptCoalesced { .. } => {
                     assert_eq!(e.cpu, None, "{path:?}: {e:?}")
                 }
                 What::IrpDispatched { irp, .. } => {

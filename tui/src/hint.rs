@@ -7,7 +7,7 @@
 //! interrupt can come first (`tests/integration/narration.rs` checks every promise).
 
 use kernel_sim::intr::LineState;
-use kernel_sim::{DeviceId, IoMode, Kernel, TraceEvent, What};
+use kernel_sim::{DeviceId, IoMode, Kernel, Lane, TraceEvent, What};
 
 /// The hint for a step: the last of its events that has one (later events are usually
 /// the consequence the student should follow).
@@ -47,18 +47,12 @@ fn hint(kernel: &Kernel, what: &What) -> Option<&'static str> {
             "Drivers: the IRP waits in the driver's queue until the device can take it."
         }
         What::IrpStarted { .. } => "Drivers: next the driver writes a DMA descriptor for it.",
-        What::DmaDescriptorPosted { .. } => {
-            "DMA ring: the slot marked d belongs to the device now; once the doorbell reaches it, the device works without the CPU."
+        What::Device { device, kind, .. }
+            if kind.lane == Lane::BeginTransfer && next_interrupt_is(kernel, *device) =>
+        {
+            "Timeline: the device lane fills while the device moves the data, with no CPU involved. n jumps to its interrupt."
         }
-        What::DeviceTransferStarted { device, .. } if next_interrupt_is(kernel, *device) => {
-            "Timeline: the device lane fills while the disk seeks, rotates and moves the data, with no CPU involved. n jumps to its interrupt."
-        }
-        What::DeviceTransferStarted { .. } => {
-            "Timeline: the device lane fills while the disk seeks, rotates and moves the data, with no CPU involved."
-        }
-        What::DmaDescriptorConsumed { .. } => {
-            "DMA ring: R marks a finished slot, data already in memory; the driver reaps it in its DPC."
-        }
+        What::Device { kind, .. } => return kind.hint,
         What::InterruptRaised { .. } => {
             "Interrupt lines: the line stays asserted until an ISR acknowledges the device; a CPU running below the line's level takes it."
         }
@@ -73,9 +67,6 @@ fn hint(kernel: &Kernel, what: &What) -> Option<&'static str> {
         }
         What::DpcStarted { .. } => {
             "DMA ring: the DPC reaps finished slots and completes their IRPs, at DISPATCH level."
-        }
-        What::DmaDescriptorReaped { .. } => {
-            "DMA ring: the slot is free again, so the driver can start another IRP from its queue."
         }
         What::IrpCompleted { .. } => {
             "The result now travels back the way the program asked: a woken wait, an APC, or a completion packet."

@@ -212,43 +212,47 @@ fn irp_rows(k: &Kernel, trace: &[TraceEvent]) -> Vec<Row<IrpId>> {
 
 fn device_lines(k: &Kernel) -> Vec<String> {
     let mut lines = Vec::new();
+    let mut rings = false;
     for d in 0..k.core().device_names.len() {
         let id = DeviceId(d as u16);
         let v = k.device_view(id);
-        let slots: String = v
-            .ring
-            .iter()
-            .map(|s| match s {
-                SlotView::Free => "[ ]",
-                SlotView::Device(_) => "[d]",
-                SlotView::Driver(_) => "[R]",
-            })
-            .collect();
-        // The count first: a narrow pane cuts the end of the line, not the number.
         let name = k.device_name(id);
-        lines.push(if v.queue.is_empty() {
-            format!("{name} queue ({}): empty", v.policy)
-        } else {
-            let ids: Vec<String> = v.queue.iter().map(|i| i.to_string()).collect();
-            // A long queue lists only its first IRPs.
-            let more = if v.queue_len > ids.len() { " …" } else { "" };
-            format!(
-                "{name} queue ({}, {} waiting): {}{more}",
-                v.policy,
-                v.queue_len,
-                ids.join(" ")
-            )
-        });
-        lines.push(format!("{slots} head {} tail {}", v.head, v.tail));
-        match v.in_flight {
-            Some((slot, irp, until)) => lines.push(format!(
-                "in flight: slot {slot} {irp} until {}",
-                format_time(until)
-            )),
-            None => lines.push("in flight: nothing".into()),
+        for q in &v.queues {
+            // The count first: a narrow pane cuts the end of the line, not the number.
+            lines.push(if q.first.is_empty() {
+                format!("{name} {} ({}): empty", q.name, q.policy)
+            } else {
+                let ids: Vec<String> = q.first.iter().map(|i| i.to_string()).collect();
+                // A long queue lists only its first IRPs.
+                let more = if q.len > ids.len() { " …" } else { "" };
+                format!(
+                    "{name} {} ({}, {} waiting): {}{more}",
+                    q.name,
+                    q.policy,
+                    q.len,
+                    ids.join(" ")
+                )
+            });
         }
+        for r in &v.rings {
+            rings = true;
+            let slots: String = r
+                .slots
+                .iter()
+                .map(|s| match s {
+                    SlotView::Free => "[ ]",
+                    SlotView::Device(_) => "[d]",
+                    SlotView::Driver(_) => "[R]",
+                })
+                .collect();
+            lines.push(format!("{slots} head {} tail {}", r.head, r.tail));
+        }
+        lines.extend(v.registers.iter().map(|(n, value)| format!("{n}: {value}")));
+        lines.extend(v.counters.iter().map(|(n, value)| format!("{n}: {value}")));
     }
-    lines.push("d: the device owns the slot · R: done, to reap".into());
+    if rings {
+        lines.push("d: the device owns the slot · R: done, to reap".into());
+    }
     lines
 }
 

@@ -85,21 +85,29 @@ pub enum IrpState {
     Queued,
     /// Programmed into the device's DMA ring.
     InDevice,
+    /// A completion routine returned STATUS_MORE_PROCESSING_REQUIRED: its driver holds
+    /// the IRP and will complete it again.
+    Held,
     /// Completed by the driver; the I/O manager is delivering the result.
     Completed,
     /// The result reached the program (woken waiter, APC run, packet dequeued).
     Delivered,
 }
 
-/// One driver's view of the request: which device it is at and what that driver was
-/// asked to do (a filter driver above the function driver has its own location).
+/// One driver's view of the request: which driver it is at and what that driver was
+/// asked to do. Each driver of the device's stack has its own location, the top one
+/// first; a driver that passes the IRP down may ask for its completion routine to run
+/// when the IRP comes back up.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct StackLocation {
+    pub driver: DriverId,
     pub device: DeviceId,
     pub major: Major,
     /// Byte address on the device.
     pub device_offset: u64,
     pub len: u32,
+    /// The driver here set a completion routine that has not run yet.
+    pub completion: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

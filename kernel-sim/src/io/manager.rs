@@ -20,7 +20,7 @@
 
 use crate::completion::Packet;
 use crate::driver::Completion;
-use crate::driver::Dispatch;
+use crate::driver::{AfterCompletion, Dispatch};
 use crate::exec::io_result;
 use crate::ids::*;
 use crate::io::irp::checksum;
@@ -147,11 +147,10 @@ impl Core {
         copy + if bound { self.costs.port_ns } else { 0 }
     }
 
-    /// IoCompleteRequest, the I/O manager's half: record the result, send it on its
-    /// completion path, and free the IRP. Whatever still has to reach the program travels
-    /// without it: in the thread's wake-up, an APC, a completion packet, or the
-    /// OVERLAPPED the program will wait on.
-    pub(crate) fn complete_irp(
+    /// The driver at the bottom of the stack completed the IRP (IoCompleteRequest): the
+    /// result is recorded and traced, once. Completion routines run next (see
+    /// [`Kernel::complete_irp`]), then [`Core::io_completion`].
+    pub(crate) fn record_completion(
         &mut self,
         cpu: Option<CpuId>,
         id: IrpId,
@@ -167,13 +166,7 @@ impl Core {
         irp.status = status;
         irp.information = bytes;
         irp.checksum = checksum(&irp.buffer[..bytes as usize]);
-        let (major, thread, mode, fo, sum) = (
-            irp.major,
-            irp.thread,
-            irp.mode,
-            irp.file_object,
-            irp.checksum,
-        );
+        let (major, sum) = (irp.major, irp.checksum);
         self.stats.irps_completed += 1;
         match major {
             Major::Read => self.stats.bytes_read += u64::from(bytes),
@@ -187,6 +180,21 @@ impl Core {
                 bytes,
                 checksum: sum,
             },
+        );
+    }
+
+    /// The I/O manager's half of completion, once every completion routine has run:
+    /// send the result on its completion path and free the IRP. Whatever still has to
+    /// reach the program travels without it: in the thread's wake-up, an APC, a
+    /// completion packet, or the OVERLAPPED the program will wait on.
+    pub(crate) fn io_completion(&mut self, cpu: Option<CpuId>, id: IrpId) {
+        let irp = self.irp(id);
+        let (status, bytes, thread, mode, fo) = (
+            irp.status,
+            irp.information,
+            irp.thread,
+            irp.mode,
+            irp.file_object,
         );
         let result = io_result(self.irp(id));
         self.retire_irp(id);
@@ -306,6 +314,22 @@ impl Kernel {
         object.position = offset + u64::from(len);
         object.refs += 1;
         let device_offset = start + offset;
+        // One stack location per driver in the device's stack, the top one first.
+        let stack = self.core.stacks[device.0 as usize]
+            .iter()
+            .map(|&driver| StackLocation {
+                driver,
+                device,
+                major: if data.is_some() {
+                    Major::Write
+                } else {
+                    Major::Read
+                },
+                device_offset,
+                len,
+                completion: false,
+            })
+            .collect();
         let major = if data.is_some() {
             Major::Write
         } else {
@@ -342,12 +366,7 @@ impl Kernel {
                 file_object: fo,
                 thread,
                 mode,
-                stack: vec![StackLocation {
-                    device,
-                    major,
-                    device_offset,
-                    len,
-                }],
+                stack,
                 current: 0,
                 state: IrpState::Created,
                 status: Status::Pending,
@@ -383,13 +402,18 @@ impl Kernel {
         let irp = self.core.irp_mut(id);
         irp.state = IrpState::Dispatched;
         let location = irp.location();
-        let (device, device_offset, stack_location) =
-            (location.device, location.device_offset, irp.current);
+        let (device, driver, device_offset, stack_location) = (
+            location.device,
+            location.driver,
+            location.device_offset,
+            irp.current,
+        );
         self.core.trace(
             Some(cpu),
             What::IrpDispatched {
                 irp: id,
                 device,
+                driver,
                 stack_location,
                 device_offset,
             },
@@ -398,10 +422,11 @@ impl Kernel {
         self.work(cpu, thread, cost, Cont::Dispatch(id));
     }
 
-    /// The dispatch routine acts on the IRP; what it charges is paid before it returns.
+    /// The dispatch routine acts on the IRP; what it charges is paid before what comes
+    /// next: the driver below gets the IRP, StartIo runs, or the call returns.
     pub(crate) fn dispatch(&mut self, cpu: CpuId, thread: ThreadId, id: IrpId) {
         let irp = self.core.irp(id);
-        let (device, mode) = (irp.location().device, irp.mode);
+        let (driver, mode) = (irp.location().driver, irp.mode);
         let call = match (irp.major, mode) {
             (Major::Read, IoMode::Apc(_)) => "ReadFileEx",
             (Major::Read, _) => "ReadFile",
@@ -409,7 +434,7 @@ impl Kernel {
             (Major::Write, _) => "WriteFile",
         };
         let (outcome, charged, completions) =
-            self.with_driver(device, Some(cpu), |d, io| d.dispatch(io, id));
+            self.with_driver(driver, Some(cpu), |d, io| d.dispatch(io, id));
         debug_assert_eq!(
             outcome == Dispatch::Completed,
             completions.iter().any(|c| c.irp == id),
@@ -421,7 +446,123 @@ impl Kernel {
             call,
             completions,
         };
-        self.work(cpu, thread, charged, ret);
+        match outcome {
+            Dispatch::PassDown { completion } => {
+                let irp = self.core.irp_mut(id);
+                let here = irp.current as usize;
+                assert!(
+                    here + 1 < irp.stack.len(),
+                    "{driver} passed {id} down from the bottom of its stack"
+                );
+                irp.stack[here].completion = completion;
+                irp.current += 1;
+                self.core.trace(
+                    Some(cpu),
+                    What::IrpPassedDown {
+                        irp: id,
+                        driver,
+                        completion,
+                    },
+                );
+                self.work(cpu, thread, charged, Cont::SendIrp(id));
+            }
+            // StartIo follows at once when the dispatch routine charged nothing.
+            Dispatch::Pending if charged == 0 => self.run_start_io(cpu, thread, driver, ret),
+            Dispatch::Pending => {
+                let start = Cont::StartIo {
+                    driver,
+                    then: Box::new(ret),
+                };
+                self.work(cpu, thread, charged, start);
+            }
+            Dispatch::Completed => self.work(cpu, thread, charged, ret),
+        }
+    }
+
+    /// The dispatch routine pended its IRP: the I/O manager calls the driver's StartIo
+    /// routine, so it can hand waiting requests to the hardware; its cost is paid
+    /// before the call returns.
+    pub(crate) fn run_start_io(
+        &mut self,
+        cpu: CpuId,
+        thread: ThreadId,
+        driver: DriverId,
+        then: Cont,
+    ) {
+        let (_, charged, completions) = self.with_driver(driver, Some(cpu), |d, io| d.start_io(io));
+        let then = match then {
+            Cont::Return {
+                irp,
+                mode,
+                call,
+                completions: before,
+            } => Cont::Return {
+                irp,
+                mode,
+                call,
+                completions: before.into_iter().chain(completions).collect(),
+            },
+            other => other,
+        };
+        self.work(cpu, thread, charged, then);
+    }
+
+    /// IoCompleteRequest for `id` by the driver holding it: the result is recorded (once),
+    /// then the completion routines of the drivers above run bottom-up, each exactly
+    /// once, until one holds the IRP (STATUS_MORE_PROCESSING_REQUIRED) or the top is
+    /// reached and the I/O manager finishes. Returns the CPU time the completion
+    /// routines charged, for the caller to pay.
+    pub(crate) fn complete_irp(
+        &mut self,
+        cpu: Option<CpuId>,
+        id: IrpId,
+        status: Status,
+        bytes: u32,
+    ) -> u64 {
+        let irp = self.core.irp_mut(id);
+        if irp.state == IrpState::Held {
+            // The driver that held it completes it again: on up from its location.
+            irp.state = IrpState::Completed;
+            irp.status = status;
+            irp.information = bytes;
+            let driver = irp.location().driver;
+            self.core
+                .trace(cpu, What::IrpCompletionResumed { irp: id, driver });
+        } else {
+            self.core.record_completion(cpu, id, status, bytes);
+        }
+        let mut charged = 0;
+        loop {
+            let irp = self.core.irp_mut(id);
+            let Some(level) = irp.current.checked_sub(1) else {
+                break;
+            };
+            irp.current = level;
+            let location = &mut irp.stack[level as usize];
+            if !std::mem::take(&mut location.completion) {
+                continue;
+            }
+            let driver = location.driver;
+            let (after, cost, more) = self.with_driver(driver, cpu, |d, io| d.completion(io, id));
+            debug_assert!(more.is_empty(), "a completion routine completes nothing");
+            charged += cost;
+            let held = after == AfterCompletion::MoreProcessingRequired;
+            self.core.trace(
+                cpu,
+                What::CompletionRoutineRan {
+                    irp: id,
+                    driver,
+                    stack_location: level,
+                    held,
+                },
+            );
+            if held {
+                self.core.irp_mut(id).state = IrpState::Held;
+                return charged;
+            }
+        }
+        self.core.io_completion(cpu, id);
+        charged
     }
 
     /// The dispatch routine returned; the I/O manager gives control back (step 4). A
@@ -434,8 +575,19 @@ impl Kernel {
         (mode, call): (IoMode, &'static str),
         completions: Vec<Completion>,
     ) {
+        let mut charged = 0;
         for c in completions {
-            self.core.complete_irp(Some(cpu), c.irp, c.status, c.bytes);
+            charged += self.complete_irp(Some(cpu), c.irp, c.status, c.bytes);
+        }
+        if charged > 0 {
+            // Completion routines ran on the way up: their time is paid first.
+            let ret = Cont::Return {
+                irp: id,
+                mode,
+                call,
+                completions: Vec::new(),
+            };
+            return self.work(cpu, thread, charged, ret);
         }
         let pending = self.core.irps.contains_key(&id);
         self.core.trace(

@@ -50,7 +50,9 @@ pub fn parse_time(text: &str) -> Option<u64> {
     (value.is_finite() && value >= 0.0).then(|| (value * scale).round() as u64)
 }
 
-fn us(ns: u64) -> String {
+/// A duration for a sentence: microseconds below a millisecond, else milliseconds, with
+/// three decimals ("40.960 us", "8.333 ms").
+pub fn duration(ns: u64) -> String {
     if ns >= 1_000_000 {
         format!("{}.{:03} ms", ns / 1_000_000, (ns % 1_000_000) / 1000)
     } else {
@@ -58,8 +60,8 @@ fn us(ns: u64) -> String {
     }
 }
 
-/// "1 request", "2 requests".
-fn count(n: u32, what: &str) -> String {
+/// "1 request", "2 requests": a count with its noun, for a sentence.
+pub fn count(n: u32, what: &str) -> String {
     if n == 1 {
         format!("1 {what}")
     } else {
@@ -342,7 +344,7 @@ impl Kernel {
                     "{} runs user-mode code for {} of CPU time{pass}. It makes no system call, but \
                      interrupts and DPCs can still take the CPU meanwhile.",
                     t(*thread),
-                    us(*ns)
+                    duration(*ns)
                 )
             }
             What::ComputeStretched {
@@ -353,9 +355,9 @@ impl Kernel {
                 "{}'s {} of user-mode code ends {} after it began: for {} of that the CPU ran \
                  something else (an interrupt, a DPC, or another thread).",
                 t(*thread),
-                us(*ns),
-                us(*wall_ns),
-                us(wall_ns - ns)
+                duration(*ns),
+                duration(*wall_ns),
+                duration(wall_ns - ns)
             ),
             What::ThreadWaiting {
                 thread,
@@ -492,13 +494,51 @@ impl Kernel {
             What::IrpDispatched {
                 irp,
                 device,
+                driver,
                 stack_location,
                 device_offset,
             } => format!(
-                "{irp} goes to {}'s driver (stack location {stack_location}, device byte \
+                "{irp} goes to {}'s {} (stack location {stack_location}, device byte \
                  {device_offset}); its dispatch routine runs on the caller's CPU, in the caller's \
                  thread.",
-                d(*device)
+                d(*device),
+                self.driver_name(*driver)
+            ),
+            What::IrpPassedDown {
+                irp,
+                driver,
+                completion,
+            } => {
+                let routine = if *completion {
+                    ", with a completion routine set to run when the IRP comes back up"
+                } else {
+                    ""
+                };
+                format!(
+                    "The {} passes {irp} to the driver below it (IoCallDriver){routine}.",
+                    self.driver_name(*driver)
+                )
+            }
+            What::CompletionRoutineRan {
+                irp,
+                driver,
+                stack_location,
+                held,
+            } => {
+                let then = if *held {
+                    "; it keeps the IRP (STATUS_MORE_PROCESSING_REQUIRED) and will complete it again"
+                } else {
+                    ", and completion goes on up the stack"
+                };
+                format!(
+                    "On its way back up, {irp} runs the {}'s completion routine (stack location \
+                     {stack_location}){then}.",
+                    self.driver_name(*driver)
+                )
+            }
+            What::IrpCompletionResumed { irp, driver } => format!(
+                "The {} completes {irp} again: completion goes on up the stack.",
+                self.driver_name(*driver)
             ),
             What::IrpPending { irp } => format!(
                 "The driver cannot finish {irp} now: it marks it pending (IoMarkIrpPending), and \
@@ -547,48 +587,10 @@ impl Kernel {
             What::IoDelivered { thread, irp, bytes } => {
                 format!("{} gets the result of {irp}: {bytes} bytes.", t(*thread))
             }
-            What::DmaDescriptorPosted {
-                device,
-                slot,
-                irp,
-                segments,
-                bytes,
-            } => format!(
-                "The driver writes DMA descriptor {slot} for {irp} ({bytes} bytes in {}) and gives \
-                 the slot to {}; its doorbell write tells the device once the descriptors are \
-                 written.",
-                count(u32::from(*segments), "scatter/gather segment"),
-                d(*device)
-            ),
-            What::DeviceTransferStarted {
-                device,
-                slot,
-                seek_ns,
-                rotation_ns,
-                transfer_ns,
-                ..
-            } => format!(
-                "{} starts on descriptor {slot} by itself: seek {}, rotation {}, transfer {}. No CPU \
-                 is involved.",
-                d(*device),
-                us(*seek_ns),
-                us(*rotation_ns),
-                us(*transfer_ns)
-            ),
-            What::DmaDescriptorConsumed {
-                device,
-                slot,
-                irp,
-                bytes,
-            } => format!(
-                "{} has moved {bytes} bytes for {irp} by DMA and gives descriptor {slot} back to the \
-                 driver.",
-                d(*device)
-            ),
-            What::DmaDescriptorReaped { device, slot, irp } => format!(
-                "The DPC reaps descriptor {slot} of {}: {irp}'s transfer is done.",
-                d(*device)
-            ),
+            What::Device { device, .. } => {
+                let (_, event) = ev.what.device_event().expect("a device event");
+                (event.kind.explain)(&event, &d(*device))
+            }
             What::InterruptRaised { irq, device } => format!(
                 "{} asserts {irq} to tell a CPU it has finished a transfer; the line stays asserted \
                  until an ISR acknowledges the device.",

@@ -143,12 +143,14 @@ impl Segments {
             | What::ThreadPreempted { .. } => {
                 self.cpu_pop(index, event, |a| matches!(a, Activity::Thread(_)))
             }
-            What::DeviceTransferStarted { device, irp, .. } => {
-                self.open(Lane::Device(device), Activity::Transfer(irp), t, index)
-            }
-            What::DmaDescriptorConsumed { device, .. } => {
-                self.close(Lane::Device(device), t, index)
-            }
+            What::Device { device, kind, .. } => match kind.lane {
+                crate::device::Lane::BeginTransfer => {
+                    let irp = event.what.irp().expect("a transfer names its IRP");
+                    self.open(Lane::Device(device), Activity::Transfer(irp), t, index)
+                }
+                crate::device::Lane::EndTransfer => self.close(Lane::Device(device), t, index),
+                crate::device::Lane::Same => {}
+            },
             What::InterruptRaised { irq, .. } => {
                 self.open(Lane::Line(irq), Activity::Raised, t, index)
             }
