@@ -1,12 +1,13 @@
 //! Wiring: turns a validated scenario into a kernel with its devices, files, processes
 //! and thread programs.
 
-use crate::scenario::device::{Device, Fill, QueuePolicy};
+use crate::scenario::device::{Device, Fill, Filter, QueuePolicy};
 use crate::scenario::model::Scenario;
 use crate::scenario::op::{self as sop, Completion, Position};
 use devices::disk::order::Policy;
 use devices::disk::storage;
 use devices::disk::{DiskConfig, DiskDriver, DiskHardware};
+use devices::filter::ChecksumFilter;
 use kernel_sim::thread::Routine;
 use kernel_sim::{Costs, Irq, Kernel, MachineConfig, OverlappedId, RoutineId};
 use std::collections::BTreeMap;
@@ -43,6 +44,14 @@ pub fn build(scenario: &Scenario, seed: u64) -> Kernel {
                 let disk = DiskHardware::new(config);
                 let driver = DiskDriver::new(&disk, policy, d.max_segment);
                 let id = kernel.add_device(&d.name, Box::new(disk), Box::new(driver));
+                for filter in &d.filters {
+                    kernel.attach(
+                        id,
+                        match filter {
+                            Filter::Checksum => Box::new(ChecksumFilter::default()),
+                        },
+                    );
+                }
                 devices.insert(d.name.clone(), id);
             }
         }

@@ -25,6 +25,10 @@ pub const BUILTINS: &[Builtin] = &[
         name: "disk-elevator",
         source: include_str!("../scenarios/disk-elevator.json"),
     },
+    Builtin {
+        name: "filter-driver",
+        source: include_str!("../scenarios/filter-driver.json"),
+    },
 ];
 
 /// The built-in scenario called `name`, if any.

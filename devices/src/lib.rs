@@ -7,7 +7,9 @@
 //! - [`dma`]: the descriptor ring shared by a driver and its device, and scatter/gather;
 //! - [`disk::geometry`]: seek, rotation and transfer times;
 //! - [`disk::storage`]: the disk's bytes;
-//! - [`disk::order`]: the driver's queue disciplines (FIFO, SCAN, SSTF).
+//! - [`disk::order`]: the driver's queue disciplines (FIFO, SCAN, SSTF);
+//! - [`filter`]: filter drivers that attach above a device's function driver.
 
 pub mod disk;
 pub mod dma;
+pub mod filter;

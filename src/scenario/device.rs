@@ -111,6 +111,22 @@ pub struct Disk {
     /// The order in which the driver takes IRPs from its queue.
     #[serde(default)]
     pub queue: QueuePolicy,
+    /// Filter drivers attached above the disk driver, the first directly above it and
+    /// each next one above that: an IRP passes through them from the last to the first
+    /// on its way down, and their completion routines run from the first to the last on
+    /// its way up. Default: none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = MAX_FILTERS))]
+    pub filters: Vec<Filter>,
+}
+
+/// A filter driver a device's stack can carry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Filter {
+    /// Counts the requests and bytes that pass and checksums each request's data in its
+    /// completion routine, on the way back up.
+    Checksum,
 }
 
 impl Disk {

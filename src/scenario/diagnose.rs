@@ -270,8 +270,9 @@ fn after_previous_token(src: &str, offset: usize) -> usize {
 
 /// Keys whose values are arrays in the format; an array anywhere else is a struct written
 /// as a list of its fields, which serde accepts and the format does not.
-const ARRAY_KEYS: [&str; 7] = [
+const ARRAY_KEYS: [&str; 8] = [
     "devices",
+    "filters",
     "files",
     "processes",
     "threads",

@@ -34,6 +34,9 @@ pub const MIN_BYTE_BUDGET: u64 = 1 << 20;
 /// which leaves room for the walkthrough's checkpoints and the trace.
 pub const MAX_BYTE_BUDGET: u64 = 16 << 30;
 
+/// Most filter drivers on one device's stack.
+pub const MAX_FILTERS: u64 = 4;
+
 /// Most devices on a machine.
 pub const MAX_DEVICES: u64 = 16;
 /// Highest interrupt line: 24 lines, 0..=23, as on an I/O APIC.

@@ -137,6 +137,13 @@ fn devices(scenario: &Scenario) -> Check {
                     MIN_SEGMENT,
                     MAX_SEGMENT,
                 )?;
+                count(
+                    &here.key("filters"),
+                    "filters",
+                    disk.filters.len(),
+                    0,
+                    MAX_FILTERS,
+                )?;
                 disk_access_time(&here, disk, scenario)?;
             }
         }
