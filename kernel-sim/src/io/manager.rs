@@ -135,6 +135,10 @@ impl Core {
     /// is bound to a completion port.
     pub(crate) fn completion_cost(&self, id: IrpId, bytes: u32) -> u64 {
         let irp = self.irp(id);
+        if irp.state == IrpState::Held {
+            // Completed once already: the I/O manager's part is still to come, once.
+            return 0;
+        }
         let copy = match irp.major {
             Major::Read => self.costs.copy_ns(u64::from(bytes)),
             // A buffered write was copied into the system buffer before it was sent.
@@ -543,8 +547,7 @@ impl Kernel {
                 continue;
             }
             let driver = location.driver;
-            let (after, cost, more) = self.with_driver(driver, cpu, |d, io| d.completion(io, id));
-            debug_assert!(more.is_empty(), "a completion routine completes nothing");
+            let (after, cost, others) = self.with_driver(driver, cpu, |d, io| d.completion(io, id));
             charged += cost;
             let held = after == AfterCompletion::MoreProcessingRequired;
             self.core.trace(
@@ -558,6 +561,13 @@ impl Kernel {
             );
             if held {
                 self.core.irp_mut(id).state = IrpState::Held;
+            }
+            // A completion routine may complete IRPs its driver held before (say, the
+            // pieces of a request it split): their completion goes on up from there.
+            for c in others {
+                charged += self.complete_irp(cpu, c.irp, c.status, c.bytes);
+            }
+            if held {
                 return charged;
             }
         }

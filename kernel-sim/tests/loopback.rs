@@ -1,0 +1,351 @@
+//! The kernel's I/O path on a loopback device, with no scenario file and no disk: a
+//! device that finishes each request a fixed time after its doorbell, a function driver
+//! for it, and filters stacked above. What these tests check is the kernel's: stack
+//! locations, IoCallDriver, completion routines bottom-up and exactly once, a routine
+//! that holds an IRP, and a dispatch routine that completes at once.
+
+use kernel_sim::io::Status;
+use kernel_sim::{
+    AfterCompletion, CpuId, Device, DeviceView, Dispatch, DpcStep, Driver, DriverCtx, HwCtx,
+    IoMode, IrpId, Irq, Kernel, MachineConfig, ProgramCtx, Syscall, SyscallResult, ThreadProgram,
+    What,
+};
+use std::any::Any;
+use std::collections::VecDeque;
+
+/// How long the loopback takes per request.
+const LATENCY_NS: u64 = 50_000;
+
+/// A device that completes whatever its driver hands it, one request at a time.
+#[derive(Debug, Clone, Default)]
+struct Loopback {
+    /// Requests handed over by the driver, not started yet.
+    todo: VecDeque<IrpId>,
+    busy: Option<IrpId>,
+    /// Requests done, for the driver's DPC.
+    done: VecDeque<IrpId>,
+    interrupt_pending: bool,
+}
+
+impl Loopback {
+    fn start(&mut self, hw: &mut HwCtx<'_>) {
+        if self.busy.is_none()
+            && let Some(irp) = self.todo.pop_front()
+        {
+            self.busy = Some(irp);
+            hw.schedule(LATENCY_NS, 0);
+        }
+    }
+}
+
+impl Device for Loopback {
+    fn kind(&self) -> &'static str {
+        "loopback"
+    }
+
+    fn irq(&self) -> Option<Irq> {
+        Some(Irq(5))
+    }
+
+    fn capacity(&self) -> Option<u64> {
+        Some(1 << 20)
+    }
+
+    fn preload(&mut self, _offset: u64, _bytes: &[u8]) {}
+
+    fn timer(&mut self, hw: &mut HwCtx<'_>, _token: u64) {
+        let irp = self.busy.take().expect("a request was under way");
+        self.done.push_back(irp);
+        self.interrupt_pending = true;
+        hw.raise_interrupt();
+        self.start(hw);
+    }
+
+    fn doorbell(&mut self, hw: &mut HwCtx<'_>) {
+        self.start(hw);
+    }
+
+    fn stats(&self) -> Vec<(&'static str, u64)> {
+        Vec::new()
+    }
+
+    fn view(&self) -> DeviceView {
+        DeviceView::default()
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+
+    fn as_any_mut(&mut self) -> &mut dyn Any {
+        self
+    }
+
+    fn clone_box(&self) -> Box<dyn Device> {
+        Box::new(self.clone())
+    }
+}
+
+/// The loopback's function driver. With `instant`, it completes every request inside its
+/// dispatch routine, as a driver with the data at hand would.
+#[derive(Debug, Clone, Default)]
+struct LoopDriver {
+    instant: bool,
+}
+
+impl Driver for LoopDriver {
+    fn name(&self) -> &'static str {
+        "loopback driver"
+    }
+
+    fn dispatch(&mut self, io: &mut DriverCtx<'_>, irp: IrpId) -> Dispatch {
+        let len = io.irp(irp).location().len;
+        if self.instant {
+            io.complete_irp(irp, Status::Success, len);
+            return Dispatch::Completed;
+        }
+        io.mark_pending(irp);
+        io.hardware::<Loopback>().todo.push_back(irp);
+        io.ring_doorbell();
+        Dispatch::Pending
+    }
+
+    fn isr(&mut self, io: &mut DriverCtx<'_>) -> bool {
+        std::mem::take(&mut io.hardware::<Loopback>().interrupt_pending)
+    }
+
+    fn dpc(&mut self, io: &mut DriverCtx<'_>) -> DpcStep {
+        match io.hardware::<Loopback>().done.pop_front() {
+            Some(irp) => {
+                let len = io.irp(irp).location().len;
+                io.complete_irp(irp, Status::Success, len);
+                DpcStep::More
+            }
+            None => DpcStep::Done,
+        }
+    }
+
+    fn clone_box(&self) -> Box<dyn Driver> {
+        Box::new(self.clone())
+    }
+}
+
+/// A filter that passes every IRP down with a completion routine. With `batch`, its
+/// routine holds each completed IRP until it has two, then completes both: the other
+/// one from inside the routine, this one by letting completion go on.
+#[derive(Debug, Clone, Default)]
+struct Filter {
+    name: &'static str,
+    batch: bool,
+    held: Option<IrpId>,
+}
+
+impl Driver for Filter {
+    fn name(&self) -> &'static str {
+        self.name
+    }
+
+    fn dispatch(&mut self, _io: &mut DriverCtx<'_>, _irp: IrpId) -> Dispatch {
+        Dispatch::PassDown { completion: true }
+    }
+
+    fn completion(&mut self, io: &mut DriverCtx<'_>, irp: IrpId) -> AfterCompletion {
+        if !self.batch {
+            return AfterCompletion::Continue;
+        }
+        match self.held.take() {
+            None => {
+                self.held = Some(irp);
+                AfterCompletion::MoreProcessingRequired
+            }
+            Some(first) => {
+                let len = io.irp(first).location().len;
+                io.complete_irp(first, Status::Success, len);
+                AfterCompletion::Continue
+            }
+        }
+    }
+
+    fn clone_box(&self) -> Box<dyn Driver> {
+        Box::new(self.clone())
+    }
+}
+
+/// Opens `file`, then makes each call in `reads` (a length and a completion style).
+#[derive(Debug, Clone)]
+struct Reader {
+    reads: Vec<(u32, IoMode)>,
+    next: usize,
+    handle: Option<kernel_sim::Handle>,
+}
+
+impl ThreadProgram for Reader {
+    fn next(&mut self, cx: &mut ProgramCtx<'_>) -> Syscall {
+        if let SyscallResult::Handle(h) = cx.last {
+            self.handle = Some(*h);
+        }
+        let Some(handle) = self.handle else {
+            return Syscall::Open {
+                path: "loop".into(),
+            };
+        };
+        let Some(&(len, mode)) = self.reads.get(self.next) else {
+            return Syscall::Exit;
+        };
+        self.next += 1;
+        Syscall::Read {
+            handle,
+            offset: Some(0),
+            len,
+            mode,
+        }
+    }
+
+    fn clone_box(&self) -> Box<dyn ThreadProgram> {
+        Box::new(self.clone())
+    }
+}
+
+/// A one-CPU machine with the loopback, `filters` attached above its driver (the first
+/// directly above), and one thread making `reads`; run to its end.
+fn run(driver: LoopDriver, filters: Vec<Filter>, reads: Vec<(u32, IoMode)>) -> Kernel {
+    let mut k = Kernel::new(MachineConfig {
+        cpus: 1,
+        costs: kernel_sim::Costs::default(),
+        seed: 1,
+        byte_budget: kernel_sim::costs::DEFAULT_BYTE_BUDGET,
+    });
+    let device = k.add_device("loop0", Box::new(Loopback::default()), Box::new(driver));
+    for f in filters {
+        k.attach(device, Box::new(f));
+    }
+    k.add_file("loop", device, 0, 4096, &[]);
+    let p = k.add_process("app", Vec::new());
+    let program = Reader {
+        reads,
+        next: 0,
+        handle: None,
+    };
+    k.add_thread(p, "T", 0, Box::new(program));
+    k.run(100_000).expect("the run ends");
+    assert!(k.core().irps.is_empty(), "IRPs left live");
+    k
+}
+
+fn filter(name: &'static str) -> Filter {
+    Filter {
+        name,
+        ..Filter::default()
+    }
+}
+
+/// The (kind, stack location or driver) of each stack event of `irp`, in order.
+fn stack_story(k: &Kernel, irp: IrpId) -> Vec<String> {
+    k.trace()
+        .iter()
+        .filter(|e| e.what.irp() == Some(irp))
+        .filter_map(|e| match e.what {
+            What::IrpDispatched { stack_location, .. } => Some(format!("down {stack_location}")),
+            What::CompletionRoutineRan {
+                stack_location,
+                held,
+                ..
+            } => Some(format!(
+                "up {stack_location}{}",
+                if held { " (held)" } else { "" }
+            )),
+            What::IrpCompleted { .. } => Some("completed".into()),
+            What::IrpCompletionResumed { .. } => Some("resumed".into()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn an_irp_goes_down_every_driver_and_its_routines_run_bottom_up_once() {
+    let k = run(
+        LoopDriver::default(),
+        vec![filter("lower filter"), filter("upper filter")],
+        vec![(512, IoMode::Sync)],
+    );
+    assert_eq!(
+        stack_story(&k, IrpId(1)),
+        ["down 0", "down 1", "down 2", "completed", "up 1", "up 0"]
+    );
+    let routines: Vec<&str> = k
+        .trace()
+        .iter()
+        .filter_map(|e| match e.what {
+            What::CompletionRoutineRan { driver, .. } => Some(k.driver_name(driver)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(routines, ["lower filter", "upper filter"]);
+}
+
+#[test]
+fn a_routine_can_hold_an_irp_and_complete_it_later() {
+    let batching = Filter {
+        name: "batching filter",
+        batch: true,
+        held: None,
+    };
+    let k = run(
+        LoopDriver::default(),
+        vec![batching, filter("upper filter")],
+        vec![(512, IoMode::Overlapped(None)), (512, IoMode::Sync)],
+    );
+    // IRP1 completes below, is held, and goes on up only when IRP2 completes.
+    assert_eq!(
+        stack_story(&k, IrpId(1)),
+        [
+            "down 0",
+            "down 1",
+            "down 2",
+            "completed",
+            "up 1 (held)",
+            "resumed",
+            "up 0"
+        ]
+    );
+    assert_eq!(
+        stack_story(&k, IrpId(2)),
+        ["down 0", "down 1", "down 2", "completed", "up 1", "up 0"]
+    );
+    // The upper filter's routine ran once for each, IRP1's after IRP2's completion.
+    let t = k.trace();
+    let at = |f: &dyn Fn(&What) -> bool| t.iter().position(|e| f(&e.what)).unwrap();
+    let resumed = at(&|w| matches!(w, What::IrpCompletionResumed { .. }));
+    let second = at(&|w| matches!(w, What::IrpCompleted { irp: IrpId(2), .. }));
+    assert!(second < resumed);
+}
+
+#[test]
+fn a_dispatch_routine_can_complete_at_once() {
+    let k = run(
+        LoopDriver { instant: true },
+        vec![filter("filter")],
+        vec![(512, IoMode::Sync)],
+    );
+    assert_eq!(
+        stack_story(&k, IrpId(1)),
+        ["down 0", "down 1", "completed", "up 0"]
+    );
+    let returned = k
+        .trace()
+        .iter()
+        .find_map(|e| match e.what {
+            What::IoReturned { pending, .. } => Some(pending),
+            _ => None,
+        })
+        .unwrap();
+    assert!(!returned, "the call returns with the result, not pending");
+    assert!(
+        !k.trace()
+            .iter()
+            .any(|e| matches!(e.what, What::ThreadWaiting { .. } | What::IrpPending { .. })),
+        "nobody waits for a request that completed at once"
+    );
+    let cpu = CpuId(0);
+    assert!(k.core().cpus[cpu.0 as usize].frames.is_empty());
+}
