@@ -203,6 +203,11 @@ pub enum What {
     },
     /// The dispatch routine returned to the I/O manager. On a synchronous handle
     /// (`sync`) the call itself goes on waiting if the IRP is pending.
+    /// The I/O manager has sent the IRP's result on its completion path and frees the
+    /// IRP: the end of its life.
+    IrpFreed {
+        irp: IrpId,
+    },
     IoReturned {
         thread: ThreadId,
         irp: IrpId,
@@ -421,6 +426,7 @@ impl What {
             What::IrpQueued { .. } => "IrpQueued",
             What::IrpStarted { .. } => "IrpStarted",
             What::IrpCompleted { .. } => "IrpCompleted",
+            What::IrpFreed { .. } => "IrpFreed",
             What::IoReturned { .. } => "IoReturned",
             What::IoDelivered { .. } => "IoDelivered",
             What::InterruptRaised { .. } => "InterruptRaised",
@@ -457,6 +463,7 @@ impl What {
             | What::IrpQueued { irp, .. }
             | What::IrpStarted { irp, .. }
             | What::IrpCompleted { irp, .. }
+            | What::IrpFreed { irp }
             | What::IoReturned { irp, .. }
             | What::IoDelivered { irp, .. }
             | What::ApcQueued { irp, .. }

@@ -78,6 +78,8 @@ struct Case {
     queue: &'static str,
     concurrency: u32,
     timeslice_us: u64,
+    /// Checksum filters stacked on the disk.
+    filters: usize,
     threads: Vec<(Vec<Gen>, bool)>,
 }
 
@@ -89,16 +91,18 @@ fn gen_case() -> impl Strategy<Value = Case> {
         prop_oneof![Just("fifo"), Just("scan"), Just("sstf")],
         1u32..3,
         prop_oneof![Just(10_000u64), Just(2_000)],
+        0usize..3,
         prop::collection::vec((prop::collection::vec(gen_op(), 0..7), any::<bool>()), 1..5),
     )
         .prop_map(
-            |(seed, cpus, ring, queue, concurrency, timeslice_us, threads)| Case {
+            |(seed, cpus, ring, queue, concurrency, timeslice_us, filters, threads)| Case {
                 seed,
                 cpus,
                 ring,
                 queue,
                 concurrency,
                 timeslice_us,
+                filters,
                 threads,
             },
         )
@@ -177,7 +181,8 @@ fn scenario_json(case: &Case) -> String {
         "name": "generated",
         "description": "a generated scenario",
         "machine": {"cpus": case.cpus, "timeslice_ns": case.timeslice_us * 1000},
-        "devices": [{"disk": {"name": "disk0", "irq": 14, "ring_size": case.ring, "queue": case.queue}}],
+        "devices": [{"disk": {"name": "disk0", "irq": 14, "ring_size": case.ring, "queue": case.queue,
+            "filters": vec!["checksum"; case.filters]}}],
         "files": [{"name": "f.dat", "device": "disk0", "offset": 0, "length": 1_048_576}],
         "processes": [{"name": "app", "routines": {"done": {"cost_ns": 3000}}, "threads": threads}]
     })
@@ -190,6 +195,7 @@ struct Watch {
     seen: usize,
     created: BTreeMap<IrpId, (ThreadId, Major, u64, u32)>,
     completed: BTreeMap<IrpId, u64>,
+    freed: BTreeSet<IrpId>,
     last_write: BTreeMap<(ThreadId, u64, u32), u64>,
     apcs: BTreeMap<ThreadId, VecDeque<IrpId>>,
     over_seen: BTreeSet<u32>,
@@ -230,6 +236,15 @@ fn check_step(k: &Kernel, w: &mut Watch) -> Result<(), String> {
                 len,
             } => {
                 w.created.insert(irp, (thread, major, offset, len));
+            }
+            What::IrpFreed { irp } => {
+                // The end of an IRP's life: once, after its completion, and it is gone.
+                if !w.completed.contains_key(&irp) || !w.freed.insert(irp) {
+                    return Err(format!("{irp} freed twice or before it completed"));
+                }
+                if core.irps.contains_key(&irp) {
+                    return Err(format!("{irp} freed but still live"));
+                }
             }
             What::IrpCompleted { irp, checksum, .. } => {
                 if w.completed.insert(irp, checksum).is_some() {
@@ -325,6 +340,9 @@ fn run_checked(src: &str, seed: u64) -> Result<Vec<kernel_sim::TraceEvent>, Stri
     for irp in w.created.keys() {
         if !w.completed.contains_key(irp) {
             return Err(format!("{irp} never completed"));
+        }
+        if !w.freed.contains(irp) {
+            return Err(format!("{irp} never freed"));
         }
     }
     // Nothing is left live but what a blocked thread still waits for.

@@ -201,7 +201,6 @@ impl Core {
             irp.file_object,
         );
         let result = io_result(self.irp(id));
-        self.retire_irp(id);
         let file_object = &mut self.file_objects[fo.0 as usize];
         file_object.refs -= 1;
         let port = file_object.port;
@@ -266,6 +265,8 @@ impl Core {
                 }
             }
         }
+        self.retire_irp(id);
+        self.trace(cpu, What::IrpFreed { irp: id });
     }
 
     /// The IRP's work is over: it is freed (the trace keeps its story).

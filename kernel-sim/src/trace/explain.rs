@@ -563,6 +563,9 @@ impl Kernel {
                  manager sends the result on the path the caller chose.",
                 status.name()
             ),
+            What::IrpFreed { irp } => {
+                format!("The I/O manager has sent {irp}'s result on its way and frees the IRP.")
+            }
             What::IoReturned {
                 thread,
                 irp,
