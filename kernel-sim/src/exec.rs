@@ -41,6 +41,11 @@ impl Kernel {
             } => self.io_return(cpu, thread, irp, (mode, call), completions),
             Cont::Deliver(result) => self.deliver(cpu, thread, result),
             Cont::Fail { call, status } => self.fail(cpu, thread, call, status),
+            Cont::WaitDone {
+                call,
+                result,
+                object,
+            } => self.wait_done(cpu, thread, call, result, object),
             Cont::Post { port, packet } => {
                 self.core.queue_packet(Some(cpu), port, packet);
                 self.finish(cpu, thread, SyscallResult::Done);
@@ -143,8 +148,29 @@ impl Kernel {
     fn port_of(&self, thread: ThreadId, h: Handle) -> Option<PortId> {
         match self.handle_object(thread, h)? {
             Object::Port(p) => Some(p),
-            Object::File(_) => None,
+            _ => None,
         }
+    }
+
+    /// A wait on objects returns `result` to the program (traced).
+    fn wait_done(
+        &mut self,
+        cpu: CpuId,
+        thread: ThreadId,
+        call: &'static str,
+        result: crate::object::WaitResult,
+        object: Option<Object>,
+    ) {
+        self.core.trace(
+            Some(cpu),
+            What::WaitReturned {
+                thread,
+                call,
+                result,
+                object,
+            },
+        );
+        self.finish(cpu, thread, crate::kernel::Core::wait_result(result));
     }
 
     /// The system call's entry cost is paid: carry it out.
@@ -267,6 +293,70 @@ impl Kernel {
                     }
                 }
             }
+            Syscall::CreateEvent {
+                manual_reset,
+                signalled,
+                name: event_name,
+            } => {
+                let h = self
+                    .core
+                    .create_event(cpu, thread, event_name, manual_reset, signalled);
+                self.finish(cpu, thread, SyscallResult::Handle(h));
+            }
+            Syscall::SetEvent { event } | Syscall::ResetEvent { event } => {
+                let Some(Object::Event(e)) = self.handle_object(thread, event) else {
+                    return self.fail(cpu, thread, name, Status::InvalidHandle);
+                };
+                if name == "SetEvent" {
+                    self.core.set_event(cpu, thread, e);
+                } else {
+                    self.core.reset_event(cpu, thread, e);
+                }
+                self.finish(cpu, thread, SyscallResult::Done);
+            }
+            Syscall::CreateSemaphore {
+                count,
+                max,
+                name: semaphore_name,
+            } => {
+                if max == 0 || count > max {
+                    return self.fail(cpu, thread, name, Status::InvalidParameter);
+                }
+                let h = self
+                    .core
+                    .create_semaphore(cpu, thread, semaphore_name, count, max);
+                self.finish(cpu, thread, SyscallResult::Handle(h));
+            }
+            Syscall::ReleaseSemaphore { semaphore, count } => {
+                let Some(Object::Semaphore(s)) = self.handle_object(thread, semaphore) else {
+                    return self.fail(cpu, thread, name, Status::InvalidHandle);
+                };
+                if count == 0 {
+                    return self.fail(cpu, thread, name, Status::InvalidParameter);
+                }
+                if !self.core.release_semaphore(cpu, thread, s, count) {
+                    return self.fail(cpu, thread, name, Status::TooManyPosts);
+                }
+                self.finish(cpu, thread, SyscallResult::Done);
+            }
+            Syscall::OpenThread { thread: target } => {
+                let h = self.core.new_handle(cpu, thread, Object::Thread(target));
+                self.finish(cpu, thread, SyscallResult::Handle(h));
+            }
+            Syscall::DuplicateHandle { handle } => {
+                let Some(object) = self.handle_object(thread, handle) else {
+                    return self.fail(cpu, thread, name, Status::InvalidHandle);
+                };
+                self.core.add_ref(object);
+                let h = self.core.new_handle(cpu, thread, object);
+                self.finish(cpu, thread, SyscallResult::Handle(h));
+            }
+            Syscall::WaitObjects {
+                handles,
+                all,
+                alertable,
+                timeout_ns,
+            } => self.wait_objects(cpu, thread, name, &handles, all, alertable, timeout_ns),
             Syscall::Post { port, key, bytes } => {
                 let Some(port) = self.port_of(thread, port) else {
                     return self.fail(cpu, thread, name, Status::InvalidHandle);
@@ -281,6 +371,55 @@ impl Kernel {
                 self.work(cpu, thread, cost, Cont::Post { port, packet });
             }
         }
+    }
+
+    /// WaitForSingleObjectEx / WaitForMultipleObjectsEx: returns at once if the wait can
+    /// be satisfied, runs queued APCs if it is alertable, returns WAIT_TIMEOUT at once
+    /// for a zero timeout, and otherwise waits.
+    #[allow(clippy::too_many_arguments)]
+    fn wait_objects(
+        &mut self,
+        cpu: CpuId,
+        thread: ThreadId,
+        name: &'static str,
+        handles: &[Handle],
+        all: bool,
+        alertable: bool,
+        timeout_ns: Option<u64>,
+    ) {
+        let objects: Option<Vec<Object>> = handles
+            .iter()
+            .map(|&h| {
+                self.handle_object(thread, h)
+                    .filter(|&o| self.core.is_waitable(o))
+            })
+            .collect();
+        let Some(objects) = objects else {
+            return self.fail(cpu, thread, name, Status::InvalidHandle);
+        };
+        if objects.is_empty() || objects.len() > crate::object::MAX_WAIT_OBJECTS {
+            return self.fail(cpu, thread, name, Status::InvalidParameter);
+        }
+        if let Some(index) = self.core.try_wait(&objects, all) {
+            let result = crate::object::WaitResult::Object { index };
+            let object = (!all).then(|| objects[index as usize]);
+            return self.wait_done(cpu, thread, name, result, object);
+        }
+        if alertable && !self.core.threads[thread.0 as usize].apcs.is_empty() {
+            return self.run_next_apc(cpu, thread, 0);
+        }
+        if timeout_ns == Some(0) {
+            return self.timed_out_at_once(cpu, thread, name);
+        }
+        self.core.enlist(thread, &objects);
+        self.core.block(
+            cpu,
+            thread,
+            name,
+            WaitFor::Objects { all },
+            alertable,
+            timeout_ns,
+        );
     }
 
     /// Runs the next queued APC in `thread`, which is in an alertable wait; when the
@@ -333,6 +472,8 @@ impl Kernel {
             .count() as u32;
         self.core
             .trace(Some(cpu), What::ThreadExited { thread, in_flight });
+        // Its thread object is signalled now, for good.
+        self.core.thread_signalled(Some(cpu), thread);
         let process = self.core.threads[thread.0 as usize].process;
         let all_done = self.core.processes[process.0 as usize]
             .threads

@@ -72,6 +72,16 @@ id!(
     "ov"
 );
 id!(
+    /// An event object.
+    EventId(u32),
+    "event"
+);
+id!(
+    /// A semaphore object.
+    SemaphoreId(u32),
+    "sem"
+);
+id!(
     /// A completion routine declared by a process.
     RoutineId(u32),
     "routine"

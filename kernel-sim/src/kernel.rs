@@ -114,6 +114,8 @@ pub struct Core {
     pub irps: BTreeMap<IrpId, Irp>,
     pub(crate) next_irp: u64,
     pub ports: Vec<CompletionPort>,
+    pub event_objects: Vec<crate::object::Event>,
+    pub semaphores: Vec<crate::object::Semaphore>,
     /// Trace events not yet taken out (see [`Kernel::move_trace_into`]).
     pub trace: Vec<TraceEvent>,
     /// Trace events recorded so far, taken out or not: the summary's `events` and what
@@ -250,6 +252,8 @@ impl Core {
             irps: BTreeMap::new(),
             next_irp: 1,
             ports: Vec::new(),
+            event_objects: Vec::new(),
+            semaphores: Vec::new(),
             trace: Vec::new(),
             events: 0,
             steps: 0,
@@ -438,6 +442,8 @@ impl Kernel {
             last: Default::default(),
             ran: false,
             sync_result: None,
+            exit_waiters: Vec::new(),
+            wait_objects: Vec::new(),
             rng: rng::stream(self.core.seed, Stream::Workload, u64::from(id.0)),
         });
         self.core.processes[process.0 as usize].threads.push(id);

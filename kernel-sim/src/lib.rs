@@ -43,6 +43,7 @@ pub mod ids;
 pub mod intr;
 pub mod io;
 pub mod kernel;
+pub mod object;
 mod sched;
 pub mod syscall;
 pub mod thread;

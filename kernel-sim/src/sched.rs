@@ -274,6 +274,7 @@ impl Core {
             }
             WaitFor::Sleep => WaitReason::Sleep,
             WaitFor::Port(_) => WaitReason::Port,
+            WaitFor::Objects { .. } => WaitReason::Objects,
         };
         let t = self.thread_mut(thread);
         t.state = ThreadState::Waiting { reason, alertable };
@@ -330,6 +331,10 @@ impl Core {
             remaining: cost,
             cont,
         };
+        if matches!(was, Some(WaitFor::Objects { .. })) {
+            // Woken another way (an APC, a signal): it leaves every object's waiters.
+            self.unlist(thread);
+        }
         self.trace(cpu, What::ThreadWoken { thread, reason });
         if !matches!(was, Some(WaitFor::Port(_))) {
             self.port_thread_unblocked(cpu, thread);
@@ -340,22 +345,33 @@ impl Core {
     /// A sleep ended or a wait timed out.
     pub(crate) fn timer_expired(&mut self, thread: ThreadId) {
         let t = &self.threads[thread.0 as usize];
-        let result = match t.wait {
+        let (wait, objects) = (t.wait, t.wait_objects.len());
+        let result = match wait {
             Some(WaitFor::Sleep) => SyscallResult::Done,
             Some(WaitFor::Port(_)) => {
                 self.port_wait_timed_out(thread);
                 SyscallResult::Timeout
             }
             Some(WaitFor::Irp(_)) => SyscallResult::Timeout,
+            Some(WaitFor::Objects { .. }) => SyscallResult::Timeout,
             None => return,
+        };
+        let cont = match wait {
+            Some(WaitFor::Objects { .. }) => {
+                let call = Core::wait_call(objects);
+                self.unlist(thread);
+                Cont::WaitDone {
+                    call,
+                    result: crate::object::WaitResult::Timeout,
+                    object: None,
+                }
+            }
+            _ => Cont::Deliver(result),
         };
         let t = self.thread_mut(thread);
         let was = t.wait.take();
         t.timer_gen += 1;
-        t.segment = Segment {
-            remaining: 0,
-            cont: Cont::Deliver(result),
-        };
+        t.segment = Segment { remaining: 0, cont };
         self.trace(
             None,
             What::ThreadWoken {

@@ -92,6 +92,44 @@ pub enum Syscall {
         key: u64,
         bytes: u32,
     },
+    /// CreateEvent: a new event object; `name` is the scenario's name for it.
+    CreateEvent {
+        manual_reset: bool,
+        signalled: bool,
+        name: String,
+    },
+    SetEvent {
+        event: Handle,
+    },
+    ResetEvent {
+        event: Handle,
+    },
+    /// CreateSemaphore with a count and a maximum.
+    CreateSemaphore {
+        count: u32,
+        max: u32,
+        name: String,
+    },
+    ReleaseSemaphore {
+        semaphore: Handle,
+        count: u32,
+    },
+    /// OpenThread: a handle to a thread's object, which is signalled once it exits.
+    OpenThread {
+        thread: ThreadId,
+    },
+    /// DuplicateHandle within the caller's process: a second handle to the same object.
+    DuplicateHandle {
+        handle: Handle,
+    },
+    /// WaitForSingleObjectEx (one handle) or WaitForMultipleObjectsEx: for any of the
+    /// objects, or all; a zero timeout never waits.
+    WaitObjects {
+        handles: Vec<Handle>,
+        all: bool,
+        alertable: bool,
+        timeout_ns: Option<u64>,
+    },
     Exit,
 }
 
@@ -119,6 +157,15 @@ impl Syscall {
             Syscall::Bind { .. } => "CreateIoCompletionPort",
             Syscall::GetQueued { .. } => "GetQueuedCompletionStatus",
             Syscall::Post { .. } => "PostQueuedCompletionStatus",
+            Syscall::CreateEvent { .. } => "CreateEvent",
+            Syscall::SetEvent { .. } => "SetEvent",
+            Syscall::ResetEvent { .. } => "ResetEvent",
+            Syscall::CreateSemaphore { .. } => "CreateSemaphore",
+            Syscall::ReleaseSemaphore { .. } => "ReleaseSemaphore",
+            Syscall::OpenThread { .. } => "OpenThread",
+            Syscall::DuplicateHandle { .. } => "DuplicateHandle",
+            Syscall::WaitObjects { handles, .. } if handles.len() == 1 => "WaitForSingleObjectEx",
+            Syscall::WaitObjects { .. } => "WaitForMultipleObjectsEx",
             Syscall::Exit => "ExitThread",
         }
     }
@@ -150,6 +197,8 @@ pub enum SyscallResult {
     },
     /// An alertable wait returned because completion routines ran (WAIT_IO_COMPLETION).
     IoCompletion,
+    /// A wait on objects returned WAIT_OBJECT_0 + this.
+    WaitObject(u32),
     Timeout,
     Failed(Status),
 }

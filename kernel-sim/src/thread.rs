@@ -59,6 +59,12 @@ pub(crate) enum Cont {
     Deliver(SyscallResult),
     /// The call fails with `status` (traced), e.g. a wait on a port that was closed.
     Fail { call: &'static str, status: Status },
+    /// A wait on objects returns `result` (traced).
+    WaitDone {
+        call: &'static str,
+        result: crate::object::WaitResult,
+        object: Option<crate::io::Object>,
+    },
     /// Run the next queued APC, or end the alertable wait if none is left.
     RunApcs { ran: u32 },
 }
@@ -76,6 +82,10 @@ pub(crate) enum WaitFor {
     Irp(IrpId),
     Sleep,
     Port(PortId),
+    /// The objects in the thread's `wait_objects`: all of them, or any.
+    Objects {
+        all: bool,
+    },
 }
 
 /// A user APC: a completion routine to run in the issuing thread.
@@ -109,6 +119,10 @@ pub struct Thread {
     /// The result of a synchronous request that completed before the thread began to
     /// wait for it (the I/O manager keeps it in the thread's I/O status block).
     pub(crate) sync_result: Option<SyscallResult>,
+    /// Threads waiting for this one to exit (its thread object to be signalled).
+    pub exit_waiters: Vec<ThreadId>,
+    /// The objects the thread waits on, while it waits on objects.
+    pub wait_objects: Vec<crate::io::Object>,
     pub(crate) rng: SimRng,
 }
 

@@ -28,6 +28,8 @@ pub enum WaitReason {
     Sleep,
     /// GetQueuedCompletionStatus on a port.
     Port,
+    /// WaitForSingleObjectEx or WaitForMultipleObjectsEx on kernel objects.
+    Objects,
 }
 
 /// What woke a waiting thread.
@@ -40,6 +42,8 @@ pub enum WakeReason {
     Packet,
     /// The completion port it waited on was closed.
     PortClosed,
+    /// The objects it waited on were signalled (one of them, or all).
+    Signalled,
 }
 
 /// A pass of a repeated op: the `n`th of `of`.
@@ -135,6 +139,38 @@ pub enum What {
     HandleClosed {
         thread: ThreadId,
         handle: Handle,
+    },
+    /// A new handle to a kernel object (created, opened or duplicated).
+    ObjectOpened {
+        thread: ThreadId,
+        handle: Handle,
+        object: crate::io::Object,
+    },
+    /// The last reference to an object went: it is destroyed.
+    ObjectDestroyed {
+        object: crate::io::Object,
+    },
+    EventSet {
+        thread: ThreadId,
+        event: EventId,
+    },
+    EventReset {
+        thread: ThreadId,
+        event: EventId,
+    },
+    SemaphoreReleased {
+        thread: ThreadId,
+        semaphore: SemaphoreId,
+        count: u32,
+        now: u32,
+    },
+    /// A wait on objects returned.
+    WaitReturned {
+        thread: ThreadId,
+        call: &'static str,
+        result: crate::object::WaitResult,
+        /// The object whose signal ended a wait for any of them.
+        object: Option<crate::io::Object>,
     },
     SyscallFailed {
         thread: ThreadId,
@@ -415,6 +451,12 @@ impl What {
             What::SyscallEntered { .. } => "SyscallEntered",
             What::FileOpened { .. } => "FileOpened",
             What::HandleClosed { .. } => "HandleClosed",
+            What::ObjectOpened { .. } => "ObjectOpened",
+            What::ObjectDestroyed { .. } => "ObjectDestroyed",
+            What::EventSet { .. } => "EventSet",
+            What::EventReset { .. } => "EventReset",
+            What::SemaphoreReleased { .. } => "SemaphoreReleased",
+            What::WaitReturned { .. } => "WaitReturned",
             What::SyscallFailed { .. } => "SyscallFailed",
             What::TimedOutAtOnce { .. } => "TimedOutAtOnce",
             What::IrpCreated { .. } => "IrpCreated",
@@ -492,6 +534,11 @@ impl What {
             | What::SyscallEntered { thread, .. }
             | What::FileOpened { thread, .. }
             | What::HandleClosed { thread, .. }
+            | What::ObjectOpened { thread, .. }
+            | What::EventSet { thread, .. }
+            | What::EventReset { thread, .. }
+            | What::SemaphoreReleased { thread, .. }
+            | What::WaitReturned { thread, .. }
             | What::SyscallFailed { thread, .. }
             | What::TimedOutAtOnce { thread, .. }
             | What::IrpCreated { thread, .. }

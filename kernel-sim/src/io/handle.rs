@@ -7,10 +7,14 @@ use crate::ids::*;
 use std::collections::BTreeMap;
 
 /// What a handle refers to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "type", content = "id", rename_all = "snake_case")]
 pub enum Object {
     File(FileObjectId),
     Port(PortId),
+    Event(EventId),
+    Semaphore(SemaphoreId),
+    Thread(ThreadId),
 }
 
 /// One process's handles.

@@ -36,6 +36,8 @@ pub enum Status {
     /// A wait ended because the object waited on went away (a completion port's last
     /// handle was closed while threads waited on it).
     AbandonedWait0,
+    /// ReleaseSemaphore would take the count past its maximum.
+    TooManyPosts,
 }
 
 impl Status {
@@ -49,6 +51,7 @@ impl Status {
             Status::Timeout => "STATUS_TIMEOUT",
             Status::DeviceError => "STATUS_IO_DEVICE_ERROR",
             Status::AbandonedWait0 => "STATUS_ABANDONED_WAIT_0",
+            Status::TooManyPosts => "STATUS_SEMAPHORE_LIMIT_EXCEEDED",
         }
     }
 
@@ -69,6 +72,7 @@ impl Status {
             Status::Timeout => "WAIT_TIMEOUT",
             Status::DeviceError => "ERROR_IO_DEVICE",
             Status::AbandonedWait0 => "ERROR_ABANDONED_WAIT_0",
+            Status::TooManyPosts => "ERROR_TOO_MANY_POSTS",
         }
     }
 }

@@ -66,16 +66,7 @@ impl Core {
             return false;
         };
         self.trace(Some(cpu), What::HandleClosed { thread, handle });
-        match object {
-            Object::File(fo) => self.file_objects[fo.0 as usize].refs -= 1,
-            Object::Port(port) => {
-                let p = &mut self.ports[port.0 as usize];
-                p.handles -= 1;
-                if p.handles == 0 {
-                    self.close_port(Some(cpu), port);
-                }
-            }
-        }
+        self.release(Some(cpu), object);
         true
     }
 

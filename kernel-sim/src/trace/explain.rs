@@ -248,6 +248,31 @@ impl Kernel {
         &self.core.processes[p.0 as usize].routines[r.0 as usize].name
     }
 
+    /// A kernel object, in words: "manual-reset event done", "thread W1's object".
+    pub fn object_words(&self, object: crate::io::Object) -> String {
+        use crate::io::Object;
+        match object {
+            Object::File(fo) => {
+                let file = self.core.file_objects[fo.0 as usize].file;
+                format!("file object {fo} of {}", self.file_name(file))
+            }
+            Object::Port(p) => format!("completion port {}", self.port_name(p)),
+            Object::Event(e) => {
+                let e = &self.core.event_objects[e.0 as usize];
+                let kind = if e.manual_reset { "manual" } else { "auto" };
+                format!("{kind}-reset event {}", e.name)
+            }
+            Object::Semaphore(s) => {
+                let s = &self.core.semaphores[s.0 as usize];
+                format!("semaphore {} (maximum count {})", s.name, s.max)
+            }
+            Object::Thread(th) => format!(
+                "thread {}'s object, signalled once it exits",
+                self.thread_name(th)
+            ),
+        }
+    }
+
     /// What a frame on a CPU is, in words, and the level it runs at.
     fn frame_words(&self, frame: Option<FrameKind>) -> (String, &'static str) {
         match frame {
@@ -378,6 +403,9 @@ impl Kernel {
                     WaitReason::Port => {
                         format!("{name} waits in {call} for a packet from its completion port")
                     }
+                    WaitReason::Objects => {
+                        format!("{name} waits in {call} until what it waits on is signalled")
+                    }
                 };
                 if *alertable {
                     format!(
@@ -395,6 +423,7 @@ impl Kernel {
                     WakeReason::Apc => "an APC was queued to it during an alertable wait",
                     WakeReason::Packet => "the port released it with a completion packet",
                     WakeReason::PortClosed => "the completion port it waited on was closed",
+                    WakeReason::Signalled => "what it waited on was signalled",
                 };
                 format!("{}'s wait ends: {why}.", t(*thread))
             }
@@ -447,6 +476,70 @@ impl Kernel {
                     "Handle {handle} is closed and leaves process {}'s handle table.",
                     self.process_name(process)
                 )
+            }
+            What::ObjectOpened {
+                thread,
+                handle,
+                object,
+            } => {
+                let process = self.core.threads[thread.0 as usize].process;
+                format!(
+                    "Handle {handle} to {} goes in process {}'s handle table, for {}.",
+                    self.object_words(*object),
+                    self.process_name(process),
+                    t(*thread)
+                )
+            }
+            What::ObjectDestroyed { object } => format!(
+                "The last handle to {} is closed: the object is destroyed.",
+                self.object_words(*object)
+            ),
+            What::EventSet { thread, event } => {
+                let e = &self.core.event_objects[event.0 as usize];
+                let then = if e.manual_reset {
+                    "it stays signalled until someone resets it, and every thread waiting on it \
+                     is released"
+                } else {
+                    "an auto-reset event, it releases one waiting thread and resets, or stays \
+                     signalled until a wait takes it"
+                };
+                format!("{} sets event {}: {then}.", t(*thread), e.name)
+            }
+            What::EventReset { thread, event } => format!(
+                "{} resets event {}: it is not signalled any more.",
+                t(*thread),
+                self.core.event_objects[event.0 as usize].name
+            ),
+            What::SemaphoreReleased {
+                thread,
+                semaphore,
+                count,
+                now,
+            } => format!(
+                "{} releases semaphore {} by {count}: its count is {now}, and each waiting thread \
+                 a count lets through is released, taking one.",
+                t(*thread),
+                self.core.semaphores[semaphore.0 as usize].name
+            ),
+            What::WaitReturned {
+                thread,
+                call,
+                result,
+                object,
+            } => {
+                let why = match (result, object) {
+                    (crate::object::WaitResult::Object { .. }, Some(o)) => {
+                        format!("{} is signalled", self.object_words(*o))
+                    }
+                    (crate::object::WaitResult::Object { .. }, None) => {
+                        "every object it waited for is signalled".into()
+                    }
+                    (crate::object::WaitResult::Timeout, _) => "its timeout expired".into(),
+                    (crate::object::WaitResult::IoCompletion, _) => {
+                        "completion routines ran during the alertable wait".into()
+                    }
+                };
+                format!("{call} returns {} to {}: {why}.", result.name(), t(*thread))
             }
             What::SyscallFailed {
                 thread,
