@@ -75,6 +75,14 @@ pub trait Driver: Send + fmt::Debug {
     fn dpc(&mut self, _io: &mut DriverCtx<'_>) -> DpcStep {
         DpcStep::Done
     }
+    /// The cancel routine: cancellation of `irp`, which this driver holds, was asked for.
+    /// Returns whether the driver takes it back: then it completes it with
+    /// STATUS_CANCELLED, now or (if the hardware had it) once the hardware gives it up.
+    /// A driver that cannot take it back returns false, and the IRP completes as it
+    /// would have.
+    fn cancel(&mut self, _io: &mut DriverCtx<'_>, _irp: IrpId) -> bool {
+        false
+    }
     /// The completion routine this driver set when it passed `irp` down: the IRP has
     /// been completed below.
     fn completion(&mut self, _io: &mut DriverCtx<'_>, _irp: IrpId) -> AfterCompletion {

@@ -4,6 +4,7 @@
 
 use crate::completion::port::{Dequeue, packet_result};
 use crate::ids::*;
+use crate::io::cancel::CancelReason;
 use crate::io::{Object, Status};
 use crate::kernel::Kernel;
 use crate::syscall::{ProgramCtx, Syscall, SyscallResult};
@@ -41,6 +42,10 @@ impl Kernel {
             } => self.io_return(cpu, thread, irp, (mode, call), completions),
             Cont::Deliver(result) => self.deliver(cpu, thread, result),
             Cont::Fail { call, status } => self.fail(cpu, thread, call, status),
+            Cont::AfterCancel { completions, then } => {
+                self.after_cancel(cpu, thread, completions, *then)
+            }
+            Cont::Exit => self.exit_thread(cpu, thread),
             Cont::WaitDone {
                 call,
                 result,
@@ -98,7 +103,11 @@ impl Kernel {
                 let since = self.core.now;
                 self.work(cpu, thread, ns, Cont::Computed { ns, since });
             }
-            Syscall::Exit => self.exit_thread(cpu, thread),
+            Syscall::Exit => {
+                // IoCancelThreadIo: the thread's requests are cancelled before it goes.
+                let irps = self.requests_of(thread);
+                self.cancel_then(cpu, thread, irps, CancelReason::ThreadExit, Cont::Exit);
+            }
             call => {
                 self.core.trace(
                     Some(cpu),
@@ -183,11 +192,35 @@ impl Kernel {
                 None => self.fail(cpu, thread, name, Status::InvalidParameter),
             },
             Syscall::Close { handle } => {
-                if self.core.close(cpu, thread, handle) {
-                    self.finish(cpu, thread, SyscallResult::Done);
-                } else {
+                let then = Cont::Deliver(SyscallResult::Done);
+                if !self.close_handle(cpu, thread, handle, then) {
                     self.fail(cpu, thread, name, Status::InvalidHandle);
                 }
+            }
+            Syscall::CancelIo { handle } => {
+                let Some(Object::File(fo)) = self.handle_object(thread, handle) else {
+                    return self.fail(cpu, thread, name, Status::InvalidHandle);
+                };
+                let irps = self.requests_on(fo, Some(thread));
+                let then = Cont::Deliver(SyscallResult::Done);
+                self.cancel_then(cpu, thread, irps, CancelReason::CancelIo, then);
+            }
+            Syscall::CancelIoEx { handle, overlapped } => {
+                let Some(Object::File(fo)) = self.handle_object(thread, handle) else {
+                    return self.fail(cpu, thread, name, Status::InvalidHandle);
+                };
+                let mut irps = self.requests_on(fo, None);
+                if let Some(ov) = overlapped {
+                    let process = self.core.threads[thread.0 as usize].process;
+                    let record = self.core.processes[process.0 as usize].overlapped.get(&ov);
+                    irps.retain(|irp| record.is_some_and(|r| r.irp == *irp));
+                }
+                if irps.is_empty() {
+                    // Nothing in flight to cancel: FALSE, ERROR_NOT_FOUND.
+                    return self.fail(cpu, thread, name, Status::NotFound);
+                }
+                let then = Cont::Deliver(SyscallResult::Done);
+                self.cancel_then(cpu, thread, irps, CancelReason::CancelIoEx, then);
             }
             Syscall::Read {
                 handle,
@@ -457,18 +490,12 @@ impl Kernel {
         self.core.discard_apcs(Some(cpu), thread);
         self.core.port_thread_exited(Some(cpu), thread);
         self.core.thread_mut(thread).state = ThreadState::Terminated;
-        // The requests Windows would cancel now (Windows Internals, "I/O cancellation for
-        // thread termination"); I/O on a file associated with a completion port is not
-        // tied to its thread ("thread-agnostic I/O") and is left out.
-        let core = &self.core;
-        let in_flight = core
-            .irps
-            .values()
-            .filter(|irp| {
-                irp.thread == thread
-                    && !(irp.mode.is_overlapped()
-                        && core.file_objects[irp.file_object.0 as usize].port.is_some())
-            })
+        // The requests its exit cancelled but whose drivers could not take them back:
+        // they run to their end.
+        let in_flight = self
+            .requests_of(thread)
+            .iter()
+            .filter(|irp| !self.core.irp(**irp).taken_back)
             .count() as u32;
         self.core
             .trace(Some(cpu), What::ThreadExited { thread, in_flight });
@@ -480,7 +507,24 @@ impl Kernel {
             .iter()
             .all(|t| self.core.threads[t.0 as usize].state == ThreadState::Terminated);
         if all_done {
-            self.core.close_all_handles(cpu, thread, process);
+            // The process ends: its handles close, and each file object whose last handle
+            // that was is cleaned up. This is the last thing the thread does, so what the
+            // cancel routines charge here is not paid.
+            for fo in self.core.close_all_handles(cpu, thread, process) {
+                let irps = self.requests_on(fo, None);
+                let requests = irps.len() as u32;
+                self.core.trace(
+                    Some(cpu),
+                    What::FileCleanup {
+                        object: fo,
+                        requests,
+                    },
+                );
+                let (_, completions) = self.cancel_irps(cpu, irps, CancelReason::Cleanup);
+                for c in completions {
+                    self.complete_irp(Some(cpu), c.irp, c.status, c.bytes);
+                }
+            }
         }
         self.core.leave_cpu(cpu, thread);
     }

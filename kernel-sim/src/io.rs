@@ -4,6 +4,7 @@
 //! driver stack. [`handle`] holds the per-process handle tables and the file objects they
 //! point to.
 
+pub mod cancel;
 pub mod handle;
 pub mod irp;
 mod manager;

@@ -254,7 +254,11 @@ impl Core {
     /// One more reference to `object` (a duplicated handle).
     pub(crate) fn add_ref(&mut self, object: Object) {
         match object {
-            Object::File(fo) => self.file_objects[fo.0 as usize].refs += 1,
+            Object::File(fo) => {
+                let object = &mut self.file_objects[fo.0 as usize];
+                object.refs += 1;
+                object.handles += 1;
+            }
             Object::Port(p) => self.ports[p.0 as usize].handles += 1,
             Object::Event(e) => self.event_objects[e.0 as usize].refs += 1,
             Object::Semaphore(s) => self.semaphores[s.0 as usize].refs += 1,
@@ -267,9 +271,10 @@ impl Core {
     pub(crate) fn release(&mut self, cpu: Option<CpuId>, object: Object) -> bool {
         let refs = match object {
             Object::File(fo) => {
-                let refs = &mut self.file_objects[fo.0 as usize].refs;
-                *refs -= 1;
-                *refs
+                let object = &mut self.file_objects[fo.0 as usize];
+                object.refs -= 1;
+                object.handles -= 1;
+                object.refs
             }
             Object::Port(p) => {
                 let handles = &mut self.ports[p.0 as usize].handles;

@@ -122,6 +122,16 @@ pub enum Syscall {
     DuplicateHandle {
         handle: Handle,
     },
+    /// CancelIo: cancels the caller's requests on the file.
+    CancelIo {
+        handle: Handle,
+    },
+    /// CancelIoEx: cancels every thread's requests on the file object, or only the one
+    /// last issued with `overlapped`.
+    CancelIoEx {
+        handle: Handle,
+        overlapped: Option<OverlappedId>,
+    },
     /// WaitForSingleObjectEx (one handle) or WaitForMultipleObjectsEx: for any of the
     /// objects, or all; a zero timeout never waits.
     WaitObjects {
@@ -164,6 +174,8 @@ impl Syscall {
             Syscall::ReleaseSemaphore { .. } => "ReleaseSemaphore",
             Syscall::OpenThread { .. } => "OpenThread",
             Syscall::DuplicateHandle { .. } => "DuplicateHandle",
+            Syscall::CancelIo { .. } => "CancelIo",
+            Syscall::CancelIoEx { .. } => "CancelIoEx",
             Syscall::WaitObjects { handles, .. } if handles.len() == 1 => "WaitForSingleObjectEx",
             Syscall::WaitObjects { .. } => "WaitForMultipleObjectsEx",
             Syscall::Exit => "ExitThread",

@@ -59,6 +59,13 @@ pub(crate) enum Cont {
     Deliver(SyscallResult),
     /// The call fails with `status` (traced), e.g. a wait on a port that was closed.
     Fail { call: &'static str, status: Status },
+    /// Cancel routines' time is paid: deliver their completions, then go on with `then`.
+    AfterCancel {
+        completions: Vec<crate::driver::Completion>,
+        then: Box<Cont>,
+    },
+    /// The thread's requests are cancelled: it exits.
+    Exit,
     /// A wait on objects returns `result` (traced).
     WaitDone {
         call: &'static str,

@@ -239,6 +239,24 @@ pub enum What {
     },
     /// The dispatch routine returned to the I/O manager. On a synchronous handle
     /// (`sync`) the call itself goes on waiting if the IRP is pending.
+    /// Cancellation of the IRP was asked for.
+    IrpCancelRequested {
+        irp: IrpId,
+        reason: crate::io::cancel::CancelReason,
+    },
+    /// The cancel routine of the driver holding the IRP ran; with `taken`, the driver
+    /// takes it back and completes it cancelled.
+    CancelRoutineRan {
+        irp: IrpId,
+        driver: DriverId,
+        taken: bool,
+    },
+    /// The last handle to a file object closed: the I/O manager cleans up, cancelling
+    /// its requests still in flight.
+    FileCleanup {
+        object: FileObjectId,
+        requests: u32,
+    },
     /// The I/O manager has sent the IRP's result on its completion path and frees the
     /// IRP: the end of its life.
     IrpFreed {
@@ -469,6 +487,9 @@ impl What {
             What::IrpStarted { .. } => "IrpStarted",
             What::IrpCompleted { .. } => "IrpCompleted",
             What::IrpFreed { .. } => "IrpFreed",
+            What::IrpCancelRequested { .. } => "IrpCancelRequested",
+            What::CancelRoutineRan { .. } => "CancelRoutineRan",
+            What::FileCleanup { .. } => "FileCleanup",
             What::IoReturned { .. } => "IoReturned",
             What::IoDelivered { .. } => "IoDelivered",
             What::InterruptRaised { .. } => "InterruptRaised",
@@ -506,6 +527,8 @@ impl What {
             | What::IrpStarted { irp, .. }
             | What::IrpCompleted { irp, .. }
             | What::IrpFreed { irp }
+            | What::IrpCancelRequested { irp, .. }
+            | What::CancelRoutineRan { irp, .. }
             | What::IoReturned { irp, .. }
             | What::IoDelivered { irp, .. }
             | What::ApcQueued { irp, .. }

@@ -246,11 +246,27 @@ fn check_step(k: &Kernel, w: &mut Watch) -> Result<(), String> {
                     return Err(format!("{irp} freed but still live"));
                 }
             }
-            What::IrpCompleted { irp, checksum, .. } => {
+            What::IrpCompleted {
+                irp,
+                checksum,
+                status,
+                ..
+            } => {
                 if w.completed.insert(irp, checksum).is_some() {
                     return Err(format!("{irp} completed twice"));
                 }
                 let (thread, major, offset, len) = w.created[&irp];
+                if status != kernel_sim::io::Status::Success {
+                    // A cancelled request moved no data: nothing to compare. (A cancelled
+                    // write may still have reached the disk; nothing is assumed of it.)
+                    if major == Major::Write {
+                        let end = offset + u64::from(len);
+                        w.last_write.retain(|&(t, o, l), _| {
+                            t != thread || o + u64::from(l) <= offset || end <= o
+                        });
+                    }
+                    continue;
+                }
                 match major {
                     Major::Write => {
                         // The write replaces what the thread's earlier writes left in its

@@ -35,8 +35,9 @@ struct Walk {
     interrupted: BTreeMap<(CpuId, u16), Option<FrameKind>>,
     /// Each IRP's completion mode, from the state when it was built.
     modes: BTreeMap<IrpId, IoMode>,
-    /// IRPs not completed yet, with their thread and whether Windows would cancel them
-    /// when the thread exits (all but overlapped I/O on a file bound to a port).
+    /// IRPs not completed yet, with their thread and whether they would run to their end
+    /// after their thread exits (false for overlapped I/O on a file bound to a port, which
+    /// exit leaves alone, and for requests their driver took back).
     open: BTreeMap<IrpId, (ThreadId, bool)>,
     completed: BTreeSet<IrpId>,
     /// The start of each thread's current stretch of user-mode code, and its CPU time.
@@ -163,6 +164,14 @@ impl Walk {
                 self.idle[c.unwrap()] = false;
                 if matches!(e.what, What::DpcStarted { .. }) {
                     self.dpc_work[c.unwrap()] = Some((0, 0));
+                }
+            }
+            What::CancelRoutineRan {
+                irp, taken: true, ..
+            } => {
+                // Taken back by its driver: it no longer runs to its end.
+                if let Some(open) = self.open.get_mut(&irp) {
+                    open.1 = false;
                 }
             }
             What::IrpCompleted { irp, .. } => {

@@ -131,6 +131,17 @@ impl Driver for DiskDriver {
         }
     }
 
+    /// Cancelling: a request still queued is completed cancelled at once; one posted to
+    /// the ring but not started is marked for the disk to skip, and completes cancelled
+    /// when the DPC reaps it; one the disk is moving runs to its end.
+    fn cancel(&mut self, io: &mut DriverCtx<'_>, irp: IrpId) -> bool {
+        if self.queue.remove_where(|q| q.irp == irp).is_some() {
+            io.complete_irp(irp, Status::Cancelled, 0);
+            return true;
+        }
+        io.hardware::<DiskHardware>().abort(irp)
+    }
+
     fn isr(&mut self, io: &mut DriverCtx<'_>) -> bool {
         // Acknowledge: read and clear the disk's status bit. The DPC does the rest.
         io.hardware::<DiskHardware>().acknowledge()
@@ -139,10 +150,13 @@ impl Driver for DiskDriver {
     fn dpc(&mut self, io: &mut DriverCtx<'_>) -> DpcStep {
         if let Some((slot, desc)) = io.hardware::<DiskHardware>().ring_mut().reap() {
             let irp = IrpId(desc.tag);
-            io.trace_event(events::event(&events::REAPED, slot, irp, [0; 3]));
+            let skipped = u64::from(desc.aborted);
+            io.trace_event(events::event(&events::REAPED, slot, irp, [skipped, 0, 0]));
             let cost = io.costs().complete_ns;
             io.charge(cost);
-            let status = if desc.status_ok {
+            let status = if desc.aborted {
+                Status::Cancelled
+            } else if desc.status_ok {
                 Status::Success
             } else {
                 Status::DeviceError

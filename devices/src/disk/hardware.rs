@@ -131,10 +131,33 @@ impl DiskHardware {
         &self.storage
     }
 
-    /// Takes the next posted descriptor, if the disk is idle.
+    /// The driver takes `irp` back: if its descriptor is posted and the disk has not
+    /// started on it, the disk will skip it. Returns whether it will.
+    pub fn abort(&mut self, irp: IrpId) -> bool {
+        let busy = self.in_flight.is_some();
+        match self.ring.posted_mut(irp.0, busy) {
+            Some(desc) => {
+                desc.abort = true;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Takes the next posted descriptor, if the disk is idle; skips the ones its driver
+    /// took back, handing each to the driver with an interrupt.
     fn start(&mut self, hw: &mut HwCtx<'_>) {
         if self.in_flight.is_some() {
             return;
+        }
+        while let Some((slot, desc)) = self.ring.device_peek()
+            && desc.abort
+        {
+            let irp = IrpId(desc.tag);
+            self.ring.device_skip();
+            hw.trace(events::event(&events::SKIPPED, slot, irp, [0; 3]));
+            self.interrupt_pending = true;
+            hw.raise_interrupt();
         }
         let Some((slot, desc)) = self.ring.device_peek() else {
             return;

@@ -117,6 +117,21 @@ impl<T> Queue<T> {
         }
     }
 
+    /// Removes the first waiting request `is` picks out, if any (to cancel it). O(n): a
+    /// cancellation is rare next to a pick.
+    pub fn remove_where(&mut self, is: impl Fn(&T) -> bool) -> Option<T> {
+        match &mut self.waiting {
+            Waiting::InArrivalOrder(list) => {
+                let at = list.iter().position(is)?;
+                list.remove(at)
+            }
+            Waiting::ByTrack(map) => {
+                let key = *map.iter().find(|(_, r)| is(r))?.0;
+                map.remove(&key)
+            }
+        }
+    }
+
     /// Removes and returns the request to send next with the head over `head_track`,
     /// or `None` when the queue is empty. Only [`Policy::Scan`] uses and updates
     /// `direction`: it flips it when nothing is left ahead of the head.

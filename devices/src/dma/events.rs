@@ -49,20 +49,48 @@ pub static CONSUMED: DeviceEventKind = DeviceEventKind {
     ),
 };
 
-/// The driver's DPC took a finished descriptor back.
-pub static REAPED: DeviceEventKind = DeviceEventKind {
-    name: "DmaDescriptorReaped",
+/// The device skipped a descriptor its driver took back (a cancelled request).
+pub static SKIPPED: DeviceEventKind = DeviceEventKind {
+    name: "DmaDescriptorSkipped",
     small: "slot",
     values: ["irp", "", "", ""],
     irp: Some(0),
     lane: Lane::Same,
-    ring_delta: -1,
+    ring_delta: 0,
     explain: |e, device| {
         format!(
-            "The DPC reaps descriptor {} of {device}: {}'s transfer is done.",
+            "{device} reaches descriptor {} and skips it: the driver took {} back. No data \
+             moves; the slot goes back to the driver.",
             e.small,
             IrpId(e.values[0])
         )
+    },
+    hint: Some("DMA ring: a cancelled request's slot comes back without moving data."),
+};
+
+/// The driver's DPC took a finished (or skipped) descriptor back.
+pub static REAPED: DeviceEventKind = DeviceEventKind {
+    name: "DmaDescriptorReaped",
+    small: "slot",
+    values: ["irp", "skipped", "", ""],
+    irp: Some(0),
+    lane: Lane::Same,
+    ring_delta: -1,
+    explain: |e, device| {
+        if e.values[1] != 0 {
+            format!(
+                "The DPC reaps descriptor {} of {device}, which the device skipped: {} was taken \
+                 back.",
+                e.small,
+                IrpId(e.values[0])
+            )
+        } else {
+            format!(
+                "The DPC reaps descriptor {} of {device}: {}'s transfer is done.",
+                e.small,
+                IrpId(e.values[0])
+            )
+        }
     },
     hint: Some(
         "DMA ring: the slot is free again, so the driver can start another IRP from its queue.",

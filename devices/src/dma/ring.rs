@@ -67,6 +67,11 @@ pub struct Descriptor {
     pub status_ok: bool,
     /// Set by the device on completion: how many bytes it actually moved.
     pub done_bytes: u32,
+    /// Set by the driver to take the request back: the device skips the descriptor
+    /// when it reaches it.
+    pub abort: bool,
+    /// Set by the device when it skipped the descriptor.
+    pub aborted: bool,
 }
 
 impl Descriptor {
@@ -79,6 +84,8 @@ impl Descriptor {
             segments,
             status_ok: false,
             done_bytes: 0,
+            abort: false,
+            aborted: false,
         }
     }
 
@@ -279,6 +286,29 @@ impl DmaRing {
         self.device_owned -= 1;
         self.driver_owned += 1;
         index
+    }
+
+    /// Device side: gives the descriptor at `head` back unprocessed, as aborted (its
+    /// driver took the request back). Returns its index.
+    pub fn device_skip(&mut self) -> usize {
+        let index = self.device_complete(false, 0);
+        self.slots[index]
+            .desc
+            .as_mut()
+            .expect("a finished slot holds a descriptor")
+            .aborted = true;
+        index
+    }
+
+    /// Driver side: the posted descriptor carrying `tag` that the device has not
+    /// reached, if any (the one at `head` may be under way).
+    pub fn posted_mut(&mut self, tag: u64, skip_head: bool) -> Option<&mut Descriptor> {
+        let size = self.size();
+        let start = if skip_head { 1 } else { 0 };
+        (start..self.device_owned)
+            .map(|i| (self.head + i) % size)
+            .find(|&i| self.slots[i].desc.as_ref().is_some_and(|d| d.tag == tag))
+            .and_then(|i| self.slots[i].desc.as_mut())
     }
 
     /// Driver side: takes the oldest finished descriptor (at `reap`), freeing its

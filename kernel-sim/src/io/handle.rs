@@ -65,6 +65,9 @@ pub struct FileObject {
     pub port: Option<(PortId, u64)>,
     /// Handles plus IRPs in flight that refer to this object.
     pub refs: u32,
+    /// Handles alone: when the last one closes, the I/O manager cleans up (cancels the
+    /// requests still in flight on it).
+    pub handles: u32,
 }
 
 #[cfg(test)]

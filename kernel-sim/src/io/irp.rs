@@ -38,6 +38,10 @@ pub enum Status {
     AbandonedWait0,
     /// ReleaseSemaphore would take the count past its maximum.
     TooManyPosts,
+    /// The request was cancelled.
+    Cancelled,
+    /// There was nothing to cancel.
+    NotFound,
 }
 
 impl Status {
@@ -52,6 +56,8 @@ impl Status {
             Status::DeviceError => "STATUS_IO_DEVICE_ERROR",
             Status::AbandonedWait0 => "STATUS_ABANDONED_WAIT_0",
             Status::TooManyPosts => "STATUS_SEMAPHORE_LIMIT_EXCEEDED",
+            Status::Cancelled => "STATUS_CANCELLED",
+            Status::NotFound => "STATUS_NOT_FOUND",
         }
     }
 
@@ -73,6 +79,8 @@ impl Status {
             Status::DeviceError => "ERROR_IO_DEVICE",
             Status::AbandonedWait0 => "ERROR_ABANDONED_WAIT_0",
             Status::TooManyPosts => "ERROR_TOO_MANY_POSTS",
+            Status::Cancelled => "ERROR_OPERATION_ABORTED",
+            Status::NotFound => "ERROR_NOT_FOUND",
         }
     }
 }
@@ -139,6 +147,10 @@ pub struct Irp {
     pub information: u32,
     /// FNV-1a of the bytes transferred, to show data is conserved end to end.
     pub checksum: u64,
+    /// Cancellation was asked for (Irp->Cancel).
+    pub cancel: bool,
+    /// The cancel routine took it back: it will complete cancelled.
+    pub taken_back: bool,
 }
 
 impl Irp {

@@ -42,6 +42,7 @@ impl Core {
             position: 0,
             port: None,
             refs: 1,
+            handles: 1,
         });
         let process = self.threads[thread.0 as usize].process;
         let handle = self.processes[process.0 as usize]
@@ -60,26 +61,36 @@ impl Core {
     }
 
     /// CloseHandle. The file object lives on while IRPs still refer to it.
-    pub(crate) fn close(&mut self, cpu: CpuId, thread: ThreadId, handle: Handle) -> bool {
+    /// Removes a handle from `thread`'s process and releases its object; the object, or
+    /// `None` for a handle the process does not have.
+    pub(crate) fn close(&mut self, cpu: CpuId, thread: ThreadId, handle: Handle) -> Option<Object> {
         let process = self.threads[thread.0 as usize].process;
-        let Some(object) = self.processes[process.0 as usize].handles.remove(handle) else {
-            return false;
-        };
+        let object = self.processes[process.0 as usize].handles.remove(handle)?;
         self.trace(Some(cpu), What::HandleClosed { thread, handle });
         self.release(Some(cpu), object);
-        true
+        Some(object)
     }
 
-    /// The last thread of a process exited: its handles are closed.
-    pub(crate) fn close_all_handles(&mut self, cpu: CpuId, thread: ThreadId, process: ProcessId) {
+    /// The last thread of a process exited: its handles are closed. Returns the file
+    /// objects whose last handle that was (to clean up).
+    pub(crate) fn close_all_handles(
+        &mut self,
+        cpu: CpuId,
+        thread: ThreadId,
+        process: ProcessId,
+    ) -> Vec<FileObjectId> {
         let handles: Vec<Handle> = self.processes[process.0 as usize]
             .handles
             .iter()
             .map(|(h, _)| h)
             .collect();
-        for h in handles {
-            self.close(cpu, thread, h);
-        }
+        handles
+            .into_iter()
+            .filter_map(|h| match self.close(cpu, thread, h) {
+                Some(Object::File(fo)) if self.file_objects[fo.0 as usize].handles == 0 => Some(fo),
+                _ => None,
+            })
+            .collect()
     }
 
     pub(crate) fn create_port(
@@ -368,6 +379,8 @@ impl Kernel {
                 status: Status::Pending,
                 information: 0,
                 checksum: 0,
+                cancel: false,
+                taken_back: false,
             },
         );
         self.core.stats.irps_issued += 1;

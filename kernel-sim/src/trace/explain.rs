@@ -445,13 +445,57 @@ impl Kernel {
             What::ThreadExited { thread, in_flight } => match in_flight {
                 0 => format!("{} exits.", t(*thread)),
                 n => format!(
-                    "{} exits with {} still in progress. Windows cancels a thread's pending I/O \
-                     when it exits; iosim does not model cancellation yet, so they run to the end \
-                     and any completion routine of theirs is discarded.",
+                    "{} exits; {} it issued could not be taken back and {} to the end (any \
+                     completion routine of theirs is discarded).",
                     t(*thread),
-                    count(*n, "request")
+                    count(*n, "request"),
+                    if *n == 1 { "runs" } else { "run" }
                 ),
             },
+            What::IrpCancelRequested { irp, reason } => {
+                use crate::io::cancel::CancelReason;
+                let why = match reason {
+                    CancelReason::CancelIo => "CancelIo",
+                    CancelReason::CancelIoEx => "CancelIoEx",
+                    CancelReason::ThreadExit => "Its thread is exiting (IoCancelThreadIo)",
+                    CancelReason::Cleanup => "Its file object is being cleaned up",
+                };
+                format!(
+                    "{why}: the I/O manager asks for {irp} to be cancelled (IoCancelIrp) and \
+                     calls the cancel routine of the driver that holds it."
+                )
+            }
+            What::CancelRoutineRan { irp, driver, taken } => {
+                let name = self.driver_name(*driver);
+                if *taken {
+                    format!(
+                        "The {name}'s cancel routine takes {irp} back: it completes it with \
+                         STATUS_CANCELLED, now if it was still queued, or once the hardware \
+                         gives it up."
+                    )
+                } else {
+                    format!(
+                        "The {name}'s cancel routine cannot take {irp} back: the hardware is \
+                         already moving its data, so it completes as it would have."
+                    )
+                }
+            }
+            What::FileCleanup { object, requests } => {
+                let file = self.file_name(self.core.file_objects[object.0 as usize].file);
+                match requests {
+                    0 => format!(
+                        "The last handle to file object {object} of {file} is closed: the I/O \
+                         manager cleans it up (IRP_MJ_CLEANUP); none of its requests is in \
+                         flight."
+                    ),
+                    n => format!(
+                        "The last handle to file object {object} of {file} is closed: the I/O \
+                         manager cleans it up (IRP_MJ_CLEANUP), cancelling its {} still in \
+                         flight.",
+                        count(*n, "request")
+                    ),
+                }
+            }
             What::SyscallEntered { thread, call } => {
                 format!("{} calls {call} and enters the kernel.", t(*thread))
             }
@@ -693,8 +737,8 @@ impl Kernel {
                 d(*device)
             ),
             What::InterruptCoalesced { irq, device } => format!(
-                "{} finishes another transfer while {irq} is still asserted or in service: no new \
-                 interrupt; the coming DPC reaps this transfer too.",
+                "{} hands another descriptor back while {irq} is still asserted or in service: no \
+                 new interrupt; the coming DPC reaps that one too.",
                 d(*device)
             ),
             What::IsrStarted { irq, device } => format!(
