@@ -55,11 +55,40 @@ pub enum AfterCompletion {
     MoreProcessingRequired,
 }
 
+/// How a file object was opened: what its driver's create routine (IRP_MJ_CREATE) is
+/// told.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Opening {
+    /// CreateFile on a file.
+    File,
+    /// CreatePipe's read end, or its write end.
+    PipeReadEnd,
+    PipeWriteEnd,
+    /// CreateNamedPipe: the server's end.
+    NamedPipeServer,
+    /// CreateFile on a named pipe: a client's end.
+    NamedPipeClient,
+}
+
 /// A driver. Only the function driver (the bottom of the stack) is called for the
 /// device's interrupts; filters see IRPs on their way down and up.
 pub trait Driver: Send + fmt::Debug {
     /// What the driver is, in a few words ("disk driver", "checksum filter").
     fn name(&self) -> &'static str;
+    /// The create routine (IRP_MJ_CREATE): a file object on this device is being opened.
+    /// A failure status refuses it, and the opening call fails with it.
+    fn create(
+        &mut self,
+        _io: &mut DriverCtx<'_>,
+        _object: FileObjectId,
+        _file: FileId,
+        _opening: Opening,
+    ) -> Status {
+        Status::Success
+    }
+    /// The cleanup routine (IRP_MJ_CLEANUP): the last handle to `object` closed. Its
+    /// requests still in flight have been cancelled already.
+    fn cleanup(&mut self, _io: &mut DriverCtx<'_>, _object: FileObjectId) {}
     /// The dispatch routine: an IRP arrives at this driver's stack location.
     fn dispatch(&mut self, io: &mut DriverCtx<'_>, irp: IrpId) -> Dispatch;
     /// StartIo: the I/O manager calls it after a dispatch routine pended an IRP, and
@@ -140,6 +169,18 @@ impl DriverCtx<'_> {
 
     pub fn irp(&self, id: IrpId) -> &Irp {
         self.core.irp(id)
+    }
+
+    /// The IRP's system buffer, to copy data into or out of (a driver that moves data
+    /// itself, with no DMA).
+    pub fn irp_buffer_mut(&mut self, id: IrpId) -> &mut [u8] {
+        std::sync::Arc::make_mut(&mut self.core.irp_mut(id).buffer).as_mut_slice()
+    }
+
+    /// The file a file object is an open instance of.
+    pub fn file_of(&self, object: FileObjectId) -> &crate::io::File {
+        let file = self.core.file_objects[object.0 as usize].file;
+        &self.core.files[file.0 as usize]
     }
 
     /// The device's hardware, as the type the driver was written for: its registers and

@@ -187,10 +187,24 @@ impl Kernel {
         let name = call.name();
         match call {
             Syscall::Compute { .. } | Syscall::Exit => unreachable!("handled in next_op"),
-            Syscall::Open { path } => match self.core.open(cpu, thread, &path) {
-                Some(h) => self.finish(cpu, thread, SyscallResult::Handle(h)),
-                None => self.fail(cpu, thread, name, Status::InvalidParameter),
+            Syscall::Open { path } => match self.open(cpu, thread, &path) {
+                Ok(h) => self.finish(cpu, thread, SyscallResult::Handle(h)),
+                Err(status) => self.fail(cpu, thread, name, status),
             },
+            Syscall::CreatePipe {
+                capacity,
+                name: pipe,
+            }
+            | Syscall::CreateNamedPipe {
+                capacity,
+                name: pipe,
+            } => {
+                let named = name == "CreateNamedPipe";
+                match self.create_pipe(cpu, thread, pipe, capacity, named) {
+                    Ok(result) => self.finish(cpu, thread, result),
+                    Err(status) => self.fail(cpu, thread, name, status),
+                }
+            }
             Syscall::Close { handle } => {
                 let then = Cont::Deliver(SyscallResult::Done);
                 if !self.close_handle(cpu, thread, handle, then) {
@@ -511,16 +525,7 @@ impl Kernel {
             // that was is cleaned up. This is the last thing the thread does, so what the
             // cancel routines charge here is not paid.
             for fo in self.core.close_all_handles(cpu, thread, process) {
-                let irps = self.requests_on(fo, None);
-                let requests = irps.len() as u32;
-                self.core.trace(
-                    Some(cpu),
-                    What::FileCleanup {
-                        object: fo,
-                        requests,
-                    },
-                );
-                let (_, completions) = self.cancel_irps(cpu, irps, CancelReason::Cleanup);
+                let (_, completions) = self.cleanup(cpu, fo);
                 for c in completions {
                     self.complete_irp(Some(cpu), c.irp, c.status, c.bytes);
                 }

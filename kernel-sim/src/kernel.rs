@@ -106,6 +106,8 @@ pub struct Core {
     pub driver_devices: Vec<DeviceId>,
     /// Each device's own random stream.
     pub(crate) device_rngs: Vec<crate::engine::rng::SimRng>,
+    /// The device pipes are made on, if the machine has one.
+    pub pipe_device: Option<DeviceId>,
     /// Interrupt lines by IRQ number.
     pub lines: BTreeMap<Irq, Line>,
     /// Whether each device's DPC is queued on some CPU (a DPC is queued at most once).
@@ -247,6 +249,7 @@ impl Core {
             stacks: Vec::new(),
             driver_devices: Vec::new(),
             device_rngs: Vec::new(),
+            pipe_device: None,
             lines: BTreeMap::new(),
             dpc_queued: Vec::new(),
             irps: BTreeMap::new(),
@@ -397,7 +400,21 @@ impl Kernel {
             device,
             start,
             length,
+            kind: crate::io::FileKind::Extent,
         });
+        id
+    }
+
+    /// Adds the device pipes live on (its driver keeps their buffers): CreatePipe and
+    /// CreateNamedPipe make files on it.
+    pub fn add_pipe_device(
+        &mut self,
+        name: &str,
+        device: Box<dyn Device>,
+        driver: Box<dyn Driver>,
+    ) -> DeviceId {
+        let id = self.add_device(name, device, driver);
+        self.core.pipe_device = Some(id);
         id
     }
 

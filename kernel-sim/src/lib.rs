@@ -53,7 +53,7 @@ pub use costs::Costs;
 pub use device::{
     Device, DeviceEvent, DeviceEventKind, DeviceView, HwCtx, Lane, QueueView, RingView, SlotView,
 };
-pub use driver::{AfterCompletion, Dispatch, DpcStep, Driver, DriverCtx};
+pub use driver::{AfterCompletion, Dispatch, DpcStep, Driver, DriverCtx, Opening};
 pub use engine::Time;
 pub use ids::*;
 pub use kernel::{Checkpoint, Kernel, MachineConfig, RunError, Summary};

@@ -122,6 +122,17 @@ pub enum Syscall {
     DuplicateHandle {
         handle: Handle,
     },
+    /// CreatePipe: an anonymous pipe with a buffer of `capacity` bytes; `name` is the
+    /// scenario's name for it.
+    CreatePipe {
+        capacity: u32,
+        name: String,
+    },
+    /// CreateNamedPipe: the server's end of a duplex pipe clients open by `name`.
+    CreateNamedPipe {
+        capacity: u32,
+        name: String,
+    },
     /// CancelIo: cancels the caller's requests on the file.
     CancelIo {
         handle: Handle,
@@ -175,6 +186,8 @@ impl Syscall {
             Syscall::OpenThread { .. } => "OpenThread",
             Syscall::DuplicateHandle { .. } => "DuplicateHandle",
             Syscall::CancelIo { .. } => "CancelIo",
+            Syscall::CreatePipe { .. } => "CreatePipe",
+            Syscall::CreateNamedPipe { .. } => "CreateNamedPipe",
             Syscall::CancelIoEx { .. } => "CancelIoEx",
             Syscall::WaitObjects { handles, .. } if handles.len() == 1 => "WaitForSingleObjectEx",
             Syscall::WaitObjects { .. } => "WaitForMultipleObjectsEx",
@@ -192,6 +205,8 @@ pub enum SyscallResult {
     /// The call succeeded with nothing to report.
     Done,
     Handle(Handle),
+    /// Two handles: CreatePipe's read end, then its write end.
+    HandlePair(Handle, Handle),
     /// An overlapped request was accepted and is in progress.
     Pending(IrpId),
     /// A request finished (synchronous read, or a waited-for overlapped one).

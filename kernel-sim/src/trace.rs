@@ -131,6 +131,8 @@ pub enum What {
         call: &'static str,
     },
     FileOpened {
+        /// The call that opened it (CreateFile, CreatePipe, CreateNamedPipe).
+        call: &'static str,
         thread: ThreadId,
         handle: Handle,
         file: FileId,

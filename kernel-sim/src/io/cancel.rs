@@ -151,21 +151,45 @@ impl Kernel {
         let Some(object) = self.core.close(cpu, thread, handle) else {
             return false;
         };
-        let irps = match object {
+        match object {
             Object::File(fo) if self.core.file_objects[fo.0 as usize].handles == 0 => {
-                let irps = self.requests_on(fo, None);
-                self.core.trace(
-                    Some(cpu),
-                    What::FileCleanup {
-                        object: fo,
-                        requests: irps.len() as u32,
-                    },
-                );
-                irps
+                let (charged, completions) = self.cleanup(cpu, fo);
+                if charged == 0 && completions.is_empty() {
+                    return {
+                        self.advance(cpu, thread, then);
+                        true
+                    };
+                }
+                let next = Cont::AfterCancel {
+                    completions,
+                    then: Box::new(then),
+                };
+                self.work(cpu, thread, charged, next);
             }
-            _ => Vec::new(),
-        };
-        self.cancel_then(cpu, thread, irps, CancelReason::Cleanup, then);
+            _ => self.advance(cpu, thread, then),
+        }
         true
+    }
+
+    /// The last handle to `fo` closed: the I/O manager cleans it up (IRP_MJ_CLEANUP),
+    /// cancelling its requests still in flight and calling its driver's cleanup
+    /// routine. Returns what that charged and the completions it asked for.
+    pub(crate) fn cleanup(&mut self, cpu: CpuId, fo: FileObjectId) -> (u64, Vec<Completion>) {
+        let irps = self.requests_on(fo, None);
+        self.core.trace(
+            Some(cpu),
+            What::FileCleanup {
+                object: fo,
+                requests: irps.len() as u32,
+            },
+        );
+        let (mut charged, mut completions) = self.cancel_irps(cpu, irps, CancelReason::Cleanup);
+        let file = self.core.file_objects[fo.0 as usize].file;
+        let device = self.core.files[file.0 as usize].device;
+        let driver = self.function_driver(device);
+        let (_, cost, more) = self.with_driver(driver, Some(cpu), |d, io| d.cleanup(io, fo));
+        charged += cost;
+        completions.extend(more);
+        (charged, completions)
     }
 }

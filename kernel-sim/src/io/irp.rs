@@ -45,6 +45,11 @@ pub enum Status {
 }
 
 impl Status {
+    /// Whether this is a failure (not success, not pending).
+    pub fn is_error(self) -> bool {
+        !matches!(self, Status::Success | Status::Pending)
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Status::Success => "STATUS_SUCCESS",
@@ -151,6 +156,10 @@ pub struct Irp {
     pub cancel: bool,
     /// The cancel routine took it back: it will complete cancelled.
     pub taken_back: bool,
+    /// Its dispatch returned STATUS_PENDING to the I/O manager. One that completed
+    /// inside its dispatch with an error failed at submission: the caller learns of it
+    /// from the call alone, with no APC, packet or event.
+    pub pending_returned: bool,
 }
 
 impl Irp {

@@ -20,11 +20,11 @@
 
 use crate::completion::Packet;
 use crate::driver::Completion;
-use crate::driver::{AfterCompletion, Dispatch};
+use crate::driver::{AfterCompletion, Dispatch, Opening};
 use crate::exec::io_result;
 use crate::ids::*;
 use crate::io::irp::checksum;
-use crate::io::{FileObject, Irp, IrpState, Major, Object, StackLocation, Status};
+use crate::io::{FileKind, FileObject, Irp, IrpState, Major, Object, StackLocation, Status};
 use crate::kernel::{Core, Kernel};
 use crate::syscall::{IoMode, SyscallResult};
 use crate::thread::{Apc, Cont, Overlapped, ThreadState, WaitFor};
@@ -32,34 +32,6 @@ use crate::trace::{WakeReason, What};
 use std::sync::Arc;
 
 impl Core {
-    /// CreateFile: a new file object and a handle to it.
-    pub(crate) fn open(&mut self, cpu: CpuId, thread: ThreadId, path: &str) -> Option<Handle> {
-        let file = self.files.iter().find(|f| f.name == path)?.id;
-        let object = FileObjectId(self.file_objects.len() as u32);
-        self.file_objects.push(FileObject {
-            id: object,
-            file,
-            position: 0,
-            port: None,
-            refs: 1,
-            handles: 1,
-        });
-        let process = self.threads[thread.0 as usize].process;
-        let handle = self.processes[process.0 as usize]
-            .handles
-            .insert(Object::File(object));
-        self.trace(
-            Some(cpu),
-            What::FileOpened {
-                thread,
-                handle,
-                file,
-                object,
-            },
-        );
-        Some(handle)
-    }
-
     /// CloseHandle. The file object lives on while IRPs still refer to it.
     /// Removes a handle from `thread`'s process and releases its object; the object, or
     /// `None` for a handle the process does not have.
@@ -202,11 +174,18 @@ impl Core {
             irp.mode,
             irp.file_object,
         );
+        // Failed inside its dispatch routine: the call itself reports it (see
+        // `Kernel::io_return`); no APC, packet or event (Microsoft Learn: Synchronous and
+        // Asynchronous I/O).
+        let failed_at_submission = !irp.pending_returned && status.is_error();
         let result = io_result(self.irp(id));
         let file_object = &mut self.file_objects[fo.0 as usize];
         file_object.refs -= 1;
         let port = file_object.port;
         match mode {
+            _ if failed_at_submission => {
+                self.thread_mut(thread).sync_result = Some(SyscallResult::Failed(status));
+            }
             IoMode::Apc(routine) => {
                 let apc = Apc {
                     irp: id,
@@ -280,6 +259,109 @@ impl Core {
 }
 
 impl Kernel {
+    /// A new file object for `file` and a handle to it in `thread`'s process, once the
+    /// file's driver agrees (its create routine, IRP_MJ_CREATE); its failure status if
+    /// not.
+    pub(crate) fn open_object(
+        &mut self,
+        cpu: CpuId,
+        thread: ThreadId,
+        call: &'static str,
+        file: FileId,
+        opening: Opening,
+    ) -> Result<Handle, Status> {
+        let object = FileObjectId(self.core.file_objects.len() as u32);
+        self.core.file_objects.push(FileObject {
+            id: object,
+            file,
+            position: 0,
+            port: None,
+            refs: 1,
+            handles: 1,
+        });
+        let device = self.core.files[file.0 as usize].device;
+        let driver = self.function_driver(device);
+        let (status, _, completions) = self.with_driver(driver, Some(cpu), |d, io| {
+            d.create(io, object, file, opening)
+        });
+        debug_assert!(completions.is_empty(), "a create routine completes no IRP");
+        if status != Status::Success {
+            // Refused: the file object is never referred to.
+            self.core.file_objects[object.0 as usize].refs = 0;
+            self.core.file_objects[object.0 as usize].handles = 0;
+            return Err(status);
+        }
+        let process = self.core.threads[thread.0 as usize].process;
+        let handle = self.core.processes[process.0 as usize]
+            .handles
+            .insert(Object::File(object));
+        self.core.trace(
+            Some(cpu),
+            What::FileOpened {
+                call,
+                thread,
+                handle,
+                file,
+                object,
+            },
+        );
+        Ok(handle)
+    }
+
+    /// CreateFile on a named file: a file, or the client end of a named pipe.
+    pub(crate) fn open(
+        &mut self,
+        cpu: CpuId,
+        thread: ThreadId,
+        path: &str,
+    ) -> Result<Handle, Status> {
+        let Some(file) = self.core.files.iter().find(|f| f.name == path) else {
+            return Err(Status::InvalidParameter);
+        };
+        let opening = match file.kind {
+            FileKind::Pipe { named: true, .. } => Opening::NamedPipeClient,
+            FileKind::Pipe { named: false, .. } => return Err(Status::InvalidParameter),
+            FileKind::Extent => Opening::File,
+        };
+        let file = file.id;
+        self.open_object(cpu, thread, "CreateFile", file, opening)
+    }
+
+    /// CreatePipe (a read end and a write end) or CreateNamedPipe (the server's end): a
+    /// new pipe file on the machine's pipe device, opened.
+    pub(crate) fn create_pipe(
+        &mut self,
+        cpu: CpuId,
+        thread: ThreadId,
+        name: String,
+        capacity: u32,
+        named: bool,
+    ) -> Result<SyscallResult, Status> {
+        let device = self.core.pipe_device.ok_or(Status::InvalidParameter)?;
+        let file = FileId(self.core.files.len() as u32);
+        self.core.files.push(crate::io::File {
+            id: file,
+            name,
+            device,
+            start: 0,
+            length: 0,
+            kind: FileKind::Pipe { capacity, named },
+        });
+        if named {
+            let server = self.open_object(
+                cpu,
+                thread,
+                "CreateNamedPipe",
+                file,
+                Opening::NamedPipeServer,
+            )?;
+            return Ok(SyscallResult::Handle(server));
+        }
+        let read = self.open_object(cpu, thread, "CreatePipe", file, Opening::PipeReadEnd)?;
+        let write = self.open_object(cpu, thread, "CreatePipe", file, Opening::PipeWriteEnd)?;
+        Ok(SyscallResult::HandlePair(read, write))
+    }
+
     /// ReadFile / WriteFile and their Ex forms: build the IRP (step 2).
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn start_io(
@@ -301,24 +383,34 @@ impl Kernel {
         let object = &self.core.file_objects[fo.0 as usize];
         let file = &self.core.files[object.file.0 as usize];
         let (file_length, device, start) = (file.length, file.device, file.start);
-        let offset = offset.unwrap_or(object.position);
-        if offset >= file_length || len == 0 {
-            let status = if len == 0 {
-                Status::InvalidParameter
-            } else {
-                Status::EndOfFile
-            };
-            return self.fail(cpu, thread, name, status);
+        let pipe = matches!(file.kind, FileKind::Pipe { .. });
+        if len == 0 {
+            return self.fail(cpu, thread, name, Status::InvalidParameter);
+        }
+        // A pipe is a stream: no offsets, no end of file; its driver decides.
+        let offset = if pipe {
+            0
+        } else {
+            offset.unwrap_or(object.position)
+        };
+        if !pipe && offset >= file_length {
+            return self.fail(cpu, thread, name, Status::EndOfFile);
         }
         // Requests are cut at the end of the file, as a file system would.
-        let len = len.min((file_length - offset).min(u64::from(u32::MAX)) as u32);
+        let len = if pipe {
+            len
+        } else {
+            len.min((file_length - offset).min(u64::from(u32::MAX)) as u32)
+        };
         let more = u64::from(len) + crate::kernel::held::IRP;
         if !self.check_bytes(more, "a new request and its buffer") {
             // The run stops here: nothing more is scheduled.
             return;
         }
         let object = &mut self.core.file_objects[fo.0 as usize];
-        object.position = offset + u64::from(len);
+        if !pipe {
+            object.position = offset + u64::from(len);
+        }
         object.refs += 1;
         let device_offset = start + offset;
         // One stack location per driver in the device's stack, the top one first.
@@ -381,6 +473,7 @@ impl Kernel {
                 checksum: 0,
                 cancel: false,
                 taken_back: false,
+                pending_returned: false,
             },
         );
         self.core.stats.irps_issued += 1;
@@ -476,8 +569,12 @@ impl Kernel {
                 self.work(cpu, thread, charged, Cont::SendIrp(id));
             }
             // StartIo follows at once when the dispatch routine charged nothing.
-            Dispatch::Pending if charged == 0 => self.run_start_io(cpu, thread, driver, ret),
+            Dispatch::Pending if charged == 0 => {
+                self.core.irp_mut(id).pending_returned = true;
+                self.run_start_io(cpu, thread, driver, ret)
+            }
             Dispatch::Pending => {
+                self.core.irp_mut(id).pending_returned = true;
                 let start = Cont::StartIo {
                     driver,
                     then: Box::new(ret),
@@ -614,14 +711,16 @@ impl Kernel {
                 sync: mode == IoMode::Sync,
             },
         );
-        match mode {
-            IoMode::Sync => match self.core.thread_mut(thread).sync_result.take() {
-                Some(result) => self.deliver(cpu, thread, result),
-                None => self
-                    .core
-                    .block(cpu, thread, call, WaitFor::Irp(id), false, None),
-            },
-            IoMode::Overlapped(_) | IoMode::Apc(_) => {
+        let at_once = self.core.thread_mut(thread).sync_result.take();
+        match (mode, at_once) {
+            // Failed at submission: the call fails, and that is all the caller learns.
+            (_, Some(SyscallResult::Failed(status))) => self.fail(cpu, thread, call, status),
+            (IoMode::Sync, Some(result)) => self.deliver(cpu, thread, result),
+            (IoMode::Sync, None) => {
+                self.core
+                    .block(cpu, thread, call, WaitFor::Irp(id), false, None)
+            }
+            (IoMode::Overlapped(_) | IoMode::Apc(_), _) => {
                 debug_assert_ne!(
                     self.core.threads[thread.0 as usize].state,
                     ThreadState::Terminated

@@ -273,6 +273,29 @@ impl Kernel {
         }
     }
 
+    /// Which end of its pipe a file object is, in words.
+    fn pipe_end(&self, object: FileObjectId) -> &'static str {
+        let fo = &self.core.file_objects[object.0 as usize];
+        // The ends are opened in order: an anonymous pipe's read end, then its write
+        // end; a named pipe's server end, then its clients'.
+        let first = self
+            .core
+            .file_objects
+            .iter()
+            .find(|o| o.file == fo.file)
+            .map(|o| o.id);
+        let named = matches!(
+            self.core.files[fo.file.0 as usize].kind,
+            crate::io::FileKind::Pipe { named: true, .. }
+        );
+        match (named, first == Some(object)) {
+            (false, true) => "the read end",
+            (false, false) => "the write end",
+            (true, true) => "the server's end",
+            (true, false) => "a client's end",
+        }
+    }
+
     /// What a frame on a CPU is, in words, and the level it runs at.
     fn frame_words(&self, frame: Option<FrameKind>) -> (String, &'static str) {
         match frame {
@@ -500,16 +523,25 @@ impl Kernel {
                 format!("{} calls {call} and enters the kernel.", t(*thread))
             }
             What::FileOpened {
+                call,
                 thread,
                 handle,
                 file,
                 object,
             } => {
                 let process = self.core.threads[thread.0 as usize].process;
+                let what = match self.core.files[file.0 as usize].kind {
+                    crate::io::FileKind::Extent => self.file_name(*file).to_string(),
+                    crate::io::FileKind::Pipe { named, .. } => format!(
+                        "{} of {}pipe {}",
+                        self.pipe_end(*object),
+                        if named { "named " } else { "" },
+                        self.file_name(*file)
+                    ),
+                };
                 format!(
-                    "The I/O manager creates file object {object} for {}; handle {handle} to it goes \
-                     in process {}'s handle table, and CreateFile returns it to {}.",
-                    self.file_name(*file),
+                    "The I/O manager creates file object {object} for {what}; handle {handle} to \
+                     it goes in process {}'s handle table, and {call} returns it to {}.",
                     self.process_name(process),
                     t(*thread)
                 )
