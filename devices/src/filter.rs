@@ -22,7 +22,8 @@ pub static CHECKED: DeviceEventKind = DeviceEventKind {
     irp: Some(0),
     lane: Lane::Same,
     ring_delta: 0,
-    explain: |e, device| {
+    explain: |e, names| {
+        let device = names.device;
         format!(
             "{device}'s checksum filter reads the {} bytes {} moved and checksums them \
              ({:016x}); it has now seen {}.",

@@ -9,7 +9,11 @@
 //! - [`disk::storage`]: the disk's bytes;
 //! - [`disk::order`]: the driver's queue disciplines (FIFO, SCAN, SSTF);
 //! - [`filter`]: filter drivers that attach above a device's function driver.
+//!
+//! [`pipe`] needs no hardware: its driver keeps anonymous and named pipes in kernel
+//! memory and shows when a request completes at once and when it must wait.
 
 pub mod disk;
 pub mod dma;
 pub mod filter;
+pub mod pipe;

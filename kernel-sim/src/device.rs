@@ -121,8 +121,8 @@ pub struct DeviceEventKind {
     /// How it changes the number of ring slots in use: +1 when a descriptor is posted,
     /// -1 when one is reaped, 0 otherwise (for the timeline's counters).
     pub ring_delta: i8,
-    /// The event's sentence, given the device's name.
-    pub explain: fn(&DeviceEvent, &str) -> String,
+    /// The event's sentence, given the run's names.
+    pub explain: fn(&DeviceEvent, &Names<'_>) -> String,
     /// Where the walkthrough points the student next, if anywhere.
     pub hint: Option<&'static str>,
 }
@@ -139,6 +139,20 @@ impl Eq for DeviceEventKind {}
 impl fmt::Debug for DeviceEventKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name)
+    }
+}
+
+/// The names a device event's sentence may use: its device's, and the run's files.
+pub struct Names<'a> {
+    /// The device the event happened on.
+    pub device: &'a str,
+    pub(crate) core: &'a Core,
+}
+
+impl Names<'_> {
+    /// A file, by its id (files are never removed, so any id an event holds is valid).
+    pub fn file(&self, id: FileId) -> &crate::io::File {
+        &self.core.files[id.0 as usize]
     }
 }
 
@@ -230,6 +244,8 @@ pub struct DeviceView {
     pub rings: Vec<RingView>,
     /// Requests waiting in a driver's queue.
     pub queues: Vec<QueueView>,
+    /// Buffers in kernel memory a driver keeps data in (a pipe's).
+    pub buffers: Vec<BufferView>,
     /// Registers and other state, as name and value.
     pub registers: Vec<(&'static str, String)>,
     /// Counters, as name and value.
@@ -259,10 +275,26 @@ pub enum SlotView {
     Driver(IrpId),
 }
 
+/// A buffer of bytes in kernel memory.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BufferView {
+    pub name: String,
+    /// Bytes in it now.
+    pub used: u64,
+    /// Bytes it can hold.
+    pub capacity: u64,
+    /// What state its owner is in, in a word or two ("connected", "closing").
+    pub state: &'static str,
+}
+
+/// How many queued IRPs a [`QueueView`] lists, in service order. Enough to see a
+/// driver's policy at work; listing 300,000 would cost as much as serving them.
+pub const SHOWN_QUEUE: usize = 64;
+
 /// A driver's queue of waiting requests.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct QueueView {
-    pub name: &'static str,
+    pub name: String,
     /// How the driver orders it ("FIFO", "SCAN").
     pub policy: &'static str,
     /// The first requests in the order the driver will serve them if nothing else

@@ -539,6 +539,7 @@ impl Kernel {
             let v = self.drivers[d.0 as usize].view();
             view.rings.extend(v.rings);
             view.queues.extend(v.queues);
+            view.buffers.extend(v.buffers);
             view.registers.extend(v.registers);
             view.counters.extend(v.counters);
         }

@@ -51,7 +51,8 @@ pub mod trace;
 
 pub use costs::Costs;
 pub use device::{
-    Device, DeviceEvent, DeviceEventKind, DeviceView, HwCtx, Lane, QueueView, RingView, SlotView,
+    BufferView, Device, DeviceEvent, DeviceEventKind, DeviceView, HwCtx, Lane, Names, QueueView,
+    RingView, SlotView,
 };
 pub use driver::{AfterCompletion, Dispatch, DpcStep, Driver, DriverCtx, Opening};
 pub use engine::Time;

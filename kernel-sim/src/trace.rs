@@ -190,7 +190,8 @@ pub enum What {
         irp: IrpId,
         thread: ThreadId,
         major: Major,
-        offset: u64,
+        /// The offset in the file; none for a stream (a pipe), which has no offsets.
+        offset: Option<u64>,
         len: u32,
     },
     IrpDispatched {
@@ -198,8 +199,9 @@ pub enum What {
         device: DeviceId,
         driver: DriverId,
         stack_location: u8,
-        /// The byte on the device the I/O manager mapped the file offset to.
-        device_offset: u64,
+        /// The byte on the device the I/O manager mapped the file offset to; none for a
+        /// stream.
+        device_offset: Option<u64>,
     },
     IrpPending {
         irp: IrpId,

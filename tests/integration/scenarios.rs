@@ -137,12 +137,12 @@ fn a_long_driver_queue_lists_its_first_irps_and_counts_them_all() {
         let queue = k.device_view(DeviceId(0)).queues.remove(0);
         assert_eq!(
             queue.first.len(),
-            queue.len.min(devices::disk::driver::SHOWN_QUEUE)
+            queue.len.min(kernel_sim::device::SHOWN_QUEUE)
         );
         longest = longest.max(queue.len);
     }
     assert!(
-        longest > devices::disk::driver::SHOWN_QUEUE,
+        longest > kernel_sim::device::SHOWN_QUEUE,
         "the queue grew to {longest}"
     );
 }

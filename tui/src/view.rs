@@ -247,6 +247,19 @@ fn device_lines(k: &Kernel) -> Vec<String> {
                 .collect();
             lines.push(format!("{slots} head {} tail {}", r.head, r.tail));
         }
+        for b in &v.buffers {
+            // Ten cells of fill: enough to see full, empty and in between.
+            let cells = (b.used * 10).div_ceil(b.capacity.max(1)).min(10) as usize;
+            lines.push(format!(
+                "{} [{}{}] {}/{} bytes, {}",
+                b.name,
+                "#".repeat(cells),
+                ".".repeat(10 - cells),
+                b.used,
+                b.capacity,
+                b.state
+            ));
+        }
         lines.extend(v.registers.iter().map(|(n, value)| format!("{n}: {value}")));
         lines.extend(v.counters.iter().map(|(n, value)| format!("{n}: {value}")));
     }

@@ -6,12 +6,9 @@
 use super::hardware::DiskHardware;
 use super::order::{Direction, Policy, Queue};
 use crate::dma::{Descriptor, events, split_into_segments};
+use kernel_sim::device::SHOWN_QUEUE;
 use kernel_sim::io::{Major, Status};
 use kernel_sim::{DeviceView, Dispatch, DpcStep, Driver, DriverCtx, IrpId, QueueView};
-
-/// How many queued IRPs the walkthrough's view lists, in service order. Enough to see
-/// the policy at work; listing 300,000 would cost as much as serving them.
-pub const SHOWN_QUEUE: usize = 64;
 
 /// An IRP waiting in the driver's queue.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -171,7 +168,7 @@ impl Driver for DiskDriver {
     fn view(&self) -> DeviceView {
         DeviceView {
             queues: vec![QueueView {
-                name: "queue",
+                name: "queue".into(),
                 policy: self.policy.name(),
                 first: self.service_order(),
                 len: self.queue.len(),

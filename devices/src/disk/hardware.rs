@@ -44,7 +44,8 @@ pub static TRANSFER_STARTED: DeviceEventKind = DeviceEventKind {
     irp: Some(0),
     lane: Lane::BeginTransfer,
     ring_delta: 0,
-    explain: |e, device| {
+    explain: |e, names| {
+        let device = names.device;
         format!(
             "{device} starts on descriptor {} by itself: seek {}, rotation {}, transfer {}. No \
              CPU is involved.",

@@ -13,7 +13,8 @@ pub static POSTED: DeviceEventKind = DeviceEventKind {
     irp: Some(0),
     lane: Lane::Same,
     ring_delta: 1,
-    explain: |e, device| {
+    explain: |e, names| {
+        let device = names.device;
         format!(
             "The driver writes DMA descriptor {} for {} ({} bytes in {}) and gives the slot to \
              {device}; its doorbell write tells the device once the descriptors are written.",
@@ -36,7 +37,8 @@ pub static CONSUMED: DeviceEventKind = DeviceEventKind {
     irp: Some(0),
     lane: Lane::EndTransfer,
     ring_delta: 0,
-    explain: |e, device| {
+    explain: |e, names| {
+        let device = names.device;
         format!(
             "{device} has moved {} bytes for {} by DMA and gives descriptor {} back to the driver.",
             e.values[1],
@@ -57,7 +59,8 @@ pub static SKIPPED: DeviceEventKind = DeviceEventKind {
     irp: Some(0),
     lane: Lane::Same,
     ring_delta: 0,
-    explain: |e, device| {
+    explain: |e, names| {
+        let device = names.device;
         format!(
             "{device} reaches descriptor {} and skips it: the driver took {} back. No data \
              moves; the slot goes back to the driver.",
@@ -76,7 +79,8 @@ pub static REAPED: DeviceEventKind = DeviceEventKind {
     irp: Some(0),
     lane: Lane::Same,
     ring_delta: -1,
-    explain: |e, device| {
+    explain: |e, names| {
+        let device = names.device;
         if e.values[1] != 0 {
             format!(
                 "The DPC reaps descriptor {} of {device}, which the device skipped: {} was taken \

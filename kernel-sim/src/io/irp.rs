@@ -42,6 +42,18 @@ pub enum Status {
     Cancelled,
     /// There was nothing to cancel.
     NotFound,
+    /// The handle does not allow this (a write on a pipe's read end).
+    AccessDenied,
+    /// No object has that name (a named pipe whose server end is gone).
+    ObjectNameNotFound,
+    /// The other end of the pipe is closed and nothing is left to read.
+    PipeBroken,
+    /// The other end of the pipe is closed: nothing written now could be read.
+    PipeClosing,
+    /// A named pipe's server end has no client yet.
+    PipeListening,
+    /// The named pipe's instance already has a client.
+    PipeBusy,
 }
 
 impl Status {
@@ -63,6 +75,12 @@ impl Status {
             Status::TooManyPosts => "STATUS_SEMAPHORE_LIMIT_EXCEEDED",
             Status::Cancelled => "STATUS_CANCELLED",
             Status::NotFound => "STATUS_NOT_FOUND",
+            Status::AccessDenied => "STATUS_ACCESS_DENIED",
+            Status::ObjectNameNotFound => "STATUS_OBJECT_NAME_NOT_FOUND",
+            Status::PipeBroken => "STATUS_PIPE_BROKEN",
+            Status::PipeClosing => "STATUS_PIPE_CLOSING",
+            Status::PipeListening => "STATUS_PIPE_LISTENING",
+            Status::PipeBusy => "STATUS_PIPE_BUSY",
         }
     }
 
@@ -72,7 +90,11 @@ impl Status {
     /// ERROR_HANDLE_EOF, STATUS_INVALID_HANDLE and STATUS_INVALID_PARAMETER to their ERROR_
     /// twins, STATUS_IO_DEVICE_ERROR to ERROR_IO_DEVICE; the wait functions and
     /// GetQueuedCompletionStatus report a timeout as WAIT_TIMEOUT and a closed port as
-    /// ERROR_ABANDONED_WAIT_0 (Microsoft Learn: GetQueuedCompletionStatus).
+    /// ERROR_ABANDONED_WAIT_0 (Microsoft Learn: GetQueuedCompletionStatus). The pipe
+    /// statuses map as RtlNtStatusToDosError maps them: STATUS_PIPE_BROKEN to
+    /// ERROR_BROKEN_PIPE, STATUS_PIPE_CLOSING to ERROR_NO_DATA ("The pipe is being
+    /// closed"), STATUS_PIPE_LISTENING to ERROR_PIPE_LISTENING, STATUS_PIPE_BUSY to
+    /// ERROR_PIPE_BUSY (Microsoft Learn: System Error Codes, and Named Pipe Client).
     pub fn win32_name(self) -> &'static str {
         match self {
             Status::Success => "ERROR_SUCCESS",
@@ -86,6 +108,12 @@ impl Status {
             Status::TooManyPosts => "ERROR_TOO_MANY_POSTS",
             Status::Cancelled => "ERROR_OPERATION_ABORTED",
             Status::NotFound => "ERROR_NOT_FOUND",
+            Status::AccessDenied => "ERROR_ACCESS_DENIED",
+            Status::ObjectNameNotFound => "ERROR_FILE_NOT_FOUND",
+            Status::PipeBroken => "ERROR_BROKEN_PIPE",
+            Status::PipeClosing => "ERROR_NO_DATA",
+            Status::PipeListening => "ERROR_PIPE_LISTENING",
+            Status::PipeBusy => "ERROR_PIPE_BUSY",
         }
     }
 }

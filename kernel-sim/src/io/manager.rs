@@ -161,6 +161,13 @@ impl Core {
         );
     }
 
+    /// Whether the file object is open on a stream (a pipe), whose requests have no
+    /// offsets.
+    pub(crate) fn is_stream(&self, object: FileObjectId) -> bool {
+        let file = self.file_objects[object.0 as usize].file;
+        matches!(self.files[file.0 as usize].kind, FileKind::Pipe { .. })
+    }
+
     /// The I/O manager's half of completion, once every completion routine has run:
     /// send the result on its completion path and free the IRP. Whatever still has to
     /// reach the program travels without it: in the thread's wake-up, an APC, a
@@ -384,6 +391,14 @@ impl Kernel {
         let file = &self.core.files[object.file.0 as usize];
         let (file_length, device, start) = (file.length, file.device, file.start);
         let pipe = matches!(file.kind, FileKind::Pipe { .. });
+        // Anonymous pipes do not support asynchronous I/O: ReadFileEx and WriteFileEx
+        // cannot be used on them, and ReadFile and WriteFile ignore an OVERLAPPED
+        // (Microsoft Learn: Anonymous Pipe Operations). iosim refuses both with
+        // ERROR_INVALID_PARAMETER rather than quietly doing the I/O synchronously; a
+        // scenario is refused the same way when it is loaded.
+        if matches!(file.kind, FileKind::Pipe { named: false, .. }) && mode != IoMode::Sync {
+            return self.fail(cpu, thread, name, Status::InvalidParameter);
+        }
         if len == 0 {
             return self.fail(cpu, thread, name, Status::InvalidParameter);
         }
@@ -483,7 +498,7 @@ impl Kernel {
                 irp: id,
                 thread,
                 major,
-                offset,
+                offset: (!pipe).then_some(offset),
                 len,
             },
         );
@@ -501,13 +516,14 @@ impl Kernel {
     /// IoCallDriver: the IRP goes to the driver at its current stack location (step 3).
     /// The dispatch routine's own look at the IRP is paid first.
     pub(crate) fn send_irp(&mut self, cpu: CpuId, thread: ThreadId, id: IrpId) {
+        let stream = self.core.is_stream(self.core.irp(id).file_object);
         let irp = self.core.irp_mut(id);
         irp.state = IrpState::Dispatched;
         let location = irp.location();
         let (device, driver, device_offset, stack_location) = (
             location.device,
             location.driver,
-            location.device_offset,
+            (!stream).then_some(location.device_offset),
             irp.current,
         );
         self.core.trace(

@@ -79,8 +79,10 @@ pub enum Note {
     StartIoAtPassive,
     /// At the first DPC queued.
     OrdinaryDpcs,
-    /// At the first IRP completion.
+    /// At the first IRP completion in a DPC.
     CompletionInDpc,
+    /// At the first IRP completion outside a DPC (inside a dispatch routine).
+    CompletionAtOnce,
     /// Where a woken thread first waits behind a running one.
     NoPriorities,
     /// At the first dispatch.
@@ -118,6 +120,12 @@ impl Note {
                  data to the caller's buffer and delivers the status, the event, the APC or the \
                  packet. Windows does that part in the requesting thread, through a special kernel \
                  APC, and a disk read uses direct I/O, with no copy."
+            }
+            Note::CompletionAtOnce => {
+                "Simplification: iosim finishes completion here, at once: it copies a read's data \
+                 to the caller's buffer and delivers the status, the event, the APC or the packet. \
+                 Windows does that part in the context of the thread that made the request, \
+                 usually through a special kernel APC."
             }
             Note::NoPriorities => {
                 "Simplification: iosim has no thread priorities and no priority boosts, so the \
@@ -172,7 +180,11 @@ impl Narrator {
     /// The note due at `ev`, if this is the first time it matters.
     pub fn observe(&mut self, ev: &TraceEvent) -> Option<Note> {
         let note = match ev.what {
-            What::IrpDispatched { .. } => Some(Note::NoFileSystem),
+            // A stream has no file system to skip: its driver is its file system.
+            What::IrpDispatched {
+                device_offset: Some(_),
+                ..
+            } => Some(Note::NoFileSystem),
             What::IrpStarted { .. } => match ev.cpu {
                 Some(cpu) if !self.in_dpc.contains(&cpu) => Some(Note::StartIoAtPassive),
                 _ => None,
@@ -188,7 +200,10 @@ impl Narrator {
                 }
                 None
             }
-            What::IrpCompleted { .. } => Some(Note::CompletionInDpc),
+            What::IrpCompleted { .. } => match ev.cpu {
+                Some(cpu) if self.in_dpc.contains(&cpu) => Some(Note::CompletionInDpc),
+                _ => Some(Note::CompletionAtOnce),
+            },
             What::ThreadWoken { thread, reason } => {
                 self.just_woken = Some(thread);
                 (reason == WakeReason::Timeout).then_some(Note::TimeoutsWithoutTimer)
@@ -653,9 +668,13 @@ impl Kernel {
                     }
                     crate::io::Major::Read => "",
                 };
+                let at = match offset {
+                    Some(offset) => format!(" at offset {offset} of the file"),
+                    None => " on the pipe (a stream, with no offset)".to_string(),
+                };
                 format!(
-                    "The I/O manager builds {irp}: {} {len} bytes at offset {offset} of the file, for \
-                     {}, with one stack location per driver{copy}.",
+                    "The I/O manager builds {irp}: {} {len} bytes{at}, for {}, with one stack \
+                     location per driver{copy}.",
                     major.name(),
                     t(*thread)
                 )
@@ -666,13 +685,18 @@ impl Kernel {
                 driver,
                 stack_location,
                 device_offset,
-            } => format!(
-                "{irp} goes to {}'s {} (stack location {stack_location}, device byte \
-                 {device_offset}); its dispatch routine runs on the caller's CPU, in the caller's \
-                 thread.",
-                d(*device),
-                self.driver_name(*driver)
-            ),
+            } => {
+                let byte = match device_offset {
+                    Some(byte) => format!(", device byte {byte}"),
+                    None => String::new(),
+                };
+                format!(
+                    "{irp} goes to {}'s {} (stack location {stack_location}{byte}); its dispatch \
+                     routine runs on the caller's CPU, in the caller's thread.",
+                    d(*device),
+                    self.driver_name(*driver)
+                )
+            }
             What::IrpPassedDown {
                 irp,
                 driver,
@@ -761,7 +785,11 @@ impl Kernel {
             }
             What::Device { device, .. } => {
                 let (_, event) = ev.what.device_event().expect("a device event");
-                (event.kind.explain)(&event, &d(*device))
+                let names = crate::device::Names {
+                    device: self.device_name(*device),
+                    core: &self.core,
+                };
+                (event.kind.explain)(&event, &names)
             }
             What::InterruptRaised { irq, device } => format!(
                 "{} asserts {irq} to tell a CPU it has finished a transfer; the line stays asserted \
