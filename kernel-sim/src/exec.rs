@@ -85,6 +85,9 @@ impl Kernel {
     }
 
     fn next_op(&mut self, cpu: CpuId, thread: ThreadId) {
+        if self.core.worker == Some(thread) {
+            return self.next_work_item(cpu, thread);
+        }
         let core = &mut self.core;
         let t = &mut core.threads[thread.0 as usize];
         let process = &mut core.processes[t.process.0 as usize];

@@ -82,6 +82,11 @@ id!(
     "sem"
 );
 id!(
+    /// A kernel component that issues IRPs of its own (see [`crate::io::client`]).
+    ClientId(u16),
+    "client"
+);
+id!(
     /// A completion routine declared by a process.
     RoutineId(u32),
     "routine"

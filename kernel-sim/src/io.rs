@@ -5,12 +5,13 @@
 //! point to.
 
 pub mod cancel;
+pub mod client;
 pub mod handle;
 pub mod irp;
 mod manager;
 
 pub use handle::{FileObject, HandleTable, Object};
-pub use irp::{Irp, IrpState, Major, StackLocation, Status};
+pub use irp::{Irp, IrpState, Major, Origin, StackLocation, Status};
 
 use crate::ids::{DeviceId, FileId};
 use serde::Serialize;

@@ -108,6 +108,13 @@ pub struct Core {
     pub(crate) device_rngs: Vec<crate::engine::rng::SimRng>,
     /// The device pipes are made on, if the machine has one.
     pub pipe_device: Option<DeviceId>,
+    /// The system worker thread that sends the kernel's own requests, once a client
+    /// needs it.
+    pub worker: Option<ThreadId>,
+    /// Kernel requests waiting for the worker.
+    pub requests: VecDeque<crate::io::client::KernelRequest>,
+    /// The file objects the kernel opened for its own requests, by file.
+    pub kernel_files: BTreeMap<FileId, FileObjectId>,
     /// Interrupt lines by IRQ number.
     pub lines: BTreeMap<Irq, Line>,
     /// Whether each device's DPC is queued on some CPU (a DPC is queued at most once).
@@ -145,6 +152,8 @@ pub struct Kernel {
     pub(crate) devices: Vec<Box<dyn Device>>,
     pub(crate) drivers: Vec<Box<dyn Driver>>,
     pub(crate) programs: Vec<Box<dyn ThreadProgram>>,
+    /// Kernel components that issue IRPs of their own.
+    pub(crate) clients: Vec<Box<dyn crate::io::client::Client>>,
 }
 
 /// A saved kernel state, for stepping backward: restore it and replay forward.
@@ -250,6 +259,9 @@ impl Core {
             driver_devices: Vec::new(),
             device_rngs: Vec::new(),
             pipe_device: None,
+            worker: None,
+            requests: VecDeque::new(),
+            kernel_files: BTreeMap::new(),
             lines: BTreeMap::new(),
             dpc_queued: Vec::new(),
             irps: BTreeMap::new(),
@@ -325,6 +337,7 @@ impl Kernel {
             devices: Vec::new(),
             drivers: Vec::new(),
             programs: Vec::new(),
+            clients: Vec::new(),
         }
     }
 
@@ -745,7 +758,10 @@ impl Kernel {
             threads_blocked_at_end: if self.is_finished() {
                 c.threads
                     .iter()
-                    .filter(|t| matches!(t.state, ThreadState::Waiting { .. }))
+                    // The system worker waits for work by design: it is never stuck.
+                    .filter(|t| {
+                        matches!(t.state, ThreadState::Waiting { .. }) && Some(t.id) != c.worker
+                    })
                     .map(|t| t.name.clone())
                     .collect()
             } else {

@@ -275,6 +275,7 @@ impl Core {
             WaitFor::Sleep => WaitReason::Sleep,
             WaitFor::Port(_) => WaitReason::Port,
             WaitFor::Objects { .. } => WaitReason::Objects,
+            WaitFor::WorkItem => WaitReason::WorkItem,
         };
         let t = self.thread_mut(thread);
         t.state = ThreadState::Waiting { reason, alertable };
@@ -354,7 +355,8 @@ impl Core {
             }
             Some(WaitFor::Irp(_)) => SyscallResult::Timeout,
             Some(WaitFor::Objects { .. }) => SyscallResult::Timeout,
-            None => return,
+            // The worker's wait for work has no timeout.
+            Some(WaitFor::WorkItem) | None => return,
         };
         let cont = match wait {
             Some(WaitFor::Objects { .. }) => {

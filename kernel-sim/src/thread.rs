@@ -93,6 +93,8 @@ pub(crate) enum WaitFor {
     Objects {
         all: bool,
     },
+    /// The system worker waits for a kernel request to send.
+    WorkItem,
 }
 
 /// A user APC: a completion routine to run in the issuing thread.

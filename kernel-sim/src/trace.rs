@@ -30,6 +30,8 @@ pub enum WaitReason {
     Port,
     /// WaitForSingleObjectEx or WaitForMultipleObjectsEx on kernel objects.
     Objects,
+    /// A system worker waits for kernel work.
+    WorkItem,
 }
 
 /// What woke a waiting thread.
@@ -44,6 +46,8 @@ pub enum WakeReason {
     PortClosed,
     /// The objects it waited on were signalled (one of them, or all).
     Signalled,
+    /// A kernel request was queued for the system worker.
+    WorkQueued,
 }
 
 /// A pass of a repeated op: the `n`th of `of`.
@@ -188,7 +192,8 @@ pub enum What {
     // --- I/O manager and IRPs ---
     IrpCreated {
         irp: IrpId,
-        thread: ThreadId,
+        /// The thread that asked for it; none for the kernel's own request.
+        thread: Option<ThreadId>,
         major: Major,
         /// The offset in the file; none for a stream (a pipe), which has no offsets.
         offset: Option<u64>,
@@ -265,6 +270,19 @@ pub enum What {
     /// IRP: the end of its life.
     IrpFreed {
         irp: IrpId,
+    },
+    /// A kernel component queued a request of its own for the system worker.
+    KernelRequestQueued {
+        client: ClientId,
+        /// Requests now waiting for the worker.
+        queued: u32,
+    },
+    /// A kernel request completed: its component's callback got the result.
+    ClientCalledBack {
+        irp: IrpId,
+        client: ClientId,
+        status: Status,
+        bytes: u32,
     },
     IoReturned {
         thread: ThreadId,
@@ -491,6 +509,8 @@ impl What {
             What::IrpStarted { .. } => "IrpStarted",
             What::IrpCompleted { .. } => "IrpCompleted",
             What::IrpFreed { .. } => "IrpFreed",
+            What::KernelRequestQueued { .. } => "KernelRequestQueued",
+            What::ClientCalledBack { .. } => "ClientCalledBack",
             What::IrpCancelRequested { .. } => "IrpCancelRequested",
             What::CancelRoutineRan { .. } => "CancelRoutineRan",
             What::FileCleanup { .. } => "FileCleanup",
@@ -531,6 +551,7 @@ impl What {
             | What::IrpStarted { irp, .. }
             | What::IrpCompleted { irp, .. }
             | What::IrpFreed { irp }
+            | What::ClientCalledBack { irp, .. }
             | What::IrpCancelRequested { irp, .. }
             | What::CancelRoutineRan { irp, .. }
             | What::IoReturned { irp, .. }
@@ -568,7 +589,6 @@ impl What {
             | What::WaitReturned { thread, .. }
             | What::SyscallFailed { thread, .. }
             | What::TimedOutAtOnce { thread, .. }
-            | What::IrpCreated { thread, .. }
             | What::IoReturned { thread, .. }
             | What::IoDelivered { thread, .. }
             | What::ApcQueued { thread, .. }
@@ -578,6 +598,7 @@ impl What {
             | What::PacketDequeued { thread, .. }
             | What::PortRunningOver { thread, .. } => Some(thread),
             What::ContextSwitched { to, .. } => Some(to),
+            What::IrpCreated { thread, .. } => thread,
             _ => None,
         }
     }

@@ -349,3 +349,114 @@ fn a_dispatch_routine_can_complete_at_once() {
     let cpu = CpuId(0);
     assert!(k.core().cpus[cpu.0 as usize].frames.is_empty());
 }
+
+/// A kernel component that asks for `chain` reads, one after another: each callback
+/// issues the next. It records what each callback got.
+#[derive(Debug, Clone)]
+struct Pager {
+    chain: u64,
+    got: std::sync::Arc<std::sync::Mutex<Vec<(u64, Status, u32)>>>,
+}
+
+impl kernel_sim::io::client::Client for Pager {
+    fn name(&self) -> &'static str {
+        "test pager"
+    }
+
+    fn completed(
+        &mut self,
+        cx: &mut kernel_sim::io::client::ClientCtx<'_>,
+        irp: &kernel_sim::io::Irp,
+        tag: u64,
+    ) {
+        self.got
+            .lock()
+            .unwrap()
+            .push((tag, irp.status, irp.information));
+        if tag + 1 < self.chain {
+            cx.issue(read_page(kernel_sim::ClientId(0), tag + 1));
+        }
+    }
+
+    fn clone_box(&self) -> Box<dyn kernel_sim::io::client::Client> {
+        Box::new(self.clone())
+    }
+}
+
+fn read_page(client: kernel_sim::ClientId, tag: u64) -> kernel_sim::io::client::KernelRequest {
+    kernel_sim::io::client::KernelRequest {
+        client,
+        tag,
+        file: kernel_sim::FileId(0),
+        major: kernel_sim::io::Major::Read,
+        offset: tag * 1024,
+        len: 1024,
+        data: None,
+    }
+}
+
+#[test]
+fn the_kernel_issues_irps_of_its_own_that_complete_to_its_callback() {
+    let mut k = Kernel::new(MachineConfig {
+        cpus: 1,
+        costs: kernel_sim::Costs::default(),
+        seed: 1,
+        byte_budget: kernel_sim::costs::DEFAULT_BYTE_BUDGET,
+    });
+    let device = k.add_device(
+        "loop0",
+        Box::new(Loopback::default()),
+        Box::new(LoopDriver::default()),
+    );
+    k.attach(device, Box::new(filter("counting filter")));
+    k.add_file("loop", device, 0, 4096, &[]);
+    let got = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let client = k.add_client(Box::new(Pager {
+        chain: 3,
+        got: got.clone(),
+    }));
+    k.issue_irp(read_page(client, 0));
+    k.run(100_000).expect("the run ends");
+    // Each callback got its request's result, in order; the last one issued no more.
+    assert_eq!(
+        *got.lock().unwrap(),
+        vec![
+            (0, Status::Success, 1024),
+            (1, Status::Success, 1024),
+            (2, Status::Success, 1024)
+        ]
+    );
+    assert!(k.core().irps.is_empty(), "IRPs left live");
+    let trace = k.trace();
+    // No thread owns them: no delivery, no APC, no return to a caller.
+    let created: Vec<_> = trace
+        .iter()
+        .filter_map(|e| match e.what {
+            What::IrpCreated { thread, .. } => Some(thread),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(created, vec![None, None, None]);
+    assert!(!trace.iter().any(|e| matches!(
+        e.what,
+        What::IoDelivered { .. } | What::IoReturned { .. } | What::ApcQueued { .. }
+    )));
+    // They went through the whole stack, the filter's completion routine included, and
+    // each was freed after its callback.
+    let routines = trace
+        .iter()
+        .filter(|e| matches!(e.what, What::CompletionRoutineRan { .. }))
+        .count();
+    assert_eq!(routines, 3);
+    for i in 1..=3 {
+        let irp = IrpId(i);
+        let at = |f: &dyn Fn(&What) -> bool| trace.iter().position(|e| f(&e.what));
+        let called = at(&|w| matches!(w, What::ClientCalledBack { irp: x, .. } if *x == irp));
+        let freed = at(&|w| matches!(w, What::IrpFreed { irp: x } if *x == irp));
+        assert!(called.is_some() && called < freed, "{irp}");
+    }
+    // The system worker sent them and is left waiting for more work, not blocked on I/O.
+    let worker = k.core().worker.expect("a worker");
+    assert_eq!(k.thread_name(worker), "system worker");
+    assert!(k.summary().threads_blocked_at_end.is_empty());
+}

@@ -390,10 +390,15 @@ fn irps(
             IRPS,
             p.row as u32 + 1,
         );
-        span.args = Some(json!({ "thread": k.thread_name(thread) }));
+        // The kernel's own requests have no thread: their flow starts at the driver.
+        let by = thread.map_or("the kernel", |t| k.thread_name(t));
+        span.args = Some(json!({ "thread": by }));
         out.push(span);
         // The flow: call → driver → device → interrupt → DPC → delivery.
-        let mut points = vec![(from, THREADS, thread_tid(thread))];
+        let mut points: Vec<_> = thread
+            .map(|t| (from, THREADS, thread_tid(t)))
+            .into_iter()
+            .collect();
         if let Some((t, d)) = p.dispatched {
             points.push((t, DRIVERS, device_tid(d)));
         }

@@ -10,7 +10,8 @@ use std::collections::BTreeMap;
 pub struct IrpPath {
     pub irp: IrpId,
     pub major: &'static str,
-    pub created: (Time, ThreadId),
+    /// When it was built, and for which thread (none for the kernel's own request).
+    pub created: (Time, Option<ThreadId>),
     pub dispatched: Option<(Time, DeviceId)>,
     pub transfer: Option<(Time, DeviceId)>,
     /// The ISR that took the interrupt announcing the end of its transfer (one interrupt
@@ -28,7 +29,7 @@ pub struct IrpPath {
 
 #[derive(Default)]
 struct Partial {
-    created: Option<(Time, ThreadId, &'static str)>,
+    created: Option<(Time, Option<ThreadId>, &'static str)>,
     dispatched: Option<(Time, DeviceId)>,
     transfer: Option<(Time, DeviceId)>,
     isr: Option<(Time, CpuId)>,

@@ -236,6 +236,8 @@ fn check_step(k: &Kernel, w: &mut Watch) -> Result<(), String> {
                 offset,
                 len,
             } => {
+                // A scenario has no kernel component issuing requests of its own.
+                let thread = thread.ok_or(format!("{irp} has no thread"))?;
                 w.created.insert(irp, (thread, major, offset, len));
             }
             What::IrpFreed { irp } => {

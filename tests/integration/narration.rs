@@ -243,6 +243,7 @@ impl Walk {
                 }
             }
             What::IrpCreated { irp, thread, .. } => {
+                let thread = thread.expect("a scenario's requests come from threads");
                 let core = k.core();
                 let mode = core.irps[&irp].mode;
                 let bound = core.file_objects[core.irps[&irp].file_object.0 as usize]

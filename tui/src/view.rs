@@ -331,7 +331,7 @@ fn irp_detail(k: &Kernel, trace: &[TraceEvent], id: IrpId) -> (String, Vec<Strin
                 irp.len,
                 irp.offset,
                 k.file_name(file),
-                k.thread_name(irp.thread),
+                irp.thread().map_or("the kernel", |t| k.thread_name(t)),
                 irp.mode,
                 irp.state
             ));

@@ -76,7 +76,9 @@ impl Kernel {
         self.core
             .irps
             .values()
-            .filter(|irp| irp.file_object == file_object && thread.is_none_or(|t| irp.thread == t))
+            .filter(|irp| {
+                irp.file_object == file_object && thread.is_none_or(|t| irp.thread() == Some(t))
+            })
             .map(|irp| irp.id)
             .collect()
     }
@@ -89,7 +91,7 @@ impl Kernel {
         core.irps
             .values()
             .filter(|irp| {
-                irp.thread == thread
+                irp.thread() == Some(thread)
                     && !(irp.mode.is_overlapped()
                         && core.file_objects[irp.file_object.0 as usize].port.is_some())
             })

@@ -169,7 +169,8 @@ pub struct Irp {
     /// gets copies it only if a checkpoint still shares it.
     pub buffer: Arc<Vec<u8>>,
     pub file_object: FileObjectId,
-    pub thread: ThreadId,
+    /// Who asked for it: a thread, or the kernel itself.
+    pub origin: Origin,
     pub mode: IoMode,
     pub stack: Vec<StackLocation>,
     /// Index into `stack` of the driver that holds the IRP now.
@@ -190,7 +191,27 @@ pub struct Irp {
     pub pending_returned: bool,
 }
 
+/// Who asked for an IRP, and so where its result goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Origin {
+    /// A thread's call: the result goes back by the completion path the call chose.
+    Thread(ThreadId),
+    /// A kernel component's own request (as demand paging issues): no thread owns it,
+    /// nothing is delivered to a program, and the component's callback gets the result,
+    /// with the tag it gave.
+    Kernel { client: ClientId, tag: u64 },
+}
+
 impl Irp {
+    /// The thread that asked for the IRP; none for the kernel's own.
+    pub fn thread(&self) -> Option<ThreadId> {
+        match self.origin {
+            Origin::Thread(t) => Some(t),
+            Origin::Kernel { .. } => None,
+        }
+    }
+
     /// The stack location of the driver that holds the IRP now.
     pub fn location(&self) -> &StackLocation {
         &self.stack[self.current as usize]

@@ -24,7 +24,9 @@ use crate::driver::{AfterCompletion, Dispatch, Opening};
 use crate::exec::io_result;
 use crate::ids::*;
 use crate::io::irp::checksum;
-use crate::io::{FileKind, FileObject, Irp, IrpState, Major, Object, StackLocation, Status};
+use crate::io::{
+    FileKind, FileObject, Irp, IrpState, Major, Object, Origin, StackLocation, Status,
+};
 use crate::kernel::{Core, Kernel};
 use crate::syscall::{IoMode, SyscallResult};
 use crate::thread::{Apc, Cont, Overlapped, ThreadState, WaitFor};
@@ -177,7 +179,8 @@ impl Core {
         let (status, bytes, thread, mode, fo) = (
             irp.status,
             irp.information,
-            irp.thread,
+            irp.thread()
+                .expect("the kernel's own IRPs complete to their client"),
             irp.mode,
             irp.file_object,
         );
@@ -389,7 +392,7 @@ impl Kernel {
         };
         let object = &self.core.file_objects[fo.0 as usize];
         let file = &self.core.files[object.file.0 as usize];
-        let (file_length, device, start) = (file.length, file.device, file.start);
+        let file_length = file.length;
         let pipe = matches!(file.kind, FileKind::Pipe { .. });
         // Anonymous pipes do not support asynchronous I/O: ReadFileEx and WriteFileEx
         // cannot be used on them, and ReadFile and WriteFile ignore an OVERLAPPED
@@ -417,17 +420,49 @@ impl Kernel {
         } else {
             len.min((file_length - offset).min(u64::from(u32::MAX)) as u32)
         };
+        if !pipe {
+            self.core.file_objects[fo.0 as usize].position = offset + u64::from(len);
+        }
+        let offset = (!pipe).then_some(offset);
+        self.create_irp(
+            cpu,
+            thread,
+            Origin::Thread(thread),
+            fo,
+            offset,
+            len,
+            data,
+            mode,
+        );
+    }
+
+    /// Builds the IRP for a request checked already (step 2) and sends it on its way,
+    /// on `thread`'s time: the caller's own, or the system worker's for the kernel's
+    /// request. `offset` is none on a stream.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn create_irp(
+        &mut self,
+        cpu: CpuId,
+        thread: ThreadId,
+        origin: Origin,
+        fo: FileObjectId,
+        offset: Option<u64>,
+        len: u32,
+        data: Option<Vec<u8>>,
+        mode: IoMode,
+    ) {
         let more = u64::from(len) + crate::kernel::held::IRP;
         if !self.check_bytes(more, "a new request and its buffer") {
             // The run stops here: nothing more is scheduled.
             return;
         }
-        let object = &mut self.core.file_objects[fo.0 as usize];
-        if !pipe {
-            object.position = offset + u64::from(len);
-        }
-        object.refs += 1;
-        let device_offset = start + offset;
+        let file = self.core.file_objects[fo.0 as usize].file;
+        let (device, start) = {
+            let f = &self.core.files[file.0 as usize];
+            (f.device, f.start)
+        };
+        self.core.file_objects[fo.0 as usize].refs += 1;
+        let device_offset = start + offset.unwrap_or(0);
         // One stack location per driver in the device's stack, the top one first.
         let stack = self.core.stacks[device.0 as usize]
             .iter()
@@ -459,8 +494,9 @@ impl Kernel {
         let id = IrpId(self.core.next_irp);
         self.core.next_irp += 1;
         self.core.held_bytes += buffer.len() as u64 + crate::kernel::held::IRP;
-        if let IoMode::Overlapped(Some(ov)) = mode {
+        if let (IoMode::Overlapped(Some(ov)), Origin::Thread(caller)) = (mode, origin) {
             // The OVERLAPPED now describes this request; its event is reset.
+            let process = self.core.threads[caller.0 as usize].process;
             self.core.processes[process.0 as usize].overlapped.insert(
                 ov,
                 Overlapped {
@@ -474,11 +510,11 @@ impl Kernel {
             Irp {
                 id,
                 major,
-                offset,
+                offset: offset.unwrap_or(0),
                 len,
                 buffer: Arc::new(buffer),
                 file_object: fo,
-                thread,
+                origin,
                 mode,
                 stack,
                 current: 0,
@@ -496,9 +532,12 @@ impl Kernel {
             Some(cpu),
             What::IrpCreated {
                 irp: id,
-                thread,
+                thread: match origin {
+                    Origin::Thread(t) => Some(t),
+                    Origin::Kernel { .. } => None,
+                },
                 major,
-                offset: (!pipe).then_some(offset),
+                offset,
                 len,
             },
         );
@@ -689,7 +728,10 @@ impl Kernel {
                 return charged;
             }
         }
-        self.core.io_completion(cpu, id);
+        match self.core.irp(id).origin {
+            Origin::Thread(_) => self.core.io_completion(cpu, id),
+            Origin::Kernel { .. } => self.client_completion(cpu, id),
+        }
         charged
     }
 
@@ -718,6 +760,10 @@ impl Kernel {
             return self.work(cpu, thread, charged, ret);
         }
         let pending = self.core.irps.contains_key(&id);
+        if self.core.worker == Some(thread) {
+            // The kernel's own request: the worker does not wait for it.
+            return self.finish(cpu, thread, SyscallResult::Done);
+        }
         self.core.trace(
             Some(cpu),
             What::IoReturned {

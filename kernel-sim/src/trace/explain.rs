@@ -444,6 +444,10 @@ impl Kernel {
                     WaitReason::Objects => {
                         format!("{name} waits in {call} until what it waits on is signalled")
                     }
+                    WaitReason::WorkItem => format!(
+                        "{name} waits in {call} on its work queue: it runs only when a kernel \
+                         component queues a request"
+                    ),
                 };
                 if *alertable {
                     format!(
@@ -462,6 +466,7 @@ impl Kernel {
                     WakeReason::Packet => "the port released it with a completion packet",
                     WakeReason::PortClosed => "the completion port it waited on was closed",
                     WakeReason::Signalled => "what it waited on was signalled",
+                    WakeReason::WorkQueued => "a kernel component queued a request for it",
                 };
                 format!("{}'s wait ends: {why}.", t(*thread))
             }
@@ -672,11 +677,16 @@ impl Kernel {
                     Some(offset) => format!(" at offset {offset} of the file"),
                     None => " on the pipe (a stream, with no offset)".to_string(),
                 };
+                let whose = match thread {
+                    Some(thread) => t(*thread),
+                    None => "the kernel itself (no thread owns it: its result goes to a kernel \
+                             component's callback, and the system worker sends it)"
+                        .to_string(),
+                };
                 format!(
-                    "The I/O manager builds {irp}: {} {len} bytes{at}, for {}, with one stack \
-                     location per driver{copy}.",
+                    "The I/O manager builds {irp}: {} {len} bytes{at}, for {whose}, with one \
+                     stack location per driver{copy}.",
                     major.name(),
-                    t(*thread)
                 )
             }
             What::IrpDispatched {
@@ -759,6 +769,24 @@ impl Kernel {
             What::IrpFreed { irp } => {
                 format!("The I/O manager has sent {irp}'s result on its way and frees the IRP.")
             }
+            What::KernelRequestQueued { client, queued } => format!(
+                "The {} needs a request of its own: it queues a work item for the system \
+                 worker thread ({} waiting), which builds and sends the IRP at PASSIVE_LEVEL.",
+                self.client_name(*client),
+                count(*queued, "request"),
+            ),
+            What::ClientCalledBack {
+                irp,
+                client,
+                status,
+                bytes,
+            } => format!(
+                "{irp} was the kernel's own request: the I/O manager gives its result ({}, {}) \
+                 to the {}'s callback. No thread waits for it and nothing goes to a program.",
+                status.name(),
+                count(*bytes, "byte"),
+                self.client_name(*client),
+            ),
             What::IoReturned {
                 thread,
                 irp,
