@@ -608,6 +608,10 @@ mod tests {
     fn the_good_example_uses_every_op() {
         fn collect(ops: &[Op], names: &mut std::collections::BTreeSet<&'static str>) {
             for op in ops {
+                // `name` is the key serde reads and writes, for every op.
+                let json = serde_json::to_value(op).expect("serializes");
+                let keys: Vec<&String> = json.as_object().expect("an object").keys().collect();
+                assert_eq!(keys, [op.name()]);
                 names.insert(op.name());
                 if let Op::Repeat(repeat) = op {
                     collect(&repeat.ops, names);
