@@ -9,7 +9,7 @@ use devices::disk::storage;
 use devices::disk::{DiskConfig, DiskDriver, DiskHardware};
 use devices::filter::ChecksumFilter;
 use kernel_sim::thread::Routine;
-use kernel_sim::{Costs, Irq, Kernel, MachineConfig, OverlappedId, RoutineId};
+use kernel_sim::{Costs, Irq, Kernel, MachineConfig, OverlappedId, RoutineId, ThreadId};
 use std::collections::BTreeMap;
 use userland::{IoStyle, ListProgram, Offset, Op, Payload};
 
@@ -80,13 +80,28 @@ pub fn build(scenario: &Scenario, seed: u64) -> Kernel {
         for t in &p.threads {
             number_tags(&t.program, &mut overlapped);
         }
+        // Threads are numbered in the order they are added: the process's own come next,
+        // so `open_thread` can name one that is added after the thread that opens it.
+        let first = kernel.core().threads.len();
+        let threads: BTreeMap<&str, ThreadId> = p
+            .threads
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.name.as_str(), ThreadId((first + i) as u32)))
+            .collect();
         let names = Names {
             routines: &routine_ids,
             overlapped: &overlapped,
+            threads: &threads,
         };
         for t in &p.threads {
             let ops = t.program.iter().map(|op| convert(op, &names)).collect();
-            kernel.add_thread(pid, &t.name, t.start_ns, Box::new(ListProgram::new(ops)));
+            let id = kernel.add_thread(pid, &t.name, t.start_ns, Box::new(ListProgram::new(ops)));
+            assert_eq!(
+                id,
+                threads[t.name.as_str()],
+                "threads are numbered in order"
+            );
         }
     }
     kernel
@@ -118,6 +133,8 @@ struct Names<'a> {
     routines: &'a BTreeMap<&'a str, RoutineId>,
     /// Each overlapped request tag names one of the process's OVERLAPPED structures.
     overlapped: &'a BTreeMap<String, OverlappedId>,
+    /// The process's threads, for `open_thread`.
+    threads: &'a BTreeMap<&'a str, ThreadId>,
 }
 
 /// Gives every tag the process's programs use an OVERLAPPED of its own, in order of first
@@ -227,6 +244,40 @@ fn convert(op: &sop::Op, names: &Names<'_>) -> Op {
             port: p.port.clone(),
             key: p.key,
             bytes: p.bytes as u32,
+        },
+        sop::Op::CreateEvent(c) => Op::CreateEvent {
+            bind: c.event.clone(),
+            manual_reset: c.manual_reset,
+            signalled: c.signalled,
+        },
+        sop::Op::SetEvent(e) => Op::SetEvent {
+            event: e.event.clone(),
+        },
+        sop::Op::ResetEvent(e) => Op::ResetEvent {
+            event: e.event.clone(),
+        },
+        sop::Op::CreateSemaphore(c) => Op::CreateSemaphore {
+            bind: c.semaphore.clone(),
+            count: c.count,
+            max: c.max,
+        },
+        sop::Op::ReleaseSemaphore(r) => Op::ReleaseSemaphore {
+            semaphore: r.semaphore.clone(),
+            count: r.count,
+        },
+        sop::Op::OpenThread(o) => Op::OpenThread {
+            thread: names.threads[o.thread.as_str()],
+            bind: o.handle.clone(),
+        },
+        sop::Op::DuplicateHandle(d) => Op::DuplicateHandle {
+            handle: d.handle.clone(),
+            bind: d.copy.clone(),
+        },
+        sop::Op::WaitObjects(w) => Op::WaitObjects {
+            handles: w.handles.clone().into(),
+            all: w.all,
+            alertable: w.alertable,
+            timeout_ns: w.timeout_ns,
         },
         sop::Op::Repeat(r) => Op::Repeat {
             times: r.times,

@@ -29,6 +29,10 @@ pub const BUILTINS: &[Builtin] = &[
         name: "filter-driver",
         source: include_str!("../scenarios/filter-driver.json"),
     },
+    Builtin {
+        name: "events-and-waits",
+        source: include_str!("../scenarios/events-and-waits.json"),
+    },
 ];
 
 /// The built-in scenario called `name`, if any.

@@ -14,6 +14,7 @@
 //! - [`overrides`] applies `--set PATH=VALUE` to the text before parsing.
 //! - [`schema`] is the JSON Schema of the format, generated from the types, for editors;
 //!   `field` reads from it what the format takes at a path (a range, a string, an object).
+//! - [`handle_kind`] says what a bound name stands for and what each op takes.
 //! - [`limits`] lists every default and range; [`path`] and `span` find values in the text.
 //!
 //! Loading runs in four stages, each with its own kind of error:
@@ -40,6 +41,7 @@ mod diagnose;
 pub mod echo;
 pub mod error;
 mod field;
+pub mod handle_kind;
 pub mod limits;
 pub mod model;
 pub mod op;
@@ -243,6 +245,19 @@ mod tests {
                 "processes[0].threads[1].name".into(),
                 |k| matches!(k, K::Invalid(Problem::Duplicate { .. })),
             ),
+            (
+                "duplicate-of-unknown-handle",
+                format!("{program}[1].duplicate_handle.handle"),
+                |k| {
+                    matches!(
+                        k,
+                        K::Invalid(Problem::UnknownHandle {
+                            wanted: handle_kind::Wanted::Any,
+                            ..
+                        })
+                    )
+                },
+            ),
             ("file-past-end-of-disk", "files[0].length".into(), |k| {
                 matches!(k, K::Invalid(Problem::FilePastDiskEnd { .. }))
             }),
@@ -255,6 +270,11 @@ mod tests {
                     }
                 )
             }),
+            (
+                "handle-named-twice-in-wait",
+                format!("{program}[2].wait_objects.handles[2]"),
+                |k| matches!(k, K::Invalid(Problem::NamedTwiceInWait { first: 0, .. })),
+            ),
             ("malformed-json", program.into(), |k| {
                 matches!(k, K::Syntax(_))
             }),
@@ -270,6 +290,11 @@ mod tests {
                     }
                 )
             }),
+            (
+                "name-bound-twice",
+                format!("{program}[1].create_semaphore.as"),
+                |k| matches!(k, K::Invalid(Problem::NameBoundTwice { .. })),
+            ),
             ("negative-number", "devices[0].disk.irq".into(), |k| {
                 matches!(
                     k,
@@ -282,6 +307,11 @@ mod tests {
             ("no-devices", "devices".into(), |k| {
                 matches!(k, K::Invalid(Problem::Count { .. }))
             }),
+            (
+                "no-wait-handles",
+                format!("{program}[1].wait_objects.handles"),
+                |k| matches!(k, K::Invalid(Problem::Count { found: 0, .. })),
+            ),
             ("not-utf8", "(root)".into(), |k| {
                 matches!(k, K::NotUtf8 { byte: 0xe9 })
             }),
@@ -302,6 +332,19 @@ mod tests {
                 "offset-and-random-offset",
                 format!("{program}[1].read.random_offset"),
                 |k| matches!(k, K::Invalid(Problem::OffsetAndRandomOffset)),
+            ),
+            (
+                "open-thread-of-another-process",
+                "processes[1].threads[0].program[0].open_thread.thread".into(),
+                |k| {
+                    matches!(
+                        k,
+                        K::Invalid(Problem::UnknownThread {
+                            elsewhere: Some(_),
+                            ..
+                        })
+                    )
+                },
             ),
             (
                 "port-used-as-file",
@@ -326,6 +369,11 @@ mod tests {
                 format!("{program}[1].read.len"),
                 |k| matches!(k, K::Invalid(Problem::PastEndOfFile { .. })),
             ),
+            (
+                "release-above-max",
+                format!("{program}[1].release_semaphore.count"),
+                |k| matches!(k, K::Invalid(Problem::ReleaseAboveMax { max: 2, .. })),
+            ),
             ("ring-size-zero", "devices[0].disk.ring_size".into(), |k| {
                 matches!(k, K::Invalid(Problem::OutOfRange { found: 0, .. }))
             }),
@@ -338,6 +386,35 @@ mod tests {
                     }
                 )
             }),
+            (
+                "semaphore-count-above-max",
+                format!("{program}[0].create_semaphore.count"),
+                |k| matches!(k, K::Invalid(Problem::CountAboveMax { .. })),
+            ),
+            (
+                "semaphore-max-zero",
+                format!("{program}[0].create_semaphore.max"),
+                |k| matches!(k, K::Invalid(Problem::OutOfRange { found: 0, .. })),
+            ),
+            (
+                "set-event-on-a-semaphore",
+                format!("{program}[1].set_event.event"),
+                |k| {
+                    matches!(
+                        k,
+                        K::Invalid(Problem::WrongHandleKind {
+                            is: handle_kind::HandleKind::Semaphore,
+                            wanted: handle_kind::Wanted::Kind(handle_kind::HandleKind::Event),
+                            ..
+                        })
+                    )
+                },
+            ),
+            (
+                "too-many-wait-handles",
+                format!("{program}[1].wait_objects.handles"),
+                |k| matches!(k, K::Invalid(Problem::Count { found: 65, .. })),
+            ),
             ("trailing-characters", "(root)".into(), |k| {
                 matches!(k, K::Syntax(_))
             }),
@@ -349,6 +426,19 @@ mod tests {
             ("unknown-device", "files[0].device".into(), |k| {
                 matches!(k, K::Invalid(Problem::UnknownDevice { .. }))
             }),
+            (
+                "unknown-event",
+                format!("{program}[2].set_event.event"),
+                |k| {
+                    matches!(
+                        k,
+                        K::Invalid(Problem::UnknownHandle {
+                            wanted: handle_kind::Wanted::Kind(handle_kind::HandleKind::Event),
+                            ..
+                        })
+                    )
+                },
+            ),
             ("unknown-field", "machine.cpu".into(), |k| {
                 matches!(
                     k,
@@ -376,7 +466,15 @@ mod tests {
             (
                 "unknown-port",
                 format!("{program}[2].get_queued.port"),
-                |k| matches!(k, K::Invalid(Problem::UnknownPort { .. })),
+                |k| {
+                    matches!(
+                        k,
+                        K::Invalid(Problem::UnknownHandle {
+                            wanted: handle_kind::Wanted::Kind(handle_kind::HandleKind::Port),
+                            ..
+                        })
+                    )
+                },
             ),
             (
                 "unknown-routine",
@@ -386,6 +484,20 @@ mod tests {
             ("unknown-tag", format!("{program}[2].wait.tag"), |k| {
                 matches!(k, K::Invalid(Problem::UnknownTag { .. }))
             }),
+            (
+                "wait-on-a-file",
+                format!("{program}[2].wait_objects.handles[1]"),
+                |k| {
+                    matches!(
+                        k,
+                        K::Invalid(Problem::WrongHandleKind {
+                            is: handle_kind::HandleKind::File,
+                            wanted: handle_kind::Wanted::Waitable,
+                            ..
+                        })
+                    )
+                },
+            ),
             ("wrong-type", "devices[0].disk.irq".into(), |k| {
                 matches!(
                     k,
@@ -496,6 +608,10 @@ mod tests {
     fn the_good_example_uses_every_op() {
         fn collect(ops: &[Op], names: &mut std::collections::BTreeSet<&'static str>) {
             for op in ops {
+                // `name` is the key serde reads and writes, for every op.
+                let json = serde_json::to_value(op).expect("serializes");
+                let keys: Vec<&String> = json.as_object().expect("an object").keys().collect();
+                assert_eq!(keys, [op.name()]);
                 names.insert(op.name());
                 if let Op::Repeat(repeat) = op {
                     collect(&repeat.ops, names);
@@ -514,7 +630,7 @@ mod tests {
             .iter()
             .filter_map(|v| v["required"][0].as_str())
             .collect();
-        assert_eq!(all.len(), 18);
+        assert_eq!(all.len(), 26);
         assert_eq!(used, all);
     }
 

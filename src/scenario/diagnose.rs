@@ -268,19 +268,6 @@ fn after_previous_token(src: &str, offset: usize) -> usize {
     }
 }
 
-/// Keys whose values are arrays in the format; an array anywhere else is a struct written
-/// as a list of its fields, which serde accepts and the format does not.
-const ARRAY_KEYS: [&str; 8] = [
-    "devices",
-    "filters",
-    "files",
-    "processes",
-    "threads",
-    "program",
-    "ops",
-    "bytes",
-];
-
 /// The first array in `src` that stands where an object belongs, as an error. `src` is a
 /// scenario serde has read, so it is JSON.
 ///
@@ -313,7 +300,9 @@ struct Walk {
     misplaced: Option<JsonPath>,
 }
 
-/// One value of the walk; arrays are allowed only as the value of an [`ARRAY_KEYS`] member.
+/// One value of the walk; arrays are allowed only as the value of a member the format
+/// makes an array ([`field::array_keys`](super::field::array_keys)). An array anywhere else
+/// is a struct written as a list of its fields, which serde accepts and the format does not.
 struct Step<'w> {
     walk: &'w mut Walk,
     array_allowed: bool,
@@ -382,7 +371,7 @@ impl<'de> Visitor<'de> for Step<'_> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let walk = self.walk;
         while let Some(key) = map.next_key::<String>()? {
-            let array_allowed = ARRAY_KEYS.contains(&key.as_str());
+            let array_allowed = super::field::array_keys().contains(key.as_str());
             walk.path.push(PathSegment::Key(key));
             map.next_value_seed(Step {
                 walk: &mut *walk,

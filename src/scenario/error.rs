@@ -13,6 +13,7 @@
 use std::fmt;
 
 use super::echo;
+use super::handle_kind::{HandleKind, Wanted};
 use super::limits::MAX_NS;
 use super::path::JsonPath;
 
@@ -306,9 +307,11 @@ pub enum Problem {
         /// The declared file names.
         known: Vec<String>,
     },
-    /// A handle name not bound in the process.
+    /// A name an op uses as a handle is not bound in the process (or not as a kind the op
+    /// takes, nor as any other kind).
     #[error(
-        "unknown handle `{}` in process `{}`",
+        "unknown {} `{}` in process `{}`",
+        .wanted.noun(),
         echo::value(.name),
         echo::value(.process)
     )]
@@ -317,21 +320,9 @@ pub enum Problem {
         name: String,
         /// The process.
         process: String,
-        /// Names the process does bind as file handles.
-        known: Vec<String>,
-    },
-    /// A port name not bound in the process.
-    #[error(
-        "unknown completion port `{}` in process `{}`",
-        echo::value(.name),
-        echo::value(.process)
-    )]
-    UnknownPort {
-        /// The name given.
-        name: String,
-        /// The process.
-        process: String,
-        /// Names the process does bind as ports.
+        /// What the op takes there.
+        wanted: Wanted,
+        /// Names the process does bind as what the op takes.
         known: Vec<String>,
     },
     /// A `wait` names a tag that no overlapped op in the process sets.
@@ -362,26 +353,80 @@ pub enum Problem {
         /// The routines the process declares.
         known: Vec<String>,
     },
-    /// A name used where a file handle belongs is a completion port, or the reverse.
-    #[error("`{}` is a {is}, not a {wanted}", echo::value(.name))]
+    /// A name is bound in the process, but as a kind the op does not take: a port where a
+    /// file handle belongs, a file where `wait_objects` needs an event.
+    #[error("`{}` is {}, not {}", echo::value(.name), .is.words(), .wanted.words())]
     WrongHandleKind {
         /// The name given.
         name: String,
-        /// What it is bound as ("completion port").
-        is: &'static str,
-        /// What the op needs ("file handle").
-        wanted: &'static str,
+        /// What it is bound as.
+        is: HandleKind,
+        /// What the op takes there.
+        wanted: Wanted,
     },
-    /// One name is bound both as a file handle and as a completion port in one process.
+    /// One name is bound as two kinds of handle in one process (a file handle and a port,
+    /// an event and a semaphore): every op that uses it could mean either.
     #[error(
-        "`{}` is bound both as a file handle and as a completion port",
-        echo::value(.name)
+        "`{}` is bound both as {} and as {}",
+        echo::value(.name),
+        .first.words(),
+        .then.words()
     )]
-    HandleAndPort {
+    NameBoundTwice {
         /// The name.
         name: String,
+        /// The kind of the other binding.
+        first: HandleKind,
+        /// The kind of this one.
+        then: HandleKind,
         /// Where the other binding is.
         other: JsonPath,
+    },
+    /// `open_thread` names a thread that is not in the process.
+    #[error(
+        "no thread `{}` in process `{}`",
+        echo::value(.name),
+        echo::value(.process)
+    )]
+    UnknownThread {
+        /// The name given.
+        name: String,
+        /// The process.
+        process: String,
+        /// The process's threads.
+        known: Vec<String>,
+        /// The process that has a thread of this name, if another one does.
+        elsewhere: Option<String>,
+    },
+    /// `wait_objects` names one handle twice.
+    #[error("`{}` is named twice in one wait", echo::value(.name))]
+    NamedTwiceInWait {
+        /// The name.
+        name: String,
+        /// Where in `handles` it is first.
+        first: usize,
+    },
+    /// `create_semaphore` starts with a count above its maximum.
+    #[error("count {count} is above the semaphore's maximum, {max}")]
+    CountAboveMax {
+        /// The count given.
+        count: u32,
+        /// The semaphore's maximum.
+        max: u32,
+    },
+    /// `release_semaphore` adds more than the semaphore's maximum: it would fail
+    /// whatever the count.
+    #[error(
+        "releasing semaphore `{}` by {count} always fails: its maximum is {max}",
+        echo::value(.semaphore)
+    )]
+    ReleaseAboveMax {
+        /// The semaphore's name.
+        semaphore: String,
+        /// The count given.
+        count: u32,
+        /// The largest maximum it is created with.
+        max: u32,
     },
     /// A transfer gives both `offset` and `random_offset`.
     #[error("both `offset` and `random_offset` are given")]
@@ -446,6 +491,19 @@ pub(crate) fn list(names: &[String]) -> String {
     shown.join(", ")
 }
 
+/// The names a misspelt `given` could have meant: [`list`], and the nearest one if it is
+/// close (unless it is the only one, which the list already says).
+pub(crate) fn suggesting(given: &str, known: &[String]) -> String {
+    let listed = list(known);
+    if known.len() < 2 {
+        return listed;
+    }
+    match nearest_of(given, known.iter().map(String::as_str)) {
+        Some(near) => format!("{listed} (did you mean `{}`?)", echo::value(near)),
+        None => listed,
+    }
+}
+
 /// A range of whole numbers in words, as every range message states it.
 pub(crate) fn whole_numbers(min: u64, max: u64) -> String {
     if max == u64::MAX {
@@ -472,8 +530,11 @@ impl Problem {
                 format!("a name not used before (first used at {first})")
             }
             Problem::DuplicateIrq { .. } => "an interrupt line no other device uses".to_owned(),
-            Problem::UnknownDevice { known, .. } => {
-                format!("the name of a device in `devices`: {}", list(known))
+            Problem::UnknownDevice { name, known } => {
+                format!(
+                    "the name of a device in `devices`: {}",
+                    suggesting(name, known)
+                )
             }
             Problem::NotADisk { .. } => "the name of a disk".to_owned(),
             Problem::FilePastDiskEnd { capacity, .. } => {
@@ -495,29 +556,75 @@ impl Problem {
                 super::limits::MAX_BYTE_BUDGET
             ),
             Problem::EmptyRepeatText { .. } => "a non-empty `text`".to_owned(),
-            Problem::UnknownFile { known, .. } => {
-                format!("the name of a file in `files`: {}", list(known))
+            Problem::UnknownFile { name, known } => {
+                format!("the name of a file in `files`: {}", suggesting(name, known))
             }
-            Problem::UnknownHandle { known, .. } => format!(
-                "a handle bound by `open ... as` in this process: {}",
-                list(known)
-            ),
-            Problem::UnknownPort { known, .. } => format!(
-                "a port bound by `create_port ... as` in this process: {}",
-                list(known)
-            ),
-            Problem::UnknownTag { known, .. } => format!(
+            Problem::UnknownHandle {
+                name,
+                wanted,
+                known,
+                ..
+            } => format!("{}: {}", wanted.bound_by(), suggesting(name, known)),
+            Problem::UnknownTag { name, known, .. } => format!(
                 "a tag set by `read_overlapped` or `write_overlapped` in this process: {}",
-                list(known)
+                suggesting(name, known)
             ),
-            Problem::UnknownRoutine { known, .. } => format!(
+            Problem::UnknownRoutine { name, known, .. } => format!(
                 "a routine declared in this process's `routines`: {}",
-                list(known)
+                suggesting(name, known)
             ),
-            Problem::WrongHandleKind { wanted, .. } => format!("the name of a {wanted}"),
-            Problem::HandleAndPort { other, .. } => {
+            Problem::WrongHandleKind {
+                wanted: Wanted::Waitable,
+                is,
+                ..
+            } => {
+                let instead = match is {
+                    HandleKind::File => {
+                        "; to wait for a request on a file, give it a `tag` and `wait` for the tag"
+                    }
+                    HandleKind::Port => "; a completion port's packets are taken with `get_queued`",
+                    _ => "",
+                };
+                format!(
+                    "the name of an event, a semaphore or a thread handle (wait_objects waits on \
+                     kernel objects{instead})"
+                )
+            }
+            Problem::WrongHandleKind { wanted, .. } => format!("the name of {}", wanted.words()),
+            Problem::NameBoundTwice { other, .. } => {
                 format!("a name not already used at {other}")
             }
+            Problem::UnknownThread {
+                name,
+                process,
+                known,
+                elsewhere,
+            } => {
+                let mut expected = format!(
+                    "the name of a thread of process `{}`: {}",
+                    echo::value(process),
+                    suggesting(name, known)
+                );
+                if let Some(other) = elsewhere {
+                    expected += &format!(
+                        " (`{}` is a thread of process `{}`; open_thread opens threads of its \
+                         own process)",
+                        echo::value(name),
+                        echo::value(other)
+                    );
+                }
+                expected
+            }
+            Problem::NamedTwiceInWait { first, .. } => format!(
+                "each handle once (it is first at handles[{first}]): WaitForMultipleObjectsEx \
+                 refuses a list that names a handle twice"
+            ),
+            Problem::CountAboveMax { max, .. } => whole_numbers(0, u64::from(*max)),
+            Problem::ReleaseAboveMax { max, .. } => format!(
+                "{}; a release that would take the count past the maximum fails with \
+                 ERROR_TOO_MANY_POSTS and changes nothing",
+                whole_numbers(1, u64::from(*max))
+            ),
             Problem::OffsetAndRandomOffset => {
                 "either `offset` or `random_offset`, not both".to_owned()
             }

@@ -7,6 +7,7 @@
 //! serde knows only the Rust type (`u32`); `--set` uses it to decide whether a bare word
 //! is a string and which missing objects it may create.
 
+use std::collections::BTreeSet;
 use std::sync::OnceLock;
 
 use serde_json::Value;
@@ -148,7 +149,7 @@ impl Field {
             })
             .collect();
         if alternatives.len() > 1 && one_keys.len() == alternatives.len() {
-            // Ops are 18: name a few, and count the rest.
+            // Ops are many: name a few, and count the rest.
             const NAMED: usize = 6;
             if one_keys.len() > NAMED {
                 let others = one_keys.len() - NAMED;
@@ -185,6 +186,38 @@ impl Field {
             _ => kinds.join(" or "),
         }
     }
+}
+
+/// The member names whose values are arrays somewhere in the format (`devices`,
+/// `program`, `handles`, ...), read from the schema once.
+pub(crate) fn array_keys() -> &'static BTreeSet<&'static str> {
+    fn collect(value: &'static Value, out: &mut BTreeSet<&'static str>) {
+        match value {
+            Value::Object(object) => {
+                if let Some(Value::Object(properties)) = object.get("properties") {
+                    for (key, property) in properties {
+                        let field = Field(deref(property));
+                        if field
+                            .alternatives()
+                            .iter()
+                            .any(|alt| types(alt).contains(&"array"))
+                        {
+                            out.insert(key.as_str());
+                        }
+                    }
+                }
+                object.values().for_each(|child| collect(child, out));
+            }
+            Value::Array(array) => array.iter().for_each(|child| collect(child, out)),
+            _ => {}
+        }
+    }
+    static KEYS: OnceLock<BTreeSet<&'static str>> = OnceLock::new();
+    KEYS.get_or_init(|| {
+        let mut keys = BTreeSet::new();
+        collect(schema(), &mut keys);
+        keys
+    })
 }
 
 /// `$ref`s followed to the definition they name.
@@ -298,7 +331,7 @@ mod tests {
         assert_eq!(
             words("processes.0.threads.0.program.0"),
             "an object with one key: `open`, `close`, `read`, `write`, `read_ex`, `write_ex` \
-             or one of 12 others"
+             or one of 20 others"
         );
         assert_eq!(words("devices"), "an array");
         assert_eq!(words("machine"), "an object");
@@ -307,5 +340,24 @@ mod tests {
             "true or false"
         );
         assert_eq!(words("name"), "a string");
+    }
+
+    #[test]
+    fn the_array_members_are_read_from_the_schema() {
+        let keys: Vec<&str> = array_keys().iter().copied().collect();
+        assert_eq!(
+            keys,
+            [
+                "bytes",
+                "devices",
+                "files",
+                "filters",
+                "handles",
+                "ops",
+                "processes",
+                "program",
+                "threads"
+            ]
+        );
     }
 }

@@ -98,6 +98,11 @@ pub const MAX_REPEAT: u64 = 10_000_000;
 /// Highest completion port concurrency (0 means "number of CPUs").
 pub const MAX_CONCURRENCY: u64 = 256;
 
+/// Most handles one `wait_objects` may name: MAXIMUM_WAIT_OBJECTS, the kernel's own limit.
+pub const MAX_WAIT_OBJECTS: u64 = kernel_sim::object::MAX_WAIT_OBJECTS as u64;
+/// Largest semaphore count or maximum: 2^31 - 1, as Windows keeps the count in a LONG.
+pub const MAX_SEMAPHORE_COUNT: u64 = i32::MAX as u64;
+
 /// Longest name of any kind, in characters.
 pub const MAX_NAME_LEN: usize = 64;
 
@@ -105,7 +110,8 @@ pub const MAX_NAME_LEN: usize = 64;
 pub const SCENARIO_NAME_PATTERN: &str = "^[a-z0-9-]{1,64}$";
 /// Pattern of a device name.
 pub const DEVICE_NAME_PATTERN: &str = "^[a-z0-9_-]{1,64}$";
-/// Pattern of every other name: files, processes, threads, handles, ports, tags, routines.
+/// Pattern of every other name: files, processes, threads, handles (of every kind), tags,
+/// routines.
 pub const LABEL_PATTERN: &str = "^[A-Za-z0-9_.-]{1,64}$";
 
 /// Largest scenario file, in bytes: 16 MiB. Scenarios are read whole before anything is

@@ -1,9 +1,11 @@
 //! The operations a thread's program is made of.
 //!
 //! Each op is written as an object with exactly one key, the op's name, whose value holds
-//! its arguments: `{"read": {"file": "f", "len": 4096}}`. Names bind in three ways, always
-//! per process: `open ... as` binds a file handle, `create_port ... as` binds a completion
-//! port, and the `tag` of an overlapped read or write binds a request a `wait` can name.
+//! its arguments: `{"read": {"file": "f", "len": 4096}}`. Names bind per process. The ops
+//! that return a handle bind its name with `as`: `open` (a file handle), `create_port` (a
+//! completion port), `create_event`, `create_semaphore`, `open_thread` (a handle to a
+//! thread's object) and `duplicate_handle` (a second handle to whatever the first refers
+//! to). The `tag` of an overlapped read or write binds a request a `wait` can name.
 //!
 //! The I/O ops come in three flavours that differ only in how the caller learns of the
 //! completion:
@@ -32,7 +34,7 @@ use super::model::Data;
 pub enum Op {
     /// Open a file by name and bind a handle name to it.
     Open(Open),
-    /// Close a file handle or a completion port.
+    /// Close a handle of any kind (CloseHandle). The object goes when its last handle does.
     Close(Close),
     /// Synchronous read: the thread blocks until the data is in its buffer.
     Read(Box<Read>),
@@ -63,6 +65,26 @@ pub enum Op {
     GetQueued(GetQueued),
     /// Queue a packet on a port by hand (PostQueuedCompletionStatus).
     Post(Post),
+    /// Create an event object and bind a name to its handle (CreateEvent).
+    CreateEvent(CreateEvent),
+    /// Signal an event (SetEvent): a manual-reset event releases every waiter and stays
+    /// signalled; an auto-reset event lets one waiter through and resets.
+    SetEvent(SetEvent),
+    /// Make an event non-signalled (ResetEvent).
+    ResetEvent(ResetEvent),
+    /// Create a semaphore object and bind a name to its handle (CreateSemaphore).
+    CreateSemaphore(CreateSemaphore),
+    /// Add to a semaphore's count (ReleaseSemaphore); each unit lets one waiter through.
+    ReleaseSemaphore(ReleaseSemaphore),
+    /// Open a handle to a thread of the same process (OpenThread); a thread object is
+    /// signalled once the thread has exited.
+    OpenThread(OpenThread),
+    /// A second handle to the object a handle refers to (DuplicateHandle, within the
+    /// process): the object lives until both are closed.
+    DuplicateHandle(DuplicateHandle),
+    /// Wait until one, or all, of up to 64 events, semaphores and threads are signalled
+    /// (WaitForSingleObjectEx for one handle, WaitForMultipleObjectsEx for more).
+    WaitObjects(WaitObjects),
     /// Run a list of ops several times.
     Repeat(Repeat),
     /// End the thread now. Queued APCs that have not run are discarded.
@@ -85,7 +107,8 @@ pub struct Open {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Close {
-    /// A file handle name or a completion port name bound in this process.
+    /// A name bound in this process: a file handle, a completion port, an event, a
+    /// semaphore or a thread handle.
     pub handle: String,
 }
 
@@ -326,6 +349,123 @@ pub struct Post {
     pub bytes: u64,
 }
 
+/// Arguments of `create_event`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateEvent {
+    /// Name the process's ops use for the event's handle (and the event's name in the
+    /// narration).
+    #[serde(rename = "as")]
+    #[schemars(pattern(LABEL_PATTERN))]
+    pub event: String,
+    /// True: stays signalled until `reset_event`, and a `set_event` releases every
+    /// waiter. False: an auto-reset event, which lets one waiter through and resets.
+    /// Default false.
+    #[serde(default)]
+    pub manual_reset: bool,
+    /// Whether the event starts signalled. Default false.
+    #[serde(default)]
+    pub signalled: bool,
+}
+
+/// Arguments of `set_event`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SetEvent {
+    /// Event name bound by `create_event ... as` (or `duplicate_handle ... as`) in this
+    /// process.
+    pub event: String,
+}
+
+/// Arguments of `reset_event`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResetEvent {
+    /// Event name bound by `create_event ... as` (or `duplicate_handle ... as`) in this
+    /// process.
+    pub event: String,
+}
+
+/// Arguments of `create_semaphore`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateSemaphore {
+    /// Name the process's ops use for the semaphore's handle (and its name in the
+    /// narration).
+    #[serde(rename = "as")]
+    #[schemars(pattern(LABEL_PATTERN))]
+    pub semaphore: String,
+    /// The count it starts with, 0 to `max`. The semaphore is signalled while its count
+    /// is above 0, and each satisfied wait takes one.
+    #[schemars(range(max = MAX_SEMAPHORE_COUNT))]
+    pub count: u32,
+    /// The most its count may reach, 1 to 2147483647.
+    #[schemars(range(min = 1, max = MAX_SEMAPHORE_COUNT))]
+    pub max: u32,
+}
+
+/// Arguments of `release_semaphore`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReleaseSemaphore {
+    /// Semaphore name bound by `create_semaphore ... as` (or `duplicate_handle ... as`) in
+    /// this process.
+    pub semaphore: String,
+    /// How much to add to the count, 1 to the semaphore's `max`. A release that would take
+    /// the count past `max` fails (ERROR_TOO_MANY_POSTS) and changes nothing. Default 1.
+    #[serde(default = "default_release")]
+    #[schemars(range(min = 1, max = MAX_SEMAPHORE_COUNT))]
+    pub count: u32,
+}
+
+/// Arguments of `open_thread`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OpenThread {
+    /// Name of a thread of this process (it may be the caller itself).
+    pub thread: String,
+    /// Name the process's ops use for the thread handle.
+    #[serde(rename = "as")]
+    #[schemars(pattern(LABEL_PATTERN))]
+    pub handle: String,
+}
+
+/// Arguments of `duplicate_handle`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DuplicateHandle {
+    /// A name bound in this process, of any kind.
+    pub handle: String,
+    /// Name for the new handle; it is of the same kind as `handle`.
+    #[serde(rename = "as")]
+    #[schemars(pattern(LABEL_PATTERN))]
+    pub copy: String,
+}
+
+/// Arguments of `wait_objects`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WaitObjects {
+    /// 1 to 64 names of events, semaphores or thread handles bound in this process, each
+    /// once. With one name the call is WaitForSingleObjectEx.
+    #[schemars(length(min = 1, max = MAX_WAIT_OBJECTS))]
+    pub handles: Vec<String>,
+    /// True: wait until all are signalled at once, then take them all. False: the first
+    /// signalled one (lowest position first) ends the wait, and its position is the
+    /// result (WAIT_OBJECT_0 + n). Default false.
+    #[serde(default)]
+    pub all: bool,
+    /// Whether queued APCs may run during the wait (and end it, WAIT_IO_COMPLETION).
+    /// Default false.
+    #[serde(default)]
+    pub alertable: bool,
+    /// Give up after this long, ns (WAIT_TIMEOUT); 0 only looks and never waits. Default:
+    /// wait forever.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(max = MAX_NS))]
+    pub timeout_ns: Option<u64>,
+}
+
 /// Arguments of `repeat`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -344,6 +484,10 @@ pub struct Repeat {
 pub struct Exit {}
 
 fn default_align() -> u64 {
+    1
+}
+
+fn default_release() -> u32 {
     1
 }
 
@@ -426,6 +570,14 @@ impl Op {
             Op::Bind(_) => "bind",
             Op::GetQueued(_) => "get_queued",
             Op::Post(_) => "post",
+            Op::CreateEvent(_) => "create_event",
+            Op::SetEvent(_) => "set_event",
+            Op::ResetEvent(_) => "reset_event",
+            Op::CreateSemaphore(_) => "create_semaphore",
+            Op::ReleaseSemaphore(_) => "release_semaphore",
+            Op::OpenThread(_) => "open_thread",
+            Op::DuplicateHandle(_) => "duplicate_handle",
+            Op::WaitObjects(_) => "wait_objects",
             Op::Repeat(_) => "repeat",
             Op::Exit(_) => "exit",
         }

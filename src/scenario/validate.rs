@@ -6,18 +6,21 @@
 //! [`parse`](super::parse) turns that path into a line and column.
 //!
 //! The checks run in document order, so the first error reported is the first one a reader
-//! meets, with one exception: the names a process binds (handles, ports, tags) are gathered
-//! over all its threads before any op that uses them is checked, because a thread may use a
-//! name that another thread of the process binds.
+//! meets, with one exception: the names a process binds (handles of every kind, tags) are
+//! gathered over all its threads before any op that uses them is checked, because a thread
+//! may use a name that another thread of the process binds. A name keeps one kind
+//! ([`HandleKind`]) wherever it is bound; a `duplicate_handle` takes the kind of the name it
+//! copies, once every other binding is known.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use super::device::{Culprit, Device, Disk};
 use super::echo;
 use super::error::{Problem, ScenarioError};
+use super::handle_kind::{HandleKind, Wanted};
 use super::limits::*;
 use super::model::{Data, FileSpec, Process, Scenario};
-use super::op::{Completion, Direction, Op, Position};
+use super::op::{Completion, Direction, Op, Position, ReleaseSemaphore};
 use super::path::{JsonPath, PathSegment};
 
 type Check = Result<(), ScenarioError>;
@@ -346,6 +349,7 @@ fn processes(scenario: &Scenario) -> Check {
             let program_at = threads_at.index(t).key("program");
             bindings.gather(&program_at, &thread.program)?;
         }
+        bindings.resolve_duplicates()?;
         let ctx = Context {
             scenario,
             process,
@@ -363,52 +367,75 @@ fn processes(scenario: &Scenario) -> Check {
 /// Names one process binds, over all its threads.
 #[derive(Default)]
 struct Bindings<'a> {
-    /// File handle name → the file names it is opened on, and where it is first bound.
-    files: BTreeMap<&'a str, (BTreeSet<&'a str>, JsonPath)>,
-    /// Port name → where it is first bound.
-    ports: BTreeMap<&'a str, JsonPath>,
+    /// Handle name → what it is bound as.
+    handles: BTreeMap<&'a str, Bound<'a>>,
+    /// The `duplicate_handle` ops, in document order: the new name takes the kind of the
+    /// old one, which may be bound later in the document (or by another duplicate).
+    duplicates: Vec<Duplicate<'a>>,
     /// Tags set by overlapped ops.
     tags: BTreeSet<&'a str>,
     /// File handle name → the first port it is bound to.
     bound: BTreeMap<&'a str, &'a str>,
 }
 
+/// What one handle name is bound as.
+struct Bound<'a> {
+    kind: HandleKind,
+    /// Where it is first bound.
+    first: JsonPath,
+    /// For a file handle: the files its `open`s name.
+    files: BTreeSet<&'a str>,
+    /// For a semaphore: the largest `max` it is created with.
+    max: u32,
+    /// Bound by `duplicate_handle` too: which file or semaphore it stands for is known
+    /// only when the program runs, so the checks that need to know are left to the run.
+    duplicated: bool,
+}
+
+/// A `duplicate_handle`: `copy` becomes a handle of the same kind as `source`.
+struct Duplicate<'a> {
+    source: &'a str,
+    copy: &'a str,
+    /// Where `copy` is written.
+    at: JsonPath,
+}
+
 impl<'a> Bindings<'a> {
     fn gather(&mut self, at: &JsonPath, ops: &'a [Op]) -> Check {
         for (i, op) in ops.iter().enumerate() {
             let here = at.index(i).key(op.name());
+            let as_at = here.key("as");
             match op {
                 Op::Open(open) => {
-                    let as_at = here.key("as");
                     name(&as_at, &open.handle, "handle", NameRule::Label)?;
-                    if let Some(other) = self.ports.get(open.handle.as_str()) {
-                        return Err(ScenarioError::invalid(
-                            as_at,
-                            Problem::HandleAndPort {
-                                name: open.handle.clone(),
-                                other: other.clone(),
-                            },
-                        ));
-                    }
-                    self.files
-                        .entry(&open.handle)
-                        .or_insert_with(|| (BTreeSet::new(), as_at))
-                        .0
+                    self.bind(&open.handle, HandleKind::File, as_at)?
+                        .files
                         .insert(&open.path);
                 }
                 Op::CreatePort(port) => {
-                    let as_at = here.key("as");
                     name(&as_at, &port.port, "port", NameRule::Label)?;
-                    if let Some((_, other)) = self.files.get(port.port.as_str()) {
-                        return Err(ScenarioError::invalid(
-                            as_at,
-                            Problem::HandleAndPort {
-                                name: port.port.clone(),
-                                other: other.clone(),
-                            },
-                        ));
-                    }
-                    self.ports.entry(&port.port).or_insert(as_at);
+                    self.bind(&port.port, HandleKind::Port, as_at)?;
+                }
+                Op::CreateEvent(event) => {
+                    name(&as_at, &event.event, "event", NameRule::Label)?;
+                    self.bind(&event.event, HandleKind::Event, as_at)?;
+                }
+                Op::CreateSemaphore(semaphore) => {
+                    name(&as_at, &semaphore.semaphore, "semaphore", NameRule::Label)?;
+                    let bound = self.bind(&semaphore.semaphore, HandleKind::Semaphore, as_at)?;
+                    bound.max = bound.max.max(semaphore.max);
+                }
+                Op::OpenThread(open) => {
+                    name(&as_at, &open.handle, "handle", NameRule::Label)?;
+                    self.bind(&open.handle, HandleKind::Thread, as_at)?;
+                }
+                Op::DuplicateHandle(duplicate) => {
+                    name(&as_at, &duplicate.copy, "handle", NameRule::Label)?;
+                    self.duplicates.push(Duplicate {
+                        source: &duplicate.handle,
+                        copy: &duplicate.copy,
+                        at: as_at,
+                    });
                 }
                 Op::Bind(bind) => {
                     self.bound.entry(&bind.file).or_insert(&bind.port);
@@ -422,6 +449,63 @@ impl<'a> Bindings<'a> {
         Ok(())
     }
 
+    /// Binds `name` as a handle of `kind` at `at`, unless it is bound as another kind.
+    fn bind(
+        &mut self,
+        name: &'a str,
+        kind: HandleKind,
+        at: JsonPath,
+    ) -> Result<&mut Bound<'a>, ScenarioError> {
+        if let Some(other) = self.handles.get(name)
+            && other.kind != kind
+        {
+            return Err(ScenarioError::invalid(
+                at,
+                Problem::NameBoundTwice {
+                    name: name.to_owned(),
+                    first: other.kind,
+                    then: kind,
+                    other: other.first.clone(),
+                },
+            ));
+        }
+        Ok(self.handles.entry(name).or_insert_with(|| Bound {
+            kind,
+            first: at,
+            files: BTreeSet::new(),
+            max: 0,
+            duplicated: false,
+        }))
+    }
+
+    /// Gives each duplicate the kind of the handle it copies, once all other names are
+    /// bound. Each name is looked at once, so this takes time in proportion to the ops.
+    /// A duplicate of a name nobody binds stays unbound: its op reports it, in document
+    /// order.
+    fn resolve_duplicates(&mut self) -> Check {
+        let mut by_source: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+        for (i, duplicate) in self.duplicates.iter().enumerate() {
+            by_source.entry(duplicate.source).or_default().push(i);
+        }
+        let mut queue: VecDeque<&'a str> = self.handles.keys().copied().collect();
+        let mut done = vec![false; self.duplicates.len()];
+        while let Some(source) = queue.pop_front() {
+            let kind = self.handles[source].kind;
+            for &i in by_source.get(source).map_or(&[][..], Vec::as_slice) {
+                if std::mem::replace(&mut done[i], true) {
+                    continue;
+                }
+                let (copy, at) = (self.duplicates[i].copy, self.duplicates[i].at.clone());
+                let new = !self.handles.contains_key(copy);
+                self.bind(copy, kind, at)?.duplicated = true;
+                if new {
+                    queue.push_back(copy);
+                }
+            }
+        }
+        Ok(())
+    }
+
     fn tag(&mut self, here: &JsonPath, tag: Option<&'a str>) -> Check {
         if let Some(tag) = tag {
             name(&here.key("tag"), tag, "tag", NameRule::Label)?;
@@ -430,12 +514,13 @@ impl<'a> Bindings<'a> {
         Ok(())
     }
 
-    fn file_names(&self) -> Vec<String> {
-        self.files.keys().map(|n| (*n).to_owned()).collect()
-    }
-
-    fn port_names(&self) -> Vec<String> {
-        self.ports.keys().map(|n| (*n).to_owned()).collect()
+    /// The names bound as a kind `wanted` takes.
+    fn names(&self, wanted: Wanted) -> Vec<String> {
+        self.handles
+            .iter()
+            .filter(|(_, bound)| wanted.accepts(bound.kind))
+            .map(|(name, _)| (*name).to_owned())
+            .collect()
     }
 }
 
@@ -471,22 +556,7 @@ impl Context<'_> {
                 }
             }
             Op::Close(close) => {
-                let name = close.handle.as_str();
-                if !self.bindings.files.contains_key(name)
-                    && !self.bindings.ports.contains_key(name)
-                {
-                    let mut known = self.bindings.file_names();
-                    known.extend(self.bindings.port_names());
-                    known.sort();
-                    return Err(ScenarioError::invalid(
-                        here.key("handle"),
-                        Problem::UnknownHandle {
-                            name: close.handle.clone(),
-                            process: self.process.name.clone(),
-                            known,
-                        },
-                    ));
-                }
+                self.handle(&here.key("handle"), &close.handle, Wanted::Any)?;
             }
             Op::Wait(wait) => {
                 if !self.bindings.tags.contains(wait.tag.as_str()) {
@@ -523,6 +593,69 @@ impl Context<'_> {
                 }
             }
             Op::Post(post) => self.port(&here.key("port"), &post.port)?,
+            Op::CreateEvent(_) => {}
+            Op::SetEvent(set) => {
+                self.handle(
+                    &here.key("event"),
+                    &set.event,
+                    Wanted::Kind(HandleKind::Event),
+                )?;
+            }
+            Op::ResetEvent(reset) => {
+                self.handle(
+                    &here.key("event"),
+                    &reset.event,
+                    Wanted::Kind(HandleKind::Event),
+                )?;
+            }
+            Op::CreateSemaphore(semaphore) => {
+                let max = u64::from(semaphore.max);
+                range(&here.key("max"), max, 1, MAX_SEMAPHORE_COUNT)?;
+                let count = u64::from(semaphore.count);
+                range(&here.key("count"), count, 0, MAX_SEMAPHORE_COUNT)?;
+                if count > max {
+                    return Err(ScenarioError::invalid(
+                        here.key("count"),
+                        Problem::CountAboveMax {
+                            count: semaphore.count,
+                            max: semaphore.max,
+                        },
+                    ));
+                }
+            }
+            Op::ReleaseSemaphore(release) => self.release(here, release)?,
+            Op::OpenThread(open) => self.thread(&here.key("thread"), &open.thread)?,
+            Op::DuplicateHandle(duplicate) => {
+                self.handle(&here.key("handle"), &duplicate.handle, Wanted::Any)?;
+            }
+            Op::WaitObjects(wait) => {
+                let handles_at = here.key("handles");
+                count(
+                    &handles_at,
+                    "handles",
+                    wait.handles.len(),
+                    1,
+                    MAX_WAIT_OBJECTS,
+                )?;
+                let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
+                for (i, handle) in wait.handles.iter().enumerate() {
+                    let at = handles_at.index(i);
+                    self.handle(&at, handle, Wanted::Waitable)?;
+                    if let Some(&first) = seen.get(handle.as_str()) {
+                        return Err(ScenarioError::invalid(
+                            at,
+                            Problem::NamedTwiceInWait {
+                                name: handle.clone(),
+                                first,
+                            },
+                        ));
+                    }
+                    seen.insert(handle, i);
+                }
+                if let Some(timeout) = wait.timeout_ns {
+                    range(&here.key("timeout_ns"), timeout, 0, MAX_NS)?;
+                }
+            }
             Op::Repeat(repeat) => {
                 range(&here.key("times"), repeat.times, 1, MAX_REPEAT)?;
                 count(&here.key("ops"), "ops", repeat.ops.len(), 1, MAX_OPS)?;
@@ -636,10 +769,13 @@ impl Context<'_> {
     }
 
     /// The file a handle name is opened on, when every `open` of it in the process names the
-    /// same file.
+    /// same file (and no duplicate binds it).
     fn only_file(&self, handle: &str) -> Option<&FileSpec> {
-        let (paths, _) = self.bindings.files.get(handle)?;
-        let mut paths = paths.iter();
+        let bound = self.bindings.handles.get(handle)?;
+        if bound.duplicated {
+            return None;
+        }
+        let mut paths = bound.files.iter();
         let only = paths.next()?;
         if paths.next().is_some() {
             return None;
@@ -647,44 +783,84 @@ impl Context<'_> {
         self.scenario.files.iter().find(|f| f.name == *only)
     }
 
-    fn file_handle(&self, at: &JsonPath, handle: &str) -> Check {
-        if self.bindings.files.contains_key(handle) {
-            return Ok(());
-        }
-        let problem = if self.bindings.ports.contains_key(handle) {
-            Problem::WrongHandleKind {
-                name: handle.to_owned(),
-                is: "completion port",
-                wanted: "file handle",
-            }
-        } else {
-            Problem::UnknownHandle {
-                name: handle.to_owned(),
+    /// Checks that `name` is bound in the process as a kind `wanted` takes.
+    fn handle(&self, at: &JsonPath, name: &str, wanted: Wanted) -> Check {
+        let problem = match self.bindings.handles.get(name) {
+            Some(bound) if wanted.accepts(bound.kind) => return Ok(()),
+            Some(bound) => Problem::WrongHandleKind {
+                name: name.to_owned(),
+                is: bound.kind,
+                wanted,
+            },
+            None => Problem::UnknownHandle {
+                name: name.to_owned(),
                 process: self.process.name.clone(),
-                known: self.bindings.file_names(),
-            }
+                wanted,
+                known: self.bindings.names(wanted),
+            },
         };
         Err(ScenarioError::invalid(at.clone(), problem))
     }
 
+    fn file_handle(&self, at: &JsonPath, handle: &str) -> Check {
+        self.handle(at, handle, Wanted::Kind(HandleKind::File))
+    }
+
     fn port(&self, at: &JsonPath, port: &str) -> Check {
-        if self.bindings.ports.contains_key(port) {
+        self.handle(at, port, Wanted::Kind(HandleKind::Port))
+    }
+
+    /// `release_semaphore`: a semaphore, and a count its maximum allows, when the name is
+    /// bound by `create_semaphore` alone (through a duplicate, the run reports it).
+    fn release(&self, here: &JsonPath, release: &ReleaseSemaphore) -> Check {
+        let semaphore = &release.semaphore;
+        self.handle(
+            &here.key("semaphore"),
+            semaphore,
+            Wanted::Kind(HandleKind::Semaphore),
+        )?;
+        let count = u64::from(release.count);
+        range(&here.key("count"), count, 1, MAX_SEMAPHORE_COUNT)?;
+        match self.bindings.handles.get(semaphore.as_str()) {
+            Some(bound) if !bound.duplicated && release.count > bound.max => {
+                Err(ScenarioError::invalid(
+                    here.key("count"),
+                    Problem::ReleaseAboveMax {
+                        semaphore: semaphore.clone(),
+                        count: release.count,
+                        max: bound.max,
+                    },
+                ))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// `open_thread` names a thread of the process itself.
+    fn thread(&self, at: &JsonPath, thread: &str) -> Check {
+        if self.process.threads.iter().any(|t| t.name == thread) {
             return Ok(());
         }
-        let problem = if self.bindings.files.contains_key(port) {
-            Problem::WrongHandleKind {
-                name: port.to_owned(),
-                is: "file handle",
-                wanted: "completion port",
-            }
-        } else {
-            Problem::UnknownPort {
-                name: port.to_owned(),
+        let elsewhere = self
+            .scenario
+            .processes
+            .iter()
+            .find(|p| p.threads.iter().any(|t| t.name == thread))
+            .map(|p| p.name.clone());
+        Err(ScenarioError::invalid(
+            at.clone(),
+            Problem::UnknownThread {
+                name: thread.to_owned(),
                 process: self.process.name.clone(),
-                known: self.bindings.port_names(),
-            }
-        };
-        Err(ScenarioError::invalid(at.clone(), problem))
+                known: self
+                    .process
+                    .threads
+                    .iter()
+                    .map(|t| t.name.clone())
+                    .collect(),
+                elsewhere,
+            },
+        ))
     }
 }
 
@@ -1181,6 +1357,7 @@ mod tests {
             Problem::UnknownHandle {
                 name: "g".to_owned(),
                 process: "app".to_owned(),
+                wanted: Wanted::Kind(HandleKind::File),
                 known: vec!["f".to_owned()]
             }
         );
@@ -1199,7 +1376,13 @@ mod tests {
     fn ports_must_be_bound_and_used_as_ports() {
         let (path, problem) = fails(t2(r#"[{"get_queued": {"port": "P1"}}]"#));
         assert_eq!(path, "processes[0].threads[1].program[0].get_queued.port");
-        assert!(matches!(problem, Problem::UnknownPort { .. }));
+        assert!(matches!(
+            problem,
+            Problem::UnknownHandle {
+                wanted: Wanted::Kind(HandleKind::Port),
+                ..
+            }
+        ));
         let (path, _) = fails(t2(r#"[{"post": {"port": "P1"}}]"#));
         assert_eq!(path, "processes[0].threads[1].program[0].post.port");
         let (path, problem) = fails(t2(r#"[{"get_queued": {"port": "f"}}]"#));
@@ -1207,7 +1390,7 @@ mod tests {
         assert!(matches!(
             problem,
             Problem::WrongHandleKind {
-                is: "file handle",
+                is: HandleKind::File,
                 ..
             }
         ));
@@ -1218,7 +1401,7 @@ mod tests {
         assert!(matches!(
             problem,
             Problem::WrongHandleKind {
-                is: "completion port",
+                is: HandleKind::Port,
                 ..
             }
         ));
@@ -1246,7 +1429,23 @@ mod tests {
     fn a_name_is_either_a_handle_or_a_port() {
         let (path, problem) = fails(t2(r#"[{"create_port": {"as": "f"}}]"#));
         assert_eq!(path, "processes[0].threads[1].program[0].create_port.as");
-        assert!(matches!(problem, Problem::HandleAndPort { .. }));
+        assert_eq!(
+            problem,
+            Problem::NameBoundTwice {
+                name: "f".to_owned(),
+                first: HandleKind::File,
+                then: HandleKind::Port,
+                other: JsonPath::root()
+                    .key("processes")
+                    .index(0)
+                    .key("threads")
+                    .index(0)
+                    .key("program")
+                    .index(0)
+                    .key("open")
+                    .key("as"),
+            }
+        );
     }
 
     #[test]
@@ -1446,6 +1645,318 @@ mod tests {
             ),
         ]));
         assert_eq!(path, "processes[0].threads[1].program[0].wait.timeout_ns");
+    }
+
+    #[test]
+    fn kernel_object_ops_take_names_of_their_kind() {
+        let (path, problem) = fails(t2(r#"[{"set_event": {"event": "f"}}]"#));
+        assert_eq!(path, "processes[0].threads[1].program[0].set_event.event");
+        assert_eq!(
+            problem,
+            Problem::WrongHandleKind {
+                name: "f".to_owned(),
+                is: HandleKind::File,
+                wanted: Wanted::Kind(HandleKind::Event),
+            }
+        );
+        let (path, problem) = fails(t2(
+            r#"[{"create_event": {"as": "e"}}, {"release_semaphore": {"semaphore": "e"}}]"#,
+        ));
+        assert_eq!(
+            path,
+            "processes[0].threads[1].program[1].release_semaphore.semaphore"
+        );
+        assert!(matches!(
+            problem,
+            Problem::WrongHandleKind {
+                is: HandleKind::Event,
+                ..
+            }
+        ));
+        let (path, problem) = fails(t2(
+            r#"[{"create_port": {"as": "P"}}, {"wait_objects": {"handles": ["P"]}}]"#,
+        ));
+        assert_eq!(
+            path,
+            "processes[0].threads[1].program[1].wait_objects.handles[0]"
+        );
+        assert!(matches!(
+            problem,
+            Problem::WrongHandleKind {
+                is: HandleKind::Port,
+                wanted: Wanted::Waitable,
+                ..
+            }
+        ));
+        let (_, problem) = fails(t2(r#"[{"reset_event": {"event": "nope"}}]"#));
+        assert_eq!(
+            problem,
+            Problem::UnknownHandle {
+                name: "nope".to_owned(),
+                process: "app".to_owned(),
+                wanted: Wanted::Kind(HandleKind::Event),
+                known: vec![],
+            }
+        );
+        // Events, semaphores and threads can be waited on, together, and closed; so can
+        // every other kind be closed.
+        assert_eq!(
+            t2(
+                r#"[{"create_event": {"as": "e", "manual_reset": true, "signalled": true}},
+                {"create_semaphore": {"as": "s", "count": 1, "max": 3}},
+                {"open_thread": {"thread": "T1", "as": "t"}},
+                {"create_port": {"as": "P"}},
+                {"wait_objects": {"handles": ["e", "s", "t"], "all": true, "alertable": true, "timeout_ns": 0}},
+                {"set_event": {"event": "e"}}, {"reset_event": {"event": "e"}},
+                {"release_semaphore": {"semaphore": "s", "count": 2}},
+                {"close": {"handle": "e"}}, {"close": {"handle": "s"}}, {"close": {"handle": "t"}},
+                {"close": {"handle": "P"}}, {"close": {"handle": "f"}}]"#
+            ),
+            Ok(())
+        );
+        let (_, problem) = fails(t2(r#"[{"close": {"handle": "g"}}]"#));
+        assert!(matches!(
+            problem,
+            Problem::UnknownHandle {
+                wanted: Wanted::Any,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn a_name_keeps_one_kind() {
+        let (path, problem) = fails(t2(
+            r#"[{"create_event": {"as": "x"}}, {"create_semaphore": {"as": "x", "count": 0, "max": 1}}]"#,
+        ));
+        assert_eq!(
+            path,
+            "processes[0].threads[1].program[1].create_semaphore.as"
+        );
+        assert!(matches!(
+            problem,
+            Problem::NameBoundTwice {
+                first: HandleKind::Event,
+                then: HandleKind::Semaphore,
+                ..
+            }
+        ));
+        let (path, _) = fails(t2(r#"[{"open_thread": {"thread": "T2", "as": "f"}}]"#));
+        assert_eq!(path, "processes[0].threads[1].program[0].open_thread.as");
+        // A duplicate cannot rebind a name as another kind either.
+        let (path, problem) = fails(t2(
+            r#"[{"create_event": {"as": "e"}}, {"duplicate_handle": {"handle": "e", "as": "f"}}]"#,
+        ));
+        assert_eq!(
+            path,
+            "processes[0].threads[1].program[1].duplicate_handle.as"
+        );
+        assert!(matches!(
+            problem,
+            Problem::NameBoundTwice {
+                first: HandleKind::File,
+                then: HandleKind::Event,
+                ..
+            }
+        ));
+        // Binding a name again as the same kind (in a loop, say) is fine.
+        assert_eq!(
+            t2(
+                r#"[{"repeat": {"times": 3, "ops": [{"create_event": {"as": "e"}}, {"close": {"handle": "e"}}]}}]"#
+            ),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn a_duplicate_has_the_kind_of_what_it_copies() {
+        // Copied in T1 from a name T2 binds later, then copied again: still a semaphore.
+        let result = with(&[
+            (
+                "processes.0.threads.0.program.1",
+                r#"{"duplicate_handle": {"handle": "s", "as": "s2"}}"#,
+            ),
+            (
+                "processes.0.threads.1.program",
+                r#"[{"duplicate_handle": {"handle": "s2", "as": "s3"}},
+                    {"create_semaphore": {"as": "s", "count": 0, "max": 2}},
+                    {"release_semaphore": {"semaphore": "s3"}},
+                    {"wait_objects": {"handles": ["s", "s2", "s3"], "timeout_ns": 5}},
+                    {"set_event": {"event": "s3"}}]"#,
+            ),
+        ]);
+        let (path, problem) = fails(result);
+        assert_eq!(path, "processes[0].threads[1].program[4].set_event.event");
+        assert!(matches!(
+            problem,
+            Problem::WrongHandleKind {
+                is: HandleKind::Semaphore,
+                ..
+            }
+        ));
+        // Copies of nothing stay unknown, even copies of each other.
+        let (path, problem) = fails(t2(
+            r#"[{"duplicate_handle": {"handle": "b", "as": "a"}}, {"duplicate_handle": {"handle": "a", "as": "b"}}]"#,
+        ));
+        assert_eq!(
+            path,
+            "processes[0].threads[1].program[0].duplicate_handle.handle"
+        );
+        assert!(matches!(
+            problem,
+            Problem::UnknownHandle {
+                wanted: Wanted::Any,
+                ..
+            }
+        ));
+        // A transfer through a duplicated file handle is checked when it runs, not here.
+        assert_eq!(
+            t2(r#"[{"duplicate_handle": {"handle": "f", "as": "g"}},
+                {"read": {"file": "g", "offset": 65536, "len": 1}}]"#),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn open_thread_names_a_thread_of_its_own_process() {
+        assert_eq!(
+            t2(r#"[{"open_thread": {"thread": "T2", "as": "me"}}]"#),
+            Ok(())
+        );
+        let (path, problem) = fails(t2(r#"[{"open_thread": {"thread": "T3", "as": "t"}}]"#));
+        assert_eq!(
+            path,
+            "processes[0].threads[1].program[0].open_thread.thread"
+        );
+        assert_eq!(
+            problem,
+            Problem::UnknownThread {
+                name: "T3".to_owned(),
+                process: "app".to_owned(),
+                known: vec!["T1".to_owned(), "T2".to_owned()],
+                elsewhere: None,
+            }
+        );
+        assert_eq!(
+            problem.expected(),
+            "the name of a thread of process `app`: `T1`, `T2` (did you mean `T1`?)"
+        );
+    }
+
+    #[test]
+    fn a_wait_names_one_to_64_distinct_objects() {
+        let events: Vec<String> = (0..65)
+            .map(|i| format!(r#"{{"create_event": {{"as": "e{i}"}}}}"#))
+            .collect();
+        let wait = |n: usize| {
+            let names: Vec<String> = (0..n).map(|i| format!("\"e{i}\"")).collect();
+            format!(
+                r#"[{}, {{"wait_objects": {{"handles": [{}], "all": true}}}}]"#,
+                events.join(", "),
+                names.join(", ")
+            )
+        };
+        assert_eq!(t2(&wait(64)), Ok(()));
+        let (path, problem) = fails(t2(&wait(65)));
+        assert_eq!(
+            path,
+            "processes[0].threads[1].program[65].wait_objects.handles"
+        );
+        assert_eq!(
+            problem,
+            Problem::Count {
+                what: "handles",
+                min: 1,
+                max: 64,
+                found: 65
+            }
+        );
+        let (_, problem) = fails(t2(&wait(0)));
+        assert!(matches!(problem, Problem::Count { found: 0, .. }));
+        let (path, problem) = fails(t2(
+            r#"[{"create_event": {"as": "a"}}, {"wait_objects": {"handles": ["a", "a"]}}]"#,
+        ));
+        assert_eq!(
+            path,
+            "processes[0].threads[1].program[1].wait_objects.handles[1]"
+        );
+        assert_eq!(
+            problem,
+            Problem::NamedTwiceInWait {
+                name: "a".to_owned(),
+                first: 0
+            }
+        );
+        let (path, _) = fails(t2(
+            r#"[{"create_event": {"as": "a"}}, {"wait_objects": {"handles": ["a"], "timeout_ns": 1000000000001}}]"#,
+        ));
+        assert_eq!(
+            path,
+            "processes[0].threads[1].program[1].wait_objects.timeout_ns"
+        );
+    }
+
+    #[test]
+    fn semaphore_counts_stay_within_their_maximum() {
+        let create = |count: u64, max: u64| {
+            t2(&format!(
+                r#"[{{"create_semaphore": {{"as": "s", "count": {count}, "max": {max}}}}}]"#
+            ))
+        };
+        assert_eq!(create(0, 1), Ok(()));
+        assert_eq!(create(MAX_SEMAPHORE_COUNT, MAX_SEMAPHORE_COUNT), Ok(()));
+        let (path, problem) = fails(create(3, 2));
+        assert_eq!(
+            path,
+            "processes[0].threads[1].program[0].create_semaphore.count"
+        );
+        assert_eq!(problem, Problem::CountAboveMax { count: 3, max: 2 });
+        let (path, _) = fails(create(0, 0));
+        assert_eq!(
+            path,
+            "processes[0].threads[1].program[0].create_semaphore.max"
+        );
+        let (path, _) = fails(create(0, MAX_SEMAPHORE_COUNT + 1));
+        assert_eq!(
+            path,
+            "processes[0].threads[1].program[0].create_semaphore.max"
+        );
+
+        let release = |count: u64| {
+            t2(&format!(
+                r#"[{{"create_semaphore": {{"as": "s", "count": 0, "max": 2}}}},
+                    {{"create_semaphore": {{"as": "s", "count": 0, "max": 4}}}},
+                    {{"release_semaphore": {{"semaphore": "s", "count": {count}}}}}]"#
+            ))
+        };
+        // The largest maximum the name is created with bounds the release.
+        assert_eq!(release(4), Ok(()));
+        let (path, problem) = fails(release(5));
+        assert_eq!(
+            path,
+            "processes[0].threads[1].program[2].release_semaphore.count"
+        );
+        assert_eq!(
+            problem,
+            Problem::ReleaseAboveMax {
+                semaphore: "s".to_owned(),
+                count: 5,
+                max: 4
+            }
+        );
+        let (path, problem) = fails(release(0));
+        assert_eq!(
+            path,
+            "processes[0].threads[1].program[2].release_semaphore.count"
+        );
+        assert!(matches!(problem, Problem::OutOfRange { min: 1, .. }));
+        // Through a duplicate, which semaphore it is is known only at run time.
+        assert_eq!(
+            t2(r#"[{"create_semaphore": {"as": "s", "count": 0, "max": 1}},
+                {"duplicate_handle": {"handle": "s", "as": "s2"}},
+                {"release_semaphore": {"semaphore": "s2", "count": 7}}]"#),
+            Ok(())
+        );
     }
 
     #[test]

@@ -1,10 +1,14 @@
 //! Every sentence true: each step of every scenario is walked, and what the narration and
 //! the walkthrough's hints claim is checked against the kernel's state and against what
-//! the trace shows happened next. A sentence added later cannot drift from the model
+//! the trace shows happened next (for kernel objects: which object a wait result names,
+//! who a set event or a released semaphore lets through, that a destroyed object has no
+//! handle and no waiter left). A sentence added later cannot drift from the model
 //! without one of these checks failing.
 
 use kernel_sim::cpu::FrameKind;
-use kernel_sim::trace::{Narrator, Note};
+use kernel_sim::io::Object;
+use kernel_sim::object::WaitResult;
+use kernel_sim::trace::{Narrator, Note, WaitReason, WakeReason};
 use kernel_sim::{CpuId, IoMode, IrpId, Kernel, Lane, ThreadId, TraceEvent, What};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
@@ -42,6 +46,11 @@ struct Walk {
     completed: BTreeSet<IrpId>,
     /// The start of each thread's current stretch of user-mode code, and its CPU time.
     computing: BTreeMap<ThreadId, (u64, u64)>,
+    /// Threads waiting on kernel objects, and the objects, from the state when they began.
+    object_waits: BTreeMap<ThreadId, Vec<Object>>,
+    /// The objects of each thread's last wait that ended by a signal, until the call
+    /// returns.
+    signalled_waits: BTreeMap<ThreadId, Vec<Object>>,
     narrator: Narrator,
     notes: BTreeSet<Note>,
     hinted_interrupts: usize,
@@ -265,6 +274,7 @@ impl Walk {
             }
             _ => {}
         }
+        self.objects(k, i, e, step);
         // Names: ports by the scenario's names; the Win32 calls by their names.
         if let What::PortCreated { port, .. }
         | What::FileBound { port, .. }
@@ -293,6 +303,144 @@ impl Walk {
             {
                 fail(self, i, e, &format!("says {wrong:?}"));
             }
+        }
+    }
+
+    /// Kernel objects and waits on them: what the sentences about events, semaphores,
+    /// handles and wait results claim, against the state after the step and the step's
+    /// later events.
+    fn objects(&mut self, k: &Kernel, i: usize, e: &TraceEvent, step: &[(usize, TraceEvent)]) {
+        let core = k.core();
+        let later = || step.iter().filter(move |(j, _)| *j > i).map(|(_, l)| l);
+        let woken_here = |thread: ThreadId| {
+            later().any(|l| {
+                matches!(l.what, What::ThreadWoken { thread: t, reason: WakeReason::Signalled } if t == thread)
+            })
+        };
+        match e.what {
+            What::ThreadWaiting {
+                thread,
+                reason: WaitReason::Objects,
+                ..
+            } => {
+                let objects = core.threads[thread.0 as usize].wait_objects.clone();
+                if objects.is_empty()
+                    && !later().any(
+                        |l| matches!(l.what, What::ThreadWoken { thread: t, .. } if t == thread),
+                    )
+                {
+                    fail(self, i, e, "waits on objects, but the state lists none");
+                }
+                self.object_waits.insert(thread, objects);
+            }
+            What::ThreadWoken { thread, reason } => {
+                if let Some(objects) = self.object_waits.remove(&thread)
+                    && reason == WakeReason::Signalled
+                {
+                    self.signalled_waits.insert(thread, objects);
+                }
+            }
+            What::WaitReturned {
+                thread,
+                result,
+                object,
+                ..
+            } => {
+                let waited = self.signalled_waits.remove(&thread);
+                match (result, object) {
+                    (WaitResult::Object { index }, Some(o)) => {
+                        // "<object> is signalled": the one at the index the call returns.
+                        if let Some(objects) = waited
+                            && objects.get(index as usize) != Some(&o)
+                        {
+                            fail(
+                                self,
+                                i,
+                                e,
+                                &format!("names {o:?}, not the object at {index} of {objects:?}"),
+                            );
+                        }
+                    }
+                    (WaitResult::Object { .. }, None) => {}
+                    (_, Some(_)) => fail(self, i, e, "names an object, but no object ended it"),
+                    (_, None) => {}
+                }
+            }
+            What::EventSet { event, .. } if core.event_objects[event.0 as usize].manual_reset => {
+                // "every thread waiting on it is released"
+                let waiting: Vec<ThreadId> = self
+                    .object_waits
+                    .iter()
+                    .filter(|(_, objects)| objects.contains(&Object::Event(event)))
+                    .map(|(t, _)| *t)
+                    .collect();
+                if let Some(t) = waiting.into_iter().find(|&t| !woken_here(t)) {
+                    fail(
+                        self,
+                        i,
+                        e,
+                        &format!("says every waiting thread is released, but {t} still waits"),
+                    );
+                }
+            }
+            What::SemaphoreReleased { semaphore, now, .. } => {
+                // "its count is <now>, and each waiting thread a count lets through is
+                // released, taking one"
+                let released = self
+                    .object_waits
+                    .iter()
+                    .filter(|(t, objects)| {
+                        objects.contains(&Object::Semaphore(semaphore)) && woken_here(**t)
+                    })
+                    .count() as u32;
+                let count = core.semaphores[semaphore.0 as usize].count;
+                if now.checked_sub(released) != Some(count) {
+                    fail(
+                        self,
+                        i,
+                        e,
+                        &format!("{released} released and the count is {count}"),
+                    );
+                }
+            }
+            What::ObjectOpened {
+                thread,
+                handle,
+                object,
+            } => {
+                let process = core.threads[thread.0 as usize].process;
+                let closed = later()
+                    .any(|l| matches!(l.what, What::HandleClosed { handle: h, .. } if h == handle));
+                let held = core.processes[process.0 as usize].handles.get(handle);
+                if !closed && held != Some(object) {
+                    fail(self, i, e, &format!("the handle table holds {held:?}"));
+                }
+            }
+            What::ObjectDestroyed { object } => {
+                // "The last handle to <object> is closed"
+                if let Some(p) = core
+                    .processes
+                    .iter()
+                    .find(|p| p.handles.iter().any(|(_, o)| o == object))
+                {
+                    fail(
+                        self,
+                        i,
+                        e,
+                        &format!("process {} still has a handle to it", p.name),
+                    );
+                }
+                // A wait holds a reference too: an object is not destroyed under a waiter.
+                if let Some(t) = self
+                    .object_waits
+                    .iter()
+                    .find(|(_, objects)| objects.contains(&object))
+                    .map(|(t, _)| *t)
+                {
+                    fail(self, i, e, &format!("{t} still waits on it"));
+                }
+            }
+            _ => {}
         }
     }
 
@@ -369,6 +517,8 @@ fn walk(name: &str, k: Kernel, future: Vec<TraceEvent>) -> Walk {
         ready: VecDeque::new(),
         dpc_work: vec![None; cpus],
         interrupted: BTreeMap::new(),
+        object_waits: BTreeMap::new(),
+        signalled_waits: BTreeMap::new(),
         modes: BTreeMap::new(),
         open: BTreeMap::new(),
         completed: BTreeSet::new(),

@@ -1,6 +1,6 @@
 //! The operations a thread performs.
 
-use kernel_sim::{OverlappedId, RoutineId};
+use kernel_sim::{OverlappedId, RoutineId, ThreadId};
 use std::sync::Arc;
 
 /// Where in the file a read or write goes.
@@ -80,6 +80,45 @@ pub enum Op {
         port: String,
         key: u64,
         bytes: u32,
+    },
+    /// CreateEvent; its handle is bound to the name `bind` (also the event's name).
+    CreateEvent {
+        bind: String,
+        manual_reset: bool,
+        signalled: bool,
+    },
+    SetEvent {
+        event: String,
+    },
+    ResetEvent {
+        event: String,
+    },
+    /// CreateSemaphore; its handle is bound to the name `bind` (also its name).
+    CreateSemaphore {
+        bind: String,
+        count: u32,
+        max: u32,
+    },
+    ReleaseSemaphore {
+        semaphore: String,
+        count: u32,
+    },
+    /// OpenThread on `thread`, its handle bound to the name `bind`.
+    OpenThread {
+        thread: ThreadId,
+        bind: String,
+    },
+    /// DuplicateHandle within the process: the copy of `handle` is bound to `bind`.
+    DuplicateHandle {
+        handle: String,
+        bind: String,
+    },
+    /// WaitForSingleObjectEx (one name) or WaitForMultipleObjectsEx on the named handles.
+    WaitObjects {
+        handles: Arc<[String]>,
+        all: bool,
+        alertable: bool,
+        timeout_ns: Option<u64>,
     },
     /// Runs `ops` `times` times.
     Repeat {

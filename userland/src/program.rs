@@ -184,6 +184,57 @@ impl ThreadProgram for ListProgram {
                 key,
                 bytes,
             },
+            Op::CreateEvent {
+                bind,
+                manual_reset,
+                signalled,
+            } => {
+                self.pending = Some(bind.clone());
+                Syscall::CreateEvent {
+                    manual_reset,
+                    signalled,
+                    name: bind,
+                }
+            }
+            Op::SetEvent { event } => Syscall::SetEvent {
+                event: lookup_handle(cx, &event),
+            },
+            Op::ResetEvent { event } => Syscall::ResetEvent {
+                event: lookup_handle(cx, &event),
+            },
+            Op::CreateSemaphore { bind, count, max } => {
+                self.pending = Some(bind.clone());
+                Syscall::CreateSemaphore {
+                    count,
+                    max,
+                    name: bind,
+                }
+            }
+            Op::ReleaseSemaphore { semaphore, count } => Syscall::ReleaseSemaphore {
+                semaphore: lookup_handle(cx, &semaphore),
+                count,
+            },
+            Op::OpenThread { thread, bind } => {
+                self.pending = Some(bind);
+                Syscall::OpenThread { thread }
+            }
+            Op::DuplicateHandle { handle, bind } => {
+                self.pending = Some(bind);
+                Syscall::DuplicateHandle {
+                    handle: lookup_handle(cx, &handle),
+                }
+            }
+            Op::WaitObjects {
+                handles,
+                all,
+                alertable,
+                timeout_ns,
+            } => Syscall::WaitObjects {
+                handles: handles.iter().map(|h| lookup_handle(cx, h)).collect(),
+                all,
+                alertable,
+                timeout_ns,
+            },
             Op::Repeat { .. } => unreachable!("next_op unrolls repeats"),
             Op::Exit => Syscall::Exit,
         }
@@ -283,6 +334,84 @@ mod tests {
         }]);
         let got = calls(&mut p, &[SyscallResult::Done]);
         assert_eq!(got[0], Syscall::Close { handle: Handle(0) });
+    }
+
+    #[test]
+    fn kernel_objects_are_named_by_the_handles_their_calls_return() {
+        let mut p = ListProgram::new(vec![
+            Op::CreateEvent {
+                bind: "e".into(),
+                manual_reset: true,
+                signalled: false,
+            },
+            Op::CreateSemaphore {
+                bind: "s".into(),
+                count: 0,
+                max: 2,
+            },
+            Op::OpenThread {
+                thread: ThreadId(3),
+                bind: "t".into(),
+            },
+            Op::DuplicateHandle {
+                handle: "e".into(),
+                bind: "e2".into(),
+            },
+            Op::WaitObjects {
+                handles: vec!["e2".to_string(), "s".into(), "t".into(), "nope".into()].into(),
+                all: true,
+                alertable: false,
+                timeout_ns: Some(0),
+            },
+            Op::SetEvent { event: "e".into() },
+            Op::ReleaseSemaphore {
+                semaphore: "s".into(),
+                count: 2,
+            },
+        ]);
+        let got = calls(
+            &mut p,
+            &[
+                SyscallResult::Handle(Handle(4)),
+                SyscallResult::Handle(Handle(8)),
+                SyscallResult::Handle(Handle(12)),
+                SyscallResult::Handle(Handle(16)),
+                SyscallResult::Timeout,
+                SyscallResult::Done,
+                SyscallResult::Done,
+            ],
+        );
+        assert_eq!(
+            got,
+            vec![
+                Syscall::CreateEvent {
+                    manual_reset: true,
+                    signalled: false,
+                    name: "e".into()
+                },
+                Syscall::CreateSemaphore {
+                    count: 0,
+                    max: 2,
+                    name: "s".into()
+                },
+                Syscall::OpenThread {
+                    thread: ThreadId(3)
+                },
+                Syscall::DuplicateHandle { handle: Handle(4) },
+                // An unbound name is handle 0, which the kernel refuses.
+                Syscall::WaitObjects {
+                    handles: vec![Handle(16), Handle(8), Handle(12), Handle(0)],
+                    all: true,
+                    alertable: false,
+                    timeout_ns: Some(0)
+                },
+                Syscall::SetEvent { event: Handle(4) },
+                Syscall::ReleaseSemaphore {
+                    semaphore: Handle(8),
+                    count: 2
+                },
+            ]
+        );
     }
 
     #[test]

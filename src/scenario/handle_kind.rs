@@ -1,0 +1,160 @@
+//! What a name bound in a process stands for, and what each op needs it to be.
+//!
+//! The ops that return a handle bind a name to it with `as`: `open` a file handle,
+//! `create_port` a completion port, `create_event` an event, `create_semaphore` a
+//! semaphore, `open_thread` a thread handle, and `duplicate_handle` a second handle of the
+//! same kind as the first. Each op that takes a handle wants some of these kinds
+//! ([`Wanted`]); validation compares the two, and messages say both in words.
+
+/// The kind of object a bound name's handle refers to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum HandleKind {
+    /// A file handle, bound by `open`.
+    File,
+    /// A completion port, bound by `create_port`.
+    Port,
+    /// An event, bound by `create_event`.
+    Event,
+    /// A semaphore, bound by `create_semaphore`.
+    Semaphore,
+    /// A thread handle, bound by `open_thread`.
+    Thread,
+}
+
+impl HandleKind {
+    /// The kind in words, with its article: "a file handle", "an event".
+    pub fn words(self) -> &'static str {
+        match self {
+            HandleKind::File => "a file handle",
+            HandleKind::Port => "a completion port",
+            HandleKind::Event => "an event",
+            HandleKind::Semaphore => "a semaphore",
+            HandleKind::Thread => "a thread handle",
+        }
+    }
+
+    /// The kind in words, without an article: "file handle", "event".
+    pub fn noun(self) -> &'static str {
+        let words = self.words();
+        words.split_once(' ').map_or(words, |(_, noun)| noun)
+    }
+
+    /// The op that binds a name of this kind directly.
+    fn binder(self) -> &'static str {
+        match self {
+            HandleKind::File => "open",
+            HandleKind::Port => "create_port",
+            HandleKind::Event => "create_event",
+            HandleKind::Semaphore => "create_semaphore",
+            HandleKind::Thread => "open_thread",
+        }
+    }
+}
+
+/// The kinds of handle an op takes at one of its fields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Wanted {
+    /// Exactly this kind.
+    Kind(HandleKind),
+    /// What `wait_objects` can wait on: an event, a semaphore or a thread. Files and
+    /// completion ports have their own waits (`wait` on a request's tag, `get_queued`).
+    Waitable,
+    /// A handle of any kind (`close`, `duplicate_handle`).
+    Any,
+}
+
+impl Wanted {
+    /// Whether a name of `kind` will do.
+    pub fn accepts(self, kind: HandleKind) -> bool {
+        match self {
+            Wanted::Kind(wanted) => wanted == kind,
+            Wanted::Waitable => matches!(
+                kind,
+                HandleKind::Event | HandleKind::Semaphore | HandleKind::Thread
+            ),
+            Wanted::Any => true,
+        }
+    }
+
+    /// For "unknown {noun} `x`": "file handle", "waitable object", "handle".
+    pub fn noun(self) -> &'static str {
+        match self {
+            Wanted::Kind(kind) => kind.noun(),
+            Wanted::Waitable => "waitable object",
+            Wanted::Any => "handle",
+        }
+    }
+
+    /// What it takes, with its article: "a file handle", "an event, a semaphore or a
+    /// thread handle".
+    pub fn words(self) -> &'static str {
+        match self {
+            Wanted::Kind(kind) => kind.words(),
+            Wanted::Waitable => "an event, a semaphore or a thread handle",
+            Wanted::Any => "a handle",
+        }
+    }
+
+    /// What a name it takes is, and which ops bind one: "a file handle bound by `open ...
+    /// as` or `duplicate_handle ... as` in this process".
+    pub fn bound_by(self) -> String {
+        match self {
+            Wanted::Kind(kind) => format!(
+                "{} bound by `{} ... as` or `duplicate_handle ... as` in this process",
+                kind.words(),
+                kind.binder()
+            ),
+            Wanted::Waitable => "an event, a semaphore or a thread handle bound in this process \
+                 (by `create_event`, `create_semaphore`, `open_thread` or `duplicate_handle`)"
+                .to_owned(),
+            Wanted::Any => "a handle bound in this process (by `open`, `create_port`, \
+                 `create_event`, `create_semaphore`, `open_thread` or `duplicate_handle`)"
+                .to_owned(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KINDS: [HandleKind; 5] = [
+        HandleKind::File,
+        HandleKind::Port,
+        HandleKind::Event,
+        HandleKind::Semaphore,
+        HandleKind::Thread,
+    ];
+
+    #[test]
+    fn only_events_semaphores_and_threads_are_waitable() {
+        let waitable: Vec<HandleKind> = KINDS
+            .into_iter()
+            .filter(|&k| Wanted::Waitable.accepts(k))
+            .collect();
+        assert_eq!(
+            waitable,
+            [HandleKind::Event, HandleKind::Semaphore, HandleKind::Thread]
+        );
+        assert!(KINDS.into_iter().all(|k| Wanted::Any.accepts(k)));
+        for kind in KINDS {
+            let takes: Vec<HandleKind> = KINDS
+                .into_iter()
+                .filter(|&k| Wanted::Kind(kind).accepts(k))
+                .collect();
+            assert_eq!(takes, [kind]);
+        }
+    }
+
+    #[test]
+    fn kinds_read_as_words() {
+        assert_eq!(HandleKind::Event.words(), "an event");
+        assert_eq!(HandleKind::Event.noun(), "event");
+        assert_eq!(HandleKind::File.noun(), "file handle");
+        assert_eq!(
+            Wanted::Kind(HandleKind::Semaphore).bound_by(),
+            "a semaphore bound by `create_semaphore ... as` or `duplicate_handle ... as` in \
+             this process"
+        );
+    }
+}
