@@ -147,6 +147,7 @@ fn number_tags(ops: &[sop::Op], ids: &mut BTreeMap<String, OverlappedId>) {
                 None
             }
             sop::Op::Wait(w) => Some(w.tag.as_str()),
+            sop::Op::CancelIoEx(c) => c.tag.as_deref(),
             _ => match op.transfer().map(|t| t.completion) {
                 Some(Completion::Overlapped { tag: Some(tag) }) => Some(tag),
                 _ => None,
@@ -278,6 +279,13 @@ fn convert(op: &sop::Op, names: &Names<'_>) -> Op {
             all: w.all,
             alertable: w.alertable,
             timeout_ns: w.timeout_ns,
+        },
+        sop::Op::CancelIo(c) => Op::CancelIo {
+            file: c.file.clone(),
+        },
+        sop::Op::CancelIoEx(c) => Op::CancelIoEx {
+            file: c.file.clone(),
+            overlapped: c.tag.as_deref().map(|tag| names.overlapped[tag]),
         },
         sop::Op::Repeat(r) => Op::Repeat {
             times: r.times,

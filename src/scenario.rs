@@ -226,6 +226,24 @@ mod tests {
             ("bad-scenario-name", "name".into(), |k| {
                 matches!(k, K::Invalid(Problem::BadName { .. }))
             }),
+            (
+                "cancel-io-ex-unknown-tag",
+                format!("{program}[3].cancel_io_ex.tag"),
+                |k| matches!(k, K::Invalid(Problem::UnknownTag { .. })),
+            ),
+            (
+                "cancel-io-on-a-port",
+                format!("{program}[4].cancel_io.file"),
+                |k| {
+                    matches!(
+                        k,
+                        K::Invalid(Problem::WrongHandleKind {
+                            is: handle_kind::HandleKind::Port,
+                            ..
+                        })
+                    )
+                },
+            ),
             ("content-too-long", "files[0].content".into(), |k| {
                 matches!(k, K::Invalid(Problem::ContentTooLong { .. }))
             }),
@@ -630,7 +648,7 @@ mod tests {
             .iter()
             .filter_map(|v| v["required"][0].as_str())
             .collect();
-        assert_eq!(all.len(), 26);
+        assert_eq!(all.len(), 28);
         assert_eq!(used, all);
     }
 

@@ -25,8 +25,9 @@ pub const VALUE_CHARS: usize = 64;
 pub const LINE_CHARS: usize = 120;
 
 /// Widest line of a whole message, in characters: a last bound on whatever a message
-/// holds (a list of known names, a long file path).
-pub const MESSAGE_LINE_CHARS: usize = 400;
+/// holds (a list of known names, a long file path). Wide enough for the list of every op
+/// (30 of them, about 450 characters with the line's start), which an unknown op shows.
+pub const MESSAGE_LINE_CHARS: usize = 512;
 
 /// Marks text that was left out.
 const CUT: char = '…';

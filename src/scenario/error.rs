@@ -820,12 +820,20 @@ fn explain_expected(expected: &str, message: &str) -> String {
         },
     };
     let is_name_error = message.starts_with("unknown ");
-    match (is_name_error, between_backticks(message)) {
-        (true, Some(given)) => match nearest(given, expected) {
-            Some(suggestion) => format!("{plain} (did you mean `{suggestion}`?)"),
-            None => plain,
-        },
-        _ => plain,
+    let suggestion = match (is_name_error, between_backticks(message)) {
+        (true, Some(given)) => nearest(given, expected),
+        _ => None,
+    };
+    // A long list (the ops) may not fit on a message line: its count and the suggestion
+    // go first, where clipping cannot reach them.
+    let names = expected.split('`').skip(1).step_by(2).count();
+    match (plain.strip_prefix("one of "), suggestion) {
+        (Some(list), Some(suggestion)) if names > LISTED => {
+            format!("one of {names} (did you mean `{suggestion}`?): {list}")
+        }
+        (Some(list), None) if names > LISTED => format!("one of {names}: {list}"),
+        (_, Some(suggestion)) => format!("{plain} (did you mean `{suggestion}`?)"),
+        (_, None) => plain,
     }
 }
 

@@ -5,7 +5,8 @@
 //! that return a handle bind its name with `as`: `open` (a file handle), `create_port` (a
 //! completion port), `create_event`, `create_semaphore`, `open_thread` (a handle to a
 //! thread's object) and `duplicate_handle` (a second handle to whatever the first refers
-//! to). The `tag` of an overlapped read or write binds a request a `wait` can name.
+//! to). The `tag` of an overlapped read or write binds a request a `wait` or a
+//! `cancel_io_ex` can name.
 //!
 //! The I/O ops come in three flavours that differ only in how the caller learns of the
 //! completion:
@@ -85,6 +86,10 @@ pub enum Op {
     /// Wait until one, or all, of up to 64 events, semaphores and threads are signalled
     /// (WaitForSingleObjectEx for one handle, WaitForMultipleObjectsEx for more).
     WaitObjects(WaitObjects),
+    /// Cancel the calling thread's requests on a file (CancelIo).
+    CancelIo(CancelIo),
+    /// Cancel every thread's requests on a file, or only the one a tag names (CancelIoEx).
+    CancelIoEx(CancelIoEx),
     /// Run a list of ops several times.
     Repeat(Repeat),
     /// End the thread now. Queued APCs that have not run are discarded.
@@ -466,6 +471,30 @@ pub struct WaitObjects {
     pub timeout_ns: Option<u64>,
 }
 
+/// Arguments of `cancel_io`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CancelIo {
+    /// File handle name bound in this process. Only the calling thread's requests on it
+    /// are cancelled, and the call does not wait for them: each completes later, with
+    /// ERROR_OPERATION_ABORTED if its driver could take it back.
+    pub file: String,
+}
+
+/// Arguments of `cancel_io_ex`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CancelIoEx {
+    /// File handle name bound in this process. Every thread's requests on the file are
+    /// cancelled (all of the file object's, whichever handle issued them).
+    pub file: String,
+    /// Tag of an overlapped read or write in this process: only the request last issued
+    /// with that tag's OVERLAPPED is cancelled. Default: every request on the file. With
+    /// nothing to cancel the call fails with ERROR_NOT_FOUND.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tag: Option<String>,
+}
+
 /// Arguments of `repeat`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -578,6 +607,8 @@ impl Op {
             Op::OpenThread(_) => "open_thread",
             Op::DuplicateHandle(_) => "duplicate_handle",
             Op::WaitObjects(_) => "wait_objects",
+            Op::CancelIo(_) => "cancel_io",
+            Op::CancelIoEx(_) => "cancel_io_ex",
             Op::Repeat(_) => "repeat",
             Op::Exit(_) => "exit",
         }

@@ -559,16 +559,7 @@ impl Context<'_> {
                 self.handle(&here.key("handle"), &close.handle, Wanted::Any)?;
             }
             Op::Wait(wait) => {
-                if !self.bindings.tags.contains(wait.tag.as_str()) {
-                    return Err(ScenarioError::invalid(
-                        here.key("tag"),
-                        Problem::UnknownTag {
-                            name: wait.tag.clone(),
-                            process: self.process.name.clone(),
-                            known: self.bindings.tags.iter().map(|t| (*t).to_owned()).collect(),
-                        },
-                    ));
-                }
+                self.tag(&here.key("tag"), &wait.tag)?;
                 if let Some(timeout) = wait.timeout_ns {
                     range(&here.key("timeout_ns"), timeout, 0, MAX_NS)?;
                 }
@@ -654,6 +645,13 @@ impl Context<'_> {
                 }
                 if let Some(timeout) = wait.timeout_ns {
                     range(&here.key("timeout_ns"), timeout, 0, MAX_NS)?;
+                }
+            }
+            Op::CancelIo(cancel) => self.file_handle(&here.key("file"), &cancel.file)?,
+            Op::CancelIoEx(cancel) => {
+                self.file_handle(&here.key("file"), &cancel.file)?;
+                if let Some(tag) = &cancel.tag {
+                    self.tag(&here.key("tag"), tag)?;
                 }
             }
             Op::Repeat(repeat) => {
@@ -800,6 +798,21 @@ impl Context<'_> {
             },
         };
         Err(ScenarioError::invalid(at.clone(), problem))
+    }
+
+    /// Checks that `tag` is set by an overlapped read or write of the process.
+    fn tag(&self, at: &JsonPath, tag: &str) -> Check {
+        if self.bindings.tags.contains(tag) {
+            return Ok(());
+        }
+        Err(ScenarioError::invalid(
+            at.clone(),
+            Problem::UnknownTag {
+                name: tag.to_owned(),
+                process: self.process.name.clone(),
+                known: self.bindings.tags.iter().map(|t| (*t).to_owned()).collect(),
+            },
+        ))
     }
 
     fn file_handle(&self, at: &JsonPath, handle: &str) -> Check {
@@ -1722,6 +1735,35 @@ mod tests {
                 ..
             }
         ));
+    }
+
+    #[test]
+    fn cancels_take_a_file_and_a_tag_of_the_process() {
+        assert_eq!(
+            t2(
+                r#"[{"read_overlapped": {"file": "f", "offset": 0, "len": 512, "tag": "r"}},
+                {"cancel_io": {"file": "f"}},
+                {"cancel_io_ex": {"file": "f"}},
+                {"cancel_io_ex": {"file": "f", "tag": "r"}}]"#
+            ),
+            Ok(())
+        );
+        let (path, problem) = fails(t2(
+            r#"[{"create_event": {"as": "e"}}, {"cancel_io": {"file": "e"}}]"#,
+        ));
+        assert_eq!(path, "processes[0].threads[1].program[1].cancel_io.file");
+        assert!(matches!(
+            problem,
+            Problem::WrongHandleKind {
+                is: HandleKind::Event,
+                ..
+            }
+        ));
+        let (path, problem) = fails(t2(r#"[{"cancel_io_ex": {"file": "f", "tag": "r"}}]"#));
+        assert_eq!(path, "processes[0].threads[1].program[0].cancel_io_ex.tag");
+        assert!(matches!(problem, Problem::UnknownTag { .. }));
+        let (path, _) = fails(t2(r#"[{"cancel_io_ex": {"file": "g"}}]"#));
+        assert_eq!(path, "processes[0].threads[1].program[0].cancel_io_ex.file");
     }
 
     #[test]

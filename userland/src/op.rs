@@ -120,6 +120,16 @@ pub enum Op {
         alertable: bool,
         timeout_ns: Option<u64>,
     },
+    /// CancelIo: the calling thread's requests on the file.
+    CancelIo {
+        file: String,
+    },
+    /// CancelIoEx: every thread's requests on the file, or only the one last issued
+    /// with the process's OVERLAPPED `overlapped`.
+    CancelIoEx {
+        file: String,
+        overlapped: Option<OverlappedId>,
+    },
     /// Runs `ops` `times` times.
     Repeat {
         times: u64,

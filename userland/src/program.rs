@@ -235,6 +235,13 @@ impl ThreadProgram for ListProgram {
                 alertable,
                 timeout_ns,
             },
+            Op::CancelIo { file } => Syscall::CancelIo {
+                handle: lookup_handle(cx, &file),
+            },
+            Op::CancelIoEx { file, overlapped } => Syscall::CancelIoEx {
+                handle: lookup_handle(cx, &file),
+                overlapped,
+            },
             Op::Repeat { .. } => unreachable!("next_op unrolls repeats"),
             Op::Exit => Syscall::Exit,
         }
@@ -248,8 +255,8 @@ impl ThreadProgram for ListProgram {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use kernel_sim::ThreadId;
     use kernel_sim::engine::rng::{Stream, stream};
+    use kernel_sim::{OverlappedId, ThreadId};
     use std::collections::BTreeMap;
 
     fn calls(program: &mut ListProgram, results: &[SyscallResult]) -> Vec<Syscall> {
@@ -409,6 +416,48 @@ mod tests {
                 Syscall::ReleaseSemaphore {
                     semaphore: Handle(8),
                     count: 2
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn cancels_name_the_file_and_the_overlapped() {
+        let mut p = ListProgram::new(vec![
+            Op::Open {
+                path: "data.bin".into(),
+                bind: "f".into(),
+            },
+            Op::CancelIo { file: "f".into() },
+            Op::CancelIoEx {
+                file: "f".into(),
+                overlapped: Some(OverlappedId(2)),
+            },
+            Op::CancelIoEx {
+                file: "f".into(),
+                overlapped: None,
+            },
+        ]);
+        let got = calls(
+            &mut p,
+            &[
+                SyscallResult::Handle(Handle(4)),
+                SyscallResult::Done,
+                SyscallResult::Failed(kernel_sim::io::Status::NotFound),
+                SyscallResult::Done,
+            ],
+        );
+        assert_eq!(
+            got[1..],
+            [
+                Syscall::CancelIo { handle: Handle(4) },
+                Syscall::CancelIoEx {
+                    handle: Handle(4),
+                    overlapped: Some(OverlappedId(2))
+                },
+                Syscall::CancelIoEx {
+                    handle: Handle(4),
+                    overlapped: None
                 },
             ]
         );
