@@ -8,10 +8,30 @@ use devices::disk::order::Policy;
 use devices::disk::storage;
 use devices::disk::{DiskConfig, DiskDriver, DiskHardware};
 use devices::filter::ChecksumFilter;
+use devices::pipe::{PipeDevice, PipeDriver};
 use kernel_sim::thread::Routine;
 use kernel_sim::{Costs, Irq, Kernel, MachineConfig, OverlappedId, RoutineId, ThreadId};
 use std::collections::BTreeMap;
 use userland::{IoStyle, ListProgram, Offset, Op, Payload};
+
+/// The name of the pipe device the build adds to a machine whose programs create pipes.
+pub const PIPE_DEVICE: &str = "NamedPipe";
+
+/// Whether any program creates a pipe (anonymous or named).
+fn uses_pipes(scenario: &Scenario) -> bool {
+    fn creates(ops: &[sop::Op]) -> bool {
+        ops.iter().any(|op| match op {
+            sop::Op::CreatePipe(_) | sop::Op::CreateNamedPipe(_) => true,
+            sop::Op::Repeat(r) => creates(&r.ops),
+            _ => false,
+        })
+    }
+    scenario
+        .processes
+        .iter()
+        .flat_map(|p| &p.threads)
+        .any(|t| creates(&t.program))
+}
 
 /// Builds the machine a scenario describes, with `seed` for its random streams.
 ///
@@ -55,6 +75,16 @@ pub fn build(scenario: &Scenario, seed: u64) -> Kernel {
                 devices.insert(d.name.clone(), id);
             }
         }
+    }
+    if uses_pipes(scenario) {
+        // After the disks, so their device numbers do not depend on it. Windows keeps
+        // every pipe, anonymous ones too, in its named pipe file system, \Device\NamedPipe;
+        // the name cannot be a scenario's device name (those are lowercase).
+        kernel.add_pipe_device(
+            PIPE_DEVICE,
+            Box::new(PipeDevice),
+            Box::new(PipeDriver::new()),
+        );
     }
     for f in &scenario.files {
         let content = f.content.as_ref().map(|c| c.to_bytes()).unwrap_or_default();
@@ -286,6 +316,17 @@ fn convert(op: &sop::Op, names: &Names<'_>) -> Op {
         sop::Op::CancelIoEx(c) => Op::CancelIoEx {
             file: c.file.clone(),
             overlapped: c.tag.as_deref().map(|tag| names.overlapped[tag]),
+        },
+        sop::Op::CreatePipe(c) => Op::CreatePipe {
+            read: c.read.clone(),
+            write: c.write.clone(),
+            capacity: c.capacity,
+            name: c.pipe_name(),
+        },
+        sop::Op::CreateNamedPipe(c) => Op::CreateNamedPipe {
+            bind: c.handle.clone(),
+            name: c.name.clone(),
+            capacity: c.capacity,
         },
         sop::Op::Repeat(r) => Op::Repeat {
             times: r.times,

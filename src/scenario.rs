@@ -223,9 +223,24 @@ mod tests {
                 format!("{program}[1].repeat.times"),
                 |k| matches!(k, K::Invalid(Problem::OutOfRange { .. })),
             ),
+            (
+                "bad-pipe-name",
+                format!("{program}[0].create_named_pipe.name"),
+                |k| matches!(k, K::Invalid(Problem::BadPipeName { .. })),
+            ),
             ("bad-scenario-name", "name".into(), |k| {
                 matches!(k, K::Invalid(Problem::BadName { .. }))
             }),
+            (
+                "bind-anonymous-pipe-to-port",
+                format!("{program}[2].bind.file"),
+                |k| {
+                    matches!(
+                        k,
+                        K::Invalid(Problem::AnonymousPipeAsync { op: "bind", .. })
+                    )
+                },
+            ),
             (
                 "cancel-io-ex-unknown-tag",
                 format!("{program}[3].cancel_io_ex.tag"),
@@ -322,8 +337,8 @@ mod tests {
                     }
                 )
             }),
-            ("no-devices", "devices".into(), |k| {
-                matches!(k, K::Invalid(Problem::Count { .. }))
+            ("no-devices", "files[0].device".into(), |k| {
+                matches!(k, K::Invalid(Problem::UnknownDevice { .. }))
             }),
             (
                 "no-wait-handles",
@@ -352,6 +367,11 @@ mod tests {
                 |k| matches!(k, K::Invalid(Problem::OffsetAndRandomOffset)),
             ),
             (
+                "offset-on-a-pipe",
+                format!("{program}[1].read.offset"),
+                |k| matches!(k, K::Invalid(Problem::OffsetOnPipe { .. })),
+            ),
+            (
                 "open-thread-of-another-process",
                 "processes[1].threads[0].program[0].open_thread.thread".into(),
                 |k| {
@@ -363,6 +383,38 @@ mod tests {
                         })
                     )
                 },
+            ),
+            (
+                "overlapped-read-on-anonymous-pipe",
+                format!("{program}[1].read_overlapped.file"),
+                |k| {
+                    matches!(
+                        k,
+                        K::Invalid(Problem::AnonymousPipeAsync {
+                            op: "read_overlapped",
+                            ..
+                        })
+                    )
+                },
+            ),
+            (
+                "pipe-capacity-over-limit",
+                format!("{program}[0].create_named_pipe.capacity"),
+                |k| {
+                    matches!(
+                        k,
+                        K::Invalid(Problem::OutOfRange {
+                            max: 1_048_576,
+                            found: 16_777_216,
+                            ..
+                        })
+                    )
+                },
+            ),
+            (
+                "pipe-capacity-zero",
+                format!("{program}[0].create_pipe.capacity"),
+                |k| matches!(k, K::Invalid(Problem::OutOfRange { found: 0, .. })),
             ),
             (
                 "port-used-as-file",
@@ -481,6 +533,9 @@ mod tests {
                     }
                 )
             }),
+            ("unknown-pipe", format!("{program}[2].open.path"), |k| {
+                matches!(k, K::Invalid(Problem::UnknownPipe { .. }))
+            }),
             (
                 "unknown-port",
                 format!("{program}[2].get_queued.port"),
@@ -515,6 +570,25 @@ mod tests {
                         })
                     )
                 },
+            ),
+            (
+                "write-ex-on-anonymous-pipe",
+                format!("{program}[1].write_ex.file"),
+                |k| {
+                    matches!(
+                        k,
+                        K::Invalid(Problem::AnonymousPipeAsync {
+                            op: "write_ex",
+                            is: handle_kind::HandleKind::PipeWrite,
+                            ..
+                        })
+                    )
+                },
+            ),
+            (
+                "write-to-pipe-read-end",
+                format!("{program}[1].write.file"),
+                |k| matches!(k, K::Invalid(Problem::WrongPipeEnd { op: "write", .. })),
             ),
             ("wrong-type", "devices[0].disk.irq".into(), |k| {
                 matches!(
@@ -648,7 +722,7 @@ mod tests {
             .iter()
             .filter_map(|v| v["required"][0].as_str())
             .collect();
-        assert_eq!(all.len(), 28);
+        assert_eq!(all.len(), 30);
         assert_eq!(used, all);
     }
 

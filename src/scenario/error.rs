@@ -307,6 +307,68 @@ pub enum Problem {
         /// The declared file names.
         known: Vec<String>,
     },
+    /// `open` names a named pipe (`\\.\pipe\...`) that no `create_named_pipe` in the
+    /// scenario creates.
+    #[error("no named pipe `{}`", echo::value(.name))]
+    UnknownPipe {
+        /// The name given.
+        name: String,
+        /// The names `create_named_pipe` ops create, in any process.
+        known: Vec<String>,
+    },
+    /// A named pipe's name that is not `\\.\pipe\` and a name iosim allows.
+    #[error("`{}` is not a valid named pipe name", echo::value(.found))]
+    BadPipeName {
+        /// The name given.
+        found: String,
+    },
+    /// A read on an anonymous pipe's write end, or a write on its read end: one-way, it
+    /// always fails (ERROR_ACCESS_DENIED).
+    #[error(
+        "`{}` is {}, which cannot {op}",
+        echo::value(.handle),
+        .is.words()
+    )]
+    WrongPipeEnd {
+        /// "read" or "write".
+        op: &'static str,
+        /// The handle name.
+        handle: String,
+        /// Which end it is.
+        is: HandleKind,
+    },
+    /// Overlapped or APC I/O on an anonymous pipe end (read_ex, write_overlapped, ...), or
+    /// `bind` of one to a port: anonymous pipes do not support asynchronous I/O.
+    #[error(
+        "`{}` is {}, which {}",
+        echo::value(.handle),
+        .is.words(),
+        if *.op == "bind" {
+            "cannot be bound to a completion port".to_owned()
+        } else {
+            format!("{} cannot use", .op)
+        }
+    )]
+    AnonymousPipeAsync {
+        /// The op ("read_ex", "bind").
+        op: &'static str,
+        /// The handle name.
+        handle: String,
+        /// Which end it is.
+        is: HandleKind,
+    },
+    /// A transfer on a pipe end gives `offset` or `random_offset`: a pipe is a stream.
+    #[error(
+        "`{}` is {}, and a pipe has no offsets",
+        echo::value(.handle),
+        .is.words()
+    )]
+    OffsetOnPipe {
+        /// The handle name.
+        handle: String,
+        /// Which end it is.
+        is: HandleKind,
+    },
     /// A name an op uses as a handle is not bound in the process (or not as a kind the op
     /// takes, nor as any other kind).
     #[error(
@@ -559,6 +621,35 @@ impl Problem {
             Problem::UnknownFile { name, known } => {
                 format!("the name of a file in `files`: {}", suggesting(name, known))
             }
+            Problem::UnknownPipe { name, known } => format!(
+                "the name of a named pipe a `create_named_pipe` in this scenario creates: {}",
+                suggesting(name, known)
+            ),
+            Problem::BadPipeName { .. } => format!(
+                "`{}` followed by 1 to 64 characters: letters, digits, _, . and - (in JSON, \
+                 each backslash is written twice: \"\\\\\\\\.\\\\pipe\\\\echo\")",
+                super::limits::PIPE_PREFIX
+            ),
+            Problem::WrongPipeEnd { op, .. } => format!(
+                "a handle that can {op}: a file handle, a named pipe's end or an anonymous \
+                 pipe's {op} end (an anonymous pipe is one-way, and a {op} on its other end \
+                 fails with ERROR_ACCESS_DENIED)"
+            ),
+            Problem::AnonymousPipeAsync { op, .. } => {
+                let why = if *op == "bind" {
+                    " (a completion port receives the completions of overlapped I/O)"
+                } else {
+                    ""
+                };
+                format!(
+                    "a file handle or a named pipe's end{why}: Anonymous pipes do not support \
+                     asynchronous (overlapped) read and write operations (Microsoft Learn: \
+                     Anonymous Pipe Operations); use create_named_pipe"
+                )
+            }
+            Problem::OffsetOnPipe { .. } => "no `offset` or `random_offset`: a pipe is a stream \
+                 of bytes, and each read takes the bytes next in line"
+                .to_owned(),
             Problem::UnknownHandle {
                 name,
                 wanted,
@@ -579,7 +670,7 @@ impl Problem {
                 ..
             } => {
                 let instead = match is {
-                    HandleKind::File => {
+                    HandleKind::File | HandleKind::NamedPipe => {
                         "; to wait for a request on a file, give it a `tag` and `wait` for the tag"
                     }
                     HandleKind::Port => "; a completion port's packets are taken with `get_queued`",

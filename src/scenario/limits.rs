@@ -103,6 +103,22 @@ pub const MAX_WAIT_OBJECTS: u64 = kernel_sim::object::MAX_WAIT_OBJECTS as u64;
 /// Largest semaphore count or maximum: 2^31 - 1, as Windows keeps the count in a LONG.
 pub const MAX_SEMAPHORE_COUNT: u64 = i32::MAX as u64;
 
+/// Default pipe buffer, bytes: one 4 KiB page. Windows takes the size CreatePipe and
+/// CreateNamedPipe are given only as a suggestion (Microsoft Learn: CreatePipe); iosim's
+/// pipe holds exactly its capacity.
+pub const DEFAULT_PIPE_CAPACITY: u32 = 4096;
+/// Largest pipe buffer, bytes: 1 MiB. A pipe holds up to its capacity of bytes written and
+/// not yet read, in the pipe driver's memory, and the run's byte budget does not count
+/// them: the limit bounds what each pipe can hold, at 256 times the default, far more than
+/// a lesson about a full pipe needs.
+pub const MAX_PIPE_CAPACITY: u64 = 1 << 20;
+/// How every named pipe's name starts: the local machine's pipe namespace.
+pub const PIPE_PREFIX: &str = r"\\.\pipe\";
+/// Pattern of a named pipe's name: [`PIPE_PREFIX`], then 1 to 64 letters, digits, `_`,
+/// `.` and `-` (Windows allows any character but `\`, up to 256 in all; iosim keeps to
+/// the characters of its other names, which print safely in a terminal).
+pub const PIPE_NAME_PATTERN: &str = r"^\\\\\.\\pipe\\[A-Za-z0-9_.-]{1,64}$";
+
 /// Longest name of any kind, in characters.
 pub const MAX_NAME_LEN: usize = 64;
 

@@ -35,8 +35,10 @@ pub struct Scenario {
     /// CPUs, scheduling and kernel costs. Every field has a default.
     #[serde(default)]
     pub machine: Machine,
-    /// The devices, 1 to 16.
-    #[schemars(length(min = 1, max = MAX_DEVICES))]
+    /// The devices, up to 16. Default: none. Pipes need no device here: the machine gets
+    /// its pipe device when a program creates a pipe.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = MAX_DEVICES))]
     pub devices: Vec<Device>,
     /// Named extents of disks that programs can open. Default: none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

@@ -4,8 +4,9 @@
 //! its arguments: `{"read": {"file": "f", "len": 4096}}`. Names bind per process. The ops
 //! that return a handle bind its name with `as`: `open` (a file handle), `create_port` (a
 //! completion port), `create_event`, `create_semaphore`, `open_thread` (a handle to a
-//! thread's object) and `duplicate_handle` (a second handle to whatever the first refers
-//! to). The `tag` of an overlapped read or write binds a request a `wait` or a
+//! thread's object), `create_named_pipe` (a named pipe's server end) and
+//! `duplicate_handle` (a second handle to whatever the first refers to); `create_pipe`
+//! binds two names, with `read_as` and `write_as`. The `tag` of an overlapped read or write binds a request a `wait` or a
 //! `cancel_io_ex` can name.
 //!
 //! The I/O ops come in three flavours that differ only in how the caller learns of the
@@ -90,6 +91,12 @@ pub enum Op {
     CancelIo(CancelIo),
     /// Cancel every thread's requests on a file, or only the one a tag names (CancelIoEx).
     CancelIoEx(CancelIoEx),
+    /// Create an anonymous pipe and bind names to its read end and its write end
+    /// (CreatePipe).
+    CreatePipe(Box<CreatePipe>),
+    /// Create a named pipe and bind a name to its server's end (CreateNamedPipe); clients
+    /// `open` it by its name.
+    CreateNamedPipe(Box<CreateNamedPipe>),
     /// Run a list of ops several times.
     Repeat(Repeat),
     /// End the thread now. Queued APCs that have not run are discarded.
@@ -100,7 +107,8 @@ pub enum Op {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Open {
-    /// Name of a file declared in `files`.
+    /// Name of a file declared in `files`, or of a named pipe (`\\.\pipe\NAME`) that a
+    /// `create_named_pipe` in the scenario creates: opening it connects a client.
     pub path: String,
     /// Handle name the process's ops use for the opened file.
     #[serde(rename = "as")]
@@ -495,6 +503,57 @@ pub struct CancelIoEx {
     pub tag: Option<String>,
 }
 
+/// Arguments of `create_pipe`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreatePipe {
+    /// Name the process's ops use for the read end, which only reads.
+    #[serde(rename = "read_as")]
+    #[schemars(pattern(LABEL_PATTERN))]
+    pub read: String,
+    /// Name the process's ops use for the write end, which only writes.
+    #[serde(rename = "write_as")]
+    #[schemars(pattern(LABEL_PATTERN))]
+    pub write: String,
+    /// Bytes the pipe's buffer holds, 1 to 1048576; a write that does not fit waits for
+    /// reads to make room. Default 4096.
+    #[serde(default = "default_pipe_capacity")]
+    #[schemars(range(min = 1, max = MAX_PIPE_CAPACITY))]
+    pub capacity: u32,
+    /// The pipe's name in the narration. Default: the two handle names, `READ|WRITE`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(pattern(LABEL_PATTERN))]
+    pub name: Option<String>,
+}
+
+impl CreatePipe {
+    /// The pipe's name in the narration.
+    pub fn pipe_name(&self) -> String {
+        self.name
+            .clone()
+            .unwrap_or_else(|| format!("{}|{}", self.read, self.write))
+    }
+}
+
+/// Arguments of `create_named_pipe`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateNamedPipe {
+    /// Name the process's ops use for the server's end, which reads and writes.
+    #[serde(rename = "as")]
+    #[schemars(pattern(LABEL_PATTERN))]
+    pub handle: String,
+    /// The pipe's name, which clients `open`: `\\.\pipe\` followed by 1 to 64 letters,
+    /// digits, `_`, `.` and `-` (in JSON each backslash is written twice:
+    /// `"\\\\.\\pipe\\echo"`).
+    #[schemars(pattern(PIPE_NAME_PATTERN))]
+    pub name: String,
+    /// Bytes each direction's buffer holds, 1 to 1048576. Default 4096.
+    #[serde(default = "default_pipe_capacity")]
+    #[schemars(range(min = 1, max = MAX_PIPE_CAPACITY))]
+    pub capacity: u32,
+}
+
 /// Arguments of `repeat`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -518,6 +577,10 @@ fn default_align() -> u64 {
 
 fn default_release() -> u32 {
     1
+}
+
+fn default_pipe_capacity() -> u32 {
+    DEFAULT_PIPE_CAPACITY
 }
 
 /// Which way a transfer moves data.
@@ -609,6 +672,8 @@ impl Op {
             Op::WaitObjects(_) => "wait_objects",
             Op::CancelIo(_) => "cancel_io",
             Op::CancelIoEx(_) => "cancel_io_ex",
+            Op::CreatePipe(_) => "create_pipe",
+            Op::CreateNamedPipe(_) => "create_named_pipe",
             Op::Repeat(_) => "repeat",
             Op::Exit(_) => "exit",
         }

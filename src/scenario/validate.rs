@@ -73,7 +73,9 @@ fn machine(scenario: &Scenario) -> Check {
 
 fn devices(scenario: &Scenario) -> Check {
     let at = JsonPath::root().key("devices");
-    count(&at, "devices", scenario.devices.len(), 1, MAX_DEVICES)?;
+    // No device is fine: a scenario of pipes and kernel objects needs no disk, and the
+    // machine gets its pipe device from the build when a program creates a pipe.
+    count(&at, "devices", scenario.devices.len(), 0, MAX_DEVICES)?;
     let mut names: BTreeMap<&str, JsonPath> = BTreeMap::new();
     let mut irqs: BTreeMap<u32, &str> = BTreeMap::new();
     for (i, device) in scenario.devices.iter().enumerate() {
@@ -308,6 +310,11 @@ fn data(at: &JsonPath, data: &Data) -> Check {
 fn processes(scenario: &Scenario) -> Check {
     let at = JsonPath::root().key("processes");
     count(&at, "processes", scenario.processes.len(), 1, MAX_PROCESSES)?;
+    // Named pipes are the machine's, not a process's: any process may open one.
+    let mut pipes = BTreeSet::new();
+    for thread in scenario.processes.iter().flat_map(|p| &p.threads) {
+        named_pipes(&thread.program, &mut pipes);
+    }
     let mut names: BTreeMap<&str, JsonPath> = BTreeMap::new();
     let mut threads: BTreeMap<&str, JsonPath> = BTreeMap::new();
     for (i, process) in scenario.processes.iter().enumerate() {
@@ -354,6 +361,7 @@ fn processes(scenario: &Scenario) -> Check {
             scenario,
             process,
             bindings: &bindings,
+            pipes: &pipes,
         };
         for (t, thread) in process.threads.iter().enumerate() {
             let program_at = threads_at.index(t).key("program");
@@ -362,6 +370,25 @@ fn processes(scenario: &Scenario) -> Check {
         }
     }
     Ok(())
+}
+
+/// The names the `create_named_pipe` ops in `ops` create.
+fn named_pipes<'a>(ops: &'a [Op], out: &mut BTreeSet<&'a str>) {
+    for op in ops {
+        match op {
+            Op::CreateNamedPipe(create) => {
+                out.insert(&create.name);
+            }
+            Op::Repeat(repeat) => named_pipes(&repeat.ops, out),
+            _ => {}
+        }
+    }
+}
+
+/// Whether `open` names a named pipe rather than a file: by its prefix, as CreateFile
+/// tells them apart. No file can be so named (file names have no backslash).
+pub(crate) fn is_pipe_name(path: &str) -> bool {
+    path.starts_with(PIPE_PREFIX)
 }
 
 /// Names one process binds, over all its threads.
@@ -408,9 +435,26 @@ impl<'a> Bindings<'a> {
             match op {
                 Op::Open(open) => {
                     name(&as_at, &open.handle, "handle", NameRule::Label)?;
-                    self.bind(&open.handle, HandleKind::File, as_at)?
+                    let kind = if is_pipe_name(&open.path) {
+                        HandleKind::NamedPipe
+                    } else {
+                        HandleKind::File
+                    };
+                    self.bind(&open.handle, kind, as_at)?
                         .files
                         .insert(&open.path);
+                }
+                Op::CreatePipe(pipe) => {
+                    let read_at = here.key("read_as");
+                    name(&read_at, &pipe.read, "handle", NameRule::Label)?;
+                    self.bind(&pipe.read, HandleKind::PipeRead, read_at)?;
+                    let write_at = here.key("write_as");
+                    name(&write_at, &pipe.write, "handle", NameRule::Label)?;
+                    self.bind(&pipe.write, HandleKind::PipeWrite, write_at)?;
+                }
+                Op::CreateNamedPipe(pipe) => {
+                    name(&as_at, &pipe.handle, "handle", NameRule::Label)?;
+                    self.bind(&pipe.handle, HandleKind::NamedPipe, as_at)?;
                 }
                 Op::CreatePort(port) => {
                     name(&as_at, &port.port, "port", NameRule::Label)?;
@@ -529,6 +573,8 @@ struct Context<'s> {
     scenario: &'s Scenario,
     process: &'s Process,
     bindings: &'s Bindings<'s>,
+    /// The names of the scenario's named pipes, from every process.
+    pipes: &'s BTreeSet<&'s str>,
 }
 
 impl Context<'_> {
@@ -544,6 +590,17 @@ impl Context<'_> {
             return self.transfer(here, op, transfer);
         }
         match op {
+            Op::Open(open) if is_pipe_name(&open.path) => {
+                if !self.pipes.contains(open.path.as_str()) {
+                    return Err(ScenarioError::invalid(
+                        here.key("path"),
+                        Problem::UnknownPipe {
+                            name: open.path.clone(),
+                            known: self.pipes.iter().map(|p| (*p).to_owned()).collect(),
+                        },
+                    ));
+                }
+            }
             Op::Open(open) => {
                 if !self.scenario.files.iter().any(|f| f.name == open.path) {
                     return Err(ScenarioError::invalid(
@@ -574,7 +631,17 @@ impl Context<'_> {
                 MAX_CONCURRENCY,
             )?,
             Op::Bind(bind) => {
-                self.file_handle(&here.key("file"), &bind.file)?;
+                let kind = self.io_handle(&here.key("file"), &bind.file)?;
+                if kind.is_anonymous_pipe() {
+                    return Err(ScenarioError::invalid(
+                        here.key("file"),
+                        Problem::AnonymousPipeAsync {
+                            op: "bind",
+                            handle: bind.file.clone(),
+                            is: kind,
+                        },
+                    ));
+                }
                 self.port(&here.key("port"), &bind.port)?;
             }
             Op::GetQueued(get) => {
@@ -647,12 +714,45 @@ impl Context<'_> {
                     range(&here.key("timeout_ns"), timeout, 0, MAX_NS)?;
                 }
             }
-            Op::CancelIo(cancel) => self.file_handle(&here.key("file"), &cancel.file)?,
+            Op::CancelIo(cancel) => {
+                self.io_handle(&here.key("file"), &cancel.file)?;
+            }
             Op::CancelIoEx(cancel) => {
-                self.file_handle(&here.key("file"), &cancel.file)?;
+                self.io_handle(&here.key("file"), &cancel.file)?;
                 if let Some(tag) = &cancel.tag {
                     self.tag(&here.key("tag"), tag)?;
                 }
+            }
+            Op::CreatePipe(pipe) => {
+                range(
+                    &here.key("capacity"),
+                    pipe.capacity.into(),
+                    1,
+                    MAX_PIPE_CAPACITY,
+                )?;
+                if let Some(pipe_name) = &pipe.name {
+                    name(&here.key("name"), pipe_name, "pipe", NameRule::Label)?;
+                }
+            }
+            Op::CreateNamedPipe(pipe) => {
+                let valid = pipe.name.strip_prefix(PIPE_PREFIX).is_some_and(|rest| {
+                    (1..=MAX_NAME_LEN).contains(&rest.chars().count())
+                        && rest.chars().all(NameRule::Label.allows())
+                });
+                if !valid {
+                    return Err(ScenarioError::invalid(
+                        here.key("name"),
+                        Problem::BadPipeName {
+                            found: pipe.name.clone(),
+                        },
+                    ));
+                }
+                range(
+                    &here.key("capacity"),
+                    pipe.capacity.into(),
+                    1,
+                    MAX_PIPE_CAPACITY,
+                )?;
             }
             Op::Repeat(repeat) => {
                 range(&here.key("times"), repeat.times, 1, MAX_REPEAT)?;
@@ -671,7 +771,8 @@ impl Context<'_> {
     }
 
     fn transfer(&self, here: &JsonPath, op: &Op, t: super::op::Transfer<'_>) -> Check {
-        self.file_handle(&here.key("file"), t.file)?;
+        let kind = self.io_handle(&here.key("file"), t.file)?;
+        self.pipe_transfer(here, op, &t, kind)?;
         if op.has_both_offsets() {
             return Err(ScenarioError::invalid(
                 here.key("random_offset"),
@@ -766,6 +867,57 @@ impl Context<'_> {
         Ok(())
     }
 
+    /// What a pipe end cannot do: the other direction of an anonymous pipe, overlapped or
+    /// APC I/O on an anonymous pipe, and offsets on any pipe.
+    fn pipe_transfer(
+        &self,
+        here: &JsonPath,
+        op: &Op,
+        t: &super::op::Transfer<'_>,
+        kind: HandleKind,
+    ) -> Check {
+        let handle = t.file.to_owned();
+        let wrong_end = match (kind, t.direction) {
+            (HandleKind::PipeRead, Direction::Write) => Some("write"),
+            (HandleKind::PipeWrite, Direction::Read) => Some("read"),
+            _ => None,
+        };
+        if let Some(op) = wrong_end {
+            return Err(ScenarioError::invalid(
+                here.key("file"),
+                Problem::WrongPipeEnd {
+                    op,
+                    handle,
+                    is: kind,
+                },
+            ));
+        }
+        if kind.is_anonymous_pipe() && t.completion != Completion::Synchronous {
+            return Err(ScenarioError::invalid(
+                here.key("file"),
+                Problem::AnonymousPipeAsync {
+                    op: op.name(),
+                    handle,
+                    is: kind,
+                },
+            ));
+        }
+        let offset_at = match t.position {
+            Position::Current => None,
+            Position::At(_) => Some(here.key("offset")),
+            Position::Random(_) => Some(here.key("random_offset")),
+        };
+        if kind.is_pipe()
+            && let Some(at) = offset_at
+        {
+            return Err(ScenarioError::invalid(
+                at,
+                Problem::OffsetOnPipe { handle, is: kind },
+            ));
+        }
+        Ok(())
+    }
+
     /// The file a handle name is opened on, when every `open` of it in the process names the
     /// same file (and no duplicate binds it).
     fn only_file(&self, handle: &str) -> Option<&FileSpec> {
@@ -815,8 +967,10 @@ impl Context<'_> {
         ))
     }
 
-    fn file_handle(&self, at: &JsonPath, handle: &str) -> Check {
-        self.handle(at, handle, Wanted::Kind(HandleKind::File))
+    /// Checks that `handle` is a file handle or a pipe end, and says which.
+    fn io_handle(&self, at: &JsonPath, handle: &str) -> Result<HandleKind, ScenarioError> {
+        self.handle(at, handle, Wanted::Io)?;
+        Ok(self.bindings.handles[handle].kind)
     }
 
     fn port(&self, at: &JsonPath, port: &str) -> Check {
@@ -888,21 +1042,33 @@ enum NameRule {
     Label,
 }
 
+impl NameRule {
+    /// Which characters the rule allows, and the same in words.
+    fn characters(self) -> (fn(char) -> bool, &'static str) {
+        match self {
+            NameRule::Scenario => (
+                |c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-',
+                "lowercase letters, digits and -",
+            ),
+            NameRule::Device => (
+                |c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-',
+                "lowercase letters, digits, _ and -",
+            ),
+            NameRule::Label => (
+                |c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'),
+                "letters, digits, _, . and -",
+            ),
+        }
+    }
+
+    /// Whether the rule allows a character.
+    fn allows(self) -> fn(char) -> bool {
+        self.characters().0
+    }
+}
+
 fn name(at: &JsonPath, value: &str, kind: &'static str, rule: NameRule) -> Check {
-    let (ok, allowed): (fn(char) -> bool, &'static str) = match rule {
-        NameRule::Scenario => (
-            |c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-',
-            "lowercase letters, digits and -",
-        ),
-        NameRule::Device => (
-            |c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-',
-            "lowercase letters, digits, _ and -",
-        ),
-        NameRule::Label => (
-            |c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'),
-            "letters, digits, _, . and -",
-        ),
-    };
+    let (ok, allowed) = rule.characters();
     let length = value.chars().count();
     if (1..=MAX_NAME_LEN).contains(&length) && value.chars().all(ok) {
         return Ok(());
@@ -1199,9 +1365,10 @@ mod tests {
 
     #[test]
     fn device_count_is_limited() {
+        // No device is fine (a machine of pipes and kernel objects); a file still needs one.
         let (path, problem) = fails(with(&[("devices", "[]")]));
-        assert_eq!(path, "devices");
-        assert!(matches!(problem, Problem::Count { found: 0, .. }));
+        assert_eq!(path, "files[0].device");
+        assert!(matches!(problem, Problem::UnknownDevice { .. }));
         let many: Vec<String> = (0..17)
             .map(|i| format!(r#"{{"disk": {{"name": "d{i}", "irq": {i}}}}}"#))
             .collect();
@@ -1370,7 +1537,7 @@ mod tests {
             Problem::UnknownHandle {
                 name: "g".to_owned(),
                 process: "app".to_owned(),
-                wanted: Wanted::Kind(HandleKind::File),
+                wanted: Wanted::Io,
                 known: vec!["f".to_owned()]
             }
         );
@@ -1764,6 +1931,225 @@ mod tests {
         assert!(matches!(problem, Problem::UnknownTag { .. }));
         let (path, _) = fails(t2(r#"[{"cancel_io_ex": {"file": "g"}}]"#));
         assert_eq!(path, "processes[0].threads[1].program[0].cancel_io_ex.file");
+    }
+
+    #[test]
+    fn pipe_ends_are_handles_of_their_own_kinds() {
+        assert_eq!(
+            t2(r#"[{"create_pipe": {"read_as": "r", "write_as": "w"}},
+                {"write": {"file": "w", "data": {"text": "hi"}}},
+                {"read": {"file": "r", "len": 2}},
+                {"cancel_io": {"file": "r"}}, {"cancel_io_ex": {"file": "w"}},
+                {"create_named_pipe": {"as": "s", "name": "\\\\.\\pipe\\echo", "capacity": 1}},
+                {"open": {"path": "\\\\.\\pipe\\echo", "as": "c"}},
+                {"create_port": {"as": "P"}}, {"bind": {"file": "s", "port": "P"}},
+                {"read_overlapped": {"file": "s", "len": 2}},
+                {"write_overlapped": {"file": "c", "data": {"text": "hi"}, "tag": "t"}},
+                {"read_ex": {"file": "c", "len": 2, "routine": "on_read"}},
+                {"cancel_io_ex": {"file": "c", "tag": "t"}},
+                {"close": {"handle": "r"}}, {"close": {"handle": "w"}}]"#),
+            Ok(())
+        );
+        // A duplicate of a read end is a read end: it cannot write either.
+        let (path, problem) = fails(t2(r#"[{"create_pipe": {"read_as": "r", "write_as": "w"}},
+                {"duplicate_handle": {"handle": "r", "as": "r2"}},
+                {"write": {"file": "r2", "data": {"text": "hi"}}}]"#));
+        assert_eq!(path, "processes[0].threads[1].program[2].write.file");
+        assert_eq!(
+            problem,
+            Problem::WrongPipeEnd {
+                op: "write",
+                handle: "r2".to_owned(),
+                is: HandleKind::PipeRead
+            }
+        );
+        let (path, problem) = fails(t2(r#"[{"create_pipe": {"read_as": "r", "write_as": "w"}},
+                {"read_ex": {"file": "w", "len": 2, "routine": "on_read"}}]"#));
+        assert_eq!(path, "processes[0].threads[1].program[1].read_ex.file");
+        assert!(matches!(problem, Problem::WrongPipeEnd { op: "read", .. }));
+        // One name cannot be both ends.
+        let (path, problem) = fails(t2(
+            r#"[{"create_pipe": {"read_as": "p", "write_as": "p"}}]"#,
+        ));
+        assert_eq!(
+            path,
+            "processes[0].threads[1].program[0].create_pipe.write_as"
+        );
+        assert!(matches!(
+            problem,
+            Problem::NameBoundTwice {
+                first: HandleKind::PipeRead,
+                then: HandleKind::PipeWrite,
+                ..
+            }
+        ));
+        // A file's name opened as a pipe too keeps one kind.
+        let (path, _) = fails(t2(
+            r#"[{"create_named_pipe": {"as": "s", "name": "\\\\.\\pipe\\x"}},
+                {"open": {"path": "\\\\.\\pipe\\x", "as": "f"}}]"#,
+        ));
+        assert_eq!(path, "processes[0].threads[1].program[1].open.as");
+        // Pipes are not waitable, and have no offsets.
+        let (_, problem) = fails(t2(r#"[{"create_pipe": {"read_as": "r", "write_as": "w"}},
+                {"wait_objects": {"handles": ["r"]}}]"#));
+        assert!(matches!(
+            problem,
+            Problem::WrongHandleKind {
+                is: HandleKind::PipeRead,
+                wanted: Wanted::Waitable,
+                ..
+            }
+        ));
+        let (path, problem) = fails(t2(r#"[{"create_pipe": {"read_as": "r", "write_as": "w"}},
+                {"read": {"file": "r", "random_offset": {"below": 4096}, "len": 2}}]"#));
+        assert_eq!(
+            path,
+            "processes[0].threads[1].program[1].read.random_offset"
+        );
+        assert!(matches!(problem, Problem::OffsetOnPipe { .. }));
+    }
+
+    #[test]
+    fn anonymous_pipes_do_only_synchronous_io() {
+        for (op, field) in [
+            (
+                r#"{"read_overlapped": {"file": "r", "len": 2}}"#,
+                "read_overlapped.file",
+            ),
+            (
+                r#"{"write_overlapped": {"file": "w", "data": {"text": "hi"}}}"#,
+                "write_overlapped.file",
+            ),
+            (
+                r#"{"read_ex": {"file": "r", "len": 2, "routine": "on_read"}}"#,
+                "read_ex.file",
+            ),
+            (
+                r#"{"write_ex": {"file": "w", "data": {"text": "hi"}, "routine": "on_read"}}"#,
+                "write_ex.file",
+            ),
+            (r#"{"bind": {"file": "w", "port": "P"}}"#, "bind.file"),
+        ] {
+            let program = format!(
+                r#"[{{"create_pipe": {{"read_as": "r", "write_as": "w"}}}},
+                    {{"create_port": {{"as": "P"}}}}, {op}]"#
+            );
+            let (path, problem) = fails(t2(&program));
+            assert_eq!(path, format!("processes[0].threads[1].program[2].{field}"));
+            assert!(
+                matches!(problem, Problem::AnonymousPipeAsync { .. }),
+                "{op}: {problem:?}"
+            );
+            assert!(problem.expected().contains(
+                "Anonymous pipes do not support asynchronous (overlapped) read and write \
+                 operations (Microsoft Learn: Anonymous Pipe Operations); use \
+                 create_named_pipe"
+            ));
+        }
+    }
+
+    #[test]
+    fn pipes_have_a_capacity_and_named_pipes_a_pipe_name() {
+        let create = |op: &str| t2(&format!("[{op}]"));
+        assert_eq!(
+            create(
+                r#"{"create_pipe": {"read_as": "r", "write_as": "w", "capacity": 1048576, "name": "p.1"}}"#
+            ),
+            Ok(())
+        );
+        for (op, field) in [
+            (
+                r#"{"create_pipe": {"read_as": "r", "write_as": "w", "capacity": 0}}"#,
+                "create_pipe.capacity",
+            ),
+            (
+                r#"{"create_pipe": {"read_as": "r", "write_as": "w", "capacity": 1048577}}"#,
+                "create_pipe.capacity",
+            ),
+            (
+                r#"{"create_named_pipe": {"as": "s", "name": "\\\\.\\pipe\\x", "capacity": 0}}"#,
+                "create_named_pipe.capacity",
+            ),
+        ] {
+            let (path, problem) = fails(create(op));
+            assert_eq!(path, format!("processes[0].threads[1].program[0].{field}"));
+            assert!(matches!(problem, Problem::OutOfRange { .. }), "{op}");
+        }
+        let (path, problem) = fails(create(
+            r#"{"create_pipe": {"read_as": "r", "write_as": "w", "name": "a pipe"}}"#,
+        ));
+        assert_eq!(path, "processes[0].threads[1].program[0].create_pipe.name");
+        assert!(matches!(problem, Problem::BadName { kind: "pipe", .. }));
+        let long = "x".repeat(MAX_NAME_LEN);
+        for (name, ok) in [
+            (r"\\\\.\\pipe\\echo".to_owned(), true),
+            (format!(r"\\\\.\\pipe\\{long}"), true),
+            (format!(r"\\\\.\\pipe\\{long}x"), false),
+            (r"\\\\.\\pipe\\".to_owned(), false),
+            ("echo".to_owned(), false),
+            (r"\\\\.\\PIPE\\echo".to_owned(), false),
+            (r"\\\\.\\pipe\\a\\b".to_owned(), false),
+            (r"\\\\.\\pipe\\a b".to_owned(), false),
+            (r"\\\\.\\pipe\\\u001b[2J".to_owned(), false),
+        ] {
+            let result = create(&format!(
+                r#"{{"create_named_pipe": {{"as": "s", "name": "{name}"}}}}"#
+            ));
+            if ok {
+                assert_eq!(result, Ok(()), "{name}");
+            } else {
+                let (path, problem) = fails(result);
+                assert_eq!(
+                    path,
+                    "processes[0].threads[1].program[0].create_named_pipe.name"
+                );
+                assert!(matches!(problem, Problem::BadPipeName { .. }), "{name}");
+            }
+        }
+    }
+
+    #[test]
+    fn any_process_may_open_a_named_pipe_the_scenario_creates() {
+        let scenario = |path: &str| {
+            let text = format!(
+                r#"{{"name": "p", "description": "pipes across processes",
+                "processes": [
+                  {{"name": "server", "threads": [{{"name": "S", "program": [
+                    {{"create_named_pipe": {{"as": "s", "name": "\\\\.\\pipe\\echo"}}}}]}}]}},
+                  {{"name": "client", "threads": [{{"name": "C", "program": [
+                    {{"open": {{"path": "{path}", "as": "c"}}}},
+                    {{"write": {{"file": "c", "data": {{"text": "hi"}}}}}}]}}]}}]}}"#
+            );
+            validate(&serde_json::from_str(&text).expect("well-formed"))
+        };
+        assert_eq!(scenario(r"\\\\.\\pipe\\echo"), Ok(()));
+        let (path, problem) = fails(scenario(r"\\\\.\\pipe\\ech0"));
+        assert_eq!(path, "processes[1].threads[0].program[0].open.path");
+        assert_eq!(
+            problem,
+            Problem::UnknownPipe {
+                name: r"\\.\pipe\ech0".to_owned(),
+                known: vec![r"\\.\pipe\echo".to_owned()]
+            }
+        );
+        // Without the pipe prefix, the name is a file's.
+        let (_, problem) = fails(scenario("echo"));
+        assert!(matches!(problem, Problem::UnknownFile { .. }));
+    }
+
+    #[test]
+    fn a_machine_may_have_no_devices() {
+        assert_eq!(
+            with(&[
+                ("devices", "[]"),
+                ("files", "[]"),
+                (
+                    "processes.0.threads.0.program",
+                    r#"[{"create_pipe": {"read_as": "r", "write_as": "w"}}]"#
+                )
+            ]),
+            Ok(())
+        );
     }
 
     #[test]

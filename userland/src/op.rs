@@ -130,6 +130,21 @@ pub enum Op {
         file: String,
         overlapped: Option<OverlappedId>,
     },
+    /// CreatePipe: an anonymous pipe of `capacity` bytes called `name`, its read end's
+    /// handle bound to the name `read` and its write end's to `write`.
+    CreatePipe {
+        read: String,
+        write: String,
+        capacity: u32,
+        name: String,
+    },
+    /// CreateNamedPipe: the server's end of the pipe `name` (`\\.\pipe\...`), its handle
+    /// bound to `bind`. Clients `Open` the pipe by its name.
+    CreateNamedPipe {
+        bind: String,
+        name: String,
+        capacity: u32,
+    },
     /// Runs `ops` `times` times.
     Repeat {
         times: u64,

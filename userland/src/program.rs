@@ -28,12 +28,21 @@ impl Cursor {
     }
 }
 
+/// The names the handles the previous call returns are to be stored under.
+#[derive(Debug, Clone)]
+enum Binding {
+    /// One handle (CreateFile, CreateEvent, ...).
+    One(String),
+    /// CreatePipe's two: the read end's name, then the write end's.
+    Pair(String, String),
+}
+
 /// A thread program made of [`Op`]s.
 #[derive(Debug, Clone)]
 pub struct ListProgram {
     stack: Vec<Cursor>,
-    /// The name the handle the previous call returns must be stored under.
-    pending: Option<String>,
+    /// Where the handles the previous call returns go.
+    pending: Option<Binding>,
 }
 
 impl ListProgram {
@@ -113,15 +122,23 @@ fn mode(style: &IoStyle) -> IoMode {
 
 impl ThreadProgram for ListProgram {
     fn next(&mut self, cx: &mut ProgramCtx<'_>) -> Syscall {
-        if let (Some(name), SyscallResult::Handle(h)) = (self.pending.take(), cx.last) {
-            cx.vars.insert(handle_var(&name), u64::from(h.0));
+        match (self.pending.take(), cx.last) {
+            (Some(Binding::One(name)), SyscallResult::Handle(h)) => {
+                cx.vars.insert(handle_var(&name), u64::from(h.0));
+            }
+            (Some(Binding::Pair(read, write)), SyscallResult::HandlePair(r, w)) => {
+                cx.vars.insert(handle_var(&read), u64::from(r.0));
+                cx.vars.insert(handle_var(&write), u64::from(w.0));
+            }
+            // The call failed: the names keep what they had.
+            _ => {}
         }
         let Some(op) = self.next_op() else {
             return Syscall::Exit;
         };
         match op {
             Op::Open { path, bind } => {
-                self.pending = Some(bind);
+                self.pending = Some(Binding::One(bind));
                 Syscall::Open { path }
             }
             Op::Close { name } => Syscall::Close {
@@ -164,7 +181,7 @@ impl ThreadProgram for ListProgram {
                 pass: self.stack.last().and_then(Cursor::pass),
             },
             Op::CreatePort { bind, concurrency } => {
-                self.pending = Some(bind.clone());
+                self.pending = Some(Binding::One(bind.clone()));
                 Syscall::CreatePort {
                     concurrency,
                     name: bind,
@@ -189,7 +206,7 @@ impl ThreadProgram for ListProgram {
                 manual_reset,
                 signalled,
             } => {
-                self.pending = Some(bind.clone());
+                self.pending = Some(Binding::One(bind.clone()));
                 Syscall::CreateEvent {
                     manual_reset,
                     signalled,
@@ -203,7 +220,7 @@ impl ThreadProgram for ListProgram {
                 event: lookup_handle(cx, &event),
             },
             Op::CreateSemaphore { bind, count, max } => {
-                self.pending = Some(bind.clone());
+                self.pending = Some(Binding::One(bind.clone()));
                 Syscall::CreateSemaphore {
                     count,
                     max,
@@ -215,11 +232,11 @@ impl ThreadProgram for ListProgram {
                 count,
             },
             Op::OpenThread { thread, bind } => {
-                self.pending = Some(bind);
+                self.pending = Some(Binding::One(bind));
                 Syscall::OpenThread { thread }
             }
             Op::DuplicateHandle { handle, bind } => {
-                self.pending = Some(bind);
+                self.pending = Some(Binding::One(bind));
                 Syscall::DuplicateHandle {
                     handle: lookup_handle(cx, &handle),
                 }
@@ -242,6 +259,23 @@ impl ThreadProgram for ListProgram {
                 handle: lookup_handle(cx, &file),
                 overlapped,
             },
+            Op::CreatePipe {
+                read,
+                write,
+                capacity,
+                name,
+            } => {
+                self.pending = Some(Binding::Pair(read, write));
+                Syscall::CreatePipe { capacity, name }
+            }
+            Op::CreateNamedPipe {
+                bind,
+                name,
+                capacity,
+            } => {
+                self.pending = Some(Binding::One(bind));
+                Syscall::CreateNamedPipe { capacity, name }
+            }
             Op::Repeat { .. } => unreachable!("next_op unrolls repeats"),
             Op::Exit => Syscall::Exit,
         }
@@ -419,6 +453,75 @@ mod tests {
                 },
             ]
         );
+    }
+
+    #[test]
+    fn a_pipe_s_two_handles_are_bound_to_their_names() {
+        let mut p = ListProgram::new(vec![
+            Op::CreatePipe {
+                read: "r".into(),
+                write: "w".into(),
+                capacity: 64,
+                name: "p".into(),
+            },
+            Op::CreateNamedPipe {
+                bind: "s".into(),
+                name: r"\\.\pipe\echo".into(),
+                capacity: 128,
+            },
+            Op::Open {
+                path: r"\\.\pipe\echo".into(),
+                bind: "c".into(),
+            },
+            Op::Write {
+                file: "w".into(),
+                offset: Offset::Current,
+                data: crate::op::Payload::Bytes(b"hi".as_slice().into()),
+                style: IoStyle::Sync,
+            },
+            Op::Read {
+                file: "r".into(),
+                offset: Offset::Current,
+                len: 2,
+                style: IoStyle::Sync,
+            },
+            Op::Close { name: "s".into() },
+            Op::Close { name: "c".into() },
+        ]);
+        let got = calls(
+            &mut p,
+            &[
+                SyscallResult::HandlePair(Handle(4), Handle(8)),
+                SyscallResult::Handle(Handle(12)),
+                SyscallResult::Handle(Handle(16)),
+                SyscallResult::Done,
+                SyscallResult::Done,
+                SyscallResult::Done,
+                SyscallResult::Done,
+            ],
+        );
+        assert_eq!(
+            got[0],
+            Syscall::CreatePipe {
+                capacity: 64,
+                name: "p".into()
+            }
+        );
+        assert_eq!(
+            got[1],
+            Syscall::CreateNamedPipe {
+                capacity: 128,
+                name: r"\\.\pipe\echo".into()
+            }
+        );
+        let handle = |c: &Syscall| match c {
+            Syscall::Write { handle, .. }
+            | Syscall::Read { handle, .. }
+            | Syscall::Close { handle } => *handle,
+            other => panic!("{other:?}"),
+        };
+        let used: Vec<Handle> = got[3..].iter().map(handle).collect();
+        assert_eq!(used, [Handle(8), Handle(4), Handle(12), Handle(16)]);
     }
 
     #[test]
