@@ -33,6 +33,10 @@ pub const BUILTINS: &[Builtin] = &[
         name: "events-and-waits",
         source: include_str!("../scenarios/events-and-waits.json"),
     },
+    Builtin {
+        name: "cancel-io",
+        source: include_str!("../scenarios/cancel-io.json"),
+    },
 ];
 
 /// The built-in scenario called `name`, if any.

@@ -159,3 +159,95 @@ fn the_big_file_benchmark_runs_when_scaled_down() {
     assert_eq!(s.counters.bytes_read, 5 * 4096);
     assert_eq!(s.counters.bytes_written, 5 * 4096);
 }
+
+/// What cancel-io.json says it shows, read from its trace: each request's fate, by its
+/// offset in the file.
+#[test]
+fn cancel_io_cancels_what_its_description_says() {
+    use kernel_sim::What;
+    use kernel_sim::io::Status;
+    use kernel_sim::io::cancel::CancelReason;
+    use std::collections::BTreeMap;
+    let loaded = load("scenarios/cancel-io.json", &[]);
+    let kernel = iosim::run(&loaded.scenario, loaded.scenario.seed).unwrap();
+    let trace = kernel.trace();
+    let mut offsets = BTreeMap::new();
+    let mut fate = BTreeMap::new();
+    let mut reasons = BTreeMap::new();
+    let mut skipped = Vec::new();
+    for e in trace {
+        match e.what {
+            What::IrpCreated { irp, offset, .. } => {
+                offsets.insert(irp, offset.unwrap());
+            }
+            What::IrpCompleted {
+                irp, status, bytes, ..
+            } => {
+                fate.insert(offsets[&irp], (status, bytes, e.time));
+            }
+            What::IrpCancelRequested { irp, reason } => {
+                reasons.insert(offsets[&irp], reason);
+            }
+            What::Device { kind, .. } if kind.name == "DmaDescriptorSkipped" => {
+                skipped.push(offsets[&e.what.irp().unwrap()]);
+            }
+            _ => {}
+        }
+    }
+    let first_interrupt = trace
+        .iter()
+        .find(|e| matches!(e.what, What::InterruptRaised { .. }))
+        .unwrap()
+        .time;
+    // CancelIo: the moving read runs to its end, the posted one is skipped by the disk,
+    // the queued one completes at once.
+    assert_eq!(fate[&0].0, Status::Success);
+    assert_eq!(fate[&0].1, 4096);
+    assert_eq!(fate[&262_144].0, Status::Cancelled);
+    assert!(fate[&524_288].0 == Status::Cancelled && fate[&524_288].2 < first_interrupt);
+    assert_eq!(reasons[&524_288], CancelReason::CancelIo);
+    // CancelIoEx names one OVERLAPPED: the other read goes on; the second finds nothing.
+    assert_eq!(fate[&786_432].0, Status::Cancelled);
+    assert_eq!(reasons[&786_432], CancelReason::CancelIoEx);
+    assert_eq!(fate[&8192].0, Status::Success);
+    assert_eq!(skipped, [262_144, 786_432]);
+    let not_found = trace
+        .iter()
+        .filter(|e| {
+            matches!(
+                e.what,
+                What::SyscallFailed {
+                    call: "CancelIoEx",
+                    status: Status::NotFound,
+                    ..
+                }
+            )
+        })
+        .count();
+    assert_eq!(not_found, 1);
+    // The quitter's exit, and the closer's last close, cancel theirs.
+    assert_eq!(reasons[&16_384], CancelReason::ThreadExit);
+    assert_eq!(fate[&16_384].0, Status::Cancelled);
+    assert_eq!(reasons[&32_768], CancelReason::Cleanup);
+    assert_eq!(fate[&32_768].0, Status::Cancelled);
+    // Of the closer's two closes, only the second cleans the file object up.
+    let closer = kernel
+        .core()
+        .threads
+        .iter()
+        .find(|t| t.name == "closer")
+        .unwrap()
+        .id;
+    let closes: Vec<usize> = trace
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| matches!(e.what, What::HandleClosed { thread, .. } if thread == closer))
+        .map(|(i, _)| i)
+        .collect();
+    assert_eq!(closes.len(), 2);
+    let cleanup = trace
+        .iter()
+        .position(|e| matches!(e.what, What::FileCleanup { requests: 1, .. }))
+        .unwrap();
+    assert_eq!(cleanup, closes[1] + 1);
+}

@@ -566,3 +566,12 @@ fn the_readme_shows_the_real_tour_screen() {
         "README.md's capture is out of date; the screen is now:\n{want}"
     );
 }
+
+#[test]
+fn cancel_io_frame_shows_what_each_request_held() {
+    let mut a = app("cancel-io");
+    typed(&mut a, "/IoCancelIrp");
+    let frame = screen(&a, 120, 40);
+    assert!(frame.contains("cannot take IRP1 back"), "{frame}");
+    insta::assert_snapshot!("cancel_io_after_cancel_io_120x40", frame);
+}
