@@ -37,6 +37,14 @@ pub const BUILTINS: &[Builtin] = &[
         name: "cancel-io",
         source: include_str!("../scenarios/cancel-io.json"),
     },
+    Builtin {
+        name: "pipe-basics",
+        source: include_str!("../scenarios/pipe-basics.json"),
+    },
+    Builtin {
+        name: "pipe-completions",
+        source: include_str!("../scenarios/pipe-completions.json"),
+    },
 ];
 
 /// The built-in scenario called `name`, if any.

@@ -251,3 +251,112 @@ fn cancel_io_cancels_what_its_description_says() {
         .unwrap();
     assert_eq!(cleanup, closes[1] + 1);
 }
+
+/// A run's trace, and the byte count and status of each request it completed, in order.
+fn pipe_run(
+    path: &str,
+) -> (
+    Vec<kernel_sim::TraceEvent>,
+    Vec<(u32, kernel_sim::io::Status)>,
+) {
+    let loaded = load(path, &[]);
+    let kernel = iosim::run(&loaded.scenario, loaded.scenario.seed).unwrap();
+    let completed = kernel
+        .trace()
+        .iter()
+        .filter_map(|e| match e.what {
+            kernel_sim::What::IrpCompleted { bytes, status, .. } => Some((bytes, status)),
+            _ => None,
+        })
+        .collect();
+    (kernel.trace().to_vec(), completed)
+}
+
+fn kinds(trace: &[kernel_sim::TraceEvent]) -> Vec<&'static str> {
+    trace.iter().map(|e| e.what.kind()).collect()
+}
+
+/// What pipe-basics.json says it shows, read from its trace.
+#[test]
+fn pipe_basics_shows_what_its_description_says() {
+    use kernel_sim::What;
+    use kernel_sim::io::Status;
+    let (trace, completed) = pipe_run("scenarios/pipe-basics.json");
+    // "hello" fits; the first read finds it and takes only what is there; the 40-byte write
+    // completes once reads have made room for all of it; the reads take 16, 16 and 8; the
+    // read waiting when the write end closes breaks.
+    let ok = Status::Success;
+    assert_eq!(
+        completed,
+        [
+            (5, ok),
+            (5, ok),
+            (16, ok),
+            (16, ok),
+            (40, ok),
+            (8, ok),
+            (0, Status::PipeBroken),
+            (0, Status::PipeBroken),
+        ]
+    );
+    let k = kinds(&trace);
+    assert_eq!(k.iter().filter(|&&k| k == "PipeRequestWaits").count(), 2);
+    assert_eq!(k.iter().filter(|&&k| k == "PipeRefilled").count(), 2);
+    // The last read fails at submission: the call itself fails, it never waits.
+    let last = trace
+        .iter()
+        .rev()
+        .find(|e| matches!(e.what, What::SyscallFailed { .. }))
+        .unwrap();
+    assert!(matches!(
+        last.what,
+        What::SyscallFailed {
+            call: "ReadFile",
+            status: Status::PipeBroken,
+            ..
+        }
+    ));
+    assert_eq!(k.iter().filter(|&&k| k == "IrpPending").count(), 2);
+}
+
+/// What pipe-completions.json says it shows, read from its trace: each of the four reads
+/// waited, and each reached its caller its own way.
+#[test]
+fn pipe_completions_shows_every_way_a_read_finishes() {
+    use kernel_sim::What;
+    use kernel_sim::trace::WakeReason;
+    let (trace, completed) = pipe_run("scenarios/pipe-completions.json");
+    assert!(
+        completed
+            .iter()
+            .all(|&(_, s)| s == kernel_sim::io::Status::Success),
+        "{completed:?}"
+    );
+    let k = kinds(&trace);
+    // Four reads wait on empty pipes, and four writes hand their bytes straight over.
+    assert_eq!(k.iter().filter(|&&k| k == "PipeRequestWaits").count(), 4);
+    assert_eq!(k.iter().filter(|&&k| k == "PipeHandedOver").count(), 4);
+    let woken: Vec<WakeReason> = trace
+        .iter()
+        .filter_map(|e| match e.what {
+            What::ThreadWoken { reason, .. } if reason != WakeReason::Timeout => Some(reason),
+            _ => None,
+        })
+        .collect();
+    // The synchronous read and the OVERLAPPED's event, the APC, the packet.
+    assert_eq!(
+        woken,
+        [
+            WakeReason::IoCompleted,
+            WakeReason::IoCompleted,
+            WakeReason::Apc,
+            WakeReason::Packet
+        ]
+    );
+    assert_eq!(k.iter().filter(|&&k| k == "ApcRun").count(), 1);
+    assert!(
+        trace
+            .iter()
+            .any(|e| matches!(e.what, What::PacketDequeued { key: 7, .. }))
+    );
+}

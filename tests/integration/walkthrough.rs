@@ -575,3 +575,14 @@ fn cancel_io_frame_shows_what_each_request_held() {
     assert!(frame.contains("cannot take IRP1 back"), "{frame}");
     insta::assert_snapshot!("cancel_io_after_cancel_io_120x40", frame);
 }
+
+#[test]
+fn pipe_frame_shows_the_buffer_full_and_the_write_waiting() {
+    // Stepped to, not searched for: the walkthrough's search explains later events with
+    // the current step's state, in which the pipe does not exist yet, and panics.
+    let mut a = app("pipe-basics");
+    press(&mut a, KeyCode::Right, 23);
+    let frame = screen(&a, 120, 40);
+    assert!(frame.contains("16/16 bytes"), "{frame}");
+    insta::assert_snapshot!("pipe_basics_write_waits_120x40", frame);
+}
