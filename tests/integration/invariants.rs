@@ -3,16 +3,34 @@
 //!
 //! The generated threads share a completion port, a file, two events (`ea` auto-reset,
 //! `em` manual-reset) and a semaphore (`s`, maximum 4), and wait on them for any or all.
+//! They cancel their own requests and each other's (CancelIo, CancelIoEx), on the disk and
+//! on the pipes. Four more threads use two small pipes, one end each, and close it when
+//! they are done: a reader and a writer on an anonymous pipe (`apr`, `apw`), and the
+//! server (`ns`) and the client (`nc`) of a named pipe, which both read and write. On each
+//! pipe, reads never take more bytes than writes have brought (checked per direction,
+//! after every step).
+//!
 //! Every scenario ends by construction: every wait on an event or a semaphore has a
 //! timeout, and a thread waits forever only for an earlier thread to exit (`Join`), which
-//! by induction does.
+//! by induction does. On the anonymous pipe, a read waits only while the pipe is empty and
+//! a write only while it is full, so one of its two threads always goes on, and when that
+//! one's program ends it closes its end, which ends the other's wait. Both named pipe
+//! threads read and write, so they could wait for each other: every request there is
+//! overlapped, waited for with a timeout, and cancelled if it is still waiting (and waited
+//! for again, with a timeout, since a request that failed when issued never signals).
+//! Each end is closed only by its own thread, never while another thread is in a call on
+//! it: the pipe driver cannot take a request on an end already cleaned up (a bug reported
+//! on branch ops-kernel-bugs), which a close racing a call on another CPU would send it.
 
 use iosim::scenario;
 use kernel_sim::cpu::FrameKind;
+use kernel_sim::io::FileKind;
 use kernel_sim::io::Major;
 use kernel_sim::thread::ThreadState;
 use kernel_sim::trace::WaitReason;
-use kernel_sim::{DeviceId, Handle, IrpId, Kernel, ProcessId, ThreadId, What};
+use kernel_sim::{
+    DeviceId, FileId, FileObjectId, Handle, IrpId, Kernel, ProcessId, ThreadId, What,
+};
 use proptest::prelude::*;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
@@ -92,7 +110,129 @@ enum Gen {
     Private {
         signalled: bool,
     },
+    /// An overlapped read of the thread's own file, cancelled at once (`how`: 0 CancelIo,
+    /// 1 CancelIoEx naming its OVERLAPPED, 2 CancelIoEx on the whole file), then waited
+    /// for; a second CancelIoEx naming it then finds nothing (ERROR_NOT_FOUND).
+    CancelRead {
+        slot: u8,
+        how: u8,
+    },
+    /// CancelIoEx on the shared port-bound file: other threads' requests, or nothing.
+    CancelShared,
+    /// CancelIoEx on a pipe end (`named`: the named pipe's server end, else the anonymous
+    /// pipe's read end): another thread's waiting requests, or nothing.
+    PipeCancel {
+        named: bool,
+    },
 }
+
+/// One step of a pipe thread's program.
+#[derive(Debug, Clone)]
+enum PipeGen {
+    /// Write `len` bytes (on the named pipe: overlapped, waited for `wait_us`, cancelled if
+    /// still waiting).
+    Write {
+        len: u8,
+        wait_us: u16,
+    },
+    /// Read up to `len` bytes (on the named pipe: as a write is).
+    Read {
+        len: u8,
+        wait_us: u16,
+    },
+    /// On the named pipe: ReadFileEx, an alertable sleep of `wait_us`, CancelIo, and an
+    /// alertable sleep that runs the routine if it has not run. On the anonymous pipe, a
+    /// read.
+    ReadEx {
+        len: u8,
+        wait_us: u16,
+    },
+    Pause {
+        us: u16,
+    },
+    /// Close the end now; the thread's later calls on it fail (ERROR_INVALID_HANDLE).
+    Close,
+}
+
+/// How long a named pipe thread waits for its request once it has cancelled it. A
+/// request still waiting is taken back at once, so the wait ends at once; one that failed
+/// when it was issued (on a pipe already closing) never signals its OVERLAPPED, in iosim
+/// as in Windows, and the wait times out.
+const LATE_NS: u64 = 1_000_000;
+
+fn gen_pipe_op() -> impl Strategy<Value = PipeGen> {
+    prop_oneof![
+        4 => (1u8..48, 0u16..3_000).prop_map(|(len, wait_us)| PipeGen::Write { len, wait_us }),
+        4 => (1u8..48, 0u16..3_000).prop_map(|(len, wait_us)| PipeGen::Read { len, wait_us }),
+        2 => (1u8..48, 0u16..3_000).prop_map(|(len, wait_us)| PipeGen::ReadEx { len, wait_us }),
+        2 => (1u16..2_000).prop_map(|us| PipeGen::Pause { us }),
+        1 => Just(PipeGen::Close),
+    ]
+}
+
+/// What a pipe thread's end is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    AnonReader,
+    AnonWriter,
+    Named,
+}
+
+/// The pipe threads: each one's name, the end it owns, and what the end is.
+const PIPE_THREADS: [(&str, &str, Role); 4] = [
+    ("ap_reader", "apr", Role::AnonReader),
+    ("ap_writer", "apw", Role::AnonWriter),
+    ("np_server", "ns", Role::Named),
+    ("np_client", "nc", Role::Named),
+];
+
+/// A pipe thread's program: its ops on its own end, then closing it.
+fn pipe_program(k: usize, end: &str, role: Role, ops: &[PipeGen]) -> Vec<Value> {
+    let mut p = Vec::new();
+    let data = |len: u8| json!({"repeat": {"text": format!("{k}:{len}."), "length": len}});
+    for (n, op) in ops.iter().enumerate() {
+        let tag = format!("{end}{n}");
+        match (op, role) {
+            (PipeGen::Pause { us }, _) => p.push(json!({"sleep": {"ns": u64::from(*us) * 1000}})),
+            (PipeGen::Close, _) => p.push(json!({"close": {"handle": end}})),
+            (PipeGen::Write { len, .. }, Role::AnonWriter) => {
+                p.push(json!({"write": {"file": end, "data": data(*len)}}))
+            }
+            (
+                PipeGen::Read { len, .. }
+                | PipeGen::ReadEx { len, .. }
+                | PipeGen::Write { len, .. },
+                Role::AnonReader,
+            ) => p.push(json!({"read": {"file": end, "len": len}})),
+            (PipeGen::Read { len, .. } | PipeGen::ReadEx { len, .. }, Role::AnonWriter) => {
+                p.push(json!({"write": {"file": end, "data": data(*len)}}))
+            }
+            (PipeGen::Write { len, wait_us }, Role::Named) => {
+                p.push(json!({"write_overlapped": {"file": end, "data": data(*len), "tag": tag}}));
+                p.push(json!({"wait": {"tag": tag, "timeout_ns": u64::from(*wait_us) * 1000}}));
+                p.push(json!({"cancel_io_ex": {"file": end, "tag": tag}}));
+                p.push(json!({"wait": {"tag": tag, "timeout_ns": LATE_NS}}));
+            }
+            (PipeGen::Read { len, wait_us }, Role::Named) => {
+                p.push(json!({"read_overlapped": {"file": end, "len": len, "tag": tag}}));
+                p.push(json!({"wait": {"tag": tag, "timeout_ns": u64::from(*wait_us) * 1000}}));
+                p.push(json!({"cancel_io_ex": {"file": end, "tag": tag}}));
+                p.push(json!({"wait": {"tag": tag, "timeout_ns": LATE_NS}}));
+            }
+            (PipeGen::ReadEx { len, wait_us }, Role::Named) => {
+                p.push(json!({"read_ex": {"file": end, "len": len, "routine": "done"}}));
+                p.push(json!({"sleep_ex": {"ns": u64::from(*wait_us) * 1000, "alertable": true}}));
+                p.push(json!({"cancel_io": {"file": end}}));
+                p.push(json!({"sleep_ex": {"ns": 1_000_000, "alertable": true}}));
+            }
+        }
+    }
+    p.push(json!({"close": {"handle": end}}));
+    p
+}
+
+/// The named pipe of every generated scenario.
+const PIPE_NAME: &str = r"\\.\pipe\gen";
 
 /// The shared kernel objects, by their bit in [`Gen::WaitObjects`]'s mask.
 const SHARED: [&str; 3] = ["ea", "em", "s"];
@@ -141,6 +281,9 @@ fn gen_op() -> impl Strategy<Value = Gen> {
         }),
         any::<u8>().prop_map(|back| Gen::Join { back }),
         any::<bool>().prop_map(|signalled| Gen::Private { signalled }),
+        (0u8..8, 0u8..3).prop_map(|(slot, how)| Gen::CancelRead { slot, how }),
+        Just(Gen::CancelShared),
+        any::<bool>().prop_map(|named| Gen::PipeCancel { named }),
     ]
 }
 
@@ -158,6 +301,11 @@ struct Case {
     /// A last thread that keeps setting the events and releasing the semaphore for a
     /// while, so that waits end by signals as well as by timeouts.
     signaller: bool,
+    /// Bytes each pipe holds.
+    pipe_capacity: u32,
+    /// The pipe threads' programs and starts (µs after 100 µs), in [`PIPE_THREADS`]'s
+    /// order.
+    pipe_threads: Vec<(Vec<PipeGen>, u16)>,
 }
 
 fn gen_case() -> impl Strategy<Value = Case> {
@@ -171,9 +319,27 @@ fn gen_case() -> impl Strategy<Value = Case> {
         0usize..3,
         prop::collection::vec((prop::collection::vec(gen_op(), 0..7), any::<bool>()), 1..5),
         any::<bool>(),
+        (
+            1u32..33,
+            prop::collection::vec(
+                (prop::collection::vec(gen_pipe_op(), 0..7), 0u16..2_000),
+                PIPE_THREADS.len(),
+            ),
+        ),
     )
         .prop_map(
-            |(seed, cpus, ring, queue, concurrency, timeslice_us, filters, threads, signaller)| {
+            |(
+                seed,
+                cpus,
+                ring,
+                queue,
+                concurrency,
+                timeslice_us,
+                filters,
+                threads,
+                signaller,
+                (pipe_capacity, pipe_threads),
+            )| {
                 Case {
                     seed,
                     cpus,
@@ -184,6 +350,8 @@ fn gen_case() -> impl Strategy<Value = Case> {
                     filters,
                     threads,
                     signaller,
+                    pipe_capacity,
+                    pipe_threads,
                 }
             },
         )
@@ -266,6 +434,21 @@ fn program(i: usize, ops: &[Gen], exit_early: bool) -> Vec<Value> {
                 p.push(json!({"wait_objects": {"handles": [h]}}));
                 p.push(json!({"close": {"handle": h}}));
             }
+            Gen::CancelRead { slot, how } => {
+                let tag = format!("c{i}");
+                p.push(json!({"read_overlapped": {"file": f, "offset": at(slot), "len": 4096, "tag": tag}}));
+                p.push(match how {
+                    0 => json!({"cancel_io": {"file": f}}),
+                    1 => json!({"cancel_io_ex": {"file": f, "tag": tag}}),
+                    _ => json!({"cancel_io_ex": {"file": f}}),
+                });
+                p.push(json!({"wait": {"tag": tag}}));
+                p.push(json!({"cancel_io_ex": {"file": f, "tag": tag}}));
+            }
+            Gen::CancelShared => p.push(json!({"cancel_io_ex": {"file": "pf"}})),
+            Gen::PipeCancel { named } => {
+                p.push(json!({"cancel_io_ex": {"file": if named { "ns" } else { "apr" }}}))
+            }
             Gen::Private { signalled } => {
                 let (e, d) = (format!("p{i}"), format!("q{i}"));
                 p.push(json!({"create_event": {"as": e, "signalled": signalled}}));
@@ -292,7 +475,10 @@ fn scenario_json(case: &Case) -> String {
         {"bind": {"file": "pf", "port": "P", "key": 5}},
         {"create_event": {"as": "ea"}},
         {"create_event": {"as": "em", "manual_reset": true}},
-        {"create_semaphore": {"as": "s", "count": 0, "max": 4}}
+        {"create_semaphore": {"as": "s", "count": 0, "max": 4}},
+        {"create_pipe": {"read_as": "apr", "write_as": "apw", "capacity": case.pipe_capacity, "name": "ap"}},
+        {"create_named_pipe": {"as": "ns", "name": PIPE_NAME, "capacity": case.pipe_capacity}},
+        {"open": {"path": PIPE_NAME, "as": "nc"}}
     ]})];
     for (i, (ops, exit_early)) in case.threads.iter().enumerate() {
         threads.push(
@@ -312,6 +498,14 @@ fn scenario_json(case: &Case) -> String {
                     {"reset_event": {"event": "em"}}
                 ]}}
             ]}),
+        );
+    }
+    for (k, ((name, end, role), (ops, start_us))) in
+        PIPE_THREADS.iter().zip(&case.pipe_threads).enumerate()
+    {
+        threads.push(
+            json!({"name": name, "start_ns": 100_000 + u64::from(*start_us) * 1000,
+            "program": pipe_program(k, end, *role, ops)}),
         );
     }
     json!({
@@ -345,6 +539,15 @@ struct Watch {
     waits_for_all: BTreeMap<ThreadId, bool>,
     /// Handles to kernel objects opened, and whether each has been closed since.
     object_handles: BTreeMap<(ProcessId, Handle), bool>,
+    /// Each pipe end's file object: its pipe, and whether it is the server's end (an
+    /// anonymous pipe's read end).
+    pipe_ends: BTreeMap<FileObjectId, (FileId, bool)>,
+    /// Each pipe request: the stream it moves bytes on (its pipe, and whether the server's
+    /// end writes that stream), and whether it reads.
+    pipe_irps: BTreeMap<IrpId, ((FileId, bool), bool)>,
+    /// Per stream: the bytes write requests brought, and the bytes reads took.
+    pipe_written: BTreeMap<(FileId, bool), u64>,
+    pipe_read: BTreeMap<(FileId, bool), u64>,
 }
 
 fn check_step(k: &Kernel, w: &mut Watch) -> Result<(), String> {
@@ -372,6 +575,17 @@ fn check_step(k: &Kernel, w: &mut Watch) -> Result<(), String> {
             }
         }
         match ev.what {
+            What::FileOpened {
+                call, file, object, ..
+            } if matches!(core.files[file.0 as usize].kind, FileKind::Pipe { .. }) => {
+                // CreatePipe opens its read end (the server's) first.
+                let server = match call {
+                    "CreateNamedPipe" => true,
+                    "CreatePipe" => !w.pipe_ends.values().any(|&(f, _)| f == file),
+                    _ => false,
+                };
+                w.pipe_ends.insert(object, (file, server));
+            }
             What::IrpCreated {
                 irp,
                 thread,
@@ -382,6 +596,20 @@ fn check_step(k: &Kernel, w: &mut Watch) -> Result<(), String> {
                 // A scenario has no kernel component issuing requests of its own.
                 let thread = thread.ok_or(format!("{irp} has no thread"))?;
                 w.created.insert(irp, (thread, major, offset, len));
+                let object = core
+                    .irps
+                    .get(&irp)
+                    .ok_or(format!("{irp} is gone in the step that created it"))?
+                    .file_object;
+                if let Some(&(file, server)) = w.pipe_ends.get(&object) {
+                    // A read takes the stream the other end writes.
+                    let reads = major == Major::Read;
+                    let stream = (file, server != reads);
+                    w.pipe_irps.insert(irp, (stream, reads));
+                    if !reads {
+                        *w.pipe_written.entry(stream).or_default() += u64::from(len);
+                    }
+                }
             }
             What::IrpFreed { irp } => {
                 // The end of an IRP's life: once, after its completion, and it is gone.
@@ -396,10 +624,15 @@ fn check_step(k: &Kernel, w: &mut Watch) -> Result<(), String> {
                 irp,
                 checksum,
                 status,
-                ..
+                bytes,
             } => {
                 if w.completed.insert(irp, checksum).is_some() {
                     return Err(format!("{irp} completed twice"));
+                }
+                if let (Some(&(stream, true)), kernel_sim::io::Status::Success) =
+                    (w.pipe_irps.get(&irp), status)
+                {
+                    *w.pipe_read.entry(stream).or_default() += u64::from(bytes);
                 }
                 let (thread, major, offset, len) = w.created[&irp];
                 // Bytes at an offset can be compared with what was written there; a
@@ -502,6 +735,15 @@ fn check_step(k: &Kernel, w: &mut Watch) -> Result<(), String> {
         }
     }
     w.seen = core.trace.len();
+    // Pipes: reads never take more bytes from a stream than writes have brought to it.
+    for (stream, &read) in &w.pipe_read {
+        let written = w.pipe_written.get(stream).copied().unwrap_or(0);
+        if read > written {
+            return Err(format!(
+                "reads took {read} bytes from {stream:?}, writes brought {written}"
+            ));
+        }
+    }
     // Waits on objects: a waiting thread has nothing it could take. For a wait for any,
     // none of its objects is signalled; for a wait for all, not all of them are.
     for t in &core.threads {
@@ -753,5 +995,85 @@ fn generated_scenarios_reach_every_way_a_wait_ends() {
             seen.contains(way),
             "no generated wait ended {way}: {seen:?}"
         );
+    }
+}
+
+/// The generator reaches what the cancellation and pipe invariants are about: a request
+/// cancelled, a pipe read and a pipe write that waited, a pipe broken under a waiting
+/// request or at submission, ERROR_NOT_FOUND from CancelIoEx, and a waiting pipe request
+/// cancelled by a close or an exit.
+#[test]
+fn generated_scenarios_reach_cancels_and_pipes_that_wait_and_break() {
+    use kernel_sim::io::Status;
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::TestRunner;
+
+    let mut runner = TestRunner::deterministic();
+    let mut seen = BTreeSet::new();
+    for _ in 0..48 {
+        let case = gen_case().new_tree(&mut runner).unwrap().current();
+        let trace = run_checked(&scenario_json(&case), case.seed).unwrap();
+        let mut pipe_irps = BTreeSet::new();
+        for e in &trace {
+            match e.what {
+                What::Device { kind, values, .. } if kind.name == "PipeRequestWaits" => {
+                    pipe_irps.insert(IrpId(values[0]));
+                    seen.insert(if values[1] == 0 {
+                        "pipe read waited"
+                    } else {
+                        "pipe write waited"
+                    });
+                }
+                What::IrpCompleted {
+                    irp,
+                    status: Status::Cancelled,
+                    ..
+                } => {
+                    seen.insert(if pipe_irps.contains(&irp) {
+                        "waiting pipe request cancelled"
+                    } else {
+                        "request cancelled"
+                    });
+                }
+                What::IrpCompleted {
+                    status: Status::PipeBroken,
+                    ..
+                } => {
+                    seen.insert("broken while waiting");
+                }
+                What::SyscallFailed {
+                    status: Status::PipeBroken,
+                    ..
+                } => {
+                    seen.insert("broken at submission");
+                }
+                What::SyscallFailed {
+                    status: Status::PipeClosing,
+                    ..
+                } => {
+                    seen.insert("no data");
+                }
+                What::SyscallFailed {
+                    call: "CancelIoEx",
+                    status: Status::NotFound,
+                    ..
+                } => {
+                    seen.insert("nothing to cancel");
+                }
+                _ => {}
+            }
+        }
+    }
+    for what in [
+        "request cancelled",
+        "pipe read waited",
+        "pipe write waited",
+        "broken while waiting",
+        "broken at submission",
+        "no data",
+        "nothing to cancel",
+        "waiting pipe request cancelled",
+    ] {
+        assert!(seen.contains(what), "never reached: {what}: {seen:?}");
     }
 }
