@@ -150,10 +150,12 @@ impl RandomOffset {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Read {
-    /// Handle name bound by `open ... as` in this process.
+    /// A file handle or a pipe end bound in this process (by `open`, `create_pipe`,
+    /// `create_named_pipe` or `duplicate_handle`).
     pub file: String,
     /// Byte offset in the file. Absent: the handle's current file position (it advances by
-    /// each transfer). Give `offset` or `random_offset`, not both.
+    /// each transfer). Give `offset` or `random_offset`, not both, and neither on a pipe,
+    /// which has no offsets.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub offset: Option<u64>,
     /// Draw the offset from the run's seeded random stream instead.
@@ -168,10 +170,12 @@ pub struct Read {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Write {
-    /// Handle name bound by `open ... as` in this process.
+    /// A file handle or a pipe end bound in this process (by `open`, `create_pipe`,
+    /// `create_named_pipe` or `duplicate_handle`).
     pub file: String,
     /// Byte offset in the file. Absent: the handle's current file position (it advances by
-    /// each transfer). Give `offset` or `random_offset`, not both.
+    /// each transfer). Give `offset` or `random_offset`, not both, and neither on a pipe,
+    /// which has no offsets.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub offset: Option<u64>,
     /// Draw the offset from the run's seeded random stream instead.
@@ -185,10 +189,11 @@ pub struct Write {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReadEx {
-    /// Handle name bound by `open ... as` in this process; must not be bound to a port.
+    /// A file handle or a named pipe's end bound in this process, not bound to a port.
+    /// (An anonymous pipe does only synchronous I/O.)
     pub file: String,
-    /// Byte offset in the file. Absent: the handle's current file position. Give `offset` or
-    /// `random_offset`, not both.
+    /// Byte offset in the file. Absent: the handle's current file position. Give `offset`
+    /// or `random_offset`, not both, and neither on a pipe, which has no offsets.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub offset: Option<u64>,
     /// Draw the offset from the run's seeded random stream instead.
@@ -205,10 +210,11 @@ pub struct ReadEx {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WriteEx {
-    /// Handle name bound by `open ... as` in this process; must not be bound to a port.
+    /// A file handle or a named pipe's end bound in this process, not bound to a port.
+    /// (An anonymous pipe does only synchronous I/O.)
     pub file: String,
-    /// Byte offset in the file. Absent: the handle's current file position. Give `offset` or
-    /// `random_offset`, not both.
+    /// Byte offset in the file. Absent: the handle's current file position. Give `offset`
+    /// or `random_offset`, not both, and neither on a pipe, which has no offsets.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub offset: Option<u64>,
     /// Draw the offset from the run's seeded random stream instead.
@@ -224,10 +230,11 @@ pub struct WriteEx {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReadOverlapped {
-    /// Handle name bound by `open ... as` in this process.
+    /// A file handle or a pipe end bound in this process (by `open`, `create_pipe`,
+    /// `create_named_pipe` or `duplicate_handle`).
     pub file: String,
-    /// Byte offset in the file. Absent: the handle's current file position. Give `offset` or
-    /// `random_offset`, not both.
+    /// Byte offset in the file. Absent: the handle's current file position. Give `offset`
+    /// or `random_offset`, not both, and neither on a pipe, which has no offsets.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub offset: Option<u64>,
     /// Draw the offset from the run's seeded random stream instead.
@@ -246,10 +253,11 @@ pub struct ReadOverlapped {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WriteOverlapped {
-    /// Handle name bound by `open ... as` in this process.
+    /// A file handle or a pipe end bound in this process (by `open`, `create_pipe`,
+    /// `create_named_pipe` or `duplicate_handle`).
     pub file: String,
-    /// Byte offset in the file. Absent: the handle's current file position. Give `offset` or
-    /// `random_offset`, not both.
+    /// Byte offset in the file. Absent: the handle's current file position. Give `offset`
+    /// or `random_offset`, not both, and neither on a pipe, which has no offsets.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub offset: Option<u64>,
     /// Draw the offset from the run's seeded random stream instead.
@@ -327,7 +335,8 @@ pub struct CreatePort {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Bind {
-    /// Handle name bound by `open ... as` in this process.
+    /// A file handle or a named pipe's end bound in this process (an anonymous pipe does
+    /// only synchronous I/O, so it cannot be bound).
     pub file: String,
     /// Port name bound by `create_port ... as` in this process.
     pub port: String,
@@ -483,9 +492,9 @@ pub struct WaitObjects {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CancelIo {
-    /// File handle name bound in this process. Only the calling thread's requests on it
-    /// are cancelled, and the call does not wait for them: each completes later, with
-    /// ERROR_OPERATION_ABORTED if its driver could take it back.
+    /// A file handle or a pipe end bound in this process. Only the calling thread's
+    /// requests on it are cancelled, and the call does not wait for them: each completes
+    /// later, with ERROR_OPERATION_ABORTED if its driver could take it back.
     pub file: String,
 }
 
@@ -493,8 +502,8 @@ pub struct CancelIo {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CancelIoEx {
-    /// File handle name bound in this process. Every thread's requests on the file are
-    /// cancelled (all of the file object's, whichever handle issued them).
+    /// A file handle or a pipe end bound in this process. Every thread's requests on the
+    /// file object are cancelled, whichever handle issued them.
     pub file: String,
     /// Tag of an overlapped read or write in this process: only the request last issued
     /// with that tag's OVERLAPPED is cancelled. Default: every request on the file. With
