@@ -159,6 +159,8 @@ pub enum What {
     EventSet {
         thread: ThreadId,
         event: EventId,
+        /// Waiting threads whose wait it satisfied.
+        released: u32,
     },
     EventReset {
         thread: ThreadId,
@@ -168,7 +170,10 @@ pub enum What {
         thread: ThreadId,
         semaphore: SemaphoreId,
         count: u32,
+        /// Its count right after the release, before waiters take from it.
         now: u32,
+        /// Waiting threads whose wait it satisfied (each took one).
+        released: u32,
     },
     /// A wait on objects returned.
     WaitReturned {
