@@ -58,8 +58,8 @@ pub enum WaitResult {
     Object { index: u32 },
     /// WAIT_TIMEOUT.
     Timeout,
-    /// WAIT_IO_COMPLETION: APCs ran during an alertable wait.
-    IoCompletion,
+    // WAIT_IO_COMPLETION is not a WaitResult: an alertable wait that APCs end returns
+    // through AlertableWaitReturned, whatever it waited on.
 }
 
 impl WaitResult {
@@ -69,7 +69,6 @@ impl WaitResult {
             WaitResult::Object { index: 0 } => "WAIT_OBJECT_0".into(),
             WaitResult::Object { index } => format!("WAIT_OBJECT_0 + {index}"),
             WaitResult::Timeout => "WAIT_TIMEOUT".into(),
-            WaitResult::IoCompletion => "WAIT_IO_COMPLETION".into(),
         }
     }
 }
@@ -423,7 +422,6 @@ impl Core {
         match result {
             WaitResult::Object { index } => SyscallResult::WaitObject(index),
             WaitResult::Timeout => SyscallResult::Timeout,
-            WaitResult::IoCompletion => SyscallResult::IoCompletion,
         }
     }
 }

@@ -675,9 +675,6 @@ impl Kernel {
                             .into()
                     }
                     (crate::object::WaitResult::Timeout, _) => "its timeout expired".into(),
-                    (crate::object::WaitResult::IoCompletion, _) => {
-                        "completion routines ran during the alertable wait".into()
-                    }
                 };
                 format!("{call} returns {} to {}: {why}.", result.name(), t(*thread))
             }
