@@ -3,7 +3,7 @@
 //! current step is shown; the window moves in quarter steps so that the current moment
 //! stays between half and three quarters of the way across.
 
-use crate::session::Session;
+use kernel_sim::session::Session;
 use kernel_sim::trace::segments::{Activity, Lane};
 use kernel_sim::{CpuId, DeviceId, ThreadId, Time};
 

@@ -3,10 +3,10 @@
 //! current step, so the panes always agree; the screen only lays them out.
 
 use crate::hint::look_next;
-use crate::session::Session;
 use crate::timeline::{DEFAULT_SPAN, Timeline};
 use kernel_sim::cpu::FrameKind;
 use kernel_sim::intr::LineState;
+use kernel_sim::session::Session;
 use kernel_sim::thread::ThreadState;
 use kernel_sim::trace::format_time;
 use kernel_sim::{DeviceId, IrpId, Kernel, SlotView, ThreadId, Time, TraceEvent, What};
