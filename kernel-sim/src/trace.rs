@@ -35,6 +35,20 @@ pub enum WaitReason {
     WorkItem,
 }
 
+impl WaitReason {
+    /// What the thread waits for, in a word or two ("I/O", "objects").
+    pub fn short(self) -> &'static str {
+        match self {
+            WaitReason::Io => "I/O",
+            WaitReason::Overlapped => "its request",
+            WaitReason::Sleep => "sleep",
+            WaitReason::Port => "port",
+            WaitReason::Objects => "objects",
+            WaitReason::WorkItem => "work",
+        }
+    }
+}
+
 /// What woke a waiting thread.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -313,6 +327,8 @@ pub enum What {
     #[serde(skip)]
     Device {
         device: DeviceId,
+        /// The driver that recorded it; none for the hardware's own events.
+        driver: Option<DriverId>,
         small: u16,
         kind: &'static crate::device::DeviceEventKind,
         values: [u64; 4],
@@ -470,6 +486,7 @@ impl What {
                 small,
                 kind,
                 values,
+                ..
             } => Some((
                 device,
                 crate::device::DeviceEvent {

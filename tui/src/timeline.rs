@@ -84,6 +84,8 @@ fn glyph(activity: Activity) -> (char, u8) {
         Activity::Transfer(_) => ('═', 1),
         Activity::Raised => ('!', 1),
         Activity::InService(_) => ('#', 1),
+        // The strip draws CPUs and devices only; waits show in the Threads pane.
+        Activity::Waiting(_) => ('·', 0),
     }
 }
 
