@@ -7,7 +7,7 @@
 //! (default: scenarios/bench/big-file.json, a 64 MiB file that every checkpoint would
 //! copy if checkpoints did not share the disk's data).
 
-use tui::session::Session;
+use kernel_sim::session::Session;
 
 fn main() {
     let path = std::env::args()

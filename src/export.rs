@@ -3,4 +3,5 @@
 
 pub mod chrome;
 pub mod irps;
+pub mod marks;
 pub mod svg;

@@ -95,7 +95,7 @@ impl HwCtx<'_> {
     /// Records one of the device's own events (traced with no CPU).
     pub fn trace(&mut self, event: DeviceEvent) {
         let device = self.device;
-        self.core.trace(None, event.on(device));
+        self.core.trace(None, event.on(device, None));
     }
 
     /// The buffer of an IRP, for a DMA transfer into or out of memory.
@@ -177,9 +177,11 @@ pub struct DeviceEvent {
 
 impl DeviceEvent {
     /// The trace record of this event of `device`.
-    pub fn on(self, device: DeviceId) -> crate::trace::What {
+    /// `driver` is the driver that recorded it, or none for the hardware itself.
+    pub fn on(self, device: DeviceId, driver: Option<DriverId>) -> crate::trace::What {
         crate::trace::What::Device {
             device,
+            driver,
             small: self.small,
             kind: self.kind,
             values: self.values,

@@ -200,8 +200,8 @@ impl DriverCtx<'_> {
 
     /// Records one of the driver's own events (on the CPU it runs on).
     pub fn trace_event(&mut self, event: DeviceEvent) {
-        let (cpu, device) = (self.cpu, self.device);
-        self.core.trace(cpu, event.on(device));
+        let (cpu, device, driver) = (self.cpu, self.device, self.driver);
+        self.core.trace(cpu, event.on(device, Some(driver)));
     }
 
     /// The driver writes the device's doorbell register: the device learns of what the

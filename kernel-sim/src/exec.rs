@@ -182,6 +182,7 @@ impl Kernel {
                 object,
             },
         );
+        self.core.drop_wait_refs(cpu, thread);
         self.finish(cpu, thread, crate::kernel::Core::wait_result(result));
     }
 
@@ -450,6 +451,17 @@ impl Kernel {
         if objects.is_empty() || objects.len() > crate::object::MAX_WAIT_OBJECTS {
             return self.fail(cpu, thread, name, Status::InvalidParameter);
         }
+        // A wait for all may not name one object twice (through two handles to it):
+        // NtWaitForMultipleObjects refuses it with STATUS_INVALID_PARAMETER_MIX, which
+        // the caller sees as ERROR_INVALID_PARAMETER (Windows Research Kernel,
+        // ob/obwait.c). A wait for any may.
+        let twice = objects
+            .iter()
+            .enumerate()
+            .any(|(i, o)| objects[..i].contains(o));
+        if all && twice {
+            return self.fail(cpu, thread, name, Status::InvalidParameter);
+        }
         if let Some(index) = self.core.try_wait(&objects, all) {
             let result = crate::object::WaitResult::Object { index };
             let object = (!all).then(|| objects[index as usize]);
@@ -498,6 +510,7 @@ impl Kernel {
             None => {
                 self.core
                     .trace(Some(cpu), What::AlertableWaitReturned { thread, apcs: ran });
+                self.core.drop_wait_refs(cpu, thread);
                 self.finish(cpu, thread, SyscallResult::IoCompletion);
             }
         }

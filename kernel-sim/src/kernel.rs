@@ -474,6 +474,7 @@ impl Kernel {
             sync_result: None,
             exit_waiters: Vec::new(),
             wait_objects: Vec::new(),
+            wait_refs: Vec::new(),
             rng: rng::stream(self.core.seed, Stream::Workload, u64::from(id.0)),
         });
         self.core.processes[process.0 as usize].threads.push(id);

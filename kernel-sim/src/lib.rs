@@ -11,7 +11,9 @@
 //! - [`completion`]: APC queues and completion ports;
 //! - [`trace`]: the typed record of every state change, and its explanations;
 //! - [`engine`]: virtual time, the event queue, seeded random streams; [`costs`]: what
-//!   every action costs.
+//!   every action costs;
+//! - [`session`]: stepping a run forward and backward exactly (checkpoints and replay),
+//!   which the walkthrough draws.
 //!
 //! # Ordering guarantees
 //! 1. Events due at the same instant happen in the order they were scheduled.
@@ -45,6 +47,7 @@ pub mod io;
 pub mod kernel;
 pub mod object;
 mod sched;
+pub mod session;
 pub mod syscall;
 pub mod thread;
 pub mod trace;

@@ -58,8 +58,8 @@ pub enum WaitResult {
     Object { index: u32 },
     /// WAIT_TIMEOUT.
     Timeout,
-    /// WAIT_IO_COMPLETION: APCs ran during an alertable wait.
-    IoCompletion,
+    // WAIT_IO_COMPLETION is not a WaitResult: an alertable wait that APCs end returns
+    // through AlertableWaitReturned, whatever it waited on.
 }
 
 impl WaitResult {
@@ -69,7 +69,6 @@ impl WaitResult {
             WaitResult::Object { index: 0 } => "WAIT_OBJECT_0".into(),
             WaitResult::Object { index } => format!("WAIT_OBJECT_0 + {index}"),
             WaitResult::Timeout => "WAIT_TIMEOUT".into(),
-            WaitResult::IoCompletion => "WAIT_IO_COMPLETION".into(),
         }
     }
 }
@@ -148,7 +147,9 @@ impl Core {
     pub(crate) fn enlist(&mut self, thread: ThreadId, objects: &[Object]) {
         for &o in objects {
             self.waiters_mut(o).push(thread);
+            self.wait_ref(o);
         }
+        self.threads[thread.0 as usize].wait_refs = objects.to_vec();
         self.threads[thread.0 as usize].wait_objects = objects.to_vec();
     }
 
@@ -164,7 +165,9 @@ impl Core {
     /// `object` may have become signalled: the threads waiting on it whose wait can now
     /// be satisfied are, first come first, until it runs out (an auto-reset event lets
     /// one through, a semaphore as many as its count).
-    pub(crate) fn wake_waiters(&mut self, cpu: Option<CpuId>, object: Object) {
+    /// Returns how many waits it satisfied.
+    pub(crate) fn wake_waiters(&mut self, cpu: Option<CpuId>, object: Object) -> u32 {
+        let mut released = 0;
         let waiters = self.waiters_mut(object).clone();
         for thread in waiters {
             if !self.is_signalled(object) {
@@ -176,6 +179,7 @@ impl Core {
             };
             let objects = t.wait_objects.clone();
             if let Some(index) = self.try_wait(&objects, all) {
+                released += 1;
                 self.unlist(thread);
                 let call = Self::wait_call(objects.len());
                 self.wake(
@@ -191,6 +195,7 @@ impl Core {
                 );
             }
         }
+        released
     }
 
     /// Creates an event and a handle to it in `thread`'s process.
@@ -306,8 +311,17 @@ impl Core {
     /// SetEvent.
     pub(crate) fn set_event(&mut self, cpu: CpuId, thread: ThreadId, event: EventId) {
         self.event_objects[event.0 as usize].signalled = true;
-        self.trace(Some(cpu), What::EventSet { thread, event });
-        self.wake_waiters(Some(cpu), Object::Event(event));
+        let at = self.trace.len();
+        self.trace(
+            Some(cpu),
+            What::EventSet {
+                thread,
+                event,
+                released: 0,
+            },
+        );
+        let released = self.wake_waiters(Some(cpu), Object::Event(event));
+        self.count_released(at, released);
     }
 
     /// ResetEvent.
@@ -330,6 +344,7 @@ impl Core {
             return false;
         };
         s.count = new;
+        let at = self.trace.len();
         self.trace(
             Some(cpu),
             What::SemaphoreReleased {
@@ -337,15 +352,60 @@ impl Core {
                 semaphore,
                 count,
                 now: new,
+                released: 0,
             },
         );
-        self.wake_waiters(Some(cpu), Object::Semaphore(semaphore));
+        let released = self.wake_waiters(Some(cpu), Object::Semaphore(semaphore));
+        self.count_released(at, released);
         true
+    }
+
+    /// Writes into the signal traced at `at` how many waits it satisfied, once they have
+    /// been (within the same step: nothing has read the record yet), so its sentence can
+    /// say who it released.
+    fn count_released(&mut self, at: usize, n: u32) {
+        match &mut self.trace[at].what {
+            What::EventSet { released, .. } | What::SemaphoreReleased { released, .. } => {
+                *released = n
+            }
+            other => unreachable!("{other:?} is not a signal"),
+        }
     }
 
     /// The thread exited: its object is signalled for good, and its waiters wake.
     pub(crate) fn thread_signalled(&mut self, cpu: Option<CpuId>, thread: ThreadId) {
         self.wake_waiters(cpu, Object::Thread(thread));
+    }
+
+    /// A wait holds a reference to each object it waits on, as Windows' does, so the
+    /// object outlives its last handle until the wait ends.
+    fn wait_ref(&mut self, object: Object) {
+        match object {
+            Object::Event(e) => self.event_objects[e.0 as usize].refs += 1,
+            Object::Semaphore(s) => self.semaphores[s.0 as usize].refs += 1,
+            Object::Thread(_) | Object::File(_) | Object::Port(_) => {}
+        }
+    }
+
+    /// The wait call returns: it lets go of the objects it referenced (the last
+    /// reference to one destroys it).
+    pub(crate) fn drop_wait_refs(&mut self, cpu: CpuId, thread: ThreadId) {
+        for object in std::mem::take(&mut self.threads[thread.0 as usize].wait_refs) {
+            self.drop_wait_ref(Some(cpu), object);
+        }
+    }
+
+    /// A wait's reference goes; if it was the last, the object is destroyed.
+    fn drop_wait_ref(&mut self, cpu: Option<CpuId>, object: Object) {
+        let refs = match object {
+            Object::Event(e) => &mut self.event_objects[e.0 as usize].refs,
+            Object::Semaphore(s) => &mut self.semaphores[s.0 as usize].refs,
+            Object::Thread(_) | Object::File(_) | Object::Port(_) => return,
+        };
+        *refs -= 1;
+        if *refs == 0 {
+            self.trace(cpu, What::ObjectDestroyed { object });
+        }
     }
 
     /// The call a wait on these objects was made with.
@@ -362,7 +422,6 @@ impl Core {
         match result {
             WaitResult::Object { index } => SyscallResult::WaitObject(index),
             WaitResult::Timeout => SyscallResult::Timeout,
-            WaitResult::IoCompletion => SyscallResult::IoCompletion,
         }
     }
 }

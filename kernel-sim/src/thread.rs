@@ -132,6 +132,9 @@ pub struct Thread {
     pub exit_waiters: Vec<ThreadId>,
     /// The objects the thread waits on, while it waits on objects.
     pub wait_objects: Vec<crate::io::Object>,
+    /// The objects its last wait referenced, until the wait call returns: the wait keeps
+    /// each one alive that long, as a Windows wait does.
+    pub wait_refs: Vec<crate::io::Object>,
     pub(crate) rng: SimRng,
 }
 

@@ -11,6 +11,7 @@ use crate::io::{Major, Status};
 use serde::Serialize;
 
 mod explain;
+mod probe;
 pub mod segments;
 pub use explain::{
     Narrator, Note, count, duration, format_time, format_time_short, parse_time, with_note,
@@ -32,6 +33,20 @@ pub enum WaitReason {
     Objects,
     /// A system worker waits for kernel work.
     WorkItem,
+}
+
+impl WaitReason {
+    /// What the thread waits for, in a word or two ("I/O", "objects").
+    pub fn short(self) -> &'static str {
+        match self {
+            WaitReason::Io => "I/O",
+            WaitReason::Overlapped => "its request",
+            WaitReason::Sleep => "sleep",
+            WaitReason::Port => "port",
+            WaitReason::Objects => "objects",
+            WaitReason::WorkItem => "work",
+        }
+    }
 }
 
 /// What woke a waiting thread.
@@ -58,7 +73,11 @@ pub struct Pass {
 }
 
 /// One state change. Variant names are past tense: they say what happened.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+///
+/// How an event is written says what it is about: its variant's name is its `kind`
+/// ([`What::kind`]), and the IRP and thread it concerns are its fields named `irp` and
+/// `thread` ([`What::irp`], [`What::thread`]). Nothing else lists the events.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, strum::IntoStaticStr)]
 #[serde(tag = "kind")]
 pub enum What {
     // --- threads and the scheduler ---
@@ -159,6 +178,8 @@ pub enum What {
     EventSet {
         thread: ThreadId,
         event: EventId,
+        /// Waiting threads whose wait it satisfied.
+        released: u32,
     },
     EventReset {
         thread: ThreadId,
@@ -168,7 +189,10 @@ pub enum What {
         thread: ThreadId,
         semaphore: SemaphoreId,
         count: u32,
+        /// Its count right after the release, before waiters take from it.
         now: u32,
+        /// Waiting threads whose wait it satisfied (each took one).
+        released: u32,
     },
     /// A wait on objects returned.
     WaitReturned {
@@ -303,6 +327,8 @@ pub enum What {
     #[serde(skip)]
     Device {
         device: DeviceId,
+        /// The driver that recorded it; none for the hardware's own events.
+        driver: Option<DriverId>,
         small: u16,
         kind: &'static crate::device::DeviceEventKind,
         values: [u64; 4],
@@ -460,6 +486,7 @@ impl What {
                 small,
                 kind,
                 values,
+                ..
             } => Some((
                 device,
                 crate::device::DeviceEvent {
@@ -472,134 +499,30 @@ impl What {
         }
     }
 
-    /// The variant's name, as in JSON output (`"kind"`).
+    /// The variant's name, as in JSON output (`"kind"`); a device event's kind names
+    /// itself.
     pub fn kind(&self) -> &'static str {
         match self {
-            What::ThreadCreated { .. } => "ThreadCreated",
-            What::ThreadReady { .. } => "ThreadReady",
-            What::ContextSwitched { .. } => "ContextSwitched",
-            What::ThreadResumed { .. } => "ThreadResumed",
-            What::CpuIdle => "CpuIdle",
-            What::ThreadComputed { .. } => "ThreadComputed",
-            What::ComputeStretched { .. } => "ComputeStretched",
-            What::ThreadWaiting { .. } => "ThreadWaiting",
-            What::ThreadWoken { .. } => "ThreadWoken",
-            What::QuantumExpired { .. } => "QuantumExpired",
-            What::QuantumRenewed { .. } => "QuantumRenewed",
-            What::ThreadPreempted { .. } => "ThreadPreempted",
-            What::ThreadExited { .. } => "ThreadExited",
-            What::SyscallEntered { .. } => "SyscallEntered",
-            What::FileOpened { .. } => "FileOpened",
-            What::HandleClosed { .. } => "HandleClosed",
-            What::ObjectOpened { .. } => "ObjectOpened",
-            What::ObjectDestroyed { .. } => "ObjectDestroyed",
-            What::EventSet { .. } => "EventSet",
-            What::EventReset { .. } => "EventReset",
-            What::SemaphoreReleased { .. } => "SemaphoreReleased",
-            What::WaitReturned { .. } => "WaitReturned",
-            What::SyscallFailed { .. } => "SyscallFailed",
-            What::TimedOutAtOnce { .. } => "TimedOutAtOnce",
-            What::IrpCreated { .. } => "IrpCreated",
-            What::IrpDispatched { .. } => "IrpDispatched",
-            What::IrpPending { .. } => "IrpPending",
-            What::IrpPassedDown { .. } => "IrpPassedDown",
-            What::CompletionRoutineRan { .. } => "CompletionRoutineRan",
-            What::IrpCompletionResumed { .. } => "IrpCompletionResumed",
-            What::IrpQueued { .. } => "IrpQueued",
-            What::IrpStarted { .. } => "IrpStarted",
-            What::IrpCompleted { .. } => "IrpCompleted",
-            What::IrpFreed { .. } => "IrpFreed",
-            What::KernelRequestQueued { .. } => "KernelRequestQueued",
-            What::ClientCalledBack { .. } => "ClientCalledBack",
-            What::IrpCancelRequested { .. } => "IrpCancelRequested",
-            What::CancelRoutineRan { .. } => "CancelRoutineRan",
-            What::FileCleanup { .. } => "FileCleanup",
-            What::IoReturned { .. } => "IoReturned",
-            What::IoDelivered { .. } => "IoDelivered",
-            What::InterruptRaised { .. } => "InterruptRaised",
-            What::InterruptCoalesced { .. } => "InterruptCoalesced",
             What::Device { kind, .. } => kind.name,
-            What::IsrStarted { .. } => "IsrStarted",
-            What::IsrFinished { .. } => "IsrFinished",
-            What::DpcQueued { .. } => "DpcQueued",
-            What::DpcStarted { .. } => "DpcStarted",
-            What::DpcFinished { .. } => "DpcFinished",
-            What::ClockInterrupt => "ClockInterrupt",
-            What::ApcQueued { .. } => "ApcQueued",
-            What::ApcRun { .. } => "ApcRun",
-            What::ApcDiscarded { .. } => "ApcDiscarded",
-            What::AlertableWaitReturned { .. } => "AlertableWaitReturned",
-            What::PortCreated { .. } => "PortCreated",
-            What::FileBound { .. } => "FileBound",
-            What::PacketQueued { .. } => "PacketQueued",
-            What::PacketDequeued { .. } => "PacketDequeued",
-            What::PortClosed { .. } => "PortClosed",
-            What::PortRunningOver { .. } => "PortRunningOver",
+            other => other.into(),
         }
     }
 
-    /// The IRP this event concerns, if any: lets a viewer follow one request.
+    /// The IRP this event concerns, if any (its field named `irp`): lets a viewer follow
+    /// one request.
     pub fn irp(&self) -> Option<IrpId> {
-        match *self {
-            What::IrpCreated { irp, .. }
-            | What::IrpDispatched { irp, .. }
-            | What::IrpPending { irp }
-            | What::IrpPassedDown { irp, .. }
-            | What::CompletionRoutineRan { irp, .. }
-            | What::IrpCompletionResumed { irp, .. }
-            | What::IrpQueued { irp, .. }
-            | What::IrpStarted { irp, .. }
-            | What::IrpCompleted { irp, .. }
-            | What::IrpFreed { irp }
-            | What::ClientCalledBack { irp, .. }
-            | What::IrpCancelRequested { irp, .. }
-            | What::CancelRoutineRan { irp, .. }
-            | What::IoReturned { irp, .. }
-            | What::IoDelivered { irp, .. }
-            | What::ApcQueued { irp, .. }
-            | What::ApcRun { irp, .. }
-            | What::ApcDiscarded { irp, .. } => Some(irp),
-            What::PacketQueued { irp, .. } | What::PacketDequeued { irp, .. } => irp,
+        match self {
             What::Device { .. } => self.device_event().and_then(|(_, e)| e.irp()),
-            _ => None,
+            other => probe::id_field(other, "irp").map(IrpId),
         }
     }
 
-    /// The thread this event is about, if any: lets a viewer follow one thread.
+    /// The thread this event is about, if any (its field named `thread`; a context
+    /// switch is about the thread it loads): lets a viewer follow one thread.
     pub fn thread(&self) -> Option<ThreadId> {
-        match *self {
-            What::ThreadCreated { thread, .. }
-            | What::ThreadReady { thread, .. }
-            | What::ThreadResumed { thread }
-            | What::ThreadComputed { thread, .. }
-            | What::ComputeStretched { thread, .. }
-            | What::ThreadWaiting { thread, .. }
-            | What::ThreadWoken { thread, .. }
-            | What::QuantumExpired { thread }
-            | What::QuantumRenewed { thread }
-            | What::ThreadPreempted { thread }
-            | What::ThreadExited { thread, .. }
-            | What::SyscallEntered { thread, .. }
-            | What::FileOpened { thread, .. }
-            | What::HandleClosed { thread, .. }
-            | What::ObjectOpened { thread, .. }
-            | What::EventSet { thread, .. }
-            | What::EventReset { thread, .. }
-            | What::SemaphoreReleased { thread, .. }
-            | What::WaitReturned { thread, .. }
-            | What::SyscallFailed { thread, .. }
-            | What::TimedOutAtOnce { thread, .. }
-            | What::IoReturned { thread, .. }
-            | What::IoDelivered { thread, .. }
-            | What::ApcQueued { thread, .. }
-            | What::ApcRun { thread, .. }
-            | What::ApcDiscarded { thread, .. }
-            | What::AlertableWaitReturned { thread, .. }
-            | What::PacketDequeued { thread, .. }
-            | What::PortRunningOver { thread, .. } => Some(thread),
-            What::ContextSwitched { to, .. } => Some(to),
-            What::IrpCreated { thread, .. } => thread,
-            _ => None,
+        match self {
+            What::ContextSwitched { to, .. } => Some(*to),
+            other => probe::id_field(other, "thread").map(|t| ThreadId(t as u32)),
         }
     }
 }

@@ -2,17 +2,22 @@
 //! chrome://tracing open.
 //!
 //! Each part of the machine is a process, each of its members a track: CPUs, threads,
-//! drivers, devices, interrupt lines, and IRPs (each IRP's lifetime on the first IRP
-//! track free at its start, so spans on a track never overlap). What ran where comes from
-//! the lanes `kernel_sim::trace::segments` rebuilds from the trace. A flow arrow follows
-//! each IRP from the call through the driver, the device, the interrupt and the DPC to
-//! its delivery. Counters show ring occupancy, driver queue length and port queue length.
+//! drivers (every driver of each device's stack), devices, interrupt lines, and IRPs
+//! (each IRP's lifetime on the first IRP track free at its start, so spans on a track
+//! never overlap). What ran where, and when each thread waited and for what, comes from
+//! the lanes `kernel_sim::trace::segments` rebuilds from the trace; the moments of
+//! [`super::marks`] (what each driver did with an IRP, what a thread did to objects and
+//! handles, a device's own events) are marks on their tracks, each with its sentence. A
+//! flow arrow follows each IRP from the call through the driver, the device, the
+//! interrupt and the DPC to its delivery. Counters show ring occupancy, driver queue
+//! length and port queue length.
 //!
 //! Timestamps are microseconds, as the format wants; a nanosecond is 0.001 and is kept
 //! exactly (every time is a whole number of nanoseconds divided by 1000).
 
+use super::marks::{self, Track};
 use kernel_sim::trace::segments::{Activity, Lane, Segment, Segments};
-use kernel_sim::{CpuId, DeviceId, IrpId, Kernel, ThreadId, Time, TraceEvent, What};
+use kernel_sim::{CpuId, DeviceId, DriverId, Kernel, ThreadId, Time, TraceEvent, What};
 use serde::Serialize;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -80,6 +85,22 @@ impl Record {
             cat: Some(cat),
             dur: Some(us(to - from)),
             ..Self::new(name, "X", from, pid, tid)
+        }
+    }
+
+    /// An instant ("i") on a track, with its sentence.
+    fn instant(
+        name: String,
+        cat: &'static str,
+        ts: Time,
+        pid: u32,
+        tid: u32,
+        what: String,
+    ) -> Self {
+        Self {
+            cat: Some(cat),
+            args: Some(json!({ "what": what })),
+            ..Self::new(name, "i", ts, pid, tid)
         }
     }
 
@@ -152,9 +173,9 @@ fn records(k: &Kernel, out: &mut Sink<'_>) {
         out.push(r);
     }
     cpu_spans(k, &segments, end, out);
-    let runs = thread_runs(k, &segments, end, out);
+    let runs = thread_tracks(k, &segments, end, out);
     device_and_line_spans(&segments, end, out);
-    driver_marks(trace, out);
+    marks(k, trace, out);
     irps(k, trace, &runs, out);
     counters(k, trace, out);
 }
@@ -206,14 +227,17 @@ fn names(k: &Kernel) -> Vec<Record> {
     for t in &core.threads {
         track(THREADS, thread_tid(t.id), t.name.clone());
     }
+    for (driver, name) in marks::driver_tracks(k) {
+        track(DRIVERS, driver_tid(driver), name);
+    }
     for d in 0..core.device_names.len() {
         let id = DeviceId(d as u16);
-        track(
-            DRIVERS,
-            device_tid(id),
-            format!("{} driver", k.device_name(id)),
-        );
         track(DEVICES, device_tid(id), k.device_name(id).to_string());
+        track(
+            DEVICES,
+            device_events_tid(id),
+            format!("{} events", k.device_name(id)),
+        );
     }
     for l in core.lines.values() {
         track(
@@ -233,8 +257,17 @@ fn thread_tid(t: ThreadId) -> u32 {
     t.0 + 1
 }
 
+fn driver_tid(d: DriverId) -> u32 {
+    u32::from(d.0) + 1
+}
+
 fn device_tid(d: DeviceId) -> u32 {
     u32::from(d.0) + 1
+}
+
+/// A device's own events, on a track of their own beside its transfers.
+fn device_events_tid(d: DeviceId) -> u32 {
+    u32::from(u16::MAX) + 1 + u32::from(d.0)
 }
 
 /// A segment's end, or the run's end for one still open.
@@ -266,38 +299,69 @@ fn cpu_spans(k: &Kernel, segments: &Segments, end: Time, out: &mut Sink<'_>) {
     }
 }
 
-/// When each thread ran, on its own track; returns the runs per thread, in time order,
-/// for binding flow arrows.
-fn thread_runs(
+/// Each thread's track, in time order: when it ran, when it waited and for what, and
+/// its calls on objects and handles. Returns the runs per thread, in time order, for
+/// binding flow arrows.
+fn thread_tracks(
     k: &Kernel,
     segments: &Segments,
     end: Time,
     out: &mut Sink<'_>,
 ) -> BTreeMap<ThreadId, Vec<(Time, Time)>> {
-    let mut runs: BTreeMap<ThreadId, Vec<(Time, Time, CpuId)>> = BTreeMap::new();
+    /// What a thread's track shows, by start.
+    enum Item {
+        Run(Time, CpuId),
+        Wait(Time, kernel_sim::trace::WaitReason),
+        /// A mark: its label and the trace position of its event.
+        Mark(String, usize),
+    }
+    let mut items: BTreeMap<ThreadId, Vec<(Time, Item)>> = BTreeMap::new();
     for c in &k.core().cpus {
         for s in segments.lane(Lane::Cpu(c.id)) {
             if let Activity::Thread(t) = s.activity {
-                runs.entry(t)
-                    .or_default()
-                    .push((s.start, end_of(s, end), c.id));
+                let item = Item::Run(end_of(s, end), c.id);
+                items.entry(t).or_default().push((s.start, item));
             }
         }
     }
-    let mut spans = BTreeMap::new();
-    for (t, mut list) in runs {
-        list.sort();
-        for &(from, to, cpu) in &list {
-            out.push(Record::span(
-                format!("runs on {cpu}"),
-                "thread",
-                from,
-                to,
-                THREADS,
-                thread_tid(t),
-            ));
+    for t in &k.core().threads {
+        for s in segments.lane(Lane::Thread(t.id)) {
+            if let Activity::Waiting(reason) = s.activity {
+                let item = Item::Wait(end_of(s, end), reason);
+                items.entry(t.id).or_default().push((s.start, item));
+            }
         }
-        spans.insert(t, list.into_iter().map(|(a, b, _)| (a, b)).collect());
+    }
+    let trace = k.trace();
+    marks::each(k, trace, |m| {
+        if let Track::Thread(t) = m.track {
+            let item = Item::Mark(m.label, m.index);
+            items.entry(t).or_default().push((m.time, item));
+        }
+    });
+    let mut spans = BTreeMap::new();
+    for (t, mut list) in items {
+        // By start; the sort is stable, so marks at one instant keep their trace order.
+        list.sort_by_key(|(from, _)| *from);
+        let mut runs = Vec::new();
+        for (from, item) in list {
+            let tid = thread_tid(t);
+            out.push(match item {
+                Item::Run(to, cpu) => {
+                    runs.push((from, to));
+                    Record::span(format!("runs on {cpu}"), "thread", from, to, THREADS, tid)
+                }
+                Item::Wait(to, reason) => {
+                    let name = format!("waits: {}", reason.short());
+                    Record::span(name, "wait", from, to, THREADS, tid)
+                }
+                Item::Mark(label, index) => {
+                    let what = k.explain(&trace[index]);
+                    Record::instant(label, "object", from, THREADS, tid, what)
+                }
+            });
+        }
+        spans.insert(t, runs);
     }
     spans
 }
@@ -338,32 +402,32 @@ fn device_and_line_spans(segments: &Segments, end: Time, out: &mut Sink<'_>) {
     }
 }
 
-/// The driver's moments with an IRP, as zero-length spans on the driver's track:
-/// dispatched to it, started on the device, completed.
-fn driver_marks(trace: &[TraceEvent], out: &mut Sink<'_>) {
-    let mut device_of: BTreeMap<IrpId, DeviceId> = BTreeMap::new();
-    for e in trace {
-        let (name, irp, device) = match e.what {
-            What::IrpDispatched { irp, device, .. } => {
-                device_of.insert(irp, device);
-                ("dispatch", irp, device)
-            }
-            What::IrpStarted { irp, device } => ("start", irp, device),
-            What::IrpCompleted { irp, .. } => match device_of.get(&irp) {
-                Some(&d) => ("complete", irp, d),
-                None => continue,
+/// The marks on driver and device tracks (a thread's are on its track already): a
+/// driver's moments with an IRP as zero-length spans, a device's own events as instants;
+/// each says its sentence.
+fn marks(k: &Kernel, trace: &[TraceEvent], out: &mut Sink<'_>) {
+    marks::each(k, trace, |m| {
+        if let Track::Thread(_) = m.track {
+            return;
+        }
+        let what = k.explain(&trace[m.index]);
+        let record = match m.track {
+            Track::Driver(d) => Record {
+                args: Some(json!({ "what": what })),
+                ..Record::span(m.label, "driver", m.time, m.time, DRIVERS, driver_tid(d))
             },
-            _ => continue,
+            Track::Thread(_) => unreachable!("on the thread's track already"),
+            Track::Device(d) => Record::instant(
+                m.label,
+                "device",
+                m.time,
+                DEVICES,
+                device_events_tid(d),
+                what,
+            ),
         };
-        out.push(Record::span(
-            format!("{name} {irp}"),
-            "driver",
-            e.time,
-            e.time,
-            DRIVERS,
-            device_tid(device),
-        ));
-    }
+        out.push(record);
+    });
 }
 
 /// IRP lifetimes on the IRP tracks, and a flow arrow along each IRP's path.
@@ -400,7 +464,9 @@ fn irps(
             .into_iter()
             .collect();
         if let Some((t, d)) = p.dispatched {
-            points.push((t, DRIVERS, device_tid(d)));
+            // It goes first to the top of the device's stack.
+            let top = k.core().stacks[d.0 as usize][0];
+            points.push((t, DRIVERS, driver_tid(top)));
         }
         if let Some((t, d)) = p.transfer {
             points.push((t, DEVICES, device_tid(d)));

@@ -1,6 +1,8 @@
 //! A static SVG timeline of a run, sized for a slide: the lanes of the Chrome trace (a
-//! lane per CPU, thread, driver, device and interrupt line, and rows of IRP lifetimes),
-//! the spans `kernel_sim::trace::segments` rebuilds from the trace, a time axis and a
+//! lane per CPU, thread, driver of each device's stack, device and interrupt line, and
+//! rows of IRP lifetimes), the spans `kernel_sim::trace::segments` rebuilds from the
+//! trace (threads' runs and waits among them), the marks of [`super::marks`] (what each
+//! driver did with an IRP, what a thread did to objects and handles), a time axis and a
 //! legend.
 //!
 //! A long run is shown through a window of simulated time rather than squeezed: by
@@ -8,17 +10,19 @@
 //! is. Spans narrower than a pixel are drawn a pixel wide, so even a short ISR shows.
 
 use super::irps;
+use super::marks::{self, Track};
 use kernel_sim::trace::segments::{Activity, Lane, Segment, Segments};
 use kernel_sim::trace::{format_time, format_time_short};
-use kernel_sim::{CpuId, DeviceId, Kernel, ThreadId, Time, TraceEvent, What};
-use std::collections::{BTreeMap, BTreeSet};
+use kernel_sim::{CpuId, DeviceId, Kernel, ThreadId, Time, TraceEvent};
+use std::collections::BTreeMap;
 use std::fmt::Write;
 
 /// The window shown when none is asked for: a few disk accesses.
 pub const DEFAULT_WINDOW: Time = 20_000_000;
 
 const WIDTH: f64 = 1280.0;
-const LABEL: f64 = 150.0;
+/// Room for a lane's label: a driver's is "disk0: checksum filter".
+const LABEL: f64 = 200.0;
 const RIGHT: f64 = 30.0;
 const TOP: f64 = 70.0;
 const LANE: f64 = 30.0;
@@ -106,7 +110,7 @@ impl Window {
 }
 
 /// The kinds of span, in legend order, with their colours.
-const KINDS: [(&str, &str); 10] = [
+const KINDS: [(&str, &str); 13] = [
     ("thread runs", "#4e79a7"),
     ("context switch", "#9c9c9c"),
     ("ISR", "#e15759"),
@@ -115,13 +119,20 @@ const KINDS: [(&str, &str); 10] = [
     ("device transfer", "#59a14f"),
     ("line raised", "#ff9da7"),
     ("line in service", "#c0392b"),
-    ("driver routine", "#76b7b2"),
+    ("thread waits", "#c9d3df"),
+    ("driver at work", "#76b7b2"),
+    ("object, handle or failed call", "#8c6bb1"),
+    ("device event", "#2f7a3a"),
     ("IRP lifetime", "#edc948"),
 ];
 
+/// A thread's wait, light enough for dark text.
+const WAIT: usize = 8;
 /// Indexes into [`KINDS`] for the spans that are not segments.
-const DRIVER: usize = 8;
-const IRP: usize = 9;
+const DRIVER: usize = 9;
+const THREAD_MARK: usize = 10;
+const DEVICE_MARK: usize = 11;
+const IRP: usize = 12;
 
 /// The most IRP rows drawn; more IRPs in flight at once are counted, not drawn.
 const MAX_IRP_ROWS: usize = 8;
@@ -136,6 +147,7 @@ fn kind(activity: Activity) -> usize {
         Activity::Transfer(_) => 5,
         Activity::Raised => 6,
         Activity::InService(_) => 7,
+        Activity::Waiting(_) => WAIT,
     }
 }
 
@@ -152,7 +164,7 @@ pub fn render(kernel: &Kernel, scenario: &str, seed: u64, window: Window) -> Str
     let segments = Segments::from_trace(trace);
     let mut rows = rows(kernel, &segments, run_end, window);
     rows.extend(irp_rows(trace, window));
-    let height = TOP + rows.len() as f64 * LANE + 90.0;
+    let height = TOP + rows.len() as f64 * LANE + 68.0 + 22.0 * legend_lines() as f64;
     let x = |t: Time| {
         let span = (window.to - window.from) as f64;
         LABEL
@@ -215,8 +227,9 @@ pub fn render(kernel: &Kernel, scenario: &str, seed: u64, window: Window) -> Str
                 continue;
             }
             let (x0, x1) = (x(*from), x(*to));
-            // Instants still show: a driver routine as a tick, anything else a hairline.
-            let w = (x1 - x0).max(if *k == DRIVER { 2.0 } else { 1.0 });
+            // Instants still show: a mark as a tick, anything else a hairline.
+            let tick = matches!(*k, DRIVER | THREAD_MARK | DEVICE_MARK);
+            let w = (x1 - x0).max(if tick { 2.0 } else { 1.0 });
             let _ = writeln!(
                 s,
                 r#"<rect x="{x0:.1}" y="{:.1}" width="{w:.1}" height="{BAR}" fill="{}"><title>{} {}: {}–{}</title></rect>"#,
@@ -234,14 +247,19 @@ pub fn render(kernel: &Kernel, scenario: &str, seed: u64, window: Window) -> Str
                     r#"<text x="{:.1}" y="{:.1}" font-size="12" fill="{}">{}</text>"#,
                     x0 + 3.0,
                     y + LANE / 2.0 + 4.0,
-                    if *k == IRP { "#222" } else { "white" },
+                    // Dark text on the light colours.
+                    if matches!(*k, IRP | WAIT) {
+                        "#222"
+                    } else {
+                        "white"
+                    },
                     escape(text)
                 );
             }
         }
     }
     axis(&mut s, &ticks, bottom, &x);
-    legend(&mut s, height - 24.0);
+    legend(&mut s, height - 2.0 - 22.0 * legend_lines() as f64);
     s.push_str("</svg>\n");
     s
 }
@@ -263,6 +281,7 @@ fn rows(k: &Kernel, segments: &Segments, run_end: Time, window: Window) -> Vec<R
         Activity::Isr(_) => "ISR".into(),
         Activity::Dpc(_) => "DPC".into(),
         Activity::Transfer(irp) => irp.to_string(),
+        Activity::Waiting(reason) => format!("waits: {}", reason.short()),
         _ => String::new(),
     };
     let mut rows = Vec::new();
@@ -285,29 +304,53 @@ fn rows(k: &Kernel, segments: &Segments, run_end: Time, window: Window) -> Vec<R
                 .collect(),
         });
     }
+    // The marks in the window, by track.
+    let mut marked: BTreeMap<Track, Vec<(Time, Time, usize, String)>> = BTreeMap::new();
+    marks::each(k, k.trace(), |m| {
+        if (window.from..=window.to).contains(&m.time) {
+            let kind = match m.track {
+                Track::Driver(_) => DRIVER,
+                Track::Thread(_) => THREAD_MARK,
+                Track::Device(_) => DEVICE_MARK,
+            };
+            marked
+                .entry(m.track)
+                .or_default()
+                .push((m.time, m.time, kind, m.label));
+        }
+    });
+    let mut take = |track: Track| marked.remove(&track).unwrap_or_default();
     for t in &core.threads {
         let mut spans = runs.remove(&t.id).unwrap_or_default();
+        spans.extend(
+            in_window(Lane::Thread(t.id))
+                .into_iter()
+                .map(|(a, b, act)| (a, b, kind(act), text(act))),
+        );
+        spans.extend(take(Track::Thread(t.id)));
         spans.sort_by_key(|s| s.0);
         rows.push(Row {
             label: t.name.clone(),
             spans,
         });
     }
-    for d in 0..core.device_names.len() {
-        let id = DeviceId(d as u16);
+    for (driver, label) in marks::driver_tracks(k) {
         rows.push(Row {
-            label: format!("{} driver", k.device_name(id)),
-            spans: driver_marks(k.trace(), id, window),
+            label,
+            spans: take(Track::Driver(driver)),
         });
     }
     for d in 0..core.device_names.len() {
         let id = DeviceId(d as u16);
+        let mut spans: Vec<_> = in_window(Lane::Device(id))
+            .into_iter()
+            .map(|(a, b, act)| (a, b, kind(act), text(act)))
+            .collect();
+        spans.extend(take(Track::Device(id)));
+        spans.sort_by_key(|s| s.0);
         rows.push(Row {
             label: k.device_name(id).to_string(),
-            spans: in_window(Lane::Device(id))
-                .into_iter()
-                .map(|(a, b, act)| (a, b, kind(act), text(act)))
-                .collect(),
+            spans,
         });
     }
     for l in core.lines.values() {
@@ -320,31 +363,6 @@ fn rows(k: &Kernel, segments: &Segments, run_end: Time, window: Window) -> Vec<R
         });
     }
     rows
-}
-
-/// A device's driver at work on IRPs: dispatched, started on the device, completed.
-fn driver_marks(
-    trace: &[TraceEvent],
-    device: DeviceId,
-    window: Window,
-) -> Vec<(Time, Time, usize, String)> {
-    let mut mine = BTreeSet::new();
-    let mut marks = Vec::new();
-    for e in trace {
-        let (what, irp) = match e.what {
-            What::IrpDispatched { irp, device: d, .. } if d == device => {
-                mine.insert(irp);
-                ("dispatch", irp)
-            }
-            What::IrpStarted { irp, device: d } if d == device => ("start", irp),
-            What::IrpCompleted { irp, .. } if mine.contains(&irp) => ("complete", irp),
-            _ => continue,
-        };
-        if (window.from..=window.to).contains(&e.time) {
-            marks.push((e.time, e.time, DRIVER, format!("{what} {irp}")));
-        }
-    }
-    marks
 }
 
 /// IRP lifetimes that touch the window, on as few rows as they need (at most
@@ -431,16 +449,36 @@ fn tick_label(t: Time, window_end: Time) -> String {
     format!("{} {name}", t as f64 / unit)
 }
 
+/// The legend's entries, each with where it goes (left edge and line), wrapped to the
+/// picture's width.
+fn legend_layout() -> Vec<(f64, usize)> {
+    let mut at = Vec::new();
+    let (mut x, mut line) = (20.0, 0);
+    for (name, _) in KINDS {
+        let w = 19.0 + 8.0 * name.len() as f64 + 18.0;
+        if x + w > WIDTH && x > 20.0 {
+            (x, line) = (20.0, line + 1);
+        }
+        at.push((x, line));
+        x += w;
+    }
+    at
+}
+
+/// Lines the legend takes.
+fn legend_lines() -> usize {
+    legend_layout().last().map_or(0, |&(_, line)| line + 1)
+}
+
 fn legend(s: &mut String, y: f64) {
-    let mut x = 20.0;
-    for (name, colour) in KINDS {
+    for ((name, colour), (x, line)) in KINDS.into_iter().zip(legend_layout()) {
+        let y = y + 22.0 * line as f64;
         let _ = writeln!(
             s,
             r#"<rect x="{x:.1}" y="{:.1}" width="14" height="14" fill="{colour}"/><text x="{:.1}" y="{y:.1}" font-size="13">{name}</text>"#,
             y - 11.0,
             x + 19.0
         );
-        x += 19.0 + 8.0 * name.len() as f64 + 18.0;
     }
 }
 

@@ -20,6 +20,7 @@ fn check(doc: &Value) -> Result<(), String> {
     let mut spans: BTreeMap<(u64, u64), Vec<(f64, f64)>> = BTreeMap::new();
     let mut counters: BTreeMap<(u64, String), f64> = BTreeMap::new();
     let mut flows: BTreeMap<u64, Vec<FlowPoint>> = BTreeMap::new();
+    let mut marks = BTreeSet::new();
     for e in events {
         let name = e["name"]
             .as_str()
@@ -54,6 +55,20 @@ fn check(doc: &Value) -> Result<(), String> {
                 }
                 track.push((ts, ts + dur));
             }
+            "i" => {
+                // A mark: on a named track, in time order with the track's spans, saying
+                // what happened.
+                if e["args"]["what"].as_str().is_none_or(str::is_empty) {
+                    return Err(format!("a mark without its sentence: {e}"));
+                }
+                let track = spans.entry((pid, tid)).or_default();
+                if track.last().is_some_and(|&(last, _)| last > ts) {
+                    return Err(format!("track {pid}/{tid} goes back in time at {e}"));
+                }
+                // Ordered with the spans as a span of no length.
+                track.push((ts, ts));
+                marks.insert((pid, tid));
+            }
             "C" => {
                 let key = (pid, name.to_string());
                 if counters.get(&key).is_some_and(|&last| last > ts) {
@@ -74,6 +89,11 @@ fn check(doc: &Value) -> Result<(), String> {
                     "unexpected phase {other} (spans must be complete): {e}"
                 ));
             }
+        }
+    }
+    for &(pid, tid) in &marks {
+        if !named_tracks.contains(&(pid, tid)) {
+            return Err(format!("track {pid}/{tid} has marks and no name"));
         }
     }
     for (&(pid, tid), list) in &spans {
@@ -133,9 +153,9 @@ fn every_scenario_gives_a_well_formed_chrome_trace() {
         assert_eq!(flows, irps, "{}: a flow per IRP", path.display());
         // Interrupts, DPCs and device transfers come from disks; pipes have none.
         let cats: &[&str] = if loaded.scenario.devices.is_empty() {
-            &["thread", "irp"]
+            &["thread", "irp", "wait", "driver"]
         } else {
-            &["isr", "dpc", "thread", "device", "irp"]
+            &["isr", "dpc", "thread", "device", "irp", "wait", "driver"]
         };
         for cat in cats {
             assert!(
@@ -147,6 +167,14 @@ fn every_scenario_gives_a_well_formed_chrome_trace() {
         assert!(
             events.iter().any(|e| e["ph"] == "C"),
             "{}: counters",
+            path.display()
+        );
+        // Every scenario opens a file: its thread's track marks it.
+        assert!(
+            events
+                .iter()
+                .any(|e| e["ph"] == "i" && e["cat"] == "object" && e["name"] == "FileOpened"),
+            "{}: no mark of a thread's call",
             path.display()
         );
     }

@@ -962,7 +962,6 @@ fn generated_scenarios_reach_every_way_a_wait_ends() {
                         (WaitResult::Object { .. }, None) if by_signal => "signalled, all",
                         (WaitResult::Object { .. }, _) => "at once",
                         (WaitResult::Timeout, _) => "timed out",
-                        (WaitResult::IoCompletion, _) => "APCs",
                     });
                 }
                 What::TimedOutAtOnce { call, .. } if call.contains("Object") => {

@@ -10,6 +10,7 @@ mod determinism;
 mod guarantees;
 mod hostile;
 mod invariants;
+mod kernel_objects;
 mod narration;
 mod scenarios;
 mod segments;

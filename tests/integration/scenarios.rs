@@ -360,3 +360,30 @@ fn pipe_completions_shows_every_way_a_read_finishes() {
             .any(|e| matches!(e.what, What::PacketDequeued { key: 7, .. }))
     );
 }
+
+#[test]
+fn an_event_s_irp_and_thread_are_its_fields_of_those_names() {
+    // What::irp and What::thread read the fields named so; the JSON output writes every
+    // field: the two must agree on every event of every scenario.
+    let mut checked = (0, 0);
+    for path in crate::scenario_paths() {
+        let loaded = load(path.to_str().unwrap(), &[]);
+        let kernel = iosim::run(&loaded.scenario, loaded.scenario.seed).unwrap();
+        for e in kernel.trace() {
+            let json = serde_json::to_value(e).unwrap();
+            let field = |name: &str| json.get(name).and_then(serde_json::Value::as_u64);
+            assert_eq!(e.what.kind(), json["kind"], "{e:?}");
+            if !matches!(e.what, kernel_sim::What::ContextSwitched { .. }) {
+                assert_eq!(
+                    e.what.thread().map(|t| u64::from(t.0)),
+                    field("thread"),
+                    "{e:?}"
+                );
+            }
+            assert_eq!(e.what.irp().map(|i| i.0), field("irp"), "{e:?}");
+            checked.0 += usize::from(e.what.irp().is_some());
+            checked.1 += usize::from(e.what.thread().is_some());
+        }
+    }
+    assert!(checked.0 > 100 && checked.1 > 100, "{checked:?}");
+}

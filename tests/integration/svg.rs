@@ -50,7 +50,7 @@ fn the_svg_has_every_lane_an_axis_and_a_legend() {
         "Main",
         "W1",
         "W4",
-        "disk0 driver",
+        "disk0: disk driver",
         "disk0",
         "IRQ14",
         "IRPs 1",
@@ -63,6 +63,8 @@ fn the_svg_has_every_lane_an_axis_and_a_legend() {
         "device transfer",
         "thread runs",
         "IRP lifetime",
+        "thread waits",
+        "driver at work",
     ] {
         assert!(t.iter().any(|x| x == legend), "legend {legend}");
     }

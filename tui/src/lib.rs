@@ -1,21 +1,20 @@
 //! `tui`: the ratatui walkthrough of a run, where a student steps forward and back and
 //! reads why each step happened.
 //!
-//! Two threads. [`sim`] owns the [`Session`] (checkpoints and replay) and answers
+//! Two threads. [`sim`] owns the [`Session`] (kernel-sim's checkpoints and replay) and answers
 //! commands with a [`view::View`] of the panes; [`app`] holds the screen's state and the
 //! key table and talks to the simulation over crossbeam channels; [`ui`] lays out the
 //! latest view; [`run`] drives a real terminal.
 
 pub mod app;
 pub mod hint;
-pub mod session;
 pub mod sim;
 pub mod timeline;
 pub mod ui;
 pub mod view;
 
 pub use app::{Action, App, Pane, action_for};
-pub use session::Session;
+pub use kernel_sim::session::Session;
 
 use ratatui::crossterm::event::{
     self, DisableMouseCapture, EnableMouseCapture, Event, KeyEventKind, MouseEventKind,

@@ -6,9 +6,9 @@
 //! When it has nothing to answer, the thread explores the run ahead, a chunk at a time,
 //! so the run's length, the checkpoints and the trace are ready before the student asks.
 
-use crate::session::Session;
 use crate::view::{Lens, View};
 use crossbeam_channel::{Receiver, Sender, TryRecvError};
+use kernel_sim::session::Session;
 use kernel_sim::{Kernel, Time, TraceEvent, What};
 use std::collections::VecDeque;
 use std::thread::JoinHandle;

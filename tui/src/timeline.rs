@@ -3,7 +3,7 @@
 //! current step is shown; the window moves in quarter steps so that the current moment
 //! stays between half and three quarters of the way across.
 
-use crate::session::Session;
+use kernel_sim::session::Session;
 use kernel_sim::trace::segments::{Activity, Lane};
 use kernel_sim::{CpuId, DeviceId, ThreadId, Time};
 
@@ -84,6 +84,8 @@ fn glyph(activity: Activity) -> (char, u8) {
         Activity::Transfer(_) => ('═', 1),
         Activity::Raised => ('!', 1),
         Activity::InService(_) => ('#', 1),
+        // The strip draws CPUs and devices only; waits show in the Threads pane.
+        Activity::Waiting(_) => ('·', 0),
     }
 }
 

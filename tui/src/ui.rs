@@ -151,10 +151,11 @@ impl Widget for &App {
         self.panel(Pane::Devices, "Drivers and DMA rings", &v.devices)
             .changes(before.map(|b| b.devices.as_slice()), self.color)
             .render(a.devices, buf);
-        let ports_title = if v.has_ports {
-            "Interrupt lines · ports"
-        } else {
-            "Interrupt lines"
+        let ports_title = match (v.has_ports, v.has_objects) {
+            (true, true) => "Interrupt lines · ports · objects",
+            (true, false) => "Interrupt lines · ports",
+            (false, true) => "Interrupt lines · objects",
+            (false, false) => "Interrupt lines",
         };
         self.panel(Pane::Ports, ports_title, &v.lines_and_ports)
             .changes(before.map(|b| b.lines_and_ports.as_slice()), self.color)

@@ -3,10 +3,10 @@
 //! current step, so the panes always agree; the screen only lays them out.
 
 use crate::hint::look_next;
-use crate::session::Session;
 use crate::timeline::{DEFAULT_SPAN, Timeline};
 use kernel_sim::cpu::FrameKind;
 use kernel_sim::intr::LineState;
+use kernel_sim::session::Session;
 use kernel_sim::thread::ThreadState;
 use kernel_sim::trace::format_time;
 use kernel_sim::{DeviceId, IrpId, Kernel, SlotView, ThreadId, Time, TraceEvent, What};
@@ -62,6 +62,8 @@ pub struct View {
     pub lines_and_ports: Vec<String>,
     /// Whether the scenario has completion ports (their pane shares the lines' pane).
     pub has_ports: bool,
+    /// Whether it has events or semaphores (listed in that pane too).
+    pub has_objects: bool,
     /// The current step's events, explained.
     pub narration: Vec<String>,
     /// Where to look next.
@@ -99,6 +101,7 @@ impl View {
             devices: device_lines(k),
             lines_and_ports: line_and_port_lines(k),
             has_ports: !k.core().ports.is_empty(),
+            has_objects: !k.core().event_objects.is_empty() || !k.core().semaphores.is_empty(),
             narration: session.last_range().map(|i| session.narrate(i)).collect(),
             hint: look_next(k, last).map(str::to_string),
             timeline: Timeline::capture(session, lens.span),
@@ -131,16 +134,37 @@ fn cpu_lines(k: &Kernel) -> Vec<String> {
         .collect()
 }
 
-fn thread_state(state: ThreadState) -> String {
-    match state {
+/// A thread's state in a few words; a wait says what for (and which objects).
+fn thread_state(k: &Kernel, t: &kernel_sim::thread::Thread) -> String {
+    match t.state {
         ThreadState::NotStarted => "not started".to_string(),
         ThreadState::Ready => "ready".into(),
         ThreadState::Running { cpu } => format!("running {cpu}"),
-        ThreadState::Waiting {
-            alertable: true, ..
-        } => "wait (alertable)".into(),
-        ThreadState::Waiting { .. } => "waiting".into(),
+        ThreadState::Waiting { reason, alertable } => {
+            let on = if t.wait_objects.is_empty() {
+                String::new()
+            } else {
+                let names: Vec<String> =
+                    t.wait_objects.iter().map(|&o| object_name(k, o)).collect();
+                format!(" {}", names.join(" "))
+            };
+            let alertable = if alertable { " (alertable)" } else { "" };
+            format!("waits: {}{on}{alertable}", reason.short())
+        }
         ThreadState::Terminated => "exited".into(),
+    }
+}
+
+/// An object's short name, as the scenario gave it.
+fn object_name(k: &Kernel, object: kernel_sim::io::Object) -> String {
+    use kernel_sim::io::Object;
+    let core = k.core();
+    match object {
+        Object::Event(e) => core.event_objects[e.0 as usize].name.clone(),
+        Object::Semaphore(s) => core.semaphores[s.0 as usize].name.clone(),
+        Object::Thread(t) => format!("thread {}", k.thread_name(t)),
+        Object::File(fo) => fo.to_string(),
+        Object::Port(p) => p.to_string(),
     }
 }
 
@@ -162,7 +186,7 @@ fn thread_rows(k: &Kernel) -> Vec<Row<ThreadId>> {
             };
             Row {
                 id: t.id,
-                text: format!("{:<8} {}{apcs}", t.name, thread_state(t.state)),
+                text: format!("{:<8} {}{apcs}", t.name, thread_state(k, t)),
             }
         })
         .collect()
@@ -176,15 +200,23 @@ fn irp_rows(k: &Kernel, trace: &[TraceEvent]) -> Vec<Row<IrpId>> {
         .map(|irp| {
             let file = core.file_objects[irp.file_object.0 as usize].file;
             let loc = irp.location();
+            // Which driver holds it, when the device's stack has several, and whether its
+            // cancel was asked for.
+            let driver = if irp.stack.len() > 1 {
+                format!(": {}", k.driver_name(loc.driver))
+            } else {
+                String::new()
+            };
+            let cancel = if irp.cancel { " cancel asked" } else { "" };
             Row {
                 id: irp.id,
                 text: format!(
-                    "{} {} {} {:?} @{}",
+                    "{} {} {} {:?} @{}{driver}{cancel}",
                     irp.id,
                     irp.major.name(),
                     k.file_name(file),
                     irp.state,
-                    k.device_name(loc.device)
+                    k.device_name(loc.device),
                 ),
             }
         })
@@ -294,6 +326,39 @@ fn line_and_port_lines(k: &Kernel) -> Vec<String> {
         ));
         lines.push(format!(" waiters (next first): {}", waiters.join(" ")));
     }
+    // Kernel objects threads wait on: signalled or not, and who waits.
+    let waiters = |list: &[ThreadId]| {
+        let names: Vec<&str> = list.iter().map(|t| k.thread_name(*t)).collect();
+        if names.is_empty() {
+            String::new()
+        } else {
+            format!(" waiters: {}", names.join(" "))
+        }
+    };
+    for e in &core.event_objects {
+        if e.refs == 0 {
+            continue;
+        }
+        let mark = if e.signalled { "■ signalled" } else { "□" };
+        let kind = if e.manual_reset { "manual" } else { "auto" };
+        lines.push(format!(
+            "event {} ({kind}) {mark}{}",
+            e.name,
+            waiters(&e.waiters)
+        ));
+    }
+    for s in &core.semaphores {
+        if s.refs == 0 {
+            continue;
+        }
+        lines.push(format!(
+            "semaphore {} {}/{}{}",
+            s.name,
+            s.count,
+            s.max,
+            waiters(&s.waiters)
+        ));
+    }
     lines
 }
 
@@ -376,7 +441,7 @@ fn thread_detail(k: &Kernel, trace: &[TraceEvent], id: ThreadId) -> (String, Vec
     let mut lines = vec![format!(
         "{} in process {process} · {}",
         t.name,
-        thread_state(t.state)
+        thread_state(k, t)
     )];
     if t.apcs.is_empty() {
         lines.push("APC queue: empty".into());

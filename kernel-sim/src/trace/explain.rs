@@ -281,10 +281,7 @@ impl Kernel {
                 let s = &self.core.semaphores[s.0 as usize];
                 format!("semaphore {} (maximum count {})", s.name, s.max)
             }
-            Object::Thread(th) => format!(
-                "thread {}'s object, signalled once it exits",
-                self.thread_name(th)
-            ),
+            Object::Thread(th) => format!("thread {}'s object", self.thread_name(th)),
         }
     }
 
@@ -579,25 +576,46 @@ impl Kernel {
                 object,
             } => {
                 let process = self.core.threads[thread.0 as usize].process;
+                let note = match object {
+                    crate::io::Object::Thread(_) => {
+                        " A thread's object is signalled once the thread exits."
+                    }
+                    _ => "",
+                };
                 format!(
-                    "Handle {handle} to {} goes in process {}'s handle table, for {}.",
+                    "Handle {handle} to {} goes in process {}'s handle table, for {}.{note}",
                     self.object_words(*object),
                     self.process_name(process),
                     t(*thread)
                 )
             }
             What::ObjectDestroyed { object } => format!(
-                "The last handle to {} is closed: the object is destroyed.",
+                "The last reference to {} is gone (every handle to it is closed and no wait \
+                 holds it): the object is destroyed.",
                 self.object_words(*object)
             ),
-            What::EventSet { thread, event } => {
+            What::EventSet {
+                thread,
+                event,
+                released,
+            } => {
                 let e = &self.core.event_objects[event.0 as usize];
-                let then = if e.manual_reset {
-                    "it stays signalled until someone resets it, and every thread waiting on it \
-                     is released"
-                } else {
-                    "an auto-reset event, it releases one waiting thread and resets, or stays \
-                     signalled until a wait takes it"
+                let then = match (e.manual_reset, released) {
+                    (true, 0) => "it stays signalled until someone resets it; no waiting thread's \
+                         wait is satisfied by it now"
+                        .to_string(),
+                    (true, n) => format!(
+                        "it stays signalled until someone resets it, and every wait it satisfies \
+                         ends: {} released",
+                        count(*n, "thread")
+                    ),
+                    (false, 0) => "an auto-reset event with no wait it can satisfy now, it stays \
+                         signalled until a wait takes it"
+                        .into(),
+                    (false, _) => {
+                        "an auto-reset event, it releases one waiting thread and resets at once"
+                            .into()
+                    }
                 };
                 format!("{} sets event {}: {then}.", t(*thread), e.name)
             }
@@ -609,14 +627,25 @@ impl Kernel {
             What::SemaphoreReleased {
                 thread,
                 semaphore,
-                count,
+                count: by,
                 now,
-            } => format!(
-                "{} releases semaphore {} by {count}: its count is {now}, and each waiting thread \
-                 a count lets through is released, taking one.",
-                t(*thread),
-                self.core.semaphores[semaphore.0 as usize].name
-            ),
+                released,
+            } => {
+                let waiters = match released {
+                    0 => "no waiting thread's wait is satisfied by it now".to_string(),
+                    n => format!(
+                        "{} waiting {} released, each taking one, which leaves {}",
+                        count(*n, "thread"),
+                        if *n == 1 { "is" } else { "are" },
+                        now - n
+                    ),
+                };
+                format!(
+                    "{} releases semaphore {} by {by}: its count is {now}; {waiters}.",
+                    t(*thread),
+                    self.core.semaphores[semaphore.0 as usize].name
+                )
+            }
             What::WaitReturned {
                 thread,
                 call,
@@ -625,15 +654,27 @@ impl Kernel {
             } => {
                 let why = match (result, object) {
                     (crate::object::WaitResult::Object { .. }, Some(o)) => {
-                        format!("{} is signalled", self.object_words(*o))
+                        let took = match o {
+                            crate::io::Object::Event(e)
+                                if !self.core.event_objects[e.0 as usize].manual_reset =>
+                            {
+                                ", and the wait reset it"
+                            }
+                            crate::io::Object::Event(_) => " and stays signalled",
+                            crate::io::Object::Semaphore(_) => {
+                                ", and the wait took one of its count"
+                            }
+                            crate::io::Object::Thread(_) => ": the thread has exited",
+                            _ => "",
+                        };
+                        format!("{} was signalled{took}", self.object_words(*o))
                     }
                     (crate::object::WaitResult::Object { .. }, None) => {
-                        "every object it waited for is signalled".into()
+                        "every object it waited for was signalled, and the wait took them \
+                         together"
+                            .into()
                     }
                     (crate::object::WaitResult::Timeout, _) => "its timeout expired".into(),
-                    (crate::object::WaitResult::IoCompletion, _) => {
-                        "completion routines ran during the alertable wait".into()
-                    }
                 };
                 format!("{call} returns {} to {}: {why}.", result.name(), t(*thread))
             }

@@ -5,7 +5,8 @@
 //! each pop), so [`Segments`] replays those stacks and records, per CPU, which frame was
 //! on top when: a thread's segment ends when an ISR interrupts it and a new one starts
 //! when the ISR returns. Devices show their transfers; interrupt lines show when they
-//! were raised and in service. Idle time is the absence of a segment.
+//! were raised and in service; threads show when they waited, and for what. Idle time is
+//! the absence of a segment.
 //!
 //! Segments are built incrementally, one event at a time in trace order, so a viewer can
 //! feed the trace as the run grows.
@@ -21,6 +22,8 @@ pub enum Lane {
     Cpu(CpuId),
     Device(DeviceId),
     Line(Irq),
+    /// A thread's waits (when it runs shows on the CPU lanes).
+    Thread(ThreadId),
 }
 
 /// What occupies a lane during a segment.
@@ -42,6 +45,8 @@ pub enum Activity {
     Raised,
     /// Its ISR runs on a CPU.
     InService(CpuId),
+    /// The thread waits (thread lanes): for I/O, a sleep, a port, objects, work.
+    Waiting(super::WaitReason),
 }
 
 /// One stretch of one activity on a lane. Indexes are positions in the trace, which
@@ -91,7 +96,7 @@ impl Segments {
         s
     }
 
-    /// Every lane seen so far, CPUs first, then devices, then lines.
+    /// Every lane seen so far, CPUs first, then devices, lines and threads.
     pub fn lanes(&self) -> impl Iterator<Item = Lane> + '_ {
         self.lanes.keys().copied()
     }
@@ -138,9 +143,12 @@ impl Segments {
             What::DpcFinished { .. } => {
                 self.cpu_pop(index, event, |a| matches!(a, Activity::Dpc(_)))
             }
-            What::ThreadWaiting { .. }
-            | What::ThreadExited { .. }
-            | What::ThreadPreempted { .. } => {
+            What::ThreadWaiting { thread, reason, .. } => {
+                self.cpu_pop(index, event, |a| matches!(a, Activity::Thread(_)));
+                self.open(Lane::Thread(thread), Activity::Waiting(reason), t, index);
+            }
+            What::ThreadWoken { thread, .. } => self.close(Lane::Thread(thread), t, index),
+            What::ThreadExited { .. } | What::ThreadPreempted { .. } => {
                 self.cpu_pop(index, event, |a| matches!(a, Activity::Thread(_)))
             }
             What::Device { device, kind, .. } => match kind.lane {

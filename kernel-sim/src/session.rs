@@ -13,9 +13,9 @@
 //! more, every other one is dropped and the interval doubles, so a long run costs a
 //! longer replay per step back rather than more memory.
 
-use kernel_sim::trace::segments::Segments;
-use kernel_sim::trace::{Narrator, Note};
-use kernel_sim::{Checkpoint, Kernel, Time, TraceEvent};
+use crate::trace::segments::Segments;
+use crate::trace::{Narrator, Note};
+use crate::{Checkpoint, Kernel, Time, TraceEvent};
 use std::collections::BTreeMap;
 
 /// Steps between checkpoints at first: a step back replays at most this many events.
@@ -119,9 +119,9 @@ impl Session {
             if !ahead.step() {
                 ended = true;
                 self.stopped = ahead.fault().map(|fault| match fault {
-                    kernel_sim::RunError::TimeOverflow { .. } => "stopped: time overflowed",
-                    kernel_sim::RunError::ByteBudget { .. } => "stopped: over its byte budget",
-                    kernel_sim::RunError::EventLimit { .. } => "cut at the event limit",
+                    crate::RunError::TimeOverflow { .. } => "stopped: time overflowed",
+                    crate::RunError::ByteBudget { .. } => "stopped: over its byte budget",
+                    crate::RunError::EventLimit { .. } => "cut at the event limit",
                 });
                 break;
             }
@@ -217,7 +217,7 @@ impl Session {
     /// The sentence for the trace's event number `index`, with its note if one is due.
     pub fn narrate(&self, index: usize) -> String {
         let sentence = self.kernel.explain(&self.trace[index]);
-        kernel_sim::trace::with_note(sentence, self.note_at(index))
+        crate::trace::with_note(sentence, self.note_at(index))
     }
 
     /// The step that added the explored trace's event number `index`.
