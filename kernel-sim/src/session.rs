@@ -2,7 +2,9 @@
 //!
 //! A session holds two kernels. `ahead` runs ahead of anything shown, a chunk at a time,
 //! and lays down the run's one copy of the trace, the trace length and the clock after
-//! every step, and a checkpoint every `interval` steps. `kernel` is the state on screen:
+//! every step, and a checkpoint every `interval` steps; once the run has ended it stays,
+//! the furthest state explored, to explain any event of the trace (see
+//! [`Session::narrate`]). `kernel` is the state on screen:
 //! going to step k restores the nearest checkpoint at or before k (unless the kernel on
 //! screen is nearer) and replays. A replay's events are already in the trace, so they are
 //! dropped; the run is deterministic, so back-then-forward shows exactly what forward did
@@ -26,8 +28,11 @@ pub const MAX_CHECKPOINTS: usize = 4096;
 
 pub struct Session {
     kernel: Kernel,
-    /// Runs ahead to learn the run; `None` once it reached the end.
-    ahead: Option<Kernel>,
+    /// Runs ahead to learn the run; at its end once `finished`. The kernel's records of
+    /// threads, files, file objects, ports and objects only grow, so this state has
+    /// everything any explored event names.
+    ahead: Kernel,
+    finished: bool,
     trace: Vec<TraceEvent>,
     /// The timeline lanes of the explored trace.
     segments: Segments,
@@ -70,7 +75,8 @@ impl Session {
             .filter_map(|(i, e)| narrator.observe(e).map(|n| (i, n)))
             .collect();
         Self {
-            ahead: Some(kernel.clone()),
+            ahead: kernel.clone(),
+            finished: false,
             kernel,
             segments: Segments::from_trace(&trace),
             narrator,
@@ -110,9 +116,10 @@ impl Session {
     /// Lets the kernel running ahead take up to `budget` more steps. Returns how many it
     /// took (fewer when the run ended).
     pub fn explore(&mut self, budget: u64) -> u64 {
-        let Some(ahead) = self.ahead.as_mut() else {
+        if self.finished {
             return 0;
-        };
+        }
+        let ahead = &mut self.ahead;
         let mut taken = 0;
         let mut ended = false;
         while taken < budget {
@@ -150,15 +157,13 @@ impl Session {
                 }
             }
         }
-        if ended {
-            self.ahead = None;
-        }
+        self.finished = ended;
         taken
     }
 
     /// Whether the run's end is known.
     pub fn finished(&self) -> bool {
-        self.ahead.is_none()
+        self.finished
     }
 
     /// Steps explored so far: the furthest step [`Session::goto`] can reach now.
@@ -214,10 +219,24 @@ impl Session {
         self.notes.get(&index).copied()
     }
 
-    /// The sentence for the trace's event number `index`, with its note if one is due.
+    /// The sentence for the explored trace's event number `index`, with its note if one
+    /// is due: the words `iosim run` prints for it, whatever the current step.
     pub fn narrate(&self, index: usize) -> String {
-        let sentence = self.kernel.explain(&self.trace[index]);
-        crate::trace::with_note(sentence, self.note_at(index))
+        crate::trace::with_note(self.explain(index), self.note_at(index))
+    }
+
+    /// The sentence for the explored trace's event number `index`, without its note.
+    ///
+    /// An event can name a file, a file object, a port or an object that it creates, so
+    /// it is explained with a state that has them: the state on screen for an event up
+    /// to the current step (the state right after the event, or later), the furthest
+    /// explored state for a later one. Both give the event's own words, for the kernel
+    /// never removes such a record nor changes what a sentence reads from it (names,
+    /// kinds, a pipe's ends).
+    pub fn explain(&self, index: usize) -> String {
+        let shown = index < self.marks[self.step() as usize];
+        let kernel = if shown { &self.kernel } else { &self.ahead };
+        kernel.explain(&self.trace[index])
     }
 
     /// The step that added the explored trace's event number `index`.

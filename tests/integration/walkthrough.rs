@@ -578,11 +578,101 @@ fn cancel_io_frame_shows_what_each_request_held() {
 
 #[test]
 fn pipe_frame_shows_the_buffer_full_and_the_write_waiting() {
-    // Stepped to, not searched for: the walkthrough's search explains later events with
-    // the current step's state, in which the pipe does not exist yet, and panics.
     let mut a = app("pipe-basics");
     press(&mut a, KeyCode::Right, 23);
     let frame = screen(&a, 120, 40);
     assert!(frame.contains("16/16 bytes"), "{frame}");
     insta::assert_snapshot!("pipe_basics_write_waits_120x40", frame);
+}
+
+/// Each built-in scenario's name and its narration as `iosim run` prints it: each event's
+/// sentence, with its note, explained with the state right after the event's step.
+fn narrated_runs() -> Vec<(String, Vec<String>)> {
+    crate::scenario_paths()
+        .iter()
+        .map(|path| {
+            let loaded = load(path.to_str().unwrap(), &[]);
+            let mut narrator = kernel_sim::trace::Narrator::new();
+            let mut lines = Vec::new();
+            iosim::run_streaming(&loaded.scenario, loaded.scenario.seed, |k, e| {
+                lines.push(narrator.narrate(k, e));
+                Ok(())
+            })
+            .unwrap_or_else(|e| panic!("{}", e.render()));
+            let name = path.file_stem().unwrap().to_str().unwrap().to_string();
+            (name, lines)
+        })
+        .collect()
+}
+
+#[test]
+fn every_event_is_narrated_as_the_run_narrates_it_from_any_step() {
+    use tui::Session;
+    for (name, want) in narrated_runs() {
+        let loaded = load(&format!("scenarios/{name}.json"), &[]);
+        let mut s = Session::explored(iosim::build::build(&loaded.scenario, loaded.scenario.seed));
+        assert_eq!(s.explored_trace().len(), want.len(), "{name}");
+        // From the first step, the middle one and the last: events before the current
+        // step, at it and after it.
+        let total = s.total().unwrap();
+        for step in [0, total / 2, total] {
+            s.goto(step);
+            for (i, line) in want.iter().enumerate() {
+                assert_eq!(&s.narrate(i), line, "{name}, event {i}, from step {step}");
+            }
+        }
+    }
+}
+
+#[test]
+fn searching_from_the_first_step_for_text_that_never_occurs_says_so() {
+    for path in crate::scenario_paths() {
+        let name = path.file_stem().unwrap().to_str().unwrap();
+        let mut a = app(name);
+        typed(&mut a, "/no such words");
+        assert!(!a.lost, "{name}: the simulation thread is gone");
+        assert_eq!(a.view.step, 0, "{name}: a failed search stays put");
+        let s = screen(&a, 80, 24);
+        assert!(
+            s.contains("\"no such words\" does not occur after step 0"),
+            "{name}:\n{s}"
+        );
+    }
+}
+
+#[test]
+fn searching_from_the_first_step_finds_text_that_occurs_only_late() {
+    for (name, lines) in narrated_runs() {
+        // The last sentence no earlier sentence contains: the search from step 0
+        // explains every event before it, many of which name files, ports and objects
+        // that do not exist at step 0.
+        let lower: Vec<String> = lines.iter().map(|l| l.to_lowercase()).collect();
+        let at = (0..lines.len())
+            .rev()
+            .find(|&i| !lower[..i].iter().any(|l| l.contains(&lower[i])))
+            .unwrap();
+        let text = &lines[at];
+        let needle = &lower[at];
+        let loaded = load(&format!("scenarios/{name}.json"), &[]);
+        let session =
+            tui::Session::explored(iosim::build::build(&loaded.scenario, loaded.scenario.seed));
+        let want = session.step_of_event(at);
+        assert!(
+            want > session.total().unwrap() / 2,
+            "{name}: {text:?} is said at step {want}"
+        );
+        let mut a = app(&name);
+        typed(&mut a, &format!("/{text}"));
+        assert!(!a.lost, "{name}: the simulation thread is gone");
+        assert_eq!(a.message, None, "{name}");
+        assert_eq!(a.view.step, want, "{name}: searched for {text:?}");
+        assert!(
+            a.view
+                .narration
+                .iter()
+                .any(|l| l.to_lowercase().contains(needle)),
+            "{name}: {:?}",
+            a.view.narration
+        );
+    }
 }

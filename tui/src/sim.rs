@@ -9,7 +9,7 @@
 use crate::view::{Lens, View};
 use crossbeam_channel::{Receiver, Sender, TryRecvError};
 use kernel_sim::session::Session;
-use kernel_sim::{Kernel, Time, TraceEvent, What};
+use kernel_sim::{Kernel, Time, What};
 use std::collections::VecDeque;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -28,8 +28,8 @@ pub enum Command {
     Last,
     /// Forward to the next step that raises an interrupt.
     NextInterrupt,
-    /// Forward to the next step with an event whose kind or explanation contains the
-    /// text, ignoring case.
+    /// Forward to the next step with an event whose kind or narration (its sentence and
+    /// the model's note due there) contains the text, ignoring case.
     Search(String),
     /// Only show something else (a detail overlay).
     Look(Lens),
@@ -230,22 +230,19 @@ impl Sim {
         Ok(())
     }
 
-    /// Finds the first event after the current step that `matches` accepts, exploring as
-    /// needed, and goes to its step. `None` when the rest of the run has none.
-    fn find(
-        &mut self,
-        matches: impl Fn(&Kernel, &TraceEvent) -> bool,
-    ) -> Result<Option<u64>, Stop> {
+    /// Finds the first event after the current step that `matches` accepts (given the
+    /// session and the event's number in the explored trace), exploring as needed, and
+    /// goes to its step. `None` when the rest of the run has none.
+    fn find(&mut self, matches: impl Fn(&Session, usize) -> bool) -> Result<Option<u64>, Stop> {
         let mut from = self.session.trace().len();
         loop {
-            let trace = self.session.explored_trace();
-            let k = self.session.kernel();
-            if let Some(i) = trace[from..].iter().position(|e| matches(k, e)) {
-                let step = self.session.step_of_event(from + i);
+            let to = self.session.explored_trace().len();
+            if let Some(index) = (from..to).find(|&i| matches(&self.session, i)) {
+                let step = self.session.step_of_event(index);
                 self.session.goto(step);
                 return Ok(Some(step));
             }
-            from = trace.len();
+            from = to;
             if self.session.finished() {
                 return Ok(None);
             }
@@ -304,7 +301,9 @@ impl Sim {
                 self.between_chunks(Task::Seeking, None)?;
             },
             Command::NextInterrupt => {
-                let found = self.find(|_, e| matches!(e.what, What::InterruptRaised { .. }))?;
+                let found = self.find(|s, i| {
+                    matches!(s.explored_trace()[i].what, What::InterruptRaised { .. })
+                })?;
                 if found.is_none() {
                     return Ok(Some("no interrupt after this step".into()));
                 }
@@ -312,9 +311,14 @@ impl Sim {
             Command::Search(text) => {
                 let needle = text.to_lowercase();
                 let start = self.session.step();
-                let found = self.find(|k, e| {
-                    e.what.kind().to_lowercase().contains(&needle)
-                        || k.explain(e).to_lowercase().contains(&needle)
+                // What the story would show for the event: its sentence and its note.
+                let found = self.find(|s, i| {
+                    s.explored_trace()[i]
+                        .what
+                        .kind()
+                        .to_lowercase()
+                        .contains(&needle)
+                        || s.narrate(i).to_lowercase().contains(&needle)
                 })?;
                 if found.is_none() {
                     return Ok(Some(format!(

@@ -106,8 +106,8 @@ impl View {
             hint: look_next(k, last).map(str::to_string),
             timeline: Timeline::capture(session, lens.span),
             detail: lens.detail.map(|d| match d {
-                Detail::Irp(irp) => irp_detail(k, session.trace(), irp),
-                Detail::Thread(thread) => thread_detail(k, session.trace(), thread),
+                Detail::Irp(irp) => irp_detail(session, irp),
+                Detail::Thread(thread) => thread_detail(session, thread),
             }),
             message: None,
         }
@@ -362,28 +362,33 @@ fn line_and_port_lines(k: &Kernel) -> Vec<String> {
     lines
 }
 
-/// History lines for the events `concerns` picks, the newest last, at most
-/// [`HISTORY_LINES`] of them.
-fn history(k: &Kernel, trace: &[TraceEvent], concerns: impl Fn(&What) -> bool) -> Vec<String> {
-    let events: Vec<&TraceEvent> = trace.iter().filter(|e| concerns(&e.what)).collect();
+/// History lines for the events up to the current step that `concerns` picks, the
+/// newest last, at most [`HISTORY_LINES`] of them.
+fn history(session: &Session, concerns: impl Fn(&What) -> bool) -> Vec<String> {
+    let trace = session.trace();
+    let events: Vec<usize> = (0..trace.len())
+        .filter(|&i| concerns(&trace[i].what))
+        .collect();
     let skip = events.len().saturating_sub(HISTORY_LINES);
     let mut lines = Vec::new();
     if skip > 0 {
         lines.push(format!("  ({skip} earlier events not shown)"));
     }
-    lines.extend(events[skip..].iter().map(|e| {
+    lines.extend(events[skip..].iter().map(|&i| {
+        let e = &trace[i];
         format!(
             "  {:>14}  {:<22} {}",
             format_time(e.time),
             e.what.kind(),
-            k.explain(e)
+            session.explain(i)
         )
     }));
     lines
 }
 
 /// The selected IRP: its parameters, the first bytes of its buffer, and its story so far.
-fn irp_detail(k: &Kernel, trace: &[TraceEvent], id: IrpId) -> (String, Vec<String>) {
+fn irp_detail(session: &Session, id: IrpId) -> (String, Vec<String>) {
+    let (k, trace) = (session.kernel(), session.trace());
     let mut lines = Vec::new();
     match k.core().irps.get(&id) {
         Some(irp) => {
@@ -429,13 +434,14 @@ fn irp_detail(k: &Kernel, trace: &[TraceEvent], id: IrpId) -> (String, Vec<Strin
         None => lines.push(format!("{id} has not been created yet at this step.")),
     }
     lines.push("history:".into());
-    lines.extend(history(k, trace, |w| w.irp() == Some(id)));
+    lines.extend(history(session, |w| w.irp() == Some(id)));
     (format!("{id}"), lines)
 }
 
 /// The selected thread: its state, its APC queue in the order the APCs will run, and
 /// its story so far.
-fn thread_detail(k: &Kernel, trace: &[TraceEvent], id: ThreadId) -> (String, Vec<String>) {
+fn thread_detail(session: &Session, id: ThreadId) -> (String, Vec<String>) {
+    let k = session.kernel();
     let t = &k.core().threads[id.0 as usize];
     let process = &k.core().processes[t.process.0 as usize].name;
     let mut lines = vec![format!(
@@ -458,6 +464,6 @@ fn thread_detail(k: &Kernel, trace: &[TraceEvent], id: ThreadId) -> (String, Vec
         }
     }
     lines.push("history:".into());
-    lines.extend(history(k, trace, |w| w.thread() == Some(id)));
+    lines.extend(history(session, |w| w.thread() == Some(id)));
     (t.name.clone(), lines)
 }
