@@ -1,87 +1,142 @@
 //! End to end in a real terminal: the binary runs under tmux, keys are sent, the screen is
 //! read back, and after `q` the terminal is restored. `.ci/run` installs tmux.
+//!
+//! Each test runs its own tmux server (its own socket, no configuration file), which it
+//! kills when it ends, pass or fail. A server shared with other tests, other test runs or
+//! the user exits when its last session closes, and a `new-session` that reaches it then
+//! fails ("server exited unexpectedly"): under load that happened often enough to fail
+//! this test now and then.
 
 use std::process::Command;
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
-fn tmux(args: &[&str]) -> String {
-    let out = Command::new("tmux")
-        .args(args)
-        // CI may run with no TERM at all; tmux needs one to start its server.
-        .env("TERM", "xterm-256color")
-        .output()
-        .expect("tmux is installed (.ci/run installs it)");
-    String::from_utf8_lossy(&out.stdout).into_owned()
+/// How long a screen may take to show what a test waits for. Generous: a loaded machine
+/// may take seconds to start the binary; the tests wait only as long as it takes.
+const DEADLINE: Duration = Duration::from_secs(90);
+
+/// How often the pane is read while waiting.
+const POLL: Duration = Duration::from_millis(50);
+
+/// One tmux server with one session running `iosim ARGS`.
+struct Tmux {
+    socket: String,
 }
 
-/// Polls the pane until `want` shows (the binary starts and redraws in its own time).
-fn wait_for(session: &str, want: &str) -> String {
-    let start = Instant::now();
-    loop {
-        let screen = tmux(&["capture-pane", "-t", session, "-p"]);
-        if screen.contains(want) || start.elapsed() > Duration::from_secs(20) {
-            return screen;
+impl Tmux {
+    /// Starts `iosim ARGS` in a detached session of `width`x`height` on a new server.
+    /// When the binary exits, the pane prints TERMINAL-BACK and its exit status and stays
+    /// as it is until the server is killed. (Not tmux's remain-on-exit: a dead pane's
+    /// message scrolls the screen, which could hide a walkthrough left on it.)
+    fn start(name: &str, args: &str, width: u16, height: u16) -> Self {
+        let tmux = Self {
+            socket: format!("iosim-e2e-{name}-{}", std::process::id()),
+        };
+        let command = format!(
+            "{} {args}; echo TERMINAL-BACK $?; exec sleep infinity",
+            env!("CARGO_BIN_EXE_iosim")
+        );
+        let (w, h) = (width.to_string(), height.to_string());
+        tmux.ok(&[
+            "new-session",
+            "-d",
+            "-s",
+            "e2e",
+            "-x",
+            &w,
+            "-y",
+            &h,
+            &command,
+        ]);
+        tmux
+    }
+
+    fn run(&self, args: &[&str]) -> std::process::Output {
+        Command::new("tmux")
+            .args(["-L", &self.socket, "-f", "/dev/null"])
+            .args(args)
+            // CI may run with no TERM at all; tmux needs one to start its server.
+            .env("TERM", "xterm-256color")
+            // Inside a tmux session, do not talk to that session's server.
+            .env_remove("TMUX")
+            .output()
+            .expect("tmux is installed (.ci/run installs it)")
+    }
+
+    /// Runs a tmux command that must succeed; its stdout.
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "tmux {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "e2e"];
+        args.extend(keys);
+        self.ok(&args);
+    }
+
+    /// The pane's visible screen.
+    fn screen(&self) -> String {
+        self.ok(&["capture-pane", "-t", "e2e", "-p"])
+    }
+
+    /// Reads the pane until `want` shows (the binary starts, redraws and exits in its own
+    /// time); fails with the screen if it does not show before the deadline.
+    fn wait_for(&self, want: &str) -> String {
+        let start = Instant::now();
+        loop {
+            let screen = self.screen();
+            if screen.contains(want) {
+                return screen;
+            }
+            assert!(
+                start.elapsed() < DEADLINE,
+                "{want:?} did not show within {DEADLINE:?}; the screen:\n{screen}"
+            );
+            sleep(POLL);
         }
-        sleep(Duration::from_millis(100));
+    }
+
+    /// Waits for the binary to exit and checks the screen it left: its exit status 0 on
+    /// the shell's line, and nothing of the walkthrough's alternate screen.
+    fn assert_restored(&self, walkthrough_text: &str) {
+        let after = self.wait_for("TERMINAL-BACK");
+        assert!(after.contains("TERMINAL-BACK 0"), "{after}");
+        assert!(
+            !after.contains(walkthrough_text),
+            "the alternate screen was left behind:\n{after}"
+        );
     }
 }
 
-/// Starts `iosim ARGS` in a detached tmux session of `width`x`height`; when the binary
-/// exits, the pane prints TERMINAL-BACK and stays open to be read.
-fn start(name: &str, args: &str, width: u16, height: u16) -> String {
-    let session = format!("iosim-e2e-{name}-{}", std::process::id());
-    let command = format!(
-        "{} {args}; echo TERMINAL-BACK; sleep 30",
-        env!("CARGO_BIN_EXE_iosim")
-    );
-    let (w, h) = (width.to_string(), height.to_string());
-    tmux(&[
-        "new-session",
-        "-d",
-        "-s",
-        &session,
-        "-x",
-        &w,
-        "-y",
-        &h,
-        &command,
-    ]);
-    session
-}
-
-/// Waits for the binary to exit, closes the session, and checks the screen it left:
-/// the shell's line, and nothing of the walkthrough's alternate screen.
-fn assert_restored(session: &str, walkthrough_text: &str) {
-    let after = wait_for(session, "TERMINAL-BACK");
-    tmux(&["kill-session", "-t", session]);
-    assert!(after.contains("TERMINAL-BACK"), "{after}");
-    assert!(
-        !after.contains(walkthrough_text),
-        "the alternate screen was left behind:\n{after}"
-    );
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.run(&["kill-server"]);
+    }
 }
 
 #[test]
 fn the_walkthrough_runs_in_a_terminal_and_restores_it() {
-    let session = start("keys", "tui tour", 80, 24);
-    let first = wait_for(&session, "step 0/");
+    let tmux = Tmux::start("keys", "tui tour", 80, 24);
+    let first = tmux.wait_for("step 0/");
     assert!(first.contains("iosim · tour · step 0/"), "{first}");
-    tmux(&["send-keys", "-t", &session, "Right", "Right", "Right"]);
-    let stepped = wait_for(&session, "step 3/");
-    assert!(stepped.contains("step 3/"), "{stepped}");
-    tmux(&["send-keys", "-t", &session, "Left"]);
-    let back = wait_for(&session, "step 2/");
-    assert!(back.contains("step 2/"), "{back}");
-    tmux(&["send-keys", "-t", &session, "q"]);
-    assert_restored(&session, "iosim · tour");
+    tmux.keys(&["Right", "Right", "Right"]);
+    tmux.wait_for("step 3/");
+    tmux.keys(&["Left"]);
+    tmux.wait_for("step 2/");
+    tmux.keys(&["q"]);
+    tmux.assert_restored("iosim · tour");
 }
 
 #[test]
 fn ctrl_c_quits_and_restores_the_terminal() {
-    let session = start("ctrl-c", "tui iocp-thread-pool", 100, 30);
-    let first = wait_for(&session, "iocp-thread-pool · step 0/");
-    assert!(first.contains("step 0/"), "{first}");
-    tmux(&["send-keys", "-t", &session, "C-c"]);
-    assert_restored(&session, "iocp-thread-pool · step");
+    let tmux = Tmux::start("ctrl-c", "tui iocp-thread-pool", 100, 30);
+    tmux.wait_for("iocp-thread-pool · step 0/");
+    tmux.keys(&["C-c"]);
+    tmux.assert_restored("iocp-thread-pool · step");
 }
