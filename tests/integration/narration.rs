@@ -7,6 +7,7 @@
 
 use kernel_sim::cpu::FrameKind;
 use kernel_sim::io::Object;
+use kernel_sim::io::{Major, Status};
 use kernel_sim::object::WaitResult;
 use kernel_sim::trace::{Narrator, Note, WaitReason, WakeReason};
 use kernel_sim::{CpuId, IoMode, IrpId, Kernel, Lane, ThreadId, TraceEvent, What};
@@ -54,6 +55,10 @@ struct Walk {
     narrator: Narrator,
     notes: BTreeSet<Note>,
     hinted_interrupts: usize,
+    /// Which kinds of hint promise were checked at least once.
+    promises: BTreeSet<&'static str>,
+    /// The thread that asked for each IRP, until the run ends.
+    open_threads: BTreeMap<IrpId, ThreadId>,
 }
 
 fn fail(w: &Walk, index: usize, e: &TraceEvent, why: &str) -> ! {
@@ -75,7 +80,7 @@ impl Walk {
         for (i, e) in &events {
             self.event(k, *i, e, &events);
         }
-        self.hint(k, &events);
+        self.hint(k, from, &events);
     }
 
     fn event(&mut self, k: &Kernel, i: usize, e: &TraceEvent, step: &[(usize, TraceEvent)]) {
@@ -259,6 +264,7 @@ impl Walk {
                     .port
                     .is_some();
                 self.modes.insert(irp, mode);
+                self.open_threads.insert(irp, thread);
                 self.open
                     .insert(irp, (thread, !(mode.is_overlapped() && bound)));
             }
@@ -444,6 +450,204 @@ impl Walk {
         }
     }
 
+    /// The promises the hints about requests, cancels and objects make, for the hint
+    /// `hint` given for event `at` of the step `events` (from `from`), with `k` the state
+    /// after the step.
+    fn hint_promises(&mut self, k: &Kernel, from: usize, at: usize, hint: &str) {
+        let e = &self.future[at];
+        let mut checked = Vec::new();
+        let core = k.core();
+        let said = |promise: &str| hint.contains(promise);
+        let fail = |why: &str| -> ! { fail(self, at, e, &format!("the hint {hint:?}: {why}")) };
+        let irp = e.what.irp();
+        // The IRP's events after this one, and how it completed.
+        let later: Vec<&TraceEvent> = irp.map_or(Vec::new(), |id| {
+            self.future[at + 1..]
+                .iter()
+                .filter(|l| l.what.irp() == Some(id))
+                .collect()
+        });
+        let completed = |id: IrpId| {
+            self.future.iter().find_map(|l| match l.what {
+                What::IrpCompleted { irp, status, .. } if irp == id => Some(status),
+                _ => None,
+            })
+        };
+        // How the trace tells the IRP's life so far: created as a read or a write,
+        // dispatched to which device, pended or not, completed with what.
+        let before = &self.future[..=at];
+        let created = irp.and_then(|id| {
+            before.iter().find_map(|l| match l.what {
+                What::IrpCreated { irp, major, .. } if irp == id => Some(major),
+                _ => None,
+            })
+        });
+        let device = irp.and_then(|id| {
+            before.iter().rev().find_map(|l| match l.what {
+                What::IrpDispatched { irp, device, .. } if irp == id => Some(device),
+                _ => None,
+            })
+        });
+        let pended = irp.is_some_and(|id| {
+            before
+                .iter()
+                .any(|l| matches!(l.what, What::IrpPending { irp } if irp == id))
+        });
+        if said("The bytes reached the program") {
+            let id = irp.unwrap();
+            if created != Some(Major::Read) || completed(id) != Some(Status::Success) {
+                fail(&format!(
+                    "a {created:?} that completed with {:?}",
+                    completed(id)
+                ));
+            }
+        }
+        if said("while the device works") && device.is_some() && device == core.pipe_device {
+            fail("the request is on a pipe, which has no device to work");
+        }
+        if said("goes back the way the program asked") {
+            let id = irp.unwrap();
+            if !pended && completed(id).is_some_and(Status::is_error) {
+                fail("it failed at submission: the call itself returns the failure");
+            }
+        }
+        if said("Select the IRP") {
+            let id = irp.unwrap_or_else(|| fail("names no IRP"));
+            let rows = tui::view::irp_rows(k, k.trace(), from);
+            if !rows.iter().any(|r| r.id == id) {
+                fail("the IRP is not in the IRP table");
+            }
+            checked.push("select");
+        }
+        if said("cancel asked") {
+            let id = irp.unwrap_or_else(|| fail("names no IRP"));
+            if core.irps.get(&id).is_some_and(|i| !i.cancel) {
+                fail("the IRP is not marked");
+            }
+            checked.push("cancel asked");
+        }
+        if said("it completes with STATUS_CANCELLED") {
+            let id = irp.unwrap();
+            if completed(id) != Some(Status::Cancelled) {
+                fail(&format!("it completed with {:?}", completed(id)));
+            }
+            checked.push("cancelled");
+        }
+        if said("completes as it would have") {
+            let id = irp.unwrap();
+            if matches!(completed(id), Some(Status::Cancelled) | None) {
+                fail(&format!("it completed with {:?}", completed(id)));
+            }
+            checked.push("not cancelled");
+        }
+        if said("the call itself returns the failure") {
+            let id = irp.unwrap();
+            let thread = match e.what {
+                What::IrpCompleted { .. } => self.open_threads.get(&id).copied(),
+                _ => None,
+            }
+            .unwrap_or_else(|| fail("no thread asked for the IRP"));
+            // The caller's next word on a call is the failure, and nothing carries the
+            // result: no APC, no packet.
+            let next = self.future[at + 1..]
+                .iter()
+                .find(|l| {
+                    l.what.thread() == Some(thread)
+                        && matches!(
+                            l.what,
+                            What::SyscallFailed { .. }
+                                | What::SyscallEntered { .. }
+                                | What::IoDelivered { .. }
+                        )
+                })
+                .map(|l| &l.what);
+            if !matches!(next, Some(What::SyscallFailed { .. })) {
+                fail(&format!("the caller's next is {next:?}"));
+            }
+            if self.future[at + 1..].iter().any(|l| {
+                l.what.irp() == Some(id)
+                    && matches!(l.what, What::ApcQueued { .. } | What::PacketQueued { .. })
+            }) {
+                fail("an APC or a packet carries the result");
+            }
+            checked.push("failed at submission");
+        }
+        if said("until the device can take it") {
+            let next = later
+                .iter()
+                .find(|l| {
+                    matches!(
+                        l.what,
+                        What::IrpStarted { .. }
+                            | What::IrpCancelRequested { .. }
+                            | What::IrpCompleted { .. }
+                    )
+                })
+                .map(|l| &l.what);
+            if !matches!(
+                next,
+                Some(What::IrpStarted { .. } | What::IrpCancelRequested { .. }) | None
+            ) {
+                fail(&format!("the IRP's next event is {next:?}"));
+            }
+            checked.push("queued for the device");
+        }
+        if said("the other end's requests let it finish") {
+            let id = irp.unwrap();
+            // Between its queueing and its completion: another request to the pipe
+            // driver, an end's close, or its cancel.
+            let end = self.future[at..]
+                .iter()
+                .position(|l| matches!(l.what, What::IrpCompleted { irp, .. } if irp == id));
+            if let Some(end) = end {
+                let released = self.future[at..at + end].iter().any(|l| match l.what {
+                    What::IrpDispatched { irp, device, .. } => {
+                        irp != id && Some(device) == core.pipe_device
+                    }
+                    What::IrpCancelRequested { irp, .. } => irp == id,
+                    What::Device { kind, .. } => kind.name == "PipeEndClosed",
+                    _ => false,
+                });
+                if !released {
+                    fail("no other request, close or cancel released it");
+                }
+            }
+            checked.push("queued in a pipe");
+        }
+        if said("writes a DMA descriptor") {
+            let next = later.first().map(|l| &l.what);
+            if !matches!(next, Some(What::Device { kind, .. }) if kind.name == "DmaDescriptorPosted")
+            {
+                fail(&format!("the IRP's next event is {next:?}"));
+            }
+        }
+        if said("until that driver completes it again") {
+            let next = later
+                .iter()
+                .find(|l| !matches!(l.what, What::Device { .. }))
+                .map(|l| &l.what);
+            if !matches!(next, Some(What::IrpCompletionResumed { .. })) {
+                fail(&format!("the IRP's next event is {next:?}"));
+            }
+        }
+        if said("waits in the pipe driver") {
+            let id = irp.unwrap();
+            if let Some(i) = core.irps.get(&id)
+                && Some(i.location().device) != core.pipe_device
+            {
+                fail("the IRP is not with the pipe driver");
+            }
+        }
+        if let What::EventSet { event, .. } = e.what {
+            let signalled = core.event_objects[event.0 as usize].signalled;
+            if said("shows □") == signalled || said("■ signalled") != signalled {
+                fail(&format!("the event's signalled state is {signalled}"));
+            }
+            checked.push("event");
+        }
+        self.promises.extend(checked);
+    }
+
     /// Whether, after event `i` on `cpu`, the CPU's next step below an ISR is the DPC.
     fn dpc_runs_first(&self, i: usize, cpu: CpuId) -> bool {
         let mut isrs = 0;
@@ -460,10 +664,17 @@ impl Walk {
         false
     }
 
-    /// The walkthrough's hint for the step promises only what the trace then shows.
-    fn hint(&mut self, k: &Kernel, events: &[(usize, TraceEvent)]) {
+    /// The walkthrough's hint for the step promises only what the state and the trace
+    /// then show.
+    fn hint(&mut self, k: &Kernel, from: usize, events: &[(usize, TraceEvent)]) {
         let step: Vec<TraceEvent> = events.iter().map(|(_, e)| e.clone()).collect();
-        let Some(hint) = tui::hint::look_next(k, &step) else {
+        // Every hint an event of the step gives, shown or not.
+        for (i, _) in events {
+            if let Some(hint) = tui::hint::hint_at(k, k.trace(), *i) {
+                self.hint_promises(k, from, *i, hint);
+            }
+        }
+        let Some(hint) = tui::hint::look_next(k, k.trace(), from) else {
             return;
         };
         if hint.contains("n jumps to its interrupt") {
@@ -526,6 +737,8 @@ fn walk(name: &str, k: Kernel, future: Vec<TraceEvent>) -> Walk {
         narrator: Narrator::new(),
         notes: BTreeSet::new(),
         hinted_interrupts: 0,
+        promises: BTreeSet::new(),
+        open_threads: BTreeMap::new(),
     };
     let mut k = k;
     let mut from = 0;
@@ -539,6 +752,7 @@ fn walk(name: &str, k: Kernel, future: Vec<TraceEvent>) -> Walk {
 #[test]
 fn every_sentence_and_hint_agrees_with_the_state() {
     let mut hinted = 0;
+    let mut promises = BTreeSet::new();
     for path in crate::scenario_paths() {
         let loaded = crate::load(path.to_str().unwrap(), &[]);
         let seed = loaded.scenario.seed;
@@ -547,6 +761,7 @@ fn every_sentence_and_hint_agrees_with_the_state() {
         let pipes = k.core().pipe_device.is_some();
         let w = walk(&loaded.scenario.name, k, future);
         hinted += w.hinted_interrupts;
+        promises.extend(w.promises.iter().copied());
         // The notes every scenario of its kind reaches are said, once each. Only a disk
         // makes them all: the note on file systems is about storage, and DPCs come from
         // interrupts, which pipes never raise (their driver completes what it can inside
@@ -571,6 +786,22 @@ fn every_sentence_and_hint_agrees_with_the_state() {
         hinted > 0,
         "no hint promised an interrupt: the check checked nothing"
     );
+    // Each kind of promise was checked somewhere.
+    for promise in [
+        "select",
+        "cancel asked",
+        "cancelled",
+        "not cancelled",
+        "failed at submission",
+        "queued for the device",
+        "queued in a pipe",
+        "event",
+    ] {
+        assert!(
+            promises.contains(promise),
+            "no hint made the promise {promise:?}: its check checked nothing ({promises:?})"
+        );
+    }
 }
 
 #[test]

@@ -87,7 +87,7 @@ const HISTORY_LINES: usize = 200;
 impl View {
     pub fn capture(session: &Session, lens: &Lens) -> View {
         let k = session.kernel();
-        let last = session.last_events();
+        let step = session.last_range();
         View {
             answered: 0,
             step: session.step(),
@@ -97,13 +97,13 @@ impl View {
             now: k.now(),
             cpus: cpu_lines(k),
             threads: thread_rows(k),
-            irps: irp_rows(k, session.trace()),
+            irps: irp_rows(k, session.trace(), step.start),
             devices: device_lines(k),
             lines_and_ports: line_and_port_lines(k),
             has_ports: !k.core().ports.is_empty(),
             has_objects: !k.core().event_objects.is_empty() || !k.core().semaphores.is_empty(),
-            narration: session.last_range().map(|i| session.narrate(i)).collect(),
-            hint: look_next(k, last).map(str::to_string),
+            narration: step.clone().map(|i| session.narrate(i)).collect(),
+            hint: look_next(k, session.trace(), step.start).map(str::to_string),
             timeline: Timeline::capture(session, lens.span),
             detail: lens.detail.map(|d| match d {
                 Detail::Irp(irp) => irp_detail(session, irp),
@@ -192,7 +192,10 @@ fn thread_rows(k: &Kernel) -> Vec<Row<ThreadId>> {
         .collect()
 }
 
-fn irp_rows(k: &Kernel, trace: &[TraceEvent]) -> Vec<Row<IrpId>> {
+/// The IRP table: the IRPs in flight in id order, then finished ones, newest first: the
+/// last [`RECENT_IRPS`] to complete, and any the current step's events (`trace[from..]`)
+/// name, so that an IRP the step is about can always be selected.
+pub fn irp_rows(k: &Kernel, trace: &[TraceEvent], from: usize) -> Vec<Row<IrpId>> {
     let core = k.core();
     let mut rows: Vec<Row<IrpId>> = core
         .irps
@@ -222,23 +225,32 @@ fn irp_rows(k: &Kernel, trace: &[TraceEvent]) -> Vec<Row<IrpId>> {
         })
         .collect();
     // Finished IRPs have left the kernel; the trace still knows how they ended.
-    let mut recent = Vec::new();
+    let mut named: Vec<IrpId> = trace[from..]
+        .iter()
+        .filter_map(|e| e.what.irp())
+        .filter(|irp| !core.irps.contains_key(irp))
+        .collect();
+    let mut recent = 0;
     for e in trace.iter().rev().take(RECENT_LOOKBACK) {
+        if recent >= RECENT_IRPS && named.is_empty() {
+            break;
+        }
         if let What::IrpCompleted {
             irp, status, bytes, ..
         } = e.what
             && !core.irps.contains_key(&irp)
         {
-            recent.push(Row {
-                id: irp,
-                text: format!("{irp} done: {status:?}, {bytes} bytes"),
-            });
-            if recent.len() == RECENT_IRPS {
-                break;
+            let was_named = named.contains(&irp);
+            named.retain(|&n| n != irp);
+            if was_named || recent < RECENT_IRPS {
+                recent += 1;
+                rows.push(Row {
+                    id: irp,
+                    text: format!("{irp} done: {status:?}, {bytes} bytes"),
+                });
             }
         }
     }
-    rows.extend(recent);
     rows
 }
 
@@ -428,9 +440,16 @@ fn irp_detail(session: &Session, id: IrpId) -> (String, Vec<String>) {
                 lines.push(format!("  {:04x}  {:<48} {ascii}", row * 16, hex.join(" ")));
             }
         }
-        None if trace.iter().any(|e| e.what.irp() == Some(id)) => lines.push(format!(
-            "{id} is no longer in flight: its result reached the program."
-        )),
+        None if trace.iter().any(|e| e.what.irp() == Some(id)) => {
+            let kernel_own = trace
+                .iter()
+                .any(|e| matches!(e.what, What::IrpCreated { irp, thread: None, .. } if irp == id));
+            lines.push(if kernel_own {
+                format!("{id} is no longer in flight: the I/O manager gave its result to the kernel component's callback and freed it.")
+            } else {
+                format!("{id} is no longer in flight: the I/O manager sent its result on the path the caller chose and freed it.")
+            })
+        }
         None => lines.push(format!("{id} has not been created yet at this step.")),
     }
     lines.push("history:".into());
