@@ -293,7 +293,7 @@ fn the_mouse_focuses_and_scrolls_the_pane_under_it() {
     use tui::Pane;
     use tui::ui::Areas;
     let mut a = app("iocp-thread-pool");
-    let areas = Areas::new(Rect::new(0, 0, 120, 40), a.view.timeline.lanes.len());
+    let areas = Areas::new(Rect::new(0, 0, 120, 40), &a.view);
     let (x, y) = (areas.threads.x + 3, areas.threads.y + 2);
     let pane = areas.pane_at(x, y).expect("a pane under the pointer");
     assert_eq!(pane, Pane::Threads);

@@ -1,4 +1,5 @@
-//! The timeline strip: a lane per CPU and per device over a window of simulated time,
+//! The timeline strip: a lane per CPU and per device that moves data on its own (one
+//! with an interrupt line or a DMA ring) over a window of simulated time,
 //! from the segments the session rebuilt from the trace. Only what had happened by the
 //! current step is shown; the window moves in quarter steps so that the current moment
 //! stays between half and three quarters of the way across.
@@ -103,10 +104,15 @@ impl Timeline {
         let mut lanes = Vec::new();
         let cpus =
             (0..k.core().cpus.len()).map(|c| (Lane::Cpu(CpuId(c as u16)), format!("cpu{c}")));
-        let devices = (0..k.core().device_names.len()).map(|d| {
-            let id = DeviceId(d as u16);
-            (Lane::Device(id), k.device_name(id).to_string())
-        });
+        // A device with no interrupt line and no ring (the pipe device: its driver does
+        // everything on the caller's CPU) never moves data on its own: no lane.
+        let devices = (0..k.core().device_names.len())
+            .map(|d| DeviceId(d as u16))
+            .filter(|&id| {
+                k.core().lines.values().any(|l| l.device == id)
+                    || !k.device_view(id).rings.is_empty()
+            })
+            .map(|id| (Lane::Device(id), k.device_name(id).to_string()));
         for (lane, label) in cpus.chain(devices) {
             let all = segments.lane(lane);
             let marks = all[segments.first_ending_after(lane, from)..]

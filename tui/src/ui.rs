@@ -6,6 +6,7 @@ mod panel;
 use crate::app::{App, KEYS, Pane};
 use crate::sim::Task;
 use crate::timeline::LEGEND;
+use crate::view::View;
 use kernel_sim::ThreadId;
 use kernel_sim::trace::{format_time, format_time_short};
 use panel::{Panel, focus_style};
@@ -41,35 +42,49 @@ pub struct Areas {
 }
 
 impl Areas {
-    /// The layout for a screen of `area` with a timeline of `lanes` lanes.
-    pub fn new(area: Rect, lanes: usize) -> Self {
-        // Taller screens give the top panes more rows; the timeline takes what it needs
+    /// The layout for a screen of `area` showing `view`.
+    pub fn new(area: Rect, view: &View) -> Self {
+        // Taller screens give the panes more rows; the timeline takes what it needs
         // while the story keeps at least STORY_MIN rows; the story takes the rest.
-        let top = match area.height {
-            ..30 => 5,
-            30..36 => 6,
-            _ => 7,
+        let (top, mid) = match area.height {
+            ..30 => (5, 6),
+            30..36 => (6, 7),
+            _ => (7, 8),
         };
-        let fixed = 1 + top + 6 + 1;
+        let fixed = 1 + top + mid + 1;
         let spare = area.height.saturating_sub(fixed + STORY_MIN);
-        let timeline = (1 + lanes as u16).min(spare).max(2);
+        let lanes = view.timeline.lanes.len() as u16;
+        let timeline = (1 + lanes).min(spare).max(2);
         let [status, top, mid, timeline, story, bottom] = Layout::vertical([
             Constraint::Length(1),
             Constraint::Length(top),
-            Constraint::Length(6),
+            Constraint::Length(mid),
             Constraint::Length(timeline),
             Constraint::Min(4),
             Constraint::Length(1),
         ])
         .areas(area);
+        // A wide screen gives the CPUs' short lines less and the threads' waits more.
+        let cpus_share = if area.width < 100 { 30 } else { 26 };
         let [cpus, threads, irps] = Layout::horizontal([
-            Constraint::Percentage(30),
-            Constraint::Percentage(32),
+            Constraint::Percentage(cpus_share),
+            Constraint::Percentage(62 - cpus_share),
             Constraint::Percentage(38),
         ])
         .areas(top);
-        let [devices, ports] =
-            Layout::horizontal([Constraint::Percentage(62), Constraint::Percentage(38)]).areas(mid);
+        // The lines' pane gives its room to the devices when there is nothing to list
+        // (pipes raise no interrupts), and takes more when it lists objects, whose
+        // waiters make long lines.
+        let side = match (view.lines_and_ports.is_empty(), view.has_objects) {
+            (true, _) => 0,
+            (false, false) => 38,
+            (false, true) => 45,
+        };
+        let [devices, ports] = Layout::horizontal([
+            Constraint::Percentage(100 - side),
+            Constraint::Percentage(side),
+        ])
+        .areas(mid);
         Self {
             status,
             cpus,
@@ -106,7 +121,7 @@ impl Widget for &App {
             return;
         }
         let v = &self.view;
-        let a = Areas::new(area, v.timeline.lanes.len());
+        let a = Areas::new(area, v);
         Line::from(self.status_line())
             .style(self.bar_style())
             .render(a.status, buf);
@@ -148,18 +163,23 @@ impl Widget for &App {
             .changes_in(&v.irps, irps_before.as_deref(), self.color)
             .selected(v.irps.iter().position(|r| Some(r.id) == self.selected_irp))
             .render(a.irps, buf);
-        self.panel(Pane::Devices, "Drivers and DMA rings", &v.devices)
+        let devices_title = match (v.has_rings, v.has_buffers) {
+            (true, true) => "Devices and drivers · DMA rings · buffers",
+            (true, false) => "Devices and drivers · DMA rings",
+            (false, true) => "Devices and drivers · buffers",
+            (false, false) => "Devices and drivers",
+        };
+        self.panel(Pane::Devices, devices_title, &v.devices)
             .changes(before.map(|b| b.devices.as_slice()), self.color)
             .render(a.devices, buf);
-        let ports_title = match (v.has_ports, v.has_objects) {
-            (true, true) => "Interrupt lines · ports · objects",
-            (true, false) => "Interrupt lines · ports",
-            (false, true) => "Interrupt lines · objects",
-            (false, false) => "Interrupt lines",
-        };
-        self.panel(Pane::Ports, ports_title, &v.lines_and_ports)
-            .changes(before.map(|b| b.lines_and_ports.as_slice()), self.color)
-            .render(a.ports, buf);
+        if !a.ports.is_empty() {
+            let side_title = side_title(v);
+            // Long lines (an object's waiters) wrap rather than lose their end.
+            self.panel(Pane::Ports, &side_title, &v.lines_and_ports)
+                .changes(before.map(|b| b.lines_and_ports.as_slice()), self.color)
+                .wrapped()
+                .render(a.ports, buf);
+        }
         self.timeline(a.timeline, buf);
         self.story(a.story, buf);
 
@@ -322,9 +342,15 @@ impl App {
         });
         let [events, look] =
             Layout::vertical([Constraint::Min(1), Constraint::Length(hint_rows)]).areas(inner);
-        let lines: Vec<Line> = if v.narration.is_empty() {
+        let lines: Vec<Line> = if v.narration.is_empty() && v.step == 0 {
             vec![Line::from(
                 "Nothing has happened yet. Press → to take the first step.",
+            )]
+        } else if v.narration.is_empty() {
+            vec![Line::from(
+                "This step recorded no event: the kernel handled something with no effect to \
+                 show, such as a doorbell write reaching a device that is already busy. Press → \
+                 to go on.",
             )]
         } else {
             v.narration
@@ -361,6 +387,24 @@ impl App {
                 .wrap(Wrap { trim: true })
                 .render(look, buf);
         }
+    }
+}
+
+/// The title of the pane beside the devices: what it lists.
+fn side_title(v: &View) -> String {
+    let parts: Vec<&str> = [
+        (v.has_lines, "Interrupt lines"),
+        (v.has_ports, "ports"),
+        (v.has_objects, "objects"),
+    ]
+    .into_iter()
+    .filter_map(|(has, name)| has.then_some(name))
+    .collect();
+    let title = parts.join(" · ");
+    let mut chars = title.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => title,
     }
 }
 
@@ -437,7 +481,7 @@ fn help(area: Rect, buf: &mut Buffer) {
         " A thread's colour is the same in the timeline.",
     ));
     lines.push(Line::from(
-        " Timeline: a lane per CPU and device; │ is now.",
+        " Timeline: CPUs and devices over time; │ is now.",
     ));
     lines.push(Line::from(format!(" {LEGEND}")));
     Paragraph::new(lines)

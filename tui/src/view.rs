@@ -6,6 +6,7 @@ use crate::hint::look_next;
 use crate::timeline::{DEFAULT_SPAN, Timeline};
 use kernel_sim::cpu::FrameKind;
 use kernel_sim::intr::LineState;
+use kernel_sim::io::IrpState;
 use kernel_sim::session::Session;
 use kernel_sim::thread::ThreadState;
 use kernel_sim::trace::format_time;
@@ -59,7 +60,12 @@ pub struct View {
     /// IRPs in flight in id order, then the most recently finished.
     pub irps: Vec<Row<IrpId>>,
     pub devices: Vec<String>,
+    /// Whether the devices have DMA rings, and buffers (a pipe's), for the pane's title.
+    pub has_rings: bool,
+    pub has_buffers: bool,
     pub lines_and_ports: Vec<String>,
+    /// Whether the machine has interrupt lines (a pipe device has none).
+    pub has_lines: bool,
     /// Whether the scenario has completion ports (their pane shares the lines' pane).
     pub has_ports: bool,
     /// Whether it has events or semaphores (listed in that pane too).
@@ -99,7 +105,10 @@ impl View {
             threads: thread_rows(k),
             irps: irp_rows(k, session.trace(), step.start),
             devices: device_lines(k),
+            has_rings: views(k).any(|v| !v.rings.is_empty()),
+            has_buffers: views(k).any(|v| !v.buffers.is_empty()),
             lines_and_ports: line_and_port_lines(k),
+            has_lines: !k.core().lines.is_empty(),
             has_ports: !k.core().ports.is_empty(),
             has_objects: !k.core().event_objects.is_empty() || !k.core().semaphores.is_empty(),
             narration: step.clone().map(|i| session.narrate(i)).collect(),
@@ -112,6 +121,11 @@ impl View {
             message: None,
         }
     }
+}
+
+/// Every device's view, in id order.
+fn views(k: &Kernel) -> impl Iterator<Item = kernel_sim::DeviceView> + '_ {
+    (0..k.core().device_names.len()).map(|d| k.device_view(DeviceId(d as u16)))
 }
 
 fn cpu_lines(k: &Kernel) -> Vec<String> {
@@ -141,15 +155,16 @@ fn thread_state(k: &Kernel, t: &kernel_sim::thread::Thread) -> String {
         ThreadState::Ready => "ready".into(),
         ThreadState::Running { cpu } => format!("running {cpu}"),
         ThreadState::Waiting { reason, alertable } => {
+            // The objects it waits on say more than the word "objects", in less room.
             let on = if t.wait_objects.is_empty() {
-                String::new()
+                reason.short().to_string()
             } else {
                 let names: Vec<String> =
                     t.wait_objects.iter().map(|&o| object_name(k, o)).collect();
-                format!(" {}", names.join(" "))
+                names.join(" ")
             };
             let alertable = if alertable { " (alertable)" } else { "" };
-            format!("waits: {}{on}{alertable}", reason.short())
+            format!("waits: {on}{alertable}")
         }
         ThreadState::Terminated => "exited".into(),
     }
@@ -164,7 +179,7 @@ fn object_name(k: &Kernel, object: kernel_sim::io::Object) -> String {
         Object::Semaphore(s) => core.semaphores[s.0 as usize].name.clone(),
         Object::Thread(t) => format!("thread {}", k.thread_name(t)),
         Object::File(fo) => fo.to_string(),
-        Object::Port(p) => p.to_string(),
+        Object::Port(p) => k.port_name(p).to_string(),
     }
 }
 
@@ -192,6 +207,19 @@ fn thread_rows(k: &Kernel) -> Vec<Row<ThreadId>> {
         .collect()
 }
 
+/// An IRP's state in a word or two.
+fn state_words(state: IrpState) -> &'static str {
+    match state {
+        IrpState::Created => "new",
+        IrpState::Dispatched => "in dispatch",
+        IrpState::Queued => "queued",
+        IrpState::InDevice => "in device",
+        IrpState::Held => "held",
+        IrpState::Completed => "completed",
+        IrpState::Delivered => "delivered",
+    }
+}
+
 /// The IRP table: the IRPs in flight in id order, then finished ones, newest first: the
 /// last [`RECENT_IRPS`] to complete, and any the current step's events (`trace[from..]`)
 /// name, so that an IRP the step is about can always be selected.
@@ -203,23 +231,28 @@ pub fn irp_rows(k: &Kernel, trace: &[TraceEvent], from: usize) -> Vec<Row<IrpId>
         .map(|irp| {
             let file = core.file_objects[irp.file_object.0 as usize].file;
             let loc = irp.location();
-            // Which driver holds it, when the device's stack has several, and whether its
-            // cancel was asked for.
-            let driver = if irp.stack.len() > 1 {
-                format!(": {}", k.driver_name(loc.driver))
+            // What matters first, as a narrow pane cuts the end: which driver of a stack
+            // of several holds it, its state, whether its cancel was asked for; then the
+            // file, and the device when the machine has several.
+            let at = if irp.stack.len() > 1 {
+                format!("at {}, ", k.driver_name(loc.driver))
             } else {
                 String::new()
             };
-            let cancel = if irp.cancel { " cancel asked" } else { "" };
+            let cancel = if irp.cancel { ", cancel asked" } else { "" };
+            let device = if core.device_names.len() > 1 {
+                format!(" @{}", k.device_name(loc.device))
+            } else {
+                String::new()
+            };
             Row {
                 id: irp.id,
                 text: format!(
-                    "{} {} {} {:?} @{}{driver}{cancel}",
+                    "{} {} {at}{}{cancel} · {}{device}",
                     irp.id,
                     irp.major.name(),
+                    state_words(irp.state),
                     k.file_name(file),
-                    irp.state,
-                    k.device_name(loc.device),
                 ),
             }
         })
@@ -330,8 +363,8 @@ fn line_and_port_lines(k: &Kernel) -> Vec<String> {
     for p in &core.ports {
         let waiters: Vec<&str> = p.waiters.iter().rev().map(|t| k.thread_name(*t)).collect();
         lines.push(format!(
-            "{} run {}/{} pkts {}",
-            p.id,
+            "port {} run {}/{} pkts {}",
+            k.port_name(p.id),
             p.running,
             p.concurrency,
             p.packets.len()
@@ -417,11 +450,13 @@ fn irp_detail(session: &Session, id: IrpId) -> (String, Vec<String>) {
                 irp.mode,
                 irp.state
             ));
+            let cancel = if irp.cancel { " · cancel asked" } else { "" };
             lines.push(format!(
-                "stack location {} of {}: {} at device byte {}",
+                "stack location {} of {}: {}'s {} at device byte {}{cancel}",
                 irp.current,
                 irp.stack.len(),
                 k.device_name(loc.device),
+                k.driver_name(loc.driver),
                 loc.device_offset
             ));
             lines.push("buffer:".into());

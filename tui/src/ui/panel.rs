@@ -30,6 +30,9 @@ pub(super) struct Panel<'a> {
     changed_style: Style,
     /// A colour per line (threads wear their timeline colour).
     colors: Vec<Option<Color>>,
+    /// Whether lines too long for the pane go on under it, indented, rather than lose
+    /// their end (for panes whose lines are not selectable rows).
+    wrap: bool,
 }
 
 impl<'a> Panel<'a> {
@@ -43,7 +46,13 @@ impl<'a> Panel<'a> {
             changed: Vec::new(),
             changed_style: Style::new(),
             colors: Vec::new(),
+            wrap: false,
         }
+    }
+
+    pub(super) fn wrapped(mut self) -> Self {
+        self.wrap = true;
+        self
     }
 
     pub(super) fn colored(mut self, colors: Vec<Option<Color>>) -> Self {
@@ -97,9 +106,22 @@ impl<'a> Panel<'a> {
 }
 
 impl Widget for Panel<'_> {
-    fn render(self, area: Rect, buf: &mut Buffer) {
+    fn render(mut self, area: Rect, buf: &mut Buffer) {
         let room = area.height.saturating_sub(2) as usize;
-        let n = self.lines.len();
+        let wrapped = self.wrap.then(|| {
+            let (lines, rows) = wrap(self.lines, area.width.saturating_sub(2) as usize);
+            self.changed = rows
+                .iter()
+                .map(|&r| self.changed.get(r).copied().unwrap_or(false))
+                .collect();
+            self.colors = rows
+                .iter()
+                .map(|&r| self.colors.get(r).copied().flatten())
+                .collect();
+            lines
+        });
+        let all: &[String] = wrapped.as_deref().unwrap_or(self.lines);
+        let n = all.len();
         let max_offset = n.saturating_sub(room);
         let offset = match self.selected {
             Some(row) => (0..=max_offset)
@@ -112,7 +134,7 @@ impl Widget for Panel<'_> {
                 .unwrap_or(max_offset),
             None => self.offset.min(max_offset),
         };
-        let mut shown: Vec<String> = self.lines[offset..(offset + room).min(n)].to_vec();
+        let mut shown: Vec<String> = all[offset..(offset + room).min(n)].to_vec();
         let above = offset;
         let below = n - (offset + shown.len());
         if above > 0 && !shown.is_empty() {
@@ -145,6 +167,42 @@ impl Widget for Panel<'_> {
             .collect();
         Paragraph::new(lines).block(block).render(area, buf);
     }
+}
+
+/// `lines` cut to `width` columns, each cut-off part going on under its line after two
+/// spaces (at word boundaries where there is one); with, for each shown line, the line
+/// it came from.
+fn wrap(lines: &[String], width: usize) -> (Vec<String>, Vec<usize>) {
+    const INDENT: &str = "  ";
+    let mut out = Vec::new();
+    let mut rows = Vec::new();
+    for (row, line) in lines.iter().enumerate() {
+        let mut rest: &str = line;
+        let mut first = true;
+        loop {
+            let indent = if first { "" } else { INDENT };
+            let room = width.saturating_sub(indent.len()).max(1);
+            let fits = rest.chars().count() <= room;
+            let cut = if fits {
+                rest.len()
+            } else {
+                let limit = rest.char_indices().nth(room).map_or(rest.len(), |(i, _)| i);
+                // The last space before the limit, unless that leaves nothing.
+                match rest[..limit].rfind(' ') {
+                    Some(space) if space > 0 => space,
+                    _ => limit,
+                }
+            };
+            out.push(format!("{indent}{}", &rest[..cut]));
+            rows.push(row);
+            rest = rest[cut..].trim_start();
+            first = false;
+            if rest.is_empty() {
+                break;
+            }
+        }
+    }
+    (out, rows)
 }
 
 /// Lines that changed in the last step: bold, and cyan when colour is on.
