@@ -573,16 +573,78 @@ fn cancel_io_frame_shows_what_each_request_held() {
     typed(&mut a, "/IoCancelIrp");
     let frame = screen(&a, 120, 40);
     assert!(frame.contains("cannot take IRP1 back"), "{frame}");
+    // Every request CancelIo reached says so, whether its driver could take it back.
+    for irp in [
+        "IRP1 READ in device, cancel asked",
+        "IRP3 READ queued, cancel asked",
+    ] {
+        assert!(frame.contains(irp), "{irp} in\n{frame}");
+    }
     insta::assert_snapshot!("cancel_io_after_cancel_io_120x40", frame);
+    insta::assert_snapshot!("cancel_io_after_cancel_io_80x24", screen(&a, 80, 24));
 }
 
 #[test]
 fn pipe_frame_shows_the_buffer_full_and_the_write_waiting() {
     let mut a = app("pipe-basics");
-    press(&mut a, KeyCode::Right, 23);
+    typed(&mut a, "/the write waits until reads make room");
     let frame = screen(&a, 120, 40);
     assert!(frame.contains("16/16 bytes"), "{frame}");
+    assert!(frame.contains("writes (FIFO, 1 waiting): IRP3"), "{frame}");
+    // A pipe has no interrupt line and no DMA ring: no pane or lane stands empty for
+    // them.
+    assert!(!frame.contains("Interrupt lines"), "{frame}");
+    assert!(!frame.contains("DMA ring"), "{frame}");
     insta::assert_snapshot!("pipe_basics_write_waits_120x40", frame);
+    let small = screen(&a, 80, 24);
+    assert!(small.contains("16/16 bytes"), "{small}");
+    assert!(small.contains("1 waiting): IRP3"), "{small}");
+    insta::assert_snapshot!("pipe_basics_write_waits_80x24", small);
+}
+
+#[test]
+fn objects_frame_shows_each_wait_and_each_object() {
+    let mut a = app("events-and-waits");
+    // The last of five threads to wait: the joiner, on the producer's thread object.
+    typed(&mut a, "/joiner waits in");
+    let frame = screen(&a, 120, 40);
+    for seen in [
+        "poller   waits: go",
+        "consumer_all waits: items go",
+        "joiner   waits: thread producer",
+        "event item_ready (auto) □ waiters: consumer_any",
+        "event go (manual) □ waiters: poller consumer_all",
+        "semaphore items 0/2 waiters: consumer_any",
+    ] {
+        assert!(frame.contains(seen), "{seen} in\n{frame}");
+    }
+    insta::assert_snapshot!("events_and_waits_threads_wait_on_objects_120x40", frame);
+    insta::assert_snapshot!(
+        "events_and_waits_threads_wait_on_objects_80x24",
+        screen(&a, 80, 24)
+    );
+}
+
+#[test]
+fn filter_frame_shows_which_driver_of_the_stack_holds_the_irp() {
+    let mut a = app("filter-driver");
+    typed(&mut a, "/goes to disk0's checksum filter");
+    let frame = screen(&a, 120, 40);
+    assert!(
+        frame.contains("IRP1 READ at checksum filter, in dispatch"),
+        "{frame}"
+    );
+    insta::assert_snapshot!("filter_driver_irp_at_the_filter_120x40", frame);
+    let small = screen(&a, 80, 24);
+    assert!(small.contains("IRP1 READ at checksum filte"), "{small}");
+    insta::assert_snapshot!("filter_driver_irp_at_the_filter_80x24", small);
+    // Passed down, the IRP is the disk driver's.
+    press(&mut a, KeyCode::Right, 2);
+    let below = screen(&a, 120, 40);
+    assert!(
+        below.contains("IRP1 READ at disk driver, in dispatch"),
+        "{below}"
+    );
 }
 
 /// Each built-in scenario's name and its narration as `iosim run` prints it: each event's
