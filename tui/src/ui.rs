@@ -1,5 +1,5 @@
-//! Drawing: lays out the latest [`View`](crate::view::View). Nothing here reads the
-//! kernel; the simulation thread already turned its state into lines.
+//! Drawing: lays out the latest [`View`]. Nothing here reads the kernel; the simulation
+//! thread already turned its state into lines.
 
 mod panel;
 

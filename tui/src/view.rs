@@ -221,7 +221,7 @@ fn state_words(state: IrpState) -> &'static str {
 }
 
 /// The IRP table: the IRPs in flight in id order, then finished ones, newest first: the
-/// last [`RECENT_IRPS`] to complete, and any the current step's events (`trace[from..]`)
+/// last `RECENT_IRPS` to complete, and any the current step's events (`trace[from..]`)
 /// name, so that an IRP the step is about can always be selected.
 pub fn irp_rows(k: &Kernel, trace: &[TraceEvent], from: usize) -> Vec<Row<IrpId>> {
     let core = k.core();
