@@ -645,7 +645,11 @@ impl Kernel {
     /// devices store.
     pub fn bytes_held(&self) -> u64 {
         let stored: u64 = self.devices.iter().map(|d| d.stored_bytes()).sum();
-        self.core.held_bytes.saturating_add(stored)
+        let buffered: u64 = self.drivers.iter().map(|d| d.stored_bytes()).sum();
+        self.core
+            .held_bytes
+            .saturating_add(stored)
+            .saturating_add(buffered)
     }
 
     /// Whether the run may hold `more` bytes beyond what it holds now; if not, the run
