@@ -120,7 +120,7 @@ pub struct Core {
     /// Whether each device's DPC is queued on some CPU (a DPC is queued at most once).
     pub(crate) dpc_queued: Vec<bool>,
     /// IRPs not yet delivered to their program.
-    pub irps: BTreeMap<IrpId, Irp>,
+    pub irps: crate::io::table::IrpTable,
     pub(crate) next_irp: u64,
     pub ports: Vec<CompletionPort>,
     pub event_objects: Vec<crate::object::Event>,
@@ -264,7 +264,7 @@ impl Core {
             kernel_files: BTreeMap::new(),
             lines: BTreeMap::new(),
             dpc_queued: Vec::new(),
-            irps: BTreeMap::new(),
+            irps: Default::default(),
             next_irp: 1,
             ports: Vec::new(),
             event_objects: Vec::new(),
