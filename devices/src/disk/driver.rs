@@ -154,7 +154,13 @@ impl Driver for DiskDriver {
         if let Some((slot, desc)) = io.hardware::<DiskHardware>().ring_mut().reap() {
             let irp = IrpId(desc.tag);
             let skipped = u64::from(desc.aborted);
-            io.trace_event(events::event(&events::REAPED, slot, irp, [skipped, 0, 0]));
+            let failed = u64::from(!desc.aborted && !desc.status_ok);
+            io.trace_event(events::event(
+                &events::REAPED,
+                slot,
+                irp,
+                [skipped, failed, 0],
+            ));
             let cost = io.costs().complete_ns;
             io.charge(cost);
             let status = if desc.aborted {
