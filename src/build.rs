@@ -55,6 +55,7 @@ pub fn build(scenario: &Scenario, seed: u64) -> Kernel {
                     },
                     irq: Irq(d.irq as u8),
                     ring_size: d.ring_size as usize,
+                    media_error_ppm: 0,
                 };
                 let policy = match d.queue {
                     QueuePolicy::Fifo => Policy::Fifo,

@@ -19,15 +19,18 @@
 //! An anonymous pipe is built the way Windows builds one, on a named pipe with a unique
 //! name (Microsoft Learn: Anonymous Pipes): the read end is the server's end, the write
 //! end the client's, and data flows one way only. A named pipe's server end is created
-//! listening; the first client to open it connects it (iosim does not model
-//! ConnectNamedPipe: opening is connecting), and a second client finds it busy
-//! (ERROR_PIPE_BUSY: one instance per CreateNamedPipe). Reads and writes on a server end
-//! with no client fail with ERROR_PIPE_LISTENING. Pipes are byte streams: message mode is
-//! not modelled.
+//! listening; a client that opens the name connects to a listening instance (iosim does
+//! not model ConnectNamedPipe: opening is connecting), and finds the pipe busy
+//! (ERROR_PIPE_BUSY) when every instance has its client. Each CreateNamedPipe of the
+//! name makes one more instance. Reads and writes on a server end with no client fail
+//! with ERROR_PIPE_LISTENING; a request that reaches the driver after its own end was
+//! cleaned up fails with ERROR_PIPE_NOT_CONNECTED, as NPFS fails it. Pipes are byte
+//! streams: message mode is not modelled.
 //!
-//! The buffer holds exactly the size CreatePipe or CreateNamedPipe was given; Windows
-//! takes that size only as a suggestion (Microsoft Learn: CreatePipe) and charges pending
-//! writes against a quota, which iosim does not model.
+//! The buffer holds exactly the size CreatePipe or CreateNamedPipe was given (every
+//! instance of a name the size the first asked for); Windows takes that size only as a
+//! suggestion (Microsoft Learn: CreatePipe) and charges pending writes against a quota,
+//! which iosim does not model. The bytes buffered count against the run's byte budget.
 
 use kernel_sim::io::{FileKind, Major, Status};
 use kernel_sim::trace::count;
@@ -143,7 +146,7 @@ struct Waiting {
     irp: IrpId,
     /// Bytes asked for.
     len: u32,
-    /// Bytes moved so far (a write's bytes already in the buffer).
+    /// Bytes moved so far (a write's bytes already in the buffer or read).
     done: u32,
 }
 
@@ -152,15 +155,17 @@ struct Waiting {
 struct Channel {
     /// The bytes written and not yet read.
     data: VecDeque<u8>,
-    /// Reads waiting for data; only while `data` is empty.
+    /// Reads waiting for data; only while nothing is there to take.
     reads: VecDeque<Waiting>,
-    /// Writes waiting for room; only while `data` is full.
+    /// Writes waiting for room, first come first.
     writes: VecDeque<Waiting>,
 }
 
 /// One pipe: an anonymous pipe, or one instance of a named pipe.
 #[derive(Debug, Clone)]
 struct Pipe {
+    /// Its file: the anonymous pipe, or the named pipe's name (shared by its instances).
+    file: FileId,
     /// The pipe's name (an anonymous pipe's is the one the scenario gave it).
     name: String,
     capacity: u32,
@@ -172,14 +177,14 @@ struct Pipe {
 }
 
 impl Pipe {
-    fn end(&self, side: Side) -> Option<FileObjectId> {
-        self.ends[side as usize]
-    }
-
-    /// Whether `side` may read, and write: an anonymous pipe's server end only reads,
-    /// its client end only writes.
+    /// Whether `side` may do `major`: an anonymous pipe's server end only reads, its
+    /// client end only writes.
     fn may(&self, side: Side, major: Major) -> bool {
         self.named || (side == Side::Server) == (major == Major::Read)
+    }
+
+    fn buffered(&self) -> u64 {
+        self.channels.iter().map(|c| c.data.len() as u64).sum()
     }
 }
 
@@ -187,6 +192,7 @@ impl Pipe {
 pub mod events {
     use super::*;
 
+    /// "pipe p" or "named pipe \\.\pipe\x".
     fn pipe(names: &Names<'_>, file: u64) -> String {
         let file = names.file(FileId(file as u32));
         match file.kind {
@@ -195,7 +201,7 @@ pub mod events {
         }
     }
 
-    /// Bytes of a write went straight into a waiting read's buffer.
+    /// Bytes of a write went straight into a read's buffer, never sitting in the pipe's.
     pub static HANDED_OVER: DeviceEventKind = DeviceEventKind {
         name: "PipeHandedOver",
         small: "",
@@ -205,16 +211,16 @@ pub mod events {
         ring_delta: 0,
         explain: |e, names| {
             format!(
-                "A read waits on {}, so the pipe driver copies {} of {} straight into read {}'s \
-                 buffer and completes that read: the data never sits in the pipe's buffer.",
-                pipe(names, e.values[3]),
+                "The pipe driver copies {} of write {} on {} straight into read {}'s buffer: \
+                 they never sit in the pipe's buffer.",
                 count(e.values[2] as u32, "byte"),
                 IrpId(e.values[0]),
+                pipe(names, e.values[3]),
                 IrpId(e.values[1]),
             )
         },
         hint: Some(
-            "Devices: the waiting read completed inside the writer's dispatch routine, on the writer's CPU.",
+            "Devices: the read completes inside the writer's dispatch routine, on the writer's CPU.",
         ),
     };
 
@@ -232,8 +238,8 @@ pub mod events {
                 FileKind::Extent => 0,
             };
             format!(
-                "The pipe driver copies {} of {} into {}'s buffer in kernel memory, which now \
-                 holds {} of its {} bytes.",
+                "The pipe driver copies {} of {} into the buffer of {} in kernel memory, which \
+                 now holds {} of its {} bytes.",
                 count(e.values[1] as u32, "byte"),
                 IrpId(e.values[0]),
                 pipe(names, e.values[3]),
@@ -254,8 +260,9 @@ pub mod events {
         ring_delta: 0,
         explain: |e, names| {
             format!(
-                "Read {} finds data in {}: the pipe driver copies {} into its buffer and \
-                 completes it inside the dispatch routine, without waiting; {} stay buffered.",
+                "Read {} finds data in {}: the pipe driver copies {} from the pipe's buffer into \
+                 the read's; {} stay buffered. The read completes inside the dispatch routine, \
+                 without waiting.",
                 IrpId(e.values[0]),
                 pipe(names, e.values[3]),
                 count(e.values[1] as u32, "byte"),
@@ -278,17 +285,17 @@ pub mod events {
         explain: |e, names| {
             if e.values[1] == 0 {
                 format!(
-                    "{} is empty, so read {} waits in the pipe driver's queue until a write \
+                    "The {} is empty, so read {} waits in the pipe driver's queue until a write \
                      arrives (or the other end closes).",
                     pipe(names, e.values[3]),
                     IrpId(e.values[0]),
                 )
             } else {
                 format!(
-                    "{}'s buffer is full with {} of write {} still to go: the write waits \
+                    "The buffer of {} is full with {} of write {} still to go: the write waits \
                      until reads make room, for a write to a pipe does not complete until all \
-                     its bytes are written. (iosim's buffer holds exactly the size the pipe \
-                     was created with; Windows takes that size only as a suggestion.)",
+                     its bytes are written. (iosim's buffer holds exactly the size the pipe was \
+                     created with; Windows takes that size only as a suggestion.)",
                     pipe(names, e.values[3]),
                     count(e.values[2] as u32, "byte"),
                     IrpId(e.values[0]),
@@ -321,7 +328,7 @@ pub mod events {
         hint: None,
     };
 
-    /// A client opened a named pipe: it is connected.
+    /// A client opened a named pipe: an instance is connected.
     pub static CONNECTED: DeviceEventKind = DeviceEventKind {
         name: "PipeConnected",
         small: "",
@@ -331,8 +338,9 @@ pub mod events {
         ring_delta: 0,
         explain: |e, names| {
             format!(
-                "The pipe driver connects {}: the server's end {} and the client's end {} now \
-                 talk to each other. A second client would find the instance busy.",
+                "The pipe driver connects the client to a listening instance of {}: the \
+                 server's end {} and the client's end {} now talk to each other. Another client \
+                 would need another instance.",
                 pipe(names, e.values[2]),
                 FileObjectId(e.values[0] as u32),
                 FileObjectId(e.values[1] as u32),
@@ -341,8 +349,9 @@ pub mod events {
         hint: None,
     };
 
-    /// One end's last handle closed. Its small value is the end: 0 for the server's (an
-    /// anonymous pipe's read end), 1 for the client's (the write end).
+    /// One end's last handle closed while the other end is open. Its small value is the
+    /// end: 0 for the server's (an anonymous pipe's read end), 1 for the client's (the
+    /// write end).
     pub static END_CLOSED: DeviceEventKind = DeviceEventKind {
         name: "PipeEndClosed",
         small: "end",
@@ -406,14 +415,45 @@ pub mod events {
             "Devices: closing one end broke the pipe; the other end's requests failed instead of waiting forever.",
         ),
     };
+
+    /// The last open end closed: the pipe (or this instance) is gone.
+    pub static GONE: DeviceEventKind = DeviceEventKind {
+        name: "PipeGone",
+        small: "",
+        values: ["object", "dropped", "file", ""],
+        irp: None,
+        lane: Lane::Same,
+        ring_delta: 0,
+        explain: |e, names| {
+            let dropped = match e.values[1] {
+                0 => String::new(),
+                n => format!(
+                    ", and the {} nobody read are dropped",
+                    count(n as u32, "byte")
+                ),
+            };
+            format!(
+                "The pipe driver's cleanup routine runs for {}, the last open end of {}: no end \
+                 is left, so the pipe driver frees it{dropped}.",
+                FileObjectId(e.values[0] as u32),
+                pipe(names, e.values[2]),
+            )
+        },
+        hint: None,
+    };
 }
 
 /// The pipe driver: it keeps every pipe's buffers and the requests waiting on them.
 #[derive(Debug, Clone, Default)]
 pub struct PipeDriver {
-    pipes: BTreeMap<FileId, Pipe>,
+    /// The pipes alive, by a number of the driver's own (a named pipe's instances are
+    /// separate pipes of one file).
+    pipes: BTreeMap<u32, Pipe>,
+    next_pipe: u32,
     /// Which pipe, and which end of it, each open file object is.
-    ends: BTreeMap<FileObjectId, (FileId, Side)>,
+    ends: BTreeMap<FileObjectId, (u32, Side)>,
+    /// Bytes buffered in all pipes, for the byte budget.
+    buffered: u64,
     /// Requests completed inside their dispatch routine, and ones that waited.
     at_once: u64,
     waited: u64,
@@ -426,6 +466,10 @@ impl PipeDriver {
         Self::default()
     }
 
+    fn pipe(&mut self, id: u32) -> &mut Pipe {
+        self.pipes.get_mut(&id).expect("a live pipe")
+    }
+
     /// Copies `n` bytes of `write` (from its byte `from`) into the channel's buffer.
     fn buffer_from(io: &mut DriverCtx<'_>, channel: &mut Channel, write: IrpId, from: u32, n: u32) {
         let data = &io.irp(write).buffer[from as usize..(from + n) as usize];
@@ -435,39 +479,75 @@ impl PipeDriver {
     }
 
     /// Moves bytes of waiting writes into the room reads made, completing each write
-    /// whose last byte is in.
-    fn refill(&mut self, io: &mut DriverCtx<'_>, file: FileId, channel: usize) {
-        let pipe = self.pipes.get_mut(&file).expect("an open pipe");
-        let capacity = pipe.capacity as usize;
+    /// whose last byte is in (or was read).
+    fn refill(&mut self, io: &mut DriverCtx<'_>, id: u32, channel: usize) {
+        let pipe = self.pipes.get_mut(&id).expect("a live pipe");
+        let (capacity, file) = (pipe.capacity as usize, pipe.file);
         let ch = &mut pipe.channels[channel];
         while let Some(w) = ch.writes.front_mut() {
             let room = capacity.saturating_sub(ch.data.len()) as u32;
             let n = room.min(w.len - w.done);
-            if n == 0 {
+            if n > 0 {
+                let (irp, from) = (w.irp, w.done);
+                w.done += n;
+                Self::buffer_from(io, ch, irp, from, n);
+                self.buffered += u64::from(n);
+                io.trace_event(DeviceEvent {
+                    kind: &events::REFILLED,
+                    small: 0,
+                    values: [irp.0, u64::from(n), ch.data.len() as u64, u64::from(file.0)],
+                });
+            }
+            let w = *ch.writes.front().expect("looked at it");
+            if w.done < w.len {
                 break;
             }
-            let (irp, from) = (w.irp, w.done);
-            w.done += n;
-            let finished = w.done == w.len;
-            let len = w.len;
-            Self::buffer_from(io, ch, irp, from, n);
-            io.trace_event(DeviceEvent {
-                kind: &events::REFILLED,
-                small: 0,
-                values: [irp.0, u64::from(n), ch.data.len() as u64, u64::from(file.0)],
-            });
-            if finished {
-                ch.writes.pop_front();
-                io.complete_irp(irp, Status::Success, len);
-            }
+            ch.writes.pop_front();
+            io.complete_irp(w.irp, Status::Success, w.len);
         }
     }
 
-    fn read(&mut self, io: &mut DriverCtx<'_>, irp: IrpId, file: FileId, side: Side) -> Dispatch {
+    /// Marks a request pending in a channel's queue, unless its cancel was asked for
+    /// before it got here (no cancel routine could take it then): that one completes
+    /// cancelled instead, as a driver checks Irp->Cancel when it queues an IRP.
+    fn wait(
+        &mut self,
+        io: &mut DriverCtx<'_>,
+        id: u32,
+        channel: usize,
+        waiting: Waiting,
+        write: bool,
+    ) -> Dispatch {
+        if io.irp(waiting.irp).cancel {
+            io.complete_irp(waiting.irp, Status::Cancelled, waiting.done);
+            return Dispatch::Completed;
+        }
+        io.mark_pending(waiting.irp);
+        let file = self.pipe(id).file;
+        let ch = &mut self.pipe(id).channels[channel];
+        let queue = if write { &mut ch.writes } else { &mut ch.reads };
+        queue.push_back(waiting);
+        let len = queue.len() as u32;
+        io.trace_event(DeviceEvent {
+            kind: &events::WAITS,
+            small: 0,
+            values: [
+                waiting.irp.0,
+                u64::from(write),
+                u64::from(waiting.len - waiting.done),
+                u64::from(file.0),
+            ],
+        });
+        io.queued(waiting.irp, len);
+        self.waited += 1;
+        Dispatch::Pending
+    }
+
+    fn read(&mut self, io: &mut DriverCtx<'_>, irp: IrpId, id: u32, side: Side) -> Dispatch {
         let len = io.irp(irp).len;
-        let pipe = self.pipes.get_mut(&file).expect("an open pipe");
         let channel = side.reads_from();
-        let closing = pipe.state == State::Closing;
+        let pipe = self.pipes.get_mut(&id).expect("a live pipe");
+        let (closing, file) = (pipe.state == State::Closing, pipe.file);
         let ch = &mut pipe.channels[channel];
         if ch.data.is_empty() && ch.writes.is_empty() {
             if closing {
@@ -475,68 +555,63 @@ impl PipeDriver {
                 io.complete_irp(irp, Status::PipeBroken, 0);
                 return Dispatch::Completed;
             }
-            io.mark_pending(irp);
-            ch.reads.push_back(Waiting { irp, len, done: 0 });
-            let waiting = ch.reads.len() as u32;
+            let waiting = Waiting { irp, len, done: 0 };
+            return self.wait(io, id, channel, waiting, false);
+        }
+        // Data is here: first what the buffer holds, then, if the read wants more and a
+        // write waits, straight from that write.
+        let from_buffer = (len as usize).min(ch.data.len());
+        let taken: Vec<u8> = ch.data.drain(..from_buffer).collect();
+        self.buffered -= from_buffer as u64;
+        io.irp_buffer_mut(irp)[..from_buffer].copy_from_slice(&taken);
+        let cost = io.costs().copy_ns(from_buffer as u64);
+        io.charge(cost);
+        if from_buffer > 0 {
             io.trace_event(DeviceEvent {
-                kind: &events::WAITS,
+                kind: &events::DRAINED,
                 small: 0,
-                values: [irp.0, 0, u64::from(len), u64::from(file.0)],
+                values: [
+                    irp.0,
+                    from_buffer as u64,
+                    ch.data.len() as u64,
+                    u64::from(file.0),
+                ],
             });
-            io.queued(irp, waiting);
-            self.waited += 1;
-            return Dispatch::Pending;
         }
-        // Data is here (in the buffer, or, with no room at all, in a waiting write):
-        // take what there is, up to what was asked.
-        let mut taken = Vec::with_capacity(len.min(ch.data.len() as u32) as usize);
-        while taken.len() < len as usize {
-            match ch.data.pop_front() {
-                Some(b) => taken.push(b),
-                None => break,
-            }
-        }
-        if taken.len() < len as usize
+        let mut got = from_buffer as u32;
+        if got < len
             && let Some(w) = ch.writes.front_mut()
         {
-            // A zero-size buffer: the read takes straight from the waiting write.
-            let n = (len as usize - taken.len()).min((w.len - w.done) as usize);
-            let from = w.done as usize;
-            taken.extend_from_slice(&io.irp(w.irp).buffer[from..from + n]);
-            w.done += n as u32;
+            let n = (len - got).min(w.len - w.done);
+            let data = io.irp(w.irp).buffer[w.done as usize..(w.done + n) as usize].to_vec();
+            io.irp_buffer_mut(irp)[got as usize..(got + n) as usize].copy_from_slice(&data);
+            let cost = io.costs().copy_ns(u64::from(n));
+            io.charge(cost);
+            w.done += n;
+            io.trace_event(DeviceEvent {
+                kind: &events::HANDED_OVER,
+                small: 0,
+                values: [w.irp.0, irp.0, u64::from(n), u64::from(file.0)],
+            });
+            got += n;
         }
-        let n = taken.len() as u32;
-        io.irp_buffer_mut(irp)[..taken.len()].copy_from_slice(&taken);
-        let cost = io.costs().copy_ns(u64::from(n));
-        io.charge(cost);
-        let used = ch.data.len() as u64;
-        io.trace_event(DeviceEvent {
-            kind: &events::DRAINED,
-            small: 0,
-            values: [irp.0, u64::from(n), used, u64::from(file.0)],
-        });
         self.at_once += 1;
-        self.bytes += u64::from(n);
-        io.complete_irp(irp, Status::Success, n);
-        // Writes waiting on the room just made, or fully taken by this read.
-        let ch = &mut self.pipes.get_mut(&file).expect("an open pipe").channels[channel];
-        while let Some(w) = ch.writes.front().copied().filter(|w| w.done == w.len) {
-            ch.writes.pop_front();
-            io.complete_irp(w.irp, Status::Success, w.len);
-        }
-        self.refill(io, file, channel);
+        self.bytes += u64::from(got);
+        io.complete_irp(irp, Status::Success, got);
+        self.refill(io, id, channel);
         Dispatch::Completed
     }
 
-    fn write(&mut self, io: &mut DriverCtx<'_>, irp: IrpId, file: FileId, side: Side) -> Dispatch {
+    fn write(&mut self, io: &mut DriverCtx<'_>, irp: IrpId, id: u32, side: Side) -> Dispatch {
         let len = io.irp(irp).len;
-        let pipe = self.pipes.get_mut(&file).expect("an open pipe");
+        let channel = side.writes_to();
+        let pipe = self.pipes.get_mut(&id).expect("a live pipe");
         if pipe.state == State::Closing {
             io.complete_irp(irp, Status::PipeClosing, 0);
             return Dispatch::Completed;
         }
-        let capacity = pipe.capacity as usize;
-        let ch = &mut pipe.channels[side.writes_to()];
+        let (capacity, file) = (pipe.capacity as usize, pipe.file);
+        let ch = &mut pipe.channels[channel];
         let mut done = 0u32;
         // Reads waiting on an empty pipe get the bytes first, straight from this write.
         while done < len
@@ -556,12 +631,13 @@ impl PipeDriver {
             io.complete_irp(r.irp, Status::Success, n);
             done += n;
         }
-        // Then the buffer, as far as there is room (and nobody queued before us).
+        // Then the buffer, as far as there is room (and no earlier write waits for it).
         if done < len && ch.writes.is_empty() {
             let room = capacity.saturating_sub(ch.data.len()) as u32;
             let n = room.min(len - done);
             if n > 0 {
                 Self::buffer_from(io, ch, irp, done, n);
+                self.buffered += u64::from(n);
                 io.trace_event(DeviceEvent {
                     kind: &events::BUFFERED,
                     small: 0,
@@ -575,17 +651,19 @@ impl PipeDriver {
             io.complete_irp(irp, Status::Success, len);
             return Dispatch::Completed;
         }
-        io.mark_pending(irp);
-        ch.writes.push_back(Waiting { irp, len, done });
-        let waiting = ch.writes.len() as u32;
+        self.wait(io, id, channel, Waiting { irp, len, done }, true)
+    }
+
+    /// Frees a pipe no end of which is open, with what it still buffered.
+    fn free(&mut self, io: &mut DriverCtx<'_>, id: u32, object: FileObjectId) {
+        let pipe = self.pipes.remove(&id).expect("a live pipe");
+        let dropped = pipe.buffered();
+        self.buffered -= dropped;
         io.trace_event(DeviceEvent {
-            kind: &events::WAITS,
+            kind: &events::GONE,
             small: 0,
-            values: [irp.0, 1, u64::from(len - done), u64::from(file.0)],
+            values: [u64::from(object.0), dropped, u64::from(pipe.file.0), 0],
         });
-        io.queued(irp, waiting);
-        self.waited += 1;
-        Dispatch::Pending
     }
 }
 
@@ -604,54 +682,59 @@ impl Driver for PipeDriver {
         let FileKind::Pipe { capacity, named } = io.file_of(object).kind else {
             return Status::InvalidParameter;
         };
-        let name = io.file_of(object).name.clone();
-        let new = |state, server| Pipe {
-            name,
-            capacity,
-            named,
-            state,
-            ends: [Some(server), None],
-            channels: Default::default(),
-        };
         let side = match opening {
-            Opening::PipeReadEnd => {
-                self.pipes.insert(file, new(State::Listening, object));
-                Side::Server
+            Opening::PipeReadEnd | Opening::NamedPipeServer => {
+                let id = self.next_pipe;
+                self.next_pipe += 1;
+                let name = io.file_of(object).name.clone();
+                self.pipes.insert(
+                    id,
+                    Pipe {
+                        file,
+                        name,
+                        capacity,
+                        named,
+                        state: State::Listening,
+                        ends: [Some(object), None],
+                        channels: Default::default(),
+                    },
+                );
+                self.ends.insert(object, (id, Side::Server));
+                return Status::Success;
             }
-            Opening::NamedPipeServer => {
-                self.pipes.insert(file, new(State::Listening, object));
-                Side::Server
-            }
-            Opening::PipeWriteEnd | Opening::NamedPipeClient => {
-                // The server's end is gone: there is no pipe by that name any more.
-                let Some(pipe) = self.pipes.get_mut(&file) else {
-                    return Status::ObjectNameNotFound;
-                };
-                if pipe.state != State::Listening {
-                    return Status::PipeBusy;
-                }
-                pipe.state = State::Connected;
-                pipe.ends[Side::Client as usize] = Some(object);
-                let server = pipe
-                    .end(Side::Server)
-                    .expect("a listening pipe has a server");
-                if opening == Opening::NamedPipeClient {
-                    io.trace_event(DeviceEvent {
-                        kind: &events::CONNECTED,
-                        small: 0,
-                        values: [
-                            u64::from(server.0),
-                            u64::from(object.0),
-                            u64::from(file.0),
-                            0,
-                        ],
-                    });
-                }
-                Side::Client
-            }
+            Opening::PipeWriteEnd | Opening::NamedPipeClient => Side::Client,
             Opening::File => return Status::InvalidParameter,
         };
-        self.ends.insert(object, (file, side));
+        // A client: the first listening instance of the pipe takes it. An anonymous
+        // pipe's write end is opened right after its read end, so it finds that one.
+        let mut instances = self.pipes.iter_mut().filter(|(_, p)| p.file == file);
+        let Some((&id, pipe)) = instances
+            .by_ref()
+            .find(|(_, p)| p.state == State::Listening)
+        else {
+            // Instances that all have their client make the pipe busy; none at all
+            // means there is no pipe by that name any more.
+            return match self.pipes.values().any(|p| p.file == file) {
+                true => Status::PipeBusy,
+                false => Status::ObjectNameNotFound,
+            };
+        };
+        pipe.state = State::Connected;
+        pipe.ends[side as usize] = Some(object);
+        let server = pipe.ends[Side::Server as usize].expect("a listening pipe has a server");
+        if opening == Opening::NamedPipeClient {
+            io.trace_event(DeviceEvent {
+                kind: &events::CONNECTED,
+                small: 0,
+                values: [
+                    u64::from(server.0),
+                    u64::from(object.0),
+                    u64::from(file.0),
+                    0,
+                ],
+            });
+        }
+        self.ends.insert(object, (id, side));
         Status::Success
     }
 
@@ -660,8 +743,13 @@ impl Driver for PipeDriver {
             let r = io.irp(irp);
             (r.file_object, r.major)
         };
-        let &(file, side) = self.ends.get(&object).expect("an open end");
-        let pipe = &self.pipes[&file];
+        // Its end was cleaned up after the I/O manager built the request (another
+        // thread closed the last handle): NPFS finds no pipe behind the file object.
+        let Some(&(id, side)) = self.ends.get(&object) else {
+            io.complete_irp(irp, Status::PipeDisconnected, 0);
+            return Dispatch::Completed;
+        };
+        let pipe = &self.pipes[&id];
         let refused = if !pipe.may(side, major) {
             Some(Status::AccessDenied)
         } else if pipe.state == State::Listening {
@@ -674,8 +762,8 @@ impl Driver for PipeDriver {
             return Dispatch::Completed;
         }
         match major {
-            Major::Read => self.read(io, irp, file, side),
-            Major::Write => self.write(io, irp, file, side),
+            Major::Read => self.read(io, irp, id, side),
+            Major::Write => self.write(io, irp, id, side),
         }
     }
 
@@ -696,30 +784,32 @@ impl Driver for PipeDriver {
         false
     }
 
-    /// The last handle to one end closed (its own requests were cancelled already): the
-    /// pipe is closing. What flowed toward this end is dropped, with the writes waiting
-    /// to send it; reads the other end has waiting can never be satisfied. Both complete
-    /// with STATUS_PIPE_BROKEN. What this end wrote stays for the other end to read.
-    /// When both ends are closed the pipe is gone.
+    /// The last handle to one end closed (its own requests were cancelled already). If
+    /// the other end is open, the pipe is closing: what flowed toward this end is
+    /// dropped, with the writes waiting to send it, and reads the other end has waiting
+    /// can never be satisfied; both complete with STATUS_PIPE_BROKEN. What this end
+    /// wrote stays for the other end to read. If no end is left, the pipe is freed.
     fn cleanup(&mut self, io: &mut DriverCtx<'_>, object: FileObjectId) {
-        let Some((file, side)) = self.ends.remove(&object) else {
+        let Some((id, side)) = self.ends.remove(&object) else {
             return;
         };
-        let pipe = self.pipes.get_mut(&file).expect("an open pipe");
+        let pipe = self.pipe(id);
         pipe.ends[side as usize] = None;
         if pipe.ends.iter().all(Option::is_none) || pipe.state == State::Listening {
-            // Nobody is left to read or write (a named pipe no client ever opened).
-            self.pipes.remove(&file);
-            return;
+            // Nobody is left to read or write (or no client ever came).
+            return self.free(io, id, object);
         }
         pipe.state = State::Closing;
+        let file = pipe.file;
         let incoming = &mut pipe.channels[side.reads_from()];
+        let dropped = incoming.data.len() as u64;
         incoming.data.clear();
         let mut broken: Vec<IrpId> = incoming.writes.drain(..).map(|w| w.irp).collect();
         broken.extend(incoming.reads.drain(..).map(|w| w.irp));
         let outgoing = &mut pipe.channels[side.writes_to()];
         broken.extend(outgoing.reads.drain(..).map(|w| w.irp));
         let left = outgoing.data.len() as u64;
+        self.buffered -= dropped;
         io.trace_event(DeviceEvent {
             kind: &events::END_CLOSED,
             small: side as u16,
@@ -733,6 +823,10 @@ impl Driver for PipeDriver {
         for irp in broken {
             io.complete_irp(irp, Status::PipeBroken, 0);
         }
+    }
+
+    fn stored_bytes(&self) -> u64 {
+        self.buffered
     }
 
     fn stats(&self) -> Vec<(&'static str, u64)> {

@@ -117,6 +117,11 @@ pub trait Driver: Send + fmt::Debug {
     fn completion(&mut self, _io: &mut DriverCtx<'_>, _irp: IrpId) -> AfterCompletion {
         AfterCompletion::Continue
     }
+    /// Bytes of data it keeps in kernel memory (a pipe's buffers), for the run's byte
+    /// budget.
+    fn stored_bytes(&self) -> u64 {
+        0
+    }
     /// Its figures for the run's summary.
     fn stats(&self) -> Vec<(&'static str, u64)> {
         Vec::new()

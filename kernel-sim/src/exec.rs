@@ -77,9 +77,19 @@ impl Kernel {
     /// Hands a request's result to the program that waited for it (traced when it is an
     /// I/O result).
     pub(crate) fn deliver(&mut self, cpu: CpuId, thread: ThreadId, result: SyscallResult) {
-        if let SyscallResult::Io { irp, bytes, .. } = result {
-            self.core
-                .trace(Some(cpu), What::IoDelivered { thread, irp, bytes });
+        if let SyscallResult::Io {
+            irp, bytes, status, ..
+        } = result
+        {
+            self.core.trace(
+                Some(cpu),
+                What::IoDelivered {
+                    thread,
+                    irp,
+                    bytes,
+                    status,
+                },
+            );
         }
         self.finish(cpu, thread, result);
     }

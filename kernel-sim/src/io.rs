@@ -9,6 +9,7 @@ pub mod client;
 pub mod handle;
 pub mod irp;
 mod manager;
+pub mod table;
 
 pub use handle::{FileObject, HandleTable, Object};
 pub use irp::{Irp, IrpState, Major, Origin, StackLocation, Status};

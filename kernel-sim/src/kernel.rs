@@ -120,7 +120,7 @@ pub struct Core {
     /// Whether each device's DPC is queued on some CPU (a DPC is queued at most once).
     pub(crate) dpc_queued: Vec<bool>,
     /// IRPs not yet delivered to their program.
-    pub irps: BTreeMap<IrpId, Irp>,
+    pub irps: crate::io::table::IrpTable,
     pub(crate) next_irp: u64,
     pub ports: Vec<CompletionPort>,
     pub event_objects: Vec<crate::object::Event>,
@@ -264,7 +264,7 @@ impl Core {
             kernel_files: BTreeMap::new(),
             lines: BTreeMap::new(),
             dpc_queued: Vec::new(),
-            irps: BTreeMap::new(),
+            irps: Default::default(),
             next_irp: 1,
             ports: Vec::new(),
             event_objects: Vec::new(),
@@ -645,7 +645,11 @@ impl Kernel {
     /// devices store.
     pub fn bytes_held(&self) -> u64 {
         let stored: u64 = self.devices.iter().map(|d| d.stored_bytes()).sum();
-        self.core.held_bytes.saturating_add(stored)
+        let buffered: u64 = self.drivers.iter().map(|d| d.stored_bytes()).sum();
+        self.core
+            .held_bytes
+            .saturating_add(stored)
+            .saturating_add(buffered)
     }
 
     /// Whether the run may hold `more` bytes beyond what it holds now; if not, the run

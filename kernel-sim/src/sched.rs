@@ -374,13 +374,11 @@ impl Core {
         let was = t.wait.take();
         t.timer_gen += 1;
         t.segment = Segment { remaining: 0, cont };
-        self.trace(
-            None,
-            What::ThreadWoken {
-                thread,
-                reason: WakeReason::Timeout,
-            },
-        );
+        let reason = match was {
+            Some(WaitFor::Sleep) => WakeReason::SleepOver,
+            _ => WakeReason::Timeout,
+        };
+        self.trace(None, What::ThreadWoken { thread, reason });
         // Timing out of any wait, the port's included, makes it a running thread of its
         // port again.
         debug_assert!(was.is_some());

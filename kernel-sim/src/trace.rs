@@ -63,6 +63,8 @@ pub enum WakeReason {
     Signalled,
     /// A kernel request was queued for the system worker.
     WorkQueued,
+    /// Its Sleep's time is up.
+    SleepOver,
 }
 
 /// A pass of a repeated op: the `n`th of `of`.
@@ -164,6 +166,11 @@ pub enum What {
     HandleClosed {
         thread: ThreadId,
         handle: Handle,
+        /// Handles to a file object or port that stay open after this one; none for
+        /// the other kinds, whose destruction is traced.
+        others: Option<u32>,
+        /// Closed because the process's last thread exited.
+        at_exit: bool,
     },
     /// A new handle to a kernel object (created, opened or duplicated).
     ObjectOpened {
@@ -276,19 +283,25 @@ pub enum What {
     IrpCancelRequested {
         irp: IrpId,
         reason: crate::io::cancel::CancelReason,
+        /// A driver has it queued (its cancel routine runs next); otherwise only the
+        /// flag is set, for the driver that queues it to see.
+        held: bool,
     },
     /// The cancel routine of the driver holding the IRP ran; with `taken`, the driver
-    /// takes it back and completes it cancelled.
+    /// takes it back and completes it cancelled: `now`, or once its hardware gives it up.
     CancelRoutineRan {
         irp: IrpId,
         driver: DriverId,
         taken: bool,
+        now: bool,
     },
     /// The last handle to a file object closed: the I/O manager cleans up, cancelling
-    /// its requests still in flight.
+    /// its requests still in flight (`cancelling` of the `requests`: the others' cancel
+    /// was asked for already).
     FileCleanup {
         object: FileObjectId,
         requests: u32,
+        cancelling: u32,
     },
     /// The I/O manager has sent the IRP's result on its completion path and frees the
     /// IRP: the end of its life.
@@ -318,6 +331,8 @@ pub enum What {
         thread: ThreadId,
         irp: IrpId,
         bytes: u32,
+        /// How the request ended: a failure makes the call return FALSE.
+        status: Status,
     },
     // --- devices ---
     /// An event a device stack defines for itself (a disk's transfer, a ring's

@@ -706,7 +706,7 @@ fn check_step(k: &Kernel, w: &mut Watch) -> Result<(), String> {
                     return Err(format!("{handle} of {process} opened twice"));
                 }
             }
-            What::HandleClosed { thread, handle } => {
+            What::HandleClosed { thread, handle, .. } => {
                 let process = core.threads[thread.0 as usize].process;
                 if let Some(closed) = w.object_handles.get_mut(&(process, handle))
                     && std::mem::replace(closed, true)

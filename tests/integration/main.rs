@@ -12,6 +12,7 @@ mod hostile;
 mod invariants;
 mod kernel_objects;
 mod narration;
+mod pipes;
 mod scenarios;
 mod segments;
 mod semantics;

@@ -185,7 +185,7 @@ fn cancel_io_cancels_what_its_description_says() {
             } => {
                 fate.insert(offsets[&irp], (status, bytes, e.time));
             }
-            What::IrpCancelRequested { irp, reason } => {
+            What::IrpCancelRequested { irp, reason, .. } => {
                 reasons.insert(offsets[&irp], reason);
             }
             What::Device { kind, .. } if kind.name == "DmaDescriptorSkipped" => {
@@ -339,7 +339,11 @@ fn pipe_completions_shows_every_way_a_read_finishes() {
     let woken: Vec<WakeReason> = trace
         .iter()
         .filter_map(|e| match e.what {
-            What::ThreadWoken { reason, .. } if reason != WakeReason::Timeout => Some(reason),
+            What::ThreadWoken { reason, .. }
+                if !matches!(reason, WakeReason::Timeout | WakeReason::SleepOver) =>
+            {
+                Some(reason)
+            }
             _ => None,
         })
         .collect();

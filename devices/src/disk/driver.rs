@@ -79,6 +79,12 @@ impl Driver for DiskDriver {
     }
 
     fn dispatch(&mut self, io: &mut DriverCtx<'_>, irp: IrpId) -> Dispatch {
+        // Its cancel was asked for before it got here, when no cancel routine could take
+        // it: a driver checks Irp->Cancel as it queues an IRP, and completes it cancelled.
+        if io.irp(irp).cancel {
+            io.complete_irp(irp, Status::Cancelled, 0);
+            return Dispatch::Completed;
+        }
         // A disk request always waits for the hardware: pending, before it is queued.
         io.mark_pending(irp);
         let loc = io.irp(irp).location().clone();
@@ -148,7 +154,13 @@ impl Driver for DiskDriver {
         if let Some((slot, desc)) = io.hardware::<DiskHardware>().ring_mut().reap() {
             let irp = IrpId(desc.tag);
             let skipped = u64::from(desc.aborted);
-            io.trace_event(events::event(&events::REAPED, slot, irp, [skipped, 0, 0]));
+            let failed = u64::from(!desc.aborted && !desc.status_ok);
+            io.trace_event(events::event(
+                &events::REAPED,
+                slot,
+                irp,
+                [skipped, failed, 0],
+            ));
             let cost = io.costs().complete_ns;
             io.charge(cost);
             let status = if desc.aborted {

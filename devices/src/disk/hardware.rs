@@ -13,6 +13,7 @@ use kernel_sim::{
     Device, DeviceEvent, DeviceEventKind, DeviceView, HwCtx, IrpId, Irq, Lane, RingView, SlotView,
     Time,
 };
+use rand::RngExt;
 use std::any::Any;
 
 /// How a disk is built.
@@ -23,6 +24,10 @@ pub struct DiskConfig {
     pub irq: Irq,
     /// Descriptors in the DMA ring.
     pub ring_size: usize,
+    /// How often a transfer fails with a media error, in transfers per million (0:
+    /// never). The disk draws from its own random stream, so the same seed fails the
+    /// same transfers.
+    pub media_error_ppm: u32,
 }
 
 impl Default for DiskConfig {
@@ -32,6 +37,7 @@ impl Default for DiskConfig {
             fill: Fill::OffsetPattern,
             irq: Irq(14),
             ring_size: 8,
+            media_error_ppm: 0,
         }
     }
 }
@@ -60,6 +66,30 @@ pub static TRANSFER_STARTED: DeviceEventKind = DeviceEventKind {
     ),
 };
 
+/// The disk could not transfer a descriptor's data: a media error.
+pub static MEDIA_ERROR: DeviceEventKind = DeviceEventKind {
+    name: "DeviceMediaError",
+    small: "slot",
+    values: ["irp", "", "", ""],
+    irp: Some(0),
+    lane: Lane::EndTransfer,
+    ring_delta: 0,
+    explain: |e, names| {
+        let device = names.device;
+        format!(
+            "{device} cannot transfer the sectors of descriptor {} ({}): a media error, which \
+             iosim injects at the scenario's rate from the disk's own random stream. No data \
+             moves; the disk marks the descriptor failed, hands it back to the driver and \
+             interrupts.",
+            e.small,
+            IrpId(e.values[0])
+        )
+    },
+    hint: Some(
+        "DMA ring: a failed slot comes back like a finished one; the DPC will complete its IRP with an error.",
+    ),
+};
+
 /// The transfer the disk is working on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct InFlight {
@@ -78,6 +108,7 @@ struct Stats {
     rotation_ns: u64,
     transfer_ns: u64,
     tracks_moved: u64,
+    media_errors: u64,
 }
 
 /// A rotating disk.
@@ -202,6 +233,22 @@ impl DiskHardware {
         let (slot, desc) = self.ring.device_peek().expect("the in-flight descriptor");
         debug_assert_eq!(slot, flight.slot);
         let desc = desc.clone();
+        self.head_track = flight.end_track;
+        // A media error, at the configured rate (no draw at all when there is none, so a
+        // disk without errors leaves its stream untouched).
+        let ppm = self.config.media_error_ppm;
+        if ppm > 0 && hw.rng().random_range(0..1_000_000u32) < ppm {
+            self.ring.device_complete(false, 0);
+            self.stats.media_errors += 1;
+            hw.trace(DeviceEvent {
+                kind: &MEDIA_ERROR,
+                small: slot as u16,
+                values: [flight.irp.0, 0, 0, 0],
+            });
+            self.interrupt_pending = true;
+            hw.raise_interrupt();
+            return self.start(hw);
+        }
         let buffer = hw.irp_buffer_mut(flight.irp);
         let mut device_offset = desc.device_offset;
         for seg in &desc.segments {
@@ -215,7 +262,6 @@ impl DiskHardware {
         }
         let bytes = desc.total_len() as u32;
         self.ring.device_complete(true, bytes);
-        self.head_track = flight.end_track;
         self.stats.requests += 1;
         self.stats.bytes += u64::from(bytes);
         hw.trace(events::event(
@@ -260,7 +306,7 @@ impl Device for DiskHardware {
     }
 
     fn stats(&self) -> Vec<(&'static str, u64)> {
-        vec![
+        let mut stats = vec![
             ("busy_ns", self.stats.busy_ns),
             ("requests", self.stats.requests),
             ("bytes", self.stats.bytes),
@@ -268,7 +314,12 @@ impl Device for DiskHardware {
             ("rotation_ns", self.stats.rotation_ns),
             ("transfer_ns", self.stats.transfer_ns),
             ("tracks_moved", self.stats.tracks_moved),
-        ]
+        ];
+        // Counted only on a disk that can fail.
+        if self.config.media_error_ppm > 0 {
+            stats.push(("media_errors", self.stats.media_errors));
+        }
+        stats
     }
 
     fn view(&self) -> DeviceView {

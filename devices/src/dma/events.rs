@@ -75,13 +75,21 @@ pub static SKIPPED: DeviceEventKind = DeviceEventKind {
 pub static REAPED: DeviceEventKind = DeviceEventKind {
     name: "DmaDescriptorReaped",
     small: "slot",
-    values: ["irp", "skipped", "", ""],
+    values: ["irp", "skipped", "failed", ""],
     irp: Some(0),
     lane: Lane::Same,
     ring_delta: -1,
     explain: |e, names| {
         let device = names.device;
-        if e.values[1] != 0 {
+        if e.values[2] != 0 {
+            format!(
+                "The DPC reaps descriptor {} of {device}, which reports a failure: {}'s \
+                 transfer did not happen, and the driver completes it with \
+                 STATUS_IO_DEVICE_ERROR.",
+                e.small,
+                IrpId(e.values[0])
+            )
+        } else if e.values[1] != 0 {
             format!(
                 "The DPC reaps descriptor {} of {device}, which the device skipped: {} was taken \
                  back.",

@@ -47,22 +47,40 @@ impl Kernel {
             let Some(request) = self.core.irps.get_mut(&irp) else {
                 continue;
             };
-            if request.cancel || request.state == IrpState::Held {
-                continue;
-            }
+            // A request completing, or held by a completion routine, is past cancelling.
+            let held = match request.state {
+                _ if request.cancel => continue,
+                IrpState::Held | IrpState::Completed | IrpState::Delivered => continue,
+                IrpState::Queued | IrpState::InDevice => true,
+                // On its way to a driver, or inside a dispatch routine: no cancel routine
+                // is set yet, so IoCancelIrp only sets the flag, and the driver that
+                // queues it sees it there.
+                IrpState::Created | IrpState::Dispatched => false,
+            };
             request.cancel = true;
             let driver = request.location().driver;
             self.core
-                .trace(Some(cpu), What::IrpCancelRequested { irp, reason });
+                .trace(Some(cpu), What::IrpCancelRequested { irp, reason, held });
+            if !held {
+                continue;
+            }
             let (taken, cost, done) =
                 self.with_driver(driver, Some(cpu), |d, io| d.cancel(io, irp));
             charged += cost;
+            let now = done.iter().any(|c| c.irp == irp);
             completions.extend(done);
             if let Some(request) = self.core.irps.get_mut(&irp) {
                 request.taken_back = taken;
             }
-            self.core
-                .trace(Some(cpu), What::CancelRoutineRan { irp, driver, taken });
+            self.core.trace(
+                Some(cpu),
+                What::CancelRoutineRan {
+                    irp,
+                    driver,
+                    taken,
+                    now,
+                },
+            );
         }
         (charged, completions)
     }
@@ -178,11 +196,16 @@ impl Kernel {
     /// routine. Returns what that charged and the completions it asked for.
     pub(crate) fn cleanup(&mut self, cpu: CpuId, fo: FileObjectId) -> (u64, Vec<Completion>) {
         let irps = self.requests_on(fo, None);
+        let cancelling = irps
+            .iter()
+            .filter(|irp| self.core.irps.get(irp).is_some_and(|r| !r.cancel))
+            .count() as u32;
         self.core.trace(
             Some(cpu),
             What::FileCleanup {
                 object: fo,
                 requests: irps.len() as u32,
+                cancelling,
             },
         );
         let (mut charged, mut completions) = self.cancel_irps(cpu, irps, CancelReason::Cleanup);

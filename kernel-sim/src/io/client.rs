@@ -204,6 +204,7 @@ impl Core {
         self.file_objects.push(crate::io::FileObject {
             id: fo,
             file,
+            opening: crate::driver::Opening::File,
             position: 0,
             port: None,
             // One reference is the kernel's own, kept for the run; one is this request's.

@@ -59,6 +59,8 @@ impl HandleTable {
 pub struct FileObject {
     pub id: FileObjectId,
     pub file: FileId,
+    /// How it was opened: which end of a pipe it is, or a file.
+    pub opening: crate::driver::Opening,
     /// Current byte position, used when a request gives no offset.
     pub position: u64,
     /// Completion port and key, once bound.

@@ -54,6 +54,9 @@ pub enum Status {
     PipeListening,
     /// The named pipe's instance already has a client.
     PipeBusy,
+    /// The pipe end was cleaned up (its last handle closed) before the request reached
+    /// the pipe driver.
+    PipeDisconnected,
 }
 
 impl Status {
@@ -81,6 +84,7 @@ impl Status {
             Status::PipeClosing => "STATUS_PIPE_CLOSING",
             Status::PipeListening => "STATUS_PIPE_LISTENING",
             Status::PipeBusy => "STATUS_PIPE_BUSY",
+            Status::PipeDisconnected => "STATUS_PIPE_DISCONNECTED",
         }
     }
 
@@ -94,7 +98,8 @@ impl Status {
     /// statuses map as RtlNtStatusToDosError maps them: STATUS_PIPE_BROKEN to
     /// ERROR_BROKEN_PIPE, STATUS_PIPE_CLOSING to ERROR_NO_DATA ("The pipe is being
     /// closed"), STATUS_PIPE_LISTENING to ERROR_PIPE_LISTENING, STATUS_PIPE_BUSY to
-    /// ERROR_PIPE_BUSY (Microsoft Learn: System Error Codes, and Named Pipe Client).
+    /// ERROR_PIPE_BUSY, STATUS_PIPE_DISCONNECTED to ERROR_PIPE_NOT_CONNECTED (Microsoft
+    /// Learn: System Error Codes, and Named Pipe Client).
     pub fn win32_name(self) -> &'static str {
         match self {
             Status::Success => "ERROR_SUCCESS",
@@ -114,6 +119,7 @@ impl Status {
             Status::PipeClosing => "ERROR_NO_DATA",
             Status::PipeListening => "ERROR_PIPE_LISTENING",
             Status::PipeBusy => "ERROR_PIPE_BUSY",
+            Status::PipeDisconnected => "ERROR_PIPE_NOT_CONNECTED",
         }
     }
 }

@@ -38,9 +38,33 @@ impl Core {
     /// Removes a handle from `thread`'s process and releases its object; the object, or
     /// `None` for a handle the process does not have.
     pub(crate) fn close(&mut self, cpu: CpuId, thread: ThreadId, handle: Handle) -> Option<Object> {
+        self.close_handle(cpu, thread, handle, false)
+    }
+
+    /// Closes one handle; `at_exit` when the process's end closes it.
+    fn close_handle(
+        &mut self,
+        cpu: CpuId,
+        thread: ThreadId,
+        handle: Handle,
+        at_exit: bool,
+    ) -> Option<Object> {
         let process = self.threads[thread.0 as usize].process;
         let object = self.processes[process.0 as usize].handles.remove(handle)?;
-        self.trace(Some(cpu), What::HandleClosed { thread, handle });
+        let others = match object {
+            Object::File(fo) => Some(self.file_objects[fo.0 as usize].handles - 1),
+            Object::Port(p) => Some(self.ports[p.0 as usize].handles - 1),
+            Object::Event(_) | Object::Semaphore(_) | Object::Thread(_) => None,
+        };
+        self.trace(
+            Some(cpu),
+            What::HandleClosed {
+                thread,
+                handle,
+                others,
+                at_exit,
+            },
+        );
         self.release(Some(cpu), object);
         Some(object)
     }
@@ -60,7 +84,7 @@ impl Core {
             .collect();
         handles
             .into_iter()
-            .filter_map(|h| match self.close(cpu, thread, h) {
+            .filter_map(|h| match self.close_handle(cpu, thread, h, true) {
                 Some(Object::File(fo)) if self.file_objects[fo.0 as usize].handles == 0 => Some(fo),
                 _ => None,
             })
@@ -284,6 +308,7 @@ impl Kernel {
         self.core.file_objects.push(FileObject {
             id: object,
             file,
+            opening,
             position: 0,
             port: None,
             refs: 1,
@@ -325,12 +350,17 @@ impl Kernel {
         thread: ThreadId,
         path: &str,
     ) -> Result<Handle, Status> {
-        let Some(file) = self.core.files.iter().find(|f| f.name == path) else {
-            return Err(Status::InvalidParameter);
+        // A name is a file, or a named pipe; an anonymous pipe cannot be opened by name.
+        let Some(file) = self
+            .core
+            .files
+            .iter()
+            .find(|f| f.name == path && !matches!(f.kind, FileKind::Pipe { named: false, .. }))
+        else {
+            return Err(Status::ObjectNameNotFound);
         };
         let opening = match file.kind {
-            FileKind::Pipe { named: true, .. } => Opening::NamedPipeClient,
-            FileKind::Pipe { named: false, .. } => return Err(Status::InvalidParameter),
+            FileKind::Pipe { .. } => Opening::NamedPipeClient,
             FileKind::Extent => Opening::File,
         };
         let file = file.id;
@@ -348,15 +378,33 @@ impl Kernel {
         named: bool,
     ) -> Result<SyscallResult, Status> {
         let device = self.core.pipe_device.ok_or(Status::InvalidParameter)?;
-        let file = FileId(self.core.files.len() as u32);
-        self.core.files.push(crate::io::File {
-            id: file,
-            name,
-            device,
-            start: 0,
-            length: 0,
-            kind: FileKind::Pipe { capacity, named },
-        });
+        // Every instance of a named pipe is an instance of the one file of that name
+        // (NPFS keeps one file control block per name and one per instance below it), so
+        // a client finds them all by the name; iosim gives each the buffer size the
+        // first asked for.
+        let existing = named
+            .then(|| {
+                self.core.files.iter().find(|f| {
+                    f.name == name && matches!(f.kind, FileKind::Pipe { named: true, .. })
+                })
+            })
+            .flatten()
+            .map(|f| f.id);
+        let file = match existing {
+            Some(file) => file,
+            None => {
+                let file = FileId(self.core.files.len() as u32);
+                self.core.files.push(crate::io::File {
+                    id: file,
+                    name,
+                    device,
+                    start: 0,
+                    length: 0,
+                    kind: FileKind::Pipe { capacity, named },
+                });
+                file
+            }
+        };
         if named {
             let server = self.open_object(
                 cpu,

@@ -206,7 +206,8 @@ impl Narrator {
             },
             What::ThreadWoken { thread, reason } => {
                 self.just_woken = Some(thread);
-                (reason == WakeReason::Timeout).then_some(Note::TimeoutsWithoutTimer)
+                matches!(reason, WakeReason::Timeout | WakeReason::SleepOver)
+                    .then_some(Note::TimeoutsWithoutTimer)
             }
             What::ThreadReady { thread, queued, .. } => {
                 let woken = self.just_woken.take() == Some(thread);
@@ -287,24 +288,13 @@ impl Kernel {
 
     /// Which end of its pipe a file object is, in words.
     fn pipe_end(&self, object: FileObjectId) -> &'static str {
-        let fo = &self.core.file_objects[object.0 as usize];
-        // The ends are opened in order: an anonymous pipe's read end, then its write
-        // end; a named pipe's server end, then its clients'.
-        let first = self
-            .core
-            .file_objects
-            .iter()
-            .find(|o| o.file == fo.file)
-            .map(|o| o.id);
-        let named = matches!(
-            self.core.files[fo.file.0 as usize].kind,
-            crate::io::FileKind::Pipe { named: true, .. }
-        );
-        match (named, first == Some(object)) {
-            (false, true) => "the read end",
-            (false, false) => "the write end",
-            (true, true) => "the server's end",
-            (true, false) => "a client's end",
+        use crate::driver::Opening;
+        match self.core.file_objects[object.0 as usize].opening {
+            Opening::PipeReadEnd => "the read end",
+            Opening::PipeWriteEnd => "the write end",
+            Opening::NamedPipeServer => "the server's end",
+            Opening::NamedPipeClient => "a client's end",
+            Opening::File => "a file",
         }
     }
 
@@ -464,6 +454,9 @@ impl Kernel {
                     WakeReason::PortClosed => "the completion port it waited on was closed",
                     WakeReason::Signalled => "what it waited on was signalled",
                     WakeReason::WorkQueued => "a kernel component queued a request for it",
+                    WakeReason::SleepOver => {
+                        return format!("{}'s sleep is over.", t(*thread));
+                    }
                 };
                 format!("{}'s wait ends: {why}.", t(*thread))
             }
@@ -484,15 +477,18 @@ impl Kernel {
             ),
             What::ThreadExited { thread, in_flight } => match in_flight {
                 0 => format!("{} exits.", t(*thread)),
-                n => format!(
-                    "{} exits; {} it issued could not be taken back and {} to the end (any \
-                     completion routine of theirs is discarded).",
+                1 => format!(
+                    "{} exits; a request it issued could not be taken back and runs to its end \
+                     (its completion routine, if it has one, is discarded).",
                     t(*thread),
-                    count(*n, "request"),
-                    if *n == 1 { "runs" } else { "run" }
+                ),
+                n => format!(
+                    "{} exits; {n} requests it issued could not be taken back and run to their \
+                     end (their completion routines, if any, are discarded).",
+                    t(*thread),
                 ),
             },
-            What::IrpCancelRequested { irp, reason } => {
+            What::IrpCancelRequested { irp, reason, held } => {
                 use crate::io::cancel::CancelReason;
                 let why = match reason {
                     CancelReason::CancelIo => "CancelIo",
@@ -500,41 +496,70 @@ impl Kernel {
                     CancelReason::ThreadExit => "Its thread is exiting (IoCancelThreadIo)",
                     CancelReason::Cleanup => "Its file object is being cleaned up",
                 };
-                format!(
-                    "{why}: the I/O manager asks for {irp} to be cancelled (IoCancelIrp) and \
-                     calls the cancel routine of the driver that holds it."
-                )
-            }
-            What::CancelRoutineRan { irp, driver, taken } => {
-                let name = self.driver_name(*driver);
-                if *taken {
+                if *held {
                     format!(
-                        "The {name}'s cancel routine takes {irp} back: it completes it with \
-                         STATUS_CANCELLED, now if it was still queued, or once the hardware \
-                         gives it up."
+                        "{why}: the I/O manager asks for {irp} to be cancelled (IoCancelIrp) and \
+                         calls the cancel routine of the driver that has it queued."
                     )
                 } else {
                     format!(
-                        "The {name}'s cancel routine cannot take {irp} back: the hardware is \
-                         already moving its data, so it completes as it would have."
+                        "{why}: the I/O manager asks for {irp} to be cancelled (IoCancelIrp). No \
+                         driver has queued it yet, so there is no cancel routine to call: the \
+                         IRP's cancel flag is set, and the driver that would queue it completes \
+                         it cancelled instead."
                     )
                 }
             }
-            What::FileCleanup { object, requests } => {
-                let file = self.file_name(self.core.file_objects[object.0 as usize].file);
-                match requests {
-                    0 => format!(
-                        "The last handle to file object {object} of {file} is closed: the I/O \
-                         manager cleans it up (IRP_MJ_CLEANUP); none of its requests is in \
-                         flight."
+            What::CancelRoutineRan {
+                irp,
+                driver,
+                taken,
+                now,
+            } => {
+                let name = self.driver_name(*driver);
+                match (taken, now) {
+                    (true, true) => format!(
+                        "The {name}'s cancel routine takes {irp} out of its queue and completes \
+                         it with STATUS_CANCELLED."
                     ),
-                    n => format!(
-                        "The last handle to file object {object} of {file} is closed: the I/O \
-                         manager cleans it up (IRP_MJ_CLEANUP), cancelling its {} still in \
-                         flight.",
-                        count(*n, "request")
+                    (true, false) => format!(
+                        "The {name}'s cancel routine takes {irp} back from the hardware, which \
+                         has not started on it: it completes with STATUS_CANCELLED once the \
+                         hardware gives it up."
+                    ),
+                    (false, _) => format!(
+                        "The {name}'s cancel routine cannot take {irp} back: the hardware is \
+                         already moving its data, so it completes as it would have."
                     ),
                 }
+            }
+            What::FileCleanup {
+                object,
+                requests,
+                cancelling,
+            } => {
+                let file = self.file_name(self.core.file_objects[object.0 as usize].file);
+                let what = match (requests, cancelling) {
+                    (0, _) => "; none of its requests is in flight".to_string(),
+                    (n, c) if c == n => {
+                        format!(", cancelling its {} still in flight", count(*n, "request"))
+                    }
+                    (n, 0) => format!(
+                        "; its {} still in flight already had {} cancel asked for",
+                        count(*n, "request"),
+                        if *n == 1 { "its" } else { "their" }
+                    ),
+                    (n, c) => format!(
+                        ", cancelling {c} of its {} still in flight (the others' cancel was \
+                         asked for already)",
+                        count(*n, "request")
+                    ),
+                };
+                format!(
+                    "The last handle to file object {object} of {file} is closed: the I/O \
+                     manager cleans it up (IRP_MJ_CLEANUP){what}, and its driver's cleanup \
+                     routine runs."
+                )
             }
             What::SyscallEntered { thread, call } => {
                 format!("{} calls {call} and enters the kernel.", t(*thread))
@@ -563,12 +588,33 @@ impl Kernel {
                     t(*thread)
                 )
             }
-            What::HandleClosed { thread, handle } => {
-                let process = self.core.threads[thread.0 as usize].process;
-                format!(
-                    "Handle {handle} is closed and leaves process {}'s handle table.",
-                    self.process_name(process)
-                )
+            What::HandleClosed {
+                thread,
+                handle,
+                others,
+                at_exit,
+            } => {
+                let process = self.process_name(self.core.threads[thread.0 as usize].process);
+                let closed = if *at_exit {
+                    format!(
+                        "Process {process} has no thread left, so Windows closes its handles: \
+                         {handle} leaves its handle table."
+                    )
+                } else {
+                    format!(
+                        "Handle {handle} is closed and leaves process {process}'s handle table."
+                    )
+                };
+                match others {
+                    Some(0) | None => closed,
+                    Some(n) => format!(
+                        "{closed} The object stays open through its {} still open.",
+                        match n {
+                            1 => "other handle".to_string(),
+                            n => format!("{n} other handles"),
+                        }
+                    ),
+                }
             }
             What::ObjectOpened {
                 thread,
@@ -849,8 +895,23 @@ impl Kernel {
                     t(*thread)
                 ),
             },
-            What::IoDelivered { thread, irp, bytes } => {
-                format!("{} gets the result of {irp}: {bytes} bytes.", t(*thread))
+            What::IoDelivered {
+                thread,
+                irp,
+                bytes,
+                status,
+            } => {
+                if status.is_error() {
+                    format!(
+                        "{} learns that {irp} failed: {} ({bytes} bytes moved). Its call returns \
+                         FALSE, and GetLastError gives {}.",
+                        t(*thread),
+                        status.name(),
+                        status.win32_name()
+                    )
+                } else {
+                    format!("{} gets the result of {irp}: {bytes} bytes.", t(*thread))
+                }
             }
             What::Device { device, .. } => {
                 let (_, event) = ev.what.device_event().expect("a device event");
