@@ -526,12 +526,36 @@ impl Walk {
             }
             checked.push("cancel asked");
         }
-        if said("it completes with STATUS_CANCELLED") {
+        if said("completes with STATUS_CANCELLED") {
             let id = irp.unwrap();
             if completed(id) != Some(Status::Cancelled) {
                 fail(&format!("it completed with {:?}", completed(id)));
             }
             checked.push("cancelled");
+        }
+        if said("before the cancelling call goes on") {
+            // The canceller (the thread on this CPU) makes no other call first.
+            let id = irp.unwrap();
+            let end = self.future[at..]
+                .iter()
+                .position(|l| matches!(l.what, What::IrpCompleted { irp, .. } if irp == id))
+                .unwrap_or_else(|| fail("it never completes"));
+            if self.future[at..at + end]
+                .iter()
+                .any(|l| l.cpu == e.cpu && matches!(l.what, What::SyscallEntered { .. }))
+            {
+                fail("the cancelling thread made another call first");
+            }
+            checked.push("cancelled at once");
+        }
+        if said("no cancel routine runs") {
+            let id = irp.unwrap();
+            if self.future[at + 1..]
+                .iter()
+                .any(|l| matches!(l.what, What::CancelRoutineRan { irp, .. } if irp == id))
+            {
+                fail("a cancel routine ran");
+            }
         }
         if said("completes as it would have") {
             let id = irp.unwrap();
@@ -791,6 +815,7 @@ fn every_sentence_and_hint_agrees_with_the_state() {
         "select",
         "cancel asked",
         "cancelled",
+        "cancelled at once",
         "not cancelled",
         "failed at submission",
         "queued for the device",

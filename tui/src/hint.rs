@@ -189,11 +189,25 @@ fn hint(kernel: &Kernel, trace: &[TraceEvent], what: &What) -> Option<(&'static 
         What::IrpCompletionResumed { .. } => {
             "IRPs: the driver that kept the IRP has completed it again, and its completion goes on up the stack."
         }
-        What::IrpCancelRequested { .. } => {
-            "IRPs: the IRP is marked cancel asked; whether it ends early is up to the driver that holds it, whose cancel routine runs now."
+        What::IrpCancelRequested { held: true, .. } => {
+            "IRPs: the IRP is marked cancel asked; whether it ends early is up to the driver that has it queued, whose cancel routine runs now."
         }
-        What::CancelRoutineRan { taken: true, .. } => {
-            "IRPs: the driver took the IRP back (its row says cancel asked): it completes with STATUS_CANCELLED, before the cancelling call goes on if it was still queued, or once the device gives it up."
+        What::IrpCancelRequested { held: false, .. } => {
+            "IRPs: only the IRP's flag is set (its row says cancel asked): no driver has it queued, so no cancel routine runs; a driver that would queue it completes it cancelled instead."
+        }
+        What::CancelRoutineRan {
+            taken: true,
+            now: true,
+            ..
+        } => {
+            "IRPs: the driver took the IRP back (its row says cancel asked): it completes with STATUS_CANCELLED before the cancelling call goes on."
+        }
+        What::CancelRoutineRan {
+            taken: true,
+            now: false,
+            ..
+        } => {
+            "IRPs: the driver took the IRP back from the device (its row says cancel asked): it completes with STATUS_CANCELLED once the device gives it up."
         }
         What::CancelRoutineRan { taken: false, .. } => {
             "IRPs: too late to take back: the device is already moving the IRP's data, so it completes as it would have, only marked cancel asked."
@@ -240,11 +254,11 @@ fn hint(kernel: &Kernel, trace: &[TraceEvent], what: &What) -> Option<(&'static 
                 "The call returned while the request is pending: the program goes on while the device works."
             }
         }
-        What::IoDelivered { irp, .. } => {
+        What::IoDelivered { irp, status, .. } => {
             let story = Story::of(trace, *irp);
-            match (story.status.is_some_and(Status::is_error), story.created) {
+            match (status.is_error(), story.created) {
                 (true, _) => {
-                    "The request failed, and its error status reached the program, with no bytes. Select the IRP and press Enter to read its whole history."
+                    "The request failed: its call returns FALSE, and GetLastError gives the error. Select the IRP and press Enter to read its whole history."
                 }
                 (false, Some((Major::Write, _))) => {
                     "The write's result reached the program: how many bytes were written. Select the IRP and press Enter to read its whole history."
