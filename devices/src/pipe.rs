@@ -303,7 +303,7 @@ pub mod events {
             }
         },
         hint: Some(
-            "Devices: the request is in the pipe driver's queue; the other end's next request will finish it.",
+            "Devices: the request is in the pipe driver's queue; the other end's requests will finish it (a write may need several reads to make room).",
         ),
     };
 
@@ -412,7 +412,7 @@ pub mod events {
             )
         },
         hint: Some(
-            "Devices: closing one end broke the pipe; the other end's requests failed instead of waiting forever.",
+            "Devices: with one end closed, the other end's requests fail instead of waiting forever: a read once the buffer is empty, a write at once.",
         ),
     };
 

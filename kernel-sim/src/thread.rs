@@ -144,6 +144,15 @@ impl Thread {
         self.counted
     }
 
+    /// Whether the thread's wait on objects is for all of them (else for any); none if
+    /// it is not waiting on objects.
+    pub fn waits_for_all(&self) -> Option<bool> {
+        match self.wait {
+            Some(WaitFor::Objects { all }) => Some(all),
+            _ => None,
+        }
+    }
+
     /// The IRP the thread is blocked on, if it waits for one.
     pub fn waits_for_irp(&self) -> Option<IrpId> {
         match self.wait {

@@ -610,7 +610,7 @@ fn objects_frame_shows_each_wait_and_each_object() {
     let frame = screen(&a, 120, 40);
     for seen in [
         "poller   waits: go",
-        "consumer_all waits: items go",
+        "consumer_all waits all: items go",
         "joiner   waits: thread producer",
         "event item_ready (auto) □ waiters: consumer_any",
         "event go (manual) □ waiters: poller consumer_all",

@@ -157,14 +157,19 @@ fn thread_state(k: &Kernel, t: &kernel_sim::thread::Thread) -> String {
         ThreadState::Waiting { reason, alertable } => {
             // The objects it waits on say more than the word "objects", in less room.
             let on = if t.wait_objects.is_empty() {
-                reason.short().to_string()
+                format!(": {}", reason.short())
             } else {
                 let names: Vec<String> =
                     t.wait_objects.iter().map(|&o| object_name(k, o)).collect();
-                names.join(" ")
+                // For several objects, whether it wants all of them or any one.
+                match (names.len(), t.waits_for_all()) {
+                    (1, _) => format!(": {}", names.join(" ")),
+                    (_, Some(true)) => format!(" all: {}", names.join(" ")),
+                    _ => format!(" any: {}", names.join(" ")),
+                }
             };
             let alertable = if alertable { " (alertable)" } else { "" };
-            format!("waits: {on}{alertable}")
+            format!("waits{on}{alertable}")
         }
         ThreadState::Terminated => "exited".into(),
     }
