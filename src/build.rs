@@ -3,16 +3,16 @@
 
 use crate::scenario::device::{Device, Fill, Filter, QueuePolicy};
 use crate::scenario::model::Scenario;
-use crate::scenario::op::{self as sop, Completion, Position};
+use crate::scenario::op::{self as sop, Position};
 use devices::disk::order::Policy;
 use devices::disk::storage;
 use devices::disk::{DiskConfig, DiskDriver, DiskHardware};
 use devices::filter::ChecksumFilter;
 use devices::pipe::{PipeDevice, PipeDriver};
 use kernel_sim::thread::Routine;
-use kernel_sim::{Costs, Irq, Kernel, MachineConfig, OverlappedId, RoutineId, ThreadId};
+use kernel_sim::{Costs, IoMode, Irq, Kernel, MachineConfig, OverlappedId, RoutineId, ThreadId};
 use std::collections::BTreeMap;
-use userland::{IoStyle, ListProgram, Offset, Op, Payload};
+use userland::{ListProgram, Offset, Op, Payload};
 
 /// The name of the pipe device the build adds to a machine whose programs create pipes.
 pub const PIPE_DEVICE: &str = "NamedPipe";
@@ -179,7 +179,7 @@ fn number_tags(ops: &[sop::Op], ids: &mut BTreeMap<String, OverlappedId>) {
             sop::Op::Wait(w) => Some(w.tag.as_str()),
             sop::Op::CancelIoEx(c) => c.tag.as_deref(),
             _ => match op.transfer().map(|t| t.completion) {
-                Some(Completion::Overlapped { tag: Some(tag) }) => Some(tag),
+                Some(IoMode::Overlapped(Some(tag))) => Some(tag),
                 _ => None,
             },
         };
@@ -213,12 +213,10 @@ fn convert(op: &sop::Op, names: &Names<'_>) -> Op {
                 align: r.align,
             },
         };
-        let style = match t.completion {
-            Completion::Synchronous => IoStyle::Sync,
-            Completion::Routine(name) => IoStyle::Routine(names.routines[name]),
-            Completion::Overlapped { tag } => IoStyle::Overlapped {
-                overlapped: tag.map(|tag| names.overlapped[tag]),
-            },
+        let mode = match t.completion {
+            IoMode::Sync => IoMode::Sync,
+            IoMode::Apc(name) => IoMode::Apc(names.routines[name]),
+            IoMode::Overlapped(tag) => IoMode::Overlapped(tag.map(|tag| names.overlapped[tag])),
         };
         let file = t.file.to_string();
         return match t.data {
@@ -226,13 +224,13 @@ fn convert(op: &sop::Op, names: &Names<'_>) -> Op {
                 file,
                 offset,
                 data: payload(data),
-                style,
+                mode,
             },
             None => Op::Read {
                 file,
                 offset,
                 len: t.len as u32,
-                style,
+                mode,
             },
         };
     }

@@ -20,6 +20,7 @@
 //!    a packet on the file's completion port if it is bound to one, and otherwise signals the
 //!    request's `tag` for a `wait`.
 
+use kernel_sim::IoMode;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -612,19 +613,13 @@ pub enum Position {
     Random(RandomOffset),
 }
 
-/// How the program learns that a transfer completed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Completion<'a> {
-    /// The thread blocks in the call until the IRP completes.
-    Synchronous,
-    /// The named routine is queued as an APC to the issuing thread.
-    Routine(&'a str),
-    /// A packet on the file's completion port, or else the tag (if any) is signalled.
-    Overlapped {
-        /// The tag a `wait` can name.
-        tag: Option<&'a str>,
-    },
-}
+/// How the program learns that a transfer completed: the kernel's [`IoMode`], with the
+/// routine and the OVERLAPPED named as the scenario names them (a routine's name, a tag),
+/// not yet numbered. `Sync`: the thread blocks in the call until the IRP completes.
+/// `Apc(routine)`: the routine is queued as an APC to the issuing thread.
+/// `Overlapped(tag)`: a packet on the file's completion port, or else the tag (if any) is
+/// signalled.
+pub type Completion<'a> = IoMode<&'a str, &'a str>;
 
 /// The six read and write ops seen through one lens.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -698,7 +693,7 @@ impl Op {
                 position: position(r.offset, r.random_offset),
                 len: r.len,
                 data: None,
-                completion: Completion::Synchronous,
+                completion: IoMode::Sync,
             },
             Op::Write(w) => Transfer {
                 direction: Direction::Write,
@@ -706,7 +701,7 @@ impl Op {
                 position: position(w.offset, w.random_offset),
                 len: w.data.len(),
                 data: Some(&w.data),
-                completion: Completion::Synchronous,
+                completion: IoMode::Sync,
             },
             Op::ReadEx(r) => Transfer {
                 direction: Direction::Read,
@@ -714,7 +709,7 @@ impl Op {
                 position: position(r.offset, r.random_offset),
                 len: r.len,
                 data: None,
-                completion: Completion::Routine(&r.routine),
+                completion: IoMode::Apc(&r.routine),
             },
             Op::WriteEx(w) => Transfer {
                 direction: Direction::Write,
@@ -722,7 +717,7 @@ impl Op {
                 position: position(w.offset, w.random_offset),
                 len: w.data.len(),
                 data: Some(&w.data),
-                completion: Completion::Routine(&w.routine),
+                completion: IoMode::Apc(&w.routine),
             },
             Op::ReadOverlapped(r) => Transfer {
                 direction: Direction::Read,
@@ -730,9 +725,7 @@ impl Op {
                 position: position(r.offset, r.random_offset),
                 len: r.len,
                 data: None,
-                completion: Completion::Overlapped {
-                    tag: r.tag.as_deref(),
-                },
+                completion: IoMode::Overlapped(r.tag.as_deref()),
             },
             Op::WriteOverlapped(w) => Transfer {
                 direction: Direction::Write,
@@ -740,9 +733,7 @@ impl Op {
                 position: position(w.offset, w.random_offset),
                 len: w.data.len(),
                 data: Some(&w.data),
-                completion: Completion::Overlapped {
-                    tag: w.tag.as_deref(),
-                },
+                completion: IoMode::Overlapped(w.tag.as_deref()),
             },
             _ => return None,
         };

@@ -14,13 +14,15 @@
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
+use kernel_sim::IoMode;
+
 use super::device::{Culprit, Device, Disk};
 use super::echo;
 use super::error::{Problem, ScenarioError};
 use super::handle_kind::{HandleKind, Wanted};
 use super::limits::*;
 use super::model::{Data, FileSpec, Process, Scenario};
-use super::op::{Completion, Direction, Op, Position, ReleaseSemaphore};
+use super::op::{Direction, Op, Position, ReleaseSemaphore};
 use super::path::{JsonPath, PathSegment};
 
 type Check = Result<(), ScenarioError>;
@@ -815,7 +817,7 @@ impl Context<'_> {
                 ));
             }
         }
-        if let Completion::Routine(routine) = t.completion {
+        if let IoMode::Apc(routine) = t.completion {
             if !self.process.routines.contains_key(routine) {
                 return Err(ScenarioError::invalid(
                     here.key("routine"),
@@ -892,7 +894,7 @@ impl Context<'_> {
                 },
             ));
         }
-        if kind.is_anonymous_pipe() && t.completion != Completion::Synchronous {
+        if kind.is_anonymous_pipe() && t.completion != IoMode::Sync {
             return Err(ScenarioError::invalid(
                 here.key("file"),
                 Problem::AnonymousPipeAsync {

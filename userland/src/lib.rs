@@ -12,5 +12,5 @@
 pub mod op;
 pub mod program;
 
-pub use op::{IoStyle, Offset, Op, Payload};
+pub use op::{Offset, Op, Payload};
 pub use program::ListProgram;

@@ -1,6 +1,6 @@
 //! The operations a thread performs.
 
-use kernel_sim::{OverlappedId, RoutineId, ThreadId};
+use kernel_sim::{IoMode, OverlappedId, ThreadId};
 use std::sync::Arc;
 
 /// Where in the file a read or write goes.
@@ -12,19 +12,6 @@ pub enum Offset {
     Current,
     /// At a random multiple of `align` below `below`, drawn from the thread's stream.
     Random { below: u64, align: u64 },
-}
-
-/// How the caller learns that a request finished.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum IoStyle {
-    /// ReadFile / WriteFile on a synchronous handle: wait for the result.
-    Sync,
-    /// ReadFileEx / WriteFileEx: a completion routine runs as an APC.
-    Routine(RoutineId),
-    /// ReadFile / WriteFile with an OVERLAPPED: the result goes to the file's completion
-    /// port, and is recorded in the process's OVERLAPPED `overlapped` (if given) for a
-    /// `Wait` on it.
-    Overlapped { overlapped: Option<OverlappedId> },
 }
 
 /// One step of a program.
@@ -41,13 +28,13 @@ pub enum Op {
         file: String,
         offset: Offset,
         len: u32,
-        style: IoStyle,
+        mode: IoMode,
     },
     Write {
         file: String,
         offset: Offset,
         data: Payload,
-        style: IoStyle,
+        mode: IoMode,
     },
     /// WaitForSingleObjectEx on the event of the OVERLAPPED `overlapped`.
     Wait {

@@ -1,8 +1,8 @@
 //! Running a list of operations as a thread program.
 
-use crate::op::{IoStyle, Offset, Op};
+use crate::op::{Offset, Op};
 use kernel_sim::trace::Pass;
-use kernel_sim::{Handle, IoMode, ProgramCtx, Syscall, SyscallResult, ThreadProgram};
+use kernel_sim::{Handle, ProgramCtx, Syscall, SyscallResult, ThreadProgram};
 use rand::RngExt;
 use std::sync::Arc;
 
@@ -112,14 +112,6 @@ fn offset(cx: &mut ProgramCtx<'_>, offset: &Offset) -> Option<u64> {
     }
 }
 
-fn mode(style: &IoStyle) -> IoMode {
-    match style {
-        IoStyle::Sync => IoMode::Sync,
-        IoStyle::Routine(r) => IoMode::Apc(*r),
-        IoStyle::Overlapped { overlapped } => IoMode::Overlapped(*overlapped),
-    }
-}
-
 impl ThreadProgram for ListProgram {
     fn next(&mut self, cx: &mut ProgramCtx<'_>) -> Syscall {
         match (self.pending.take(), cx.last) {
@@ -148,23 +140,23 @@ impl ThreadProgram for ListProgram {
                 file,
                 offset: o,
                 len,
-                style,
+                mode,
             } => Syscall::Read {
                 handle: lookup_handle(cx, &file),
                 offset: offset(cx, &o),
                 len,
-                mode: mode(&style),
+                mode,
             },
             Op::Write {
                 file,
                 offset: o,
                 data,
-                style,
+                mode,
             } => Syscall::Write {
                 handle: lookup_handle(cx, &file),
                 offset: offset(cx, &o),
                 data: data.to_vec(),
-                mode: mode(&style),
+                mode,
             },
             Op::Wait {
                 overlapped,
@@ -290,7 +282,7 @@ impl ThreadProgram for ListProgram {
 mod tests {
     use super::*;
     use kernel_sim::engine::rng::{Stream, stream};
-    use kernel_sim::{OverlappedId, ThreadId};
+    use kernel_sim::{IoMode, OverlappedId, ThreadId};
     use std::collections::BTreeMap;
 
     fn calls(program: &mut ListProgram, results: &[SyscallResult]) -> Vec<Syscall> {
@@ -350,7 +342,7 @@ mod tests {
                 file: "f".into(),
                 offset: Offset::At(0),
                 len: 512,
-                style: IoStyle::Sync,
+                mode: IoMode::Sync,
             },
         ]);
         let got = calls(
@@ -477,13 +469,13 @@ mod tests {
                 file: "w".into(),
                 offset: Offset::Current,
                 data: crate::op::Payload::Bytes(b"hi".as_slice().into()),
-                style: IoStyle::Sync,
+                mode: IoMode::Sync,
             },
             Op::Read {
                 file: "r".into(),
                 offset: Offset::Current,
                 len: 2,
-                style: IoStyle::Sync,
+                mode: IoMode::Sync,
             },
             Op::Close { name: "s".into() },
             Op::Close { name: "c".into() },
@@ -575,7 +567,7 @@ mod tests {
                 align: 512,
             },
             len: 512,
-            style: IoStyle::Sync,
+            mode: IoMode::Sync,
         }]
         .into();
         let mut p = ListProgram::new(vec![Op::Repeat {
