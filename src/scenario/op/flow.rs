@@ -1,0 +1,24 @@
+//! A program's own course: `repeat`, `exit`.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::scenario::limits::*;
+use crate::scenario::op::Op;
+
+/// Arguments of `repeat`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Repeat {
+    /// How many times to run `ops`, 1..=10000000.
+    #[schemars(range(min = 1, max = MAX_REPEAT))]
+    pub times: u64,
+    /// The ops to run each time, in order; 1 to 10000 of them. May contain further repeats.
+    #[schemars(length(min = 1, max = MAX_OPS))]
+    pub ops: Vec<Op>,
+}
+
+/// Arguments of `exit`: none, written `{}`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Exit {}

@@ -1,0 +1,61 @@
+//! Pipes: `create_pipe`, `create_named_pipe` (a client `open`s a named pipe by its name).
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::scenario::limits::*;
+
+/// Arguments of `create_pipe`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreatePipe {
+    /// Name the process's ops use for the read end, which only reads.
+    #[serde(rename = "read_as")]
+    #[schemars(pattern(LABEL_PATTERN))]
+    pub read: String,
+    /// Name the process's ops use for the write end, which only writes.
+    #[serde(rename = "write_as")]
+    #[schemars(pattern(LABEL_PATTERN))]
+    pub write: String,
+    /// Bytes the pipe's buffer holds, 1 to 1048576; a write that does not fit waits for
+    /// reads to make room. Default 4096.
+    #[serde(default = "default_pipe_capacity")]
+    #[schemars(range(min = 1, max = MAX_PIPE_CAPACITY))]
+    pub capacity: u32,
+    /// The pipe's name in the narration. Default: the two handle names, `READ|WRITE`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(pattern(LABEL_PATTERN))]
+    pub name: Option<String>,
+}
+
+impl CreatePipe {
+    /// The pipe's name in the narration.
+    pub fn pipe_name(&self) -> String {
+        self.name
+            .clone()
+            .unwrap_or_else(|| format!("{}|{}", self.read, self.write))
+    }
+}
+
+/// Arguments of `create_named_pipe`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateNamedPipe {
+    /// Name the process's ops use for the server's end, which reads and writes.
+    #[serde(rename = "as")]
+    #[schemars(pattern(LABEL_PATTERN))]
+    pub handle: String,
+    /// The pipe's name, which clients `open`: `\\.\pipe\` followed by 1 to 64 letters,
+    /// digits, `_`, `.` and `-` (in JSON each backslash is written twice:
+    /// `"\\\\.\\pipe\\echo"`).
+    #[schemars(pattern(PIPE_NAME_PATTERN))]
+    pub name: String,
+    /// Bytes each direction's buffer holds, 1 to 1048576. Default 4096.
+    #[serde(default = "default_pipe_capacity")]
+    #[schemars(range(min = 1, max = MAX_PIPE_CAPACITY))]
+    pub capacity: u32,
+}
+
+fn default_pipe_capacity() -> u32 {
+    DEFAULT_PIPE_CAPACITY
+}
