@@ -1,9 +1,12 @@
 //! Wiring: turns a validated scenario into a kernel with its devices, files, processes
 //! and thread programs.
 
+use crate::scenario::declare::{Check, Declare, List, Place, walk};
 use crate::scenario::device::{Device, Fill, Filter, QueuePolicy};
+use crate::scenario::handle_kind::HandleKind;
 use crate::scenario::model::Scenario;
 use crate::scenario::op::{self as sop, Position};
+use crate::scenario::path::JsonPath;
 use devices::disk::order::Policy;
 use devices::disk::storage;
 use devices::disk::{DiskConfig, DiskDriver, DiskHardware};
@@ -17,20 +20,22 @@ use userland::{ListProgram, Offset, Op, Payload};
 /// The name of the pipe device the build adds to a machine whose programs create pipes.
 pub const PIPE_DEVICE: &str = "NamedPipe";
 
-/// Whether any program creates a pipe (anonymous or named).
+/// Whether any program binds a pipe end, which only a program that creates a pipe can
+/// (validation sees to that).
 fn uses_pipes(scenario: &Scenario) -> bool {
-    fn creates(ops: &[sop::Op]) -> bool {
-        ops.iter().any(|op| match op {
-            sop::Op::CreatePipe(_) | sop::Op::CreateNamedPipe(_) => true,
-            sop::Op::Repeat(r) => creates(&r.ops),
-            _ => false,
-        })
+    /// Finds an op that binds a pipe end.
+    struct PipeEnd(bool);
+    impl<'a> Declare<'a> for PipeEnd {
+        fn binds(&mut self, _: Place<'_>, _: &'a str, kind: HandleKind) -> Check {
+            self.0 |= kind.is_pipe();
+            Ok(())
+        }
     }
-    scenario
-        .processes
-        .iter()
-        .flat_map(|p| &p.threads)
-        .any(|t| creates(&t.program))
+    let mut found = PipeEnd(false);
+    for thread in scenario.processes.iter().flat_map(|p| &p.threads) {
+        declare_all(&thread.program, &mut found);
+    }
+    found.0
 }
 
 /// Builds the machine a scenario describes, with `seed` for its random streams.
@@ -168,28 +173,34 @@ struct Names<'a> {
 }
 
 /// Gives every tag the process's programs use an OVERLAPPED of its own, in order of first
-/// use.
+/// use (set by a read or write, or named by a wait or a cancel).
 fn number_tags(ops: &[sop::Op], ids: &mut BTreeMap<String, OverlappedId>) {
-    for op in ops {
-        let tag = match op {
-            sop::Op::Repeat(r) => {
-                number_tags(&r.ops, ids);
-                None
+    /// Numbers tags as the ops declare them.
+    struct Tags<'m>(&'m mut BTreeMap<String, OverlappedId>);
+    impl Tags<'_> {
+        fn number(&mut self, tag: &str) -> Check {
+            if !self.0.contains_key(tag) {
+                let id = OverlappedId(self.0.len() as u32);
+                self.0.insert(tag.to_string(), id);
             }
-            sop::Op::Wait(w) => Some(w.tag.as_str()),
-            sop::Op::CancelIoEx(c) => c.tag.as_deref(),
-            _ => match op.transfer().map(|t| t.completion) {
-                Some(IoMode::Overlapped(Some(tag))) => Some(tag),
-                _ => None,
-            },
-        };
-        if let Some(tag) = tag
-            && !ids.contains_key(tag)
-        {
-            let id = OverlappedId(ids.len() as u32);
-            ids.insert(tag.to_string(), id);
+            Ok(())
         }
     }
+    impl<'a> Declare<'a> for Tags<'_> {
+        fn binds_tag(&mut self, _: Place<'_>, tag: &'a str) -> Check {
+            self.number(tag)
+        }
+        fn uses_tag(&mut self, _: Place<'_>, tag: &'a str) -> Check {
+            self.number(tag)
+        }
+    }
+    declare_all(ops, &mut Tags(ids));
+}
+
+/// Tells `d` what every op of `ops` declares. The scenario is valid, so nothing fails.
+fn declare_all<'a, D: Declare<'a>>(ops: &'a [sop::Op], d: &mut D) {
+    let nowhere = JsonPath::root();
+    walk(List::Program(&nowhere), ops, d).expect("a build reads declarations that cannot fail");
 }
 
 /// The bytes a write sends, built when it runs (see [`Payload`]).

@@ -3,7 +3,10 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::scenario::declare::{Check, Declare, OpAt, OpForm};
+use crate::scenario::handle_kind::{HandleKind, Wanted};
 use crate::scenario::limits::*;
+use crate::scenario::validate::is_pipe_name;
 
 /// Arguments of `open`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -25,4 +28,23 @@ pub struct Close {
     /// A name bound in this process: a file handle, a completion port, an event, a
     /// semaphore or a thread handle.
     pub handle: String,
+}
+
+impl OpForm for Open {
+    fn declare<'a, D: Declare<'a>>(&'a self, at: OpAt<'_>, d: &mut D) -> Check {
+        let kind = if is_pipe_name(&self.path) {
+            HandleKind::NamedPipe
+        } else {
+            HandleKind::File
+        };
+        d.binds(at.key("as"), &self.handle, kind)?;
+        d.opens(&self.handle, &self.path);
+        d.uses_path(at.key("path"), &self.path)
+    }
+}
+
+impl OpForm for Close {
+    fn declare<'a, D: Declare<'a>>(&'a self, at: OpAt<'_>, d: &mut D) -> Check {
+        d.uses(at.key("handle"), &self.handle, Wanted::Any)
+    }
 }

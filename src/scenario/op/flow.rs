@@ -3,6 +3,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::scenario::declare::{Check, Declare, OpAt, OpForm};
 use crate::scenario::limits::*;
 use crate::scenario::op::Op;
 
@@ -22,3 +23,17 @@ pub struct Repeat {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Exit {}
+
+impl OpForm for Repeat {
+    fn declare<'a, D: Declare<'a>>(&'a self, at: OpAt<'_>, d: &mut D) -> Check {
+        d.number(at.key("times"), self.times, 1, MAX_REPEAT)?;
+        d.count(at.key("ops"), "ops", self.ops.len(), 1, MAX_OPS)?;
+        d.ops(at.key("ops"), &self.ops)
+    }
+}
+
+impl OpForm for Exit {
+    fn declare<'a, D: Declare<'a>>(&'a self, _: OpAt<'_>, _: &mut D) -> Check {
+        Ok(())
+    }
+}

@@ -5,6 +5,9 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::scenario::declare::{Check, Declare, OpAt, OpForm};
+use crate::scenario::error::Problem;
+use crate::scenario::handle_kind::{HandleKind, Wanted};
 use crate::scenario::limits::*;
 
 /// Arguments of `create_event`.
@@ -126,4 +129,112 @@ pub struct WaitObjects {
 
 fn default_release() -> u32 {
     1
+}
+
+impl OpForm for CreateEvent {
+    fn declare<'a, D: Declare<'a>>(&'a self, at: OpAt<'_>, d: &mut D) -> Check {
+        d.binds(at.key("as"), &self.event, HandleKind::Event)
+    }
+}
+
+impl OpForm for SetEvent {
+    fn declare<'a, D: Declare<'a>>(&'a self, at: OpAt<'_>, d: &mut D) -> Check {
+        d.uses(
+            at.key("event"),
+            &self.event,
+            Wanted::Kind(HandleKind::Event),
+        )
+    }
+}
+
+impl OpForm for ResetEvent {
+    fn declare<'a, D: Declare<'a>>(&'a self, at: OpAt<'_>, d: &mut D) -> Check {
+        d.uses(
+            at.key("event"),
+            &self.event,
+            Wanted::Kind(HandleKind::Event),
+        )
+    }
+}
+
+impl OpForm for CreateSemaphore {
+    fn declare<'a, D: Declare<'a>>(&'a self, at: OpAt<'_>, d: &mut D) -> Check {
+        d.binds(at.key("as"), &self.semaphore, HandleKind::Semaphore)?;
+        d.bounds(&self.semaphore, self.max);
+        d.number(at.key("max"), self.max.into(), 1, MAX_SEMAPHORE_COUNT)?;
+        d.number(at.key("count"), self.count.into(), 0, MAX_SEMAPHORE_COUNT)?;
+        d.rule(|_| {
+            if self.count > self.max {
+                return at.key("count").fail(Problem::CountAboveMax {
+                    count: self.count,
+                    max: self.max,
+                });
+            }
+            Ok(())
+        })
+    }
+}
+
+impl OpForm for ReleaseSemaphore {
+    /// A count the semaphore's maximum allows, when the name is bound by
+    /// `create_semaphore` alone (through a duplicate, the run reports it).
+    fn declare<'a, D: Declare<'a>>(&'a self, at: OpAt<'_>, d: &mut D) -> Check {
+        let semaphore = &self.semaphore;
+        d.uses(
+            at.key("semaphore"),
+            semaphore,
+            Wanted::Kind(HandleKind::Semaphore),
+        )?;
+        d.number(at.key("count"), self.count.into(), 1, MAX_SEMAPHORE_COUNT)?;
+        d.rule(|cx| match cx.semaphore_max(semaphore) {
+            Some(max) if self.count > max => at.key("count").fail(Problem::ReleaseAboveMax {
+                semaphore: semaphore.clone(),
+                count: self.count,
+                max,
+            }),
+            _ => Ok(()),
+        })
+    }
+}
+
+impl OpForm for OpenThread {
+    fn declare<'a, D: Declare<'a>>(&'a self, at: OpAt<'_>, d: &mut D) -> Check {
+        d.binds(at.key("as"), &self.handle, HandleKind::Thread)?;
+        d.uses_thread(at.key("thread"), &self.thread)
+    }
+}
+
+impl OpForm for DuplicateHandle {
+    fn declare<'a, D: Declare<'a>>(&'a self, at: OpAt<'_>, d: &mut D) -> Check {
+        d.copies(at.key("as"), &self.copy, &self.handle)?;
+        d.uses(at.key("handle"), &self.handle, Wanted::Any)
+    }
+}
+
+impl OpForm for WaitObjects {
+    fn declare<'a, D: Declare<'a>>(&'a self, at: OpAt<'_>, d: &mut D) -> Check {
+        d.count(
+            at.key("handles"),
+            "handles",
+            self.handles.len(),
+            1,
+            MAX_WAIT_OBJECTS,
+        )?;
+        for (i, handle) in self.handles.iter().enumerate() {
+            d.uses(at.item("handles", i), handle, Wanted::Waitable)?;
+            d.rule(
+                |_| match self.handles[..i].iter().position(|h| h == handle) {
+                    Some(first) => at.item("handles", i).fail(Problem::NamedTwiceInWait {
+                        name: handle.clone(),
+                        first,
+                    }),
+                    None => Ok(()),
+                },
+            )?;
+        }
+        if let Some(timeout) = self.timeout_ns {
+            d.number(at.key("timeout_ns"), timeout, 0, MAX_NS)?;
+        }
+        Ok(())
+    }
 }

@@ -3,6 +3,8 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::scenario::declare::{Check, Declare, OpAt, OpForm};
+use crate::scenario::handle_kind::HandleKind;
 use crate::scenario::limits::*;
 
 /// Arguments of `create_pipe`.
@@ -58,4 +60,34 @@ pub struct CreateNamedPipe {
 
 fn default_pipe_capacity() -> u32 {
     DEFAULT_PIPE_CAPACITY
+}
+
+impl OpForm for CreatePipe {
+    fn declare<'a, D: Declare<'a>>(&'a self, at: OpAt<'_>, d: &mut D) -> Check {
+        d.binds(at.key("read_as"), &self.read, HandleKind::PipeRead)?;
+        d.binds(at.key("write_as"), &self.write, HandleKind::PipeWrite)?;
+        d.number(
+            at.key("capacity"),
+            self.capacity.into(),
+            1,
+            MAX_PIPE_CAPACITY,
+        )?;
+        if let Some(name) = &self.name {
+            d.label(at.key("name"), "pipe", name)?;
+        }
+        Ok(())
+    }
+}
+
+impl OpForm for CreateNamedPipe {
+    fn declare<'a, D: Declare<'a>>(&'a self, at: OpAt<'_>, d: &mut D) -> Check {
+        d.binds(at.key("as"), &self.handle, HandleKind::NamedPipe)?;
+        d.creates_named_pipe(at.key("name"), &self.name)?;
+        d.number(
+            at.key("capacity"),
+            self.capacity.into(),
+            1,
+            MAX_PIPE_CAPACITY,
+        )
+    }
 }

@@ -3,6 +3,9 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::scenario::declare::{Check, Declare, OpAt, OpForm};
+use crate::scenario::error::Problem;
+use crate::scenario::handle_kind::{HandleKind, Wanted};
 use crate::scenario::limits::*;
 
 /// Arguments of `create_port`.
@@ -58,4 +61,50 @@ pub struct Post {
     /// Byte count the packet reports. Default 0.
     #[serde(default)]
     pub bytes: u64,
+}
+
+impl OpForm for CreatePort {
+    fn declare<'a, D: Declare<'a>>(&'a self, at: OpAt<'_>, d: &mut D) -> Check {
+        d.binds(at.key("as"), &self.port, HandleKind::Port)?;
+        d.number(
+            at.key("concurrency"),
+            self.concurrency.into(),
+            0,
+            MAX_CONCURRENCY,
+        )
+    }
+}
+
+impl OpForm for Bind {
+    fn declare<'a, D: Declare<'a>>(&'a self, at: OpAt<'_>, d: &mut D) -> Check {
+        d.binds_to_port(&self.file, &self.port);
+        d.uses(at.key("file"), &self.file, Wanted::Io)?;
+        d.rule(|cx| match cx.kind(&self.file) {
+            Some(kind) if kind.is_anonymous_pipe() => {
+                at.key("file").fail(Problem::AnonymousPipeAsync {
+                    op: at.name(),
+                    handle: self.file.clone(),
+                    is: kind,
+                })
+            }
+            _ => Ok(()),
+        })?;
+        d.uses(at.key("port"), &self.port, Wanted::Kind(HandleKind::Port))
+    }
+}
+
+impl OpForm for GetQueued {
+    fn declare<'a, D: Declare<'a>>(&'a self, at: OpAt<'_>, d: &mut D) -> Check {
+        d.uses(at.key("port"), &self.port, Wanted::Kind(HandleKind::Port))?;
+        if let Some(timeout) = self.timeout_ns {
+            d.number(at.key("timeout_ns"), timeout, 0, MAX_NS)?;
+        }
+        Ok(())
+    }
+}
+
+impl OpForm for Post {
+    fn declare<'a, D: Declare<'a>>(&'a self, at: OpAt<'_>, d: &mut D) -> Check {
+        d.uses(at.key("port"), &self.port, Wanted::Kind(HandleKind::Port))
+    }
 }

@@ -4,6 +4,8 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::scenario::declare::{Check, Declare, OpAt, OpForm};
+use crate::scenario::handle_kind::Wanted;
 use crate::scenario::limits::*;
 
 /// Arguments of `wait`.
@@ -43,4 +45,30 @@ pub struct CancelIoEx {
     /// nothing to cancel the call fails with ERROR_NOT_FOUND.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag: Option<String>,
+}
+
+impl OpForm for Wait {
+    fn declare<'a, D: Declare<'a>>(&'a self, at: OpAt<'_>, d: &mut D) -> Check {
+        d.uses_tag(at.key("tag"), &self.tag)?;
+        if let Some(timeout) = self.timeout_ns {
+            d.number(at.key("timeout_ns"), timeout, 0, MAX_NS)?;
+        }
+        Ok(())
+    }
+}
+
+impl OpForm for CancelIo {
+    fn declare<'a, D: Declare<'a>>(&'a self, at: OpAt<'_>, d: &mut D) -> Check {
+        d.uses(at.key("file"), &self.file, Wanted::Io)
+    }
+}
+
+impl OpForm for CancelIoEx {
+    fn declare<'a, D: Declare<'a>>(&'a self, at: OpAt<'_>, d: &mut D) -> Check {
+        d.uses(at.key("file"), &self.file, Wanted::Io)?;
+        if let Some(tag) = &self.tag {
+            d.uses_tag(at.key("tag"), tag)?;
+        }
+        Ok(())
+    }
 }

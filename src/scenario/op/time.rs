@@ -3,6 +3,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::scenario::declare::{Check, Declare, OpAt, OpForm};
 use crate::scenario::limits::*;
 
 /// Arguments of `sleep`.
@@ -33,4 +34,22 @@ pub struct Compute {
     /// CPU time to use, ns. Other threads may run in between when the timeslice ends.
     #[schemars(range(max = MAX_NS))]
     pub ns: u64,
+}
+
+impl OpForm for Sleep {
+    fn declare<'a, D: Declare<'a>>(&'a self, at: OpAt<'_>, d: &mut D) -> Check {
+        d.number(at.key("ns"), self.ns, 0, MAX_NS)
+    }
+}
+
+impl OpForm for SleepEx {
+    fn declare<'a, D: Declare<'a>>(&'a self, at: OpAt<'_>, d: &mut D) -> Check {
+        d.number(at.key("ns"), self.ns, 0, MAX_NS)
+    }
+}
+
+impl OpForm for Compute {
+    fn declare<'a, D: Declare<'a>>(&'a self, at: OpAt<'_>, d: &mut D) -> Check {
+        d.number(at.key("ns"), self.ns, 0, MAX_NS)
+    }
 }

@@ -6,8 +6,12 @@ use kernel_sim::IoMode;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::scenario::declare::{Check, Declare, OpAt, OpForm};
+use crate::scenario::error::Problem;
+use crate::scenario::handle_kind::{HandleKind, Wanted};
 use crate::scenario::limits::*;
-use crate::scenario::model::Data;
+use crate::scenario::model::{Data, FileSpec};
+use crate::scenario::validate::data as data_rules;
 
 /// Where in the file a transfer starts, chosen when the op runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -196,6 +200,8 @@ pub struct Transfer<'a> {
     pub file: &'a str,
     /// Where the transfer starts.
     pub position: Position,
+    /// Both `offset` and `random_offset` are given, which the rules forbid.
+    pub both_offsets: bool,
     /// Bytes moved: `len` for reads, the data's length for writes.
     pub len: u64,
     /// The bytes of a write; `None` for reads.
@@ -204,10 +210,193 @@ pub struct Transfer<'a> {
     pub completion: Completion<'a>,
 }
 
-pub(super) fn position(offset: Option<u64>, random: Option<RandomOffset>) -> Position {
+/// Where a transfer starts, from its two fields; `offset` wins when (against the rules) both
+/// are given.
+fn position(offset: Option<u64>, random: Option<RandomOffset>) -> Position {
     match (offset, random) {
         (Some(offset), _) => Position::At(offset),
         (None, Some(random)) => Position::Random(random),
         (None, None) => Position::Current,
+    }
+}
+
+/// Each of the six ops is its [`Transfer`]: its rules are the lens's.
+macro_rules! transfer {
+    ($form:ident, $direction:ident, |$op:ident| $data:expr, $len:expr, $completion:expr) => {
+        impl $form {
+            /// The transfer this op performs.
+            pub fn transfer(&self) -> Transfer<'_> {
+                let $op = self;
+                Transfer {
+                    direction: Direction::$direction,
+                    file: &$op.file,
+                    position: position($op.offset, $op.random_offset),
+                    both_offsets: $op.offset.is_some() && $op.random_offset.is_some(),
+                    len: $len,
+                    data: $data,
+                    completion: $completion,
+                }
+            }
+        }
+
+        impl OpForm for $form {
+            fn declare<'a, D: Declare<'a>>(&'a self, at: OpAt<'_>, d: &mut D) -> Check {
+                self.transfer().declare(at, d)
+            }
+        }
+    };
+}
+
+transfer!(Read, Read, |op| None, op.len, IoMode::Sync);
+transfer!(
+    Write,
+    Write,
+    |op| Some(&op.data),
+    op.data.len(),
+    IoMode::Sync
+);
+transfer!(ReadEx, Read, |op| None, op.len, IoMode::Apc(&op.routine));
+transfer!(
+    WriteEx,
+    Write,
+    |op| Some(&op.data),
+    op.data.len(),
+    IoMode::Apc(&op.routine)
+);
+transfer!(
+    ReadOverlapped,
+    Read,
+    |op| None,
+    op.len,
+    IoMode::Overlapped(op.tag.as_deref())
+);
+transfer!(
+    WriteOverlapped,
+    Write,
+    |op| Some(&op.data),
+    op.data.len(),
+    IoMode::Overlapped(op.tag.as_deref())
+);
+
+impl<'a> Transfer<'a> {
+    /// The rules of every read and write, in the order they are checked.
+    fn declare<D: Declare<'a>>(self, at: OpAt<'_>, d: &mut D) -> Check {
+        if let IoMode::Overlapped(Some(tag)) = self.completion {
+            d.binds_tag(at.key("tag"), tag)?;
+        }
+        d.uses(at.key("file"), self.file, Wanted::Io)?;
+        d.rule(|cx| self.pipe_end(at, cx.kind(self.file)))?;
+        d.rule(|_| {
+            if self.both_offsets {
+                return at.key("random_offset").fail(Problem::OffsetAndRandomOffset);
+            }
+            Ok(())
+        })?;
+        match self.data {
+            Some(data) => d.rule(|_| {
+                data_rules(&at.key("data").path(), data)?;
+                if !(1..=MAX_TRANSFER).contains(&self.len) {
+                    return at.key("data").fail(Problem::OutOfRange {
+                        field: "data length".to_owned(),
+                        min: 1,
+                        max: MAX_TRANSFER,
+                        found: self.len,
+                    });
+                }
+                Ok(())
+            })?,
+            None => d.number(at.key("len"), self.len, 1, MAX_TRANSFER)?,
+        }
+        if let Position::Random(random) = self.position {
+            d.number(at.sub("random_offset", "below"), random.below, 1, u64::MAX)?;
+            d.number(at.sub("random_offset", "align"), random.align, 1, u64::MAX)?;
+            d.rule(|_| {
+                if random.align > random.below {
+                    return at
+                        .sub("random_offset", "align")
+                        .fail(Problem::AlignAboveBelow {
+                            align: random.align,
+                            below: random.below,
+                        });
+                }
+                Ok(())
+            })?;
+        }
+        if let IoMode::Apc(routine) = self.completion {
+            d.uses_routine(at.key("routine"), routine)?;
+            d.rule(|cx| match cx.port_of(self.file) {
+                Some(port) => at.key("file").fail(Problem::RoutineOnPortBoundFile {
+                    op: at.name(),
+                    handle: self.file.to_owned(),
+                    port: port.to_owned(),
+                }),
+                None => Ok(()),
+            })?;
+        }
+        d.rule(|cx| self.within_file(at, cx.only_file(self.file)))
+    }
+
+    /// What a pipe end cannot do: the other direction of an anonymous pipe, overlapped or
+    /// APC I/O on an anonymous pipe, and offsets on any pipe.
+    fn pipe_end(&self, at: OpAt<'_>, kind: Option<HandleKind>) -> Check {
+        let Some(kind) = kind else { return Ok(()) };
+        let handle = self.file.to_owned();
+        let wrong_end = match (kind, self.direction) {
+            (HandleKind::PipeRead, Direction::Write) => Some("write"),
+            (HandleKind::PipeWrite, Direction::Read) => Some("read"),
+            _ => None,
+        };
+        if let Some(op) = wrong_end {
+            return at.key("file").fail(Problem::WrongPipeEnd {
+                op,
+                handle,
+                is: kind,
+            });
+        }
+        if kind.is_anonymous_pipe() && self.completion != IoMode::Sync {
+            return at.key("file").fail(Problem::AnonymousPipeAsync {
+                op: at.name(),
+                handle,
+                is: kind,
+            });
+        }
+        let offset_at = match self.position {
+            Position::Current => None,
+            Position::At(_) => Some(at.key("offset")),
+            Position::Random(_) => Some(at.key("random_offset")),
+        };
+        if kind.is_pipe()
+            && let Some(offset_at) = offset_at
+        {
+            return offset_at.fail(Problem::OffsetOnPipe { handle, is: kind });
+        }
+        Ok(())
+    }
+
+    /// A transfer on a handle opened on one file only (`file`) stays inside it.
+    fn within_file(&self, at: OpAt<'_>, file: Option<&FileSpec>) -> Check {
+        let Some(file) = file else { return Ok(()) };
+        let op = match self.direction {
+            Direction::Read => "read",
+            Direction::Write => "write",
+        };
+        let (start, culprit) = match self.position {
+            Position::Current => return Ok(()),
+            Position::At(offset) if offset >= file.length => (offset, at.key("offset")),
+            Position::At(offset) if self.data.is_some() => (offset, at.key("data")),
+            Position::At(offset) => (offset, at.key("len")),
+            Position::Random(random) => (random.max_offset(), at.sub("random_offset", "below")),
+        };
+        let end = start.saturating_add(self.len);
+        if end > file.length {
+            return culprit.fail(Problem::PastEndOfFile {
+                op,
+                file: file.name.clone(),
+                length: file.length,
+                start,
+                end,
+            });
+        }
+        Ok(())
     }
 }
