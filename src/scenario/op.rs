@@ -21,12 +21,17 @@
 //!    request's `tag` for a `wait`.
 //!
 //! Each op's arguments are a struct in the module of its concept (`file`, `transfer`,
-//! `request`, `time`, `port`, `object`, `pipe`, `flow`), which also declares the op's rules
-//! (`declare::OpForm`): the names it binds and uses, the limits of its
-//! numbers, and any rule of its own. [`Op`] lists them, each with its JSON key.
+//! `request`, `time`, `port`, `object`, `pipe`, `flow`), which also holds the op's rules
+//! (`declare::OpForm`: the names it binds and uses, the limits of its numbers, and any rule
+//! of its own) and its program step ([`userland::Step`]: the call it makes, with the
+//! process's handles and names resolved when it runs). [`Op`] lists them, each with its
+//! JSON key. There is no second copy of an op for the program: a thread runs its scenario
+//! ops ([`userland::ListProgram`]).
 
+use kernel_sim::Syscall;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+use userland::{Step, StepCtx};
 
 use super::declare::{Check, Declare, OpAt, OpForm};
 
@@ -55,8 +60,8 @@ pub use transfer::{
 };
 
 /// Declares [`Op`] from its list of variants, each with its JSON key, and what follows from
-/// the list: [`Op::name`], and [`OpForm`] for `Op` (an op's rules are its arguments').
-/// Adding an op is adding its line here.
+/// the list: [`Op::name`], and `OpForm` and [`Step`] for `Op` (an op's rules and its call
+/// are its arguments'). Adding an op is adding its line here.
 macro_rules! ops {
     (
         $(#[$doc:meta])*
@@ -84,6 +89,21 @@ macro_rules! ops {
             fn declare<'a, D: Declare<'a>>(&'a self, at: OpAt<'_>, d: &mut D) -> Check {
                 match self {
                     $(Op::$variant(form) => form.declare(at, d),)*
+                }
+            }
+        }
+
+        impl Step for Op {
+            fn call(&self, cx: &mut StepCtx<'_, '_>) -> Syscall {
+                match self {
+                    $(Op::$variant(form) => form.call(cx),)*
+                }
+            }
+
+            fn repeat(&self) -> Option<(u64, &[Op])> {
+                match self {
+                    Op::Repeat(repeat) => Some((repeat.times, &repeat.ops)),
+                    _ => None,
                 }
             }
         }
@@ -167,25 +187,240 @@ ops! {
     }
 }
 
-impl Op {
-    /// The read or write this op performs, if it is one of the six transfer ops. When a
-    /// (not yet validated) op gives both `offset` and `random_offset`, `offset` wins.
-    pub fn transfer(&self) -> Option<Transfer<'_>> {
-        match self {
-            Op::Read(op) => Some(op.transfer()),
-            Op::Write(op) => Some(op.transfer()),
-            Op::ReadEx(op) => Some(op.transfer()),
-            Op::WriteEx(op) => Some(op.transfer()),
-            Op::ReadOverlapped(op) => Some(op.transfer()),
-            Op::WriteOverlapped(op) => Some(op.transfer()),
-            _ => None,
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use kernel_sim::engine::rng::{Stream, stream};
+    use kernel_sim::{Handle, IoMode, OverlappedId, ProgramCtx, RoutineId, SyscallResult};
+    use kernel_sim::{ThreadId, ThreadProgram};
+    use std::collections::BTreeMap;
+    use std::sync::Arc;
+    use userland::{ListProgram, Names};
+
+    /// The calls the ops of `program` (a JSON list) make, the previous call returning each
+    /// of `results` in turn.
+    fn calls(program: &str, names: Names, results: &[SyscallResult]) -> Vec<Syscall> {
+        let ops: Vec<Op> = serde_json::from_str(program).expect("ops");
+        let mut program = ListProgram::new(ops.into(), Arc::new(names));
+        let mut vars = BTreeMap::new();
+        let mut rng = stream(1, Stream::Workload, 0);
+        let mut out = Vec::new();
+        let mut last = SyscallResult::Start;
+        for r in results {
+            let mut cx = ProgramCtx {
+                now: 0,
+                thread: ThreadId(0),
+                last: &last,
+                vars: &mut vars,
+                rng: &mut rng,
+            };
+            out.push(program.next(&mut cx));
+            last = *r;
+        }
+        out
+    }
+
+    #[test]
+    fn an_opened_handle_is_used_by_name() {
+        let got = calls(
+            r#"[{"open": {"path": "data.bin", "as": "f"}},
+                {"read": {"file": "f", "offset": 0, "len": 512}}]"#,
+            Names::default(),
+            &[SyscallResult::Handle(Handle(4)), SyscallResult::Done],
+        );
+        assert_eq!(
+            got,
+            [
+                Syscall::Open {
+                    path: "data.bin".into()
+                },
+                Syscall::Read {
+                    handle: Handle(4),
+                    offset: Some(0),
+                    len: 512,
+                    mode: IoMode::Sync
+                }
+            ]
+        );
+    }
+
+    #[test]
+    fn transfers_complete_as_their_op_says_with_routines_and_tags_numbered() {
+        let names = Names {
+            routines: [("done".to_owned(), RoutineId(3))].into(),
+            overlapped: [("t".to_owned(), OverlappedId(2))].into(),
+            ..Names::default()
+        };
+        let got = calls(
+            r#"[{"read_ex": {"file": "f", "len": 8, "routine": "done"}},
+                {"write_overlapped": {"file": "f", "offset": 8,
+                                      "data": {"repeat": {"text": "ab", "length": 5}}, "tag": "t"}},
+                {"write_overlapped": {"file": "f", "data": {"text": "hi"}}}]"#,
+            names,
+            &[SyscallResult::Done; 3],
+        );
+        assert_eq!(
+            got,
+            [
+                Syscall::Read {
+                    handle: Handle(0),
+                    offset: None,
+                    len: 8,
+                    mode: IoMode::Apc(RoutineId(3))
+                },
+                Syscall::Write {
+                    handle: Handle(0),
+                    offset: Some(8),
+                    data: b"ababa".to_vec(),
+                    mode: IoMode::Overlapped(Some(OverlappedId(2)))
+                },
+                Syscall::Write {
+                    handle: Handle(0),
+                    offset: None,
+                    data: b"hi".to_vec(),
+                    mode: IoMode::Overlapped(None)
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn kernel_objects_are_named_by_the_handles_their_calls_return() {
+        let names = Names {
+            threads: [("T3".to_owned(), ThreadId(3))].into(),
+            ..Names::default()
+        };
+        let got = calls(
+            r#"[{"create_event": {"as": "e", "manual_reset": true}},
+                {"create_semaphore": {"as": "s", "count": 0, "max": 2}},
+                {"open_thread": {"thread": "T3", "as": "t"}},
+                {"duplicate_handle": {"handle": "e", "as": "e2"}},
+                {"wait_objects": {"handles": ["e2", "s", "t", "nope"], "all": true, "timeout_ns": 0}},
+                {"set_event": {"event": "e"}},
+                {"release_semaphore": {"semaphore": "s", "count": 2}}]"#,
+            names,
+            &[
+                SyscallResult::Handle(Handle(4)),
+                SyscallResult::Handle(Handle(8)),
+                SyscallResult::Handle(Handle(12)),
+                SyscallResult::Handle(Handle(16)),
+                SyscallResult::Timeout,
+                SyscallResult::Done,
+                SyscallResult::Done,
+            ],
+        );
+        assert_eq!(
+            got,
+            vec![
+                Syscall::CreateEvent {
+                    manual_reset: true,
+                    signalled: false,
+                    name: "e".into()
+                },
+                Syscall::CreateSemaphore {
+                    count: 0,
+                    max: 2,
+                    name: "s".into()
+                },
+                Syscall::OpenThread {
+                    thread: ThreadId(3)
+                },
+                Syscall::DuplicateHandle { handle: Handle(4) },
+                // An unbound name is handle 0, which the kernel refuses.
+                Syscall::WaitObjects {
+                    handles: vec![Handle(16), Handle(8), Handle(12), Handle(0)],
+                    all: true,
+                    alertable: false,
+                    timeout_ns: Some(0)
+                },
+                Syscall::SetEvent { event: Handle(4) },
+                Syscall::ReleaseSemaphore {
+                    semaphore: Handle(8),
+                    count: 2
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn a_pipe_s_two_handles_are_bound_to_their_names() {
+        let got = calls(
+            r#"[{"create_pipe": {"read_as": "r", "write_as": "w", "capacity": 64, "name": "p"}},
+                {"create_named_pipe": {"as": "s", "name": "\\\\.\\pipe\\echo", "capacity": 128}},
+                {"open": {"path": "\\\\.\\pipe\\echo", "as": "c"}},
+                {"write": {"file": "w", "data": {"text": "hi"}}},
+                {"read": {"file": "r", "len": 2}},
+                {"close": {"handle": "s"}},
+                {"close": {"handle": "c"}}]"#,
+            Names::default(),
+            &[
+                SyscallResult::HandlePair(Handle(4), Handle(8)),
+                SyscallResult::Handle(Handle(12)),
+                SyscallResult::Handle(Handle(16)),
+                SyscallResult::Done,
+                SyscallResult::Done,
+                SyscallResult::Done,
+                SyscallResult::Done,
+            ],
+        );
+        assert_eq!(
+            got[0],
+            Syscall::CreatePipe {
+                capacity: 64,
+                name: "p".into()
+            }
+        );
+        assert_eq!(
+            got[1],
+            Syscall::CreateNamedPipe {
+                capacity: 128,
+                name: r"\\.\pipe\echo".into()
+            }
+        );
+        let handle = |c: &Syscall| match c {
+            Syscall::Write { handle, .. }
+            | Syscall::Read { handle, .. }
+            | Syscall::Close { handle } => *handle,
+            other => panic!("{other:?}"),
+        };
+        let used: Vec<Handle> = got[3..].iter().map(handle).collect();
+        assert_eq!(used, [Handle(8), Handle(4), Handle(12), Handle(16)]);
+    }
+
+    #[test]
+    fn cancels_name_the_file_and_the_overlapped() {
+        let names = Names {
+            overlapped: [("t".to_owned(), OverlappedId(2))].into(),
+            ..Names::default()
+        };
+        let got = calls(
+            r#"[{"open": {"path": "data.bin", "as": "f"}},
+                {"cancel_io": {"file": "f"}},
+                {"cancel_io_ex": {"file": "f", "tag": "t"}},
+                {"cancel_io_ex": {"file": "f"}}]"#,
+            names,
+            &[
+                SyscallResult::Handle(Handle(4)),
+                SyscallResult::Done,
+                SyscallResult::Failed(kernel_sim::io::Status::NotFound),
+                SyscallResult::Done,
+            ],
+        );
+        assert_eq!(
+            got[1..],
+            [
+                Syscall::CancelIo { handle: Handle(4) },
+                Syscall::CancelIoEx {
+                    handle: Handle(4),
+                    overlapped: Some(OverlappedId(2))
+                },
+                Syscall::CancelIoEx {
+                    handle: Handle(4),
+                    overlapped: None
+                },
+            ]
+        );
+    }
 
     #[test]
     fn an_op_is_small() {

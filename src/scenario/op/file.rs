@@ -1,7 +1,9 @@
 //! Opening and closing handles: `open`, `close`.
 
+use kernel_sim::Syscall;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+use userland::{Step, StepCtx};
 
 use crate::scenario::declare::{Check, Declare, OpAt, OpForm};
 use crate::scenario::handle_kind::{HandleKind, Wanted};
@@ -46,5 +48,22 @@ impl OpForm for Open {
 impl OpForm for Close {
     fn declare<'a, D: Declare<'a>>(&'a self, at: OpAt<'_>, d: &mut D) -> Check {
         d.uses(at.key("handle"), &self.handle, Wanted::Any)
+    }
+}
+
+impl Step for Open {
+    fn call(&self, cx: &mut StepCtx<'_, '_>) -> Syscall {
+        cx.bind(&self.handle);
+        Syscall::Open {
+            path: self.path.clone(),
+        }
+    }
+}
+
+impl Step for Close {
+    fn call(&self, cx: &mut StepCtx<'_, '_>) -> Syscall {
+        Syscall::Close {
+            handle: cx.handle(&self.handle),
+        }
     }
 }

@@ -1,7 +1,9 @@
 //! A program's own course: `repeat`, `exit`.
 
+use kernel_sim::Syscall;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+use userland::{Step, StepCtx};
 
 use crate::scenario::declare::{Check, Declare, OpAt, OpForm};
 use crate::scenario::limits::*;
@@ -35,5 +37,17 @@ impl OpForm for Repeat {
 impl OpForm for Exit {
     fn declare<'a, D: Declare<'a>>(&'a self, _: OpAt<'_>, _: &mut D) -> Check {
         Ok(())
+    }
+}
+
+impl Step for Repeat {
+    fn call(&self, _: &mut StepCtx<'_, '_>) -> Syscall {
+        unreachable!("a program steps into a repeat's ops (Op::repeat); a repeat makes no call")
+    }
+}
+
+impl Step for Exit {
+    fn call(&self, _: &mut StepCtx<'_, '_>) -> Syscall {
+        Syscall::Exit
     }
 }

@@ -2,8 +2,10 @@
 //! `create_semaphore`, `release_semaphore`, `open_thread`, `duplicate_handle`,
 //! `wait_objects`.
 
+use kernel_sim::Syscall;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+use userland::{Step, StepCtx};
 
 use crate::scenario::declare::{Check, Declare, OpAt, OpForm};
 use crate::scenario::error::Problem;
@@ -236,5 +238,81 @@ impl OpForm for WaitObjects {
             d.number(at.key("timeout_ns"), timeout, 0, MAX_NS)?;
         }
         Ok(())
+    }
+}
+
+impl Step for CreateEvent {
+    fn call(&self, cx: &mut StepCtx<'_, '_>) -> Syscall {
+        cx.bind(&self.event);
+        Syscall::CreateEvent {
+            manual_reset: self.manual_reset,
+            signalled: self.signalled,
+            name: self.event.clone(),
+        }
+    }
+}
+
+impl Step for SetEvent {
+    fn call(&self, cx: &mut StepCtx<'_, '_>) -> Syscall {
+        Syscall::SetEvent {
+            event: cx.handle(&self.event),
+        }
+    }
+}
+
+impl Step for ResetEvent {
+    fn call(&self, cx: &mut StepCtx<'_, '_>) -> Syscall {
+        Syscall::ResetEvent {
+            event: cx.handle(&self.event),
+        }
+    }
+}
+
+impl Step for CreateSemaphore {
+    fn call(&self, cx: &mut StepCtx<'_, '_>) -> Syscall {
+        cx.bind(&self.semaphore);
+        Syscall::CreateSemaphore {
+            count: self.count,
+            max: self.max,
+            name: self.semaphore.clone(),
+        }
+    }
+}
+
+impl Step for ReleaseSemaphore {
+    fn call(&self, cx: &mut StepCtx<'_, '_>) -> Syscall {
+        Syscall::ReleaseSemaphore {
+            semaphore: cx.handle(&self.semaphore),
+            count: self.count,
+        }
+    }
+}
+
+impl Step for OpenThread {
+    fn call(&self, cx: &mut StepCtx<'_, '_>) -> Syscall {
+        cx.bind(&self.handle);
+        Syscall::OpenThread {
+            thread: cx.thread(&self.thread),
+        }
+    }
+}
+
+impl Step for DuplicateHandle {
+    fn call(&self, cx: &mut StepCtx<'_, '_>) -> Syscall {
+        cx.bind(&self.copy);
+        Syscall::DuplicateHandle {
+            handle: cx.handle(&self.handle),
+        }
+    }
+}
+
+impl Step for WaitObjects {
+    fn call(&self, cx: &mut StepCtx<'_, '_>) -> Syscall {
+        Syscall::WaitObjects {
+            handles: self.handles.iter().map(|h| cx.handle(h)).collect(),
+            all: self.all,
+            alertable: self.alertable,
+            timeout_ns: self.timeout_ns,
+        }
     }
 }

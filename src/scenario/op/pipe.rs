@@ -1,7 +1,9 @@
 //! Pipes: `create_pipe`, `create_named_pipe` (a client `open`s a named pipe by its name).
 
+use kernel_sim::Syscall;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+use userland::{Step, StepCtx};
 
 use crate::scenario::declare::{Check, Declare, OpAt, OpForm};
 use crate::scenario::handle_kind::HandleKind;
@@ -89,5 +91,25 @@ impl OpForm for CreateNamedPipe {
             1,
             MAX_PIPE_CAPACITY,
         )
+    }
+}
+
+impl Step for CreatePipe {
+    fn call(&self, cx: &mut StepCtx<'_, '_>) -> Syscall {
+        cx.bind_pair(&self.read, &self.write);
+        Syscall::CreatePipe {
+            capacity: self.capacity,
+            name: self.pipe_name(),
+        }
+    }
+}
+
+impl Step for CreateNamedPipe {
+    fn call(&self, cx: &mut StepCtx<'_, '_>) -> Syscall {
+        cx.bind(&self.handle);
+        Syscall::CreateNamedPipe {
+            capacity: self.capacity,
+            name: self.name.clone(),
+        }
     }
 }

@@ -1,7 +1,9 @@
 //! Completion ports: `create_port`, `bind`, `get_queued`, `post`.
 
+use kernel_sim::Syscall;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+use userland::{Step, StepCtx};
 
 use crate::scenario::declare::{Check, Declare, OpAt, OpForm};
 use crate::scenario::error::Problem;
@@ -106,5 +108,44 @@ impl OpForm for GetQueued {
 impl OpForm for Post {
     fn declare<'a, D: Declare<'a>>(&'a self, at: OpAt<'_>, d: &mut D) -> Check {
         d.uses(at.key("port"), &self.port, Wanted::Kind(HandleKind::Port))
+    }
+}
+
+impl Step for CreatePort {
+    fn call(&self, cx: &mut StepCtx<'_, '_>) -> Syscall {
+        cx.bind(&self.port);
+        Syscall::CreatePort {
+            concurrency: self.concurrency,
+            name: self.port.clone(),
+        }
+    }
+}
+
+impl Step for Bind {
+    fn call(&self, cx: &mut StepCtx<'_, '_>) -> Syscall {
+        Syscall::Bind {
+            file: cx.handle(&self.file),
+            port: cx.handle(&self.port),
+            key: self.key,
+        }
+    }
+}
+
+impl Step for GetQueued {
+    fn call(&self, cx: &mut StepCtx<'_, '_>) -> Syscall {
+        Syscall::GetQueued {
+            port: cx.handle(&self.port),
+            timeout_ns: self.timeout_ns,
+        }
+    }
+}
+
+impl Step for Post {
+    fn call(&self, cx: &mut StepCtx<'_, '_>) -> Syscall {
+        Syscall::Post {
+            port: cx.handle(&self.port),
+            key: self.key,
+            bytes: self.bytes as u32,
+        }
     }
 }

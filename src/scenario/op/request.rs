@@ -1,8 +1,10 @@
 //! What a program does with its overlapped requests: `wait` for one, `cancel_io` and
 //! `cancel_io_ex`.
 
+use kernel_sim::Syscall;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+use userland::{Step, StepCtx};
 
 use crate::scenario::declare::{Check, Declare, OpAt, OpForm};
 use crate::scenario::handle_kind::Wanted;
@@ -70,5 +72,32 @@ impl OpForm for CancelIoEx {
             d.uses_tag(at.key("tag"), tag)?;
         }
         Ok(())
+    }
+}
+
+impl Step for Wait {
+    fn call(&self, cx: &mut StepCtx<'_, '_>) -> Syscall {
+        Syscall::WaitIo {
+            overlapped: cx.overlapped(&self.tag),
+            alertable: self.alertable,
+            timeout_ns: self.timeout_ns,
+        }
+    }
+}
+
+impl Step for CancelIo {
+    fn call(&self, cx: &mut StepCtx<'_, '_>) -> Syscall {
+        Syscall::CancelIo {
+            handle: cx.handle(&self.file),
+        }
+    }
+}
+
+impl Step for CancelIoEx {
+    fn call(&self, cx: &mut StepCtx<'_, '_>) -> Syscall {
+        Syscall::CancelIoEx {
+            handle: cx.handle(&self.file),
+            overlapped: self.tag.as_deref().map(|tag| cx.overlapped(tag)),
+        }
     }
 }

@@ -1,7 +1,9 @@
 //! Spending time: `sleep`, `sleep_ex`, `compute`.
 
+use kernel_sim::Syscall;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+use userland::{Step, StepCtx};
 
 use crate::scenario::declare::{Check, Declare, OpAt, OpForm};
 use crate::scenario::limits::*;
@@ -51,5 +53,32 @@ impl OpForm for SleepEx {
 impl OpForm for Compute {
     fn declare<'a, D: Declare<'a>>(&'a self, at: OpAt<'_>, d: &mut D) -> Check {
         d.number(at.key("ns"), self.ns, 0, MAX_NS)
+    }
+}
+
+impl Step for Sleep {
+    fn call(&self, _: &mut StepCtx<'_, '_>) -> Syscall {
+        Syscall::Sleep {
+            ns: self.ns,
+            alertable: false,
+        }
+    }
+}
+
+impl Step for SleepEx {
+    fn call(&self, _: &mut StepCtx<'_, '_>) -> Syscall {
+        Syscall::Sleep {
+            ns: self.ns,
+            alertable: self.alertable,
+        }
+    }
+}
+
+impl Step for Compute {
+    fn call(&self, cx: &mut StepCtx<'_, '_>) -> Syscall {
+        Syscall::Compute {
+            ns: self.ns,
+            pass: cx.pass(),
+        }
     }
 }

@@ -2,9 +2,10 @@
 //! `read_ex`, `write_ex`, `read_overlapped`, `write_overlapped`, and the [`Transfer`] lens
 //! that sees the six as one.
 
-use kernel_sim::IoMode;
+use kernel_sim::{IoMode, Syscall};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+use userland::{Step, StepCtx};
 
 use crate::scenario::declare::{Check, Declare, OpAt, OpForm};
 use crate::scenario::error::Problem;
@@ -244,6 +245,12 @@ macro_rules! transfer {
                 self.transfer().declare(at, d)
             }
         }
+
+        impl Step for $form {
+            fn call(&self, cx: &mut StepCtx<'_, '_>) -> Syscall {
+                self.transfer().call(cx)
+            }
+        }
     };
 }
 
@@ -279,6 +286,39 @@ transfer!(
 );
 
 impl<'a> Transfer<'a> {
+    /// ReadFile, ReadFileEx, WriteFile or WriteFileEx: at the offset the transfer starts at
+    /// (drawn now, if random), completing as its op says, with the routine and OVERLAPPED
+    /// numbered.
+    fn call(&self, cx: &mut StepCtx<'_, '_>) -> Syscall {
+        let handle = cx.handle(self.file);
+        let offset = match self.position {
+            Position::Current => None,
+            Position::At(offset) => Some(offset),
+            Position::Random(random) => Some(cx.random_offset(random.below, random.align)),
+        };
+        let mode = match self.completion {
+            IoMode::Sync => IoMode::Sync,
+            IoMode::Apc(routine) => IoMode::Apc(cx.routine(routine)),
+            IoMode::Overlapped(tag) => IoMode::Overlapped(tag.map(|tag| cx.overlapped(tag))),
+        };
+        match self.data {
+            // The bytes are built only now: a program that writes 16 MiB four hundred
+            // times holds one buffer at a time, not four hundred.
+            Some(data) => Syscall::Write {
+                handle,
+                offset,
+                data: data.to_bytes(),
+                mode,
+            },
+            None => Syscall::Read {
+                handle,
+                offset,
+                len: self.len as u32,
+                mode,
+            },
+        }
+    }
+
     /// The rules of every read and write, in the order they are checked.
     fn declare<D: Declare<'a>>(self, at: OpAt<'_>, d: &mut D) -> Check {
         if let IoMode::Overlapped(Some(tag)) = self.completion {
