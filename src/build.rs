@@ -1,9 +1,13 @@
 //! Wiring: turns a validated scenario into a kernel with its devices, files, processes
-//! and thread programs.
+//! and thread programs. A thread's program is its scenario ops, run by
+//! [`userland::ListProgram`] with the names of its process numbered here.
 
+use crate::scenario::declare::{Check, Declare, List, Place, walk};
 use crate::scenario::device::{Device, Fill, Filter, QueuePolicy};
+use crate::scenario::handle_kind::HandleKind;
 use crate::scenario::model::Scenario;
-use crate::scenario::op::{self as sop, Completion, Position};
+use crate::scenario::op::Op;
+use crate::scenario::path::JsonPath;
 use devices::disk::order::Policy;
 use devices::disk::storage;
 use devices::disk::{DiskConfig, DiskDriver, DiskHardware};
@@ -12,25 +16,28 @@ use devices::pipe::{PipeDevice, PipeDriver};
 use kernel_sim::thread::Routine;
 use kernel_sim::{Costs, Irq, Kernel, MachineConfig, OverlappedId, RoutineId, ThreadId};
 use std::collections::BTreeMap;
-use userland::{IoStyle, ListProgram, Offset, Op, Payload};
+use std::sync::Arc;
+use userland::{ListProgram, Names};
 
 /// The name of the pipe device the build adds to a machine whose programs create pipes.
 pub const PIPE_DEVICE: &str = "NamedPipe";
 
-/// Whether any program creates a pipe (anonymous or named).
+/// Whether any program binds a pipe end, which only a program that creates a pipe can
+/// (validation sees to that).
 fn uses_pipes(scenario: &Scenario) -> bool {
-    fn creates(ops: &[sop::Op]) -> bool {
-        ops.iter().any(|op| match op {
-            sop::Op::CreatePipe(_) | sop::Op::CreateNamedPipe(_) => true,
-            sop::Op::Repeat(r) => creates(&r.ops),
-            _ => false,
-        })
+    /// Finds an op that binds a pipe end.
+    struct PipeEnd(bool);
+    impl<'a> Declare<'a> for PipeEnd {
+        fn binds(&mut self, _: Place<'_>, _: &'a str, kind: HandleKind) -> Check {
+            self.0 |= kind.is_pipe();
+            Ok(())
+        }
     }
-    scenario
-        .processes
-        .iter()
-        .flat_map(|p| &p.threads)
-        .any(|t| creates(&t.program))
+    let mut found = PipeEnd(false);
+    for thread in scenario.processes.iter().flat_map(|p| &p.threads) {
+        declare_all(&thread.program, &mut found);
+    }
+    found.0
 }
 
 /// Builds the machine a scenario describes, with `seed` for its random streams.
@@ -92,12 +99,6 @@ pub fn build(scenario: &Scenario, seed: u64) -> Kernel {
         kernel.add_file(&f.name, devices[&f.device], f.offset, f.length, &content);
     }
     for p in &scenario.processes {
-        let routine_ids: BTreeMap<&str, RoutineId> = p
-            .routines
-            .keys()
-            .enumerate()
-            .map(|(i, name)| (name.as_str(), RoutineId(i as u32)))
-            .collect();
         let routines = p
             .routines
             .iter()
@@ -107,32 +108,32 @@ pub fn build(scenario: &Scenario, seed: u64) -> Kernel {
             })
             .collect();
         let pid = kernel.add_process(&p.name, routines);
-        let mut overlapped = BTreeMap::new();
-        for t in &p.threads {
-            number_tags(&t.program, &mut overlapped);
-        }
         // Threads are numbered in the order they are added: the process's own come next,
         // so `open_thread` can name one that is added after the thread that opens it.
         let first = kernel.core().threads.len();
-        let threads: BTreeMap<&str, ThreadId> = p
-            .threads
-            .iter()
-            .enumerate()
-            .map(|(i, t)| (t.name.as_str(), ThreadId((first + i) as u32)))
-            .collect();
-        let names = Names {
-            routines: &routine_ids,
-            overlapped: &overlapped,
-            threads: &threads,
+        let mut names = Names {
+            routines: p
+                .routines
+                .keys()
+                .enumerate()
+                .map(|(i, name)| (name.clone(), RoutineId(i as u32)))
+                .collect(),
+            threads: p
+                .threads
+                .iter()
+                .enumerate()
+                .map(|(i, t)| (t.name.clone(), ThreadId((first + i) as u32)))
+                .collect(),
+            ..Names::default()
         };
         for t in &p.threads {
-            let ops = t.program.iter().map(|op| convert(op, &names)).collect();
-            let id = kernel.add_thread(pid, &t.name, t.start_ns, Box::new(ListProgram::new(ops)));
-            assert_eq!(
-                id,
-                threads[t.name.as_str()],
-                "threads are numbered in order"
-            );
+            number_tags(&t.program, &mut names.overlapped);
+        }
+        let names = Arc::new(names);
+        for t in &p.threads {
+            let program = ListProgram::new(t.program.as_slice().into(), Arc::clone(&names));
+            let id = kernel.add_thread(pid, &t.name, t.start_ns, Box::new(program));
+            assert_eq!(id, names.threads[&t.name], "threads are numbered in order");
         }
     }
     kernel
@@ -159,191 +160,33 @@ fn costs(scenario: &Scenario) -> Costs {
     }
 }
 
-/// What a process's names stand for in its programs.
-struct Names<'a> {
-    routines: &'a BTreeMap<&'a str, RoutineId>,
-    /// Each overlapped request tag names one of the process's OVERLAPPED structures.
-    overlapped: &'a BTreeMap<String, OverlappedId>,
-    /// The process's threads, for `open_thread`.
-    threads: &'a BTreeMap<&'a str, ThreadId>,
-}
-
 /// Gives every tag the process's programs use an OVERLAPPED of its own, in order of first
-/// use.
-fn number_tags(ops: &[sop::Op], ids: &mut BTreeMap<String, OverlappedId>) {
-    for op in ops {
-        let tag = match op {
-            sop::Op::Repeat(r) => {
-                number_tags(&r.ops, ids);
-                None
+/// use (set by a read or write, or named by a wait or a cancel).
+fn number_tags(ops: &[Op], ids: &mut BTreeMap<String, OverlappedId>) {
+    /// Numbers tags as the ops declare them.
+    struct Tags<'m>(&'m mut BTreeMap<String, OverlappedId>);
+    impl Tags<'_> {
+        fn number(&mut self, tag: &str) -> Check {
+            if !self.0.contains_key(tag) {
+                let id = OverlappedId(self.0.len() as u32);
+                self.0.insert(tag.to_string(), id);
             }
-            sop::Op::Wait(w) => Some(w.tag.as_str()),
-            sop::Op::CancelIoEx(c) => c.tag.as_deref(),
-            _ => match op.transfer().map(|t| t.completion) {
-                Some(Completion::Overlapped { tag: Some(tag) }) => Some(tag),
-                _ => None,
-            },
-        };
-        if let Some(tag) = tag
-            && !ids.contains_key(tag)
-        {
-            let id = OverlappedId(ids.len() as u32);
-            ids.insert(tag.to_string(), id);
+            Ok(())
         }
     }
+    impl<'a> Declare<'a> for Tags<'_> {
+        fn binds_tag(&mut self, _: Place<'_>, tag: &'a str) -> Check {
+            self.number(tag)
+        }
+        fn uses_tag(&mut self, _: Place<'_>, tag: &'a str) -> Check {
+            self.number(tag)
+        }
+    }
+    declare_all(ops, &mut Tags(ids));
 }
 
-/// The bytes a write sends, built when it runs (see [`Payload`]).
-fn payload(data: &crate::scenario::Data) -> Payload {
-    match data {
-        crate::scenario::Data::Repeat(r) => Payload::Repeat {
-            unit: r.text.as_bytes().into(),
-            len: u32::try_from(r.length).expect("validated: a transfer fits in u32"),
-        },
-        other => Payload::Bytes(other.to_bytes().into()),
-    }
-}
-
-fn convert(op: &sop::Op, names: &Names<'_>) -> Op {
-    if let Some(t) = op.transfer() {
-        let offset = match t.position {
-            Position::Current => Offset::Current,
-            Position::At(o) => Offset::At(o),
-            Position::Random(r) => Offset::Random {
-                below: r.below,
-                align: r.align,
-            },
-        };
-        let style = match t.completion {
-            Completion::Synchronous => IoStyle::Sync,
-            Completion::Routine(name) => IoStyle::Routine(names.routines[name]),
-            Completion::Overlapped { tag } => IoStyle::Overlapped {
-                overlapped: tag.map(|tag| names.overlapped[tag]),
-            },
-        };
-        let file = t.file.to_string();
-        return match t.data {
-            Some(data) => Op::Write {
-                file,
-                offset,
-                data: payload(data),
-                style,
-            },
-            None => Op::Read {
-                file,
-                offset,
-                len: t.len as u32,
-                style,
-            },
-        };
-    }
-    match op {
-        sop::Op::Open(o) => Op::Open {
-            path: o.path.clone(),
-            bind: o.handle.clone(),
-        },
-        sop::Op::Close(c) => Op::Close {
-            name: c.handle.clone(),
-        },
-        sop::Op::Wait(w) => Op::Wait {
-            overlapped: names.overlapped[w.tag.as_str()],
-            alertable: w.alertable,
-            timeout_ns: w.timeout_ns,
-        },
-        sop::Op::Sleep(s) => Op::Sleep {
-            ns: s.ns,
-            alertable: false,
-        },
-        sop::Op::SleepEx(s) => Op::Sleep {
-            ns: s.ns,
-            alertable: s.alertable,
-        },
-        sop::Op::Compute(c) => Op::Compute { ns: c.ns },
-        sop::Op::CreatePort(c) => Op::CreatePort {
-            bind: c.port.clone(),
-            concurrency: c.concurrency,
-        },
-        sop::Op::Bind(b) => Op::Bind {
-            file: b.file.clone(),
-            port: b.port.clone(),
-            key: b.key,
-        },
-        sop::Op::GetQueued(g) => Op::GetQueued {
-            port: g.port.clone(),
-            timeout_ns: g.timeout_ns,
-        },
-        sop::Op::Post(p) => Op::Post {
-            port: p.port.clone(),
-            key: p.key,
-            bytes: p.bytes as u32,
-        },
-        sop::Op::CreateEvent(c) => Op::CreateEvent {
-            bind: c.event.clone(),
-            manual_reset: c.manual_reset,
-            signalled: c.signalled,
-        },
-        sop::Op::SetEvent(e) => Op::SetEvent {
-            event: e.event.clone(),
-        },
-        sop::Op::ResetEvent(e) => Op::ResetEvent {
-            event: e.event.clone(),
-        },
-        sop::Op::CreateSemaphore(c) => Op::CreateSemaphore {
-            bind: c.semaphore.clone(),
-            count: c.count,
-            max: c.max,
-        },
-        sop::Op::ReleaseSemaphore(r) => Op::ReleaseSemaphore {
-            semaphore: r.semaphore.clone(),
-            count: r.count,
-        },
-        sop::Op::OpenThread(o) => Op::OpenThread {
-            thread: names.threads[o.thread.as_str()],
-            bind: o.handle.clone(),
-        },
-        sop::Op::DuplicateHandle(d) => Op::DuplicateHandle {
-            handle: d.handle.clone(),
-            bind: d.copy.clone(),
-        },
-        sop::Op::WaitObjects(w) => Op::WaitObjects {
-            handles: w.handles.clone().into(),
-            all: w.all,
-            alertable: w.alertable,
-            timeout_ns: w.timeout_ns,
-        },
-        sop::Op::CancelIo(c) => Op::CancelIo {
-            file: c.file.clone(),
-        },
-        sop::Op::CancelIoEx(c) => Op::CancelIoEx {
-            file: c.file.clone(),
-            overlapped: c.tag.as_deref().map(|tag| names.overlapped[tag]),
-        },
-        sop::Op::CreatePipe(c) => Op::CreatePipe {
-            read: c.read.clone(),
-            write: c.write.clone(),
-            capacity: c.capacity,
-            name: c.pipe_name(),
-        },
-        sop::Op::CreateNamedPipe(c) => Op::CreateNamedPipe {
-            bind: c.handle.clone(),
-            name: c.name.clone(),
-            capacity: c.capacity,
-        },
-        sop::Op::Repeat(r) => Op::Repeat {
-            times: r.times,
-            ops: r
-                .ops
-                .iter()
-                .map(|o| convert(o, names))
-                .collect::<Vec<_>>()
-                .into(),
-        },
-        sop::Op::Exit(_) => Op::Exit,
-        sop::Op::Read(_)
-        | sop::Op::Write(_)
-        | sop::Op::ReadEx(_)
-        | sop::Op::WriteEx(_)
-        | sop::Op::ReadOverlapped(_)
-        | sop::Op::WriteOverlapped(_) => unreachable!("transfers are converted above"),
-    }
+/// Tells `d` what every op of `ops` declares. The scenario is valid, so nothing fails.
+fn declare_all<'a, D: Declare<'a>>(ops: &'a [Op], d: &mut D) {
+    let nowhere = JsonPath::root();
+    walk(List::Program(&nowhere), ops, d).expect("a build reads declarations that cannot fail");
 }

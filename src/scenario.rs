@@ -14,7 +14,8 @@
 //! - [`overrides`] applies `--set PATH=VALUE` to the text before parsing.
 //! - [`schema`] is the JSON Schema of the format, generated from the types, for editors;
 //!   `field` reads from it what the format takes at a path (a range, a string, an object).
-//! - [`handle_kind`] says what a bound name stands for and what each op takes.
+//! - [`handle_kind`] says what a bound name stands for and what each op takes; `declare`
+//!   is how each op states its rules beside its form, for validation and the build to read.
 //! - [`limits`] lists every default and range; [`path`] and `span` find values in the text.
 //!
 //! Loading runs in four stages, each with its own kind of error:
@@ -36,6 +37,7 @@
 //!
 //! The format is documented for instructors in `scenarios/README.md`.
 
+pub(crate) mod declare;
 pub mod device;
 mod diagnose;
 pub mod echo;

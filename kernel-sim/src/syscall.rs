@@ -11,21 +11,25 @@ use crate::io::Status;
 use std::collections::BTreeMap;
 
 /// How an I/O request reports its completion.
+///
+/// The one definition of the three styles: a program that names its routines and
+/// OVERLAPPEDs some other way (a scenario, by name) uses the same enum over its own
+/// references, `IoMode<&str, &str>`, and resolves them to the ids when it calls.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum IoMode {
+pub enum IoMode<R = RoutineId, O = OverlappedId> {
     /// ReadFile on a synchronous handle: the caller waits until the data is there.
     Sync,
     /// ReadFile with an OVERLAPPED: the call returns at once; on completion the result is
     /// recorded in the OVERLAPPED (if the program gave one it can wait on) and its event
     /// signalled, and a packet goes to the completion port the file is bound to, if any.
-    Overlapped(Option<OverlappedId>),
+    Overlapped(Option<O>),
     /// ReadFileEx: the call returns at once; the routine runs later as a user APC.
-    Apc(RoutineId),
+    Apc(R),
 }
 
-impl IoMode {
+impl<R, O> IoMode<R, O> {
     /// ReadFile or WriteFile with an OVERLAPPED (not the Ex forms).
-    pub fn is_overlapped(self) -> bool {
+    pub fn is_overlapped(&self) -> bool {
         matches!(self, IoMode::Overlapped(_))
     }
 }

@@ -292,9 +292,6 @@ fn default_seek_settle_ns() -> u64 {
 fn default_seek_ns_per_track() -> u64 {
     DEFAULT_SEEK_NS_PER_TRACK
 }
-fn default_ring_size() -> u32 {
-    DEFAULT_RING_SIZE
-}
 fn default_max_segment() -> u32 {
     DEFAULT_MAX_SEGMENT
 }

@@ -63,6 +63,17 @@ impl HandleKind {
         matches!(self, HandleKind::PipeRead | HandleKind::PipeWrite)
     }
 
+    /// What a message about its characters calls a name bound to this kind: `port`,
+    /// `event`, `semaphore`, and `handle` for the rest.
+    pub fn name_word(self) -> &'static str {
+        match self {
+            HandleKind::Port => "port",
+            HandleKind::Event => "event",
+            HandleKind::Semaphore => "semaphore",
+            _ => "handle",
+        }
+    }
+
     /// The kind in words, without an article: "file handle", "event".
     pub fn noun(self) -> &'static str {
         let words = self.words();

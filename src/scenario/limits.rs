@@ -3,6 +3,15 @@
 //! The types in [`model`](super::model) use these for their serde defaults and their
 //! JSON Schema annotations, and [`validate`](super::validate()) checks them, so the schema an
 //! editor shows and the errors a scenario gets can never disagree.
+//!
+//! A default that is the simulator's own is not written here but taken from where it is
+//! defined: the kernel's in `kernel_sim::costs`, the disk's in
+//! `devices::disk::geometry::Geometry::DEFAULT` and `devices::disk::DiskConfig`. Only the
+//! format's own figures (ranges, and defaults nothing else has, such as a pipe's capacity)
+//! are written out.
+
+use devices::disk::DiskConfig;
+use devices::disk::geometry::Geometry;
 
 /// Longest span of virtual time any single field may ask for: 10^12 ns, about 16.7 minutes.
 /// Anything longer is almost certainly a unit mistake (seconds typed as nanoseconds).
@@ -16,18 +25,19 @@ pub const MAX_CPUS: u64 = 64;
 /// Default CPU count: one CPU makes every interleaving easy to follow.
 pub const DEFAULT_CPUS: u32 = 1;
 
-/// Default scheduler timeslice: 10 ms, the figure Gooch uses in "I/O Event Handling Under Linux".
-pub const DEFAULT_TIMESLICE_NS: u64 = 10_000_000;
+/// Default scheduler timeslice: the kernel's.
+pub use kernel_sim::costs::DEFAULT_TIMESLICE_NS;
 
-/// Default cap on trace events: 5,000,000 stops a runaway scenario in a few seconds.
-pub const DEFAULT_EVENT_LIMIT: u64 = 5_000_000;
+/// Default cap on trace events: the kernel's.
+pub use kernel_sim::costs::DEFAULT_EVENT_LIMIT;
 /// Highest event limit a scenario may ask for: 10^9.
 pub const MAX_EVENT_LIMIT: u64 = 1_000_000_000;
 
 /// Default byte budget: the data a run may hold at once (file contents and everything
 /// written to a disk, the buffers of requests in flight, and the kernel's own records of
-/// requests, packets and APCs), 1 GiB. Every course scenario holds well under 1 MiB.
-pub const DEFAULT_BYTE_BUDGET: u64 = kernel_sim::costs::DEFAULT_BYTE_BUDGET;
+/// requests, packets and APCs), the kernel's default. Every course scenario holds well
+/// under 1 MiB.
+pub use kernel_sim::costs::DEFAULT_BYTE_BUDGET;
 /// Smallest byte budget: 1 MiB.
 pub const MIN_BYTE_BUDGET: u64 = 1 << 20;
 /// Largest byte budget: 16 GiB, two thirds of the 24 GiB machines the project is built on,
@@ -42,35 +52,38 @@ pub const MAX_DEVICES: u64 = 16;
 /// Highest interrupt line: 24 lines, 0..=23, as on an I/O APIC.
 pub const MAX_IRQ: u64 = 23;
 
-/// Default sector size in bytes: the classic 512-byte sector.
-pub const DEFAULT_SECTOR_SIZE: u32 = 512;
+/// Default sector size in bytes: the disk model's.
+pub const DEFAULT_SECTOR_SIZE: u32 = Geometry::DEFAULT.sector_size;
 /// Smallest sector size in bytes.
 pub const MIN_SECTOR_SIZE: u64 = 512;
 /// Largest sector size in bytes ("advanced format" disks use 4096).
 pub const MAX_SECTOR_SIZE: u64 = 4096;
 
-/// Default sectors per track: 64 (32 KiB tracks with 512-byte sectors).
-pub const DEFAULT_SECTORS_PER_TRACK: u32 = 64;
+/// Default sectors per track: the disk model's.
+pub const DEFAULT_SECTORS_PER_TRACK: u32 = Geometry::DEFAULT.sectors_per_track;
 /// Most sectors per track.
 pub const MAX_SECTORS_PER_TRACK: u64 = 4096;
 
-/// Default track count: 1024, so the default disk holds 32 MiB.
-pub const DEFAULT_TRACKS: u32 = 1024;
+/// Default track count: the disk model's.
+pub const DEFAULT_TRACKS: u32 = Geometry::DEFAULT.tracks;
 /// Most tracks.
 pub const MAX_TRACKS: u64 = 1_000_000;
 
-/// Default spindle speed: 7200 rpm, a common desktop drive (8.33 ms per revolution).
-pub const DEFAULT_RPM: u32 = 7200;
+/// Default spindle speed: the disk model's.
+pub const DEFAULT_RPM: u32 = Geometry::DEFAULT.rpm;
 /// Fastest spindle speed.
 pub const MAX_RPM: u64 = 20_000;
 
-/// Default head settle time for any seek: 0.5 ms.
-pub const DEFAULT_SEEK_SETTLE_NS: u64 = 500_000;
-/// Default seek time per track crossed: 10 us, so a full stroke of the default disk is ~10 ms.
-pub const DEFAULT_SEEK_NS_PER_TRACK: u64 = 10_000;
+/// Default head settle time for any seek: the disk model's.
+pub const DEFAULT_SEEK_SETTLE_NS: u64 = Geometry::DEFAULT.seek_settle_ns;
+/// Default seek time per track crossed: the disk model's.
+pub const DEFAULT_SEEK_NS_PER_TRACK: u64 = Geometry::DEFAULT.seek_ns_per_track;
 
-/// Default DMA descriptor ring size: 8 descriptors, small enough to see back-pressure.
-pub const DEFAULT_RING_SIZE: u32 = 8;
+/// Default DMA descriptor ring size: the disk's (`devices::disk::DiskConfig::default`),
+/// which is not a constant, so it is asked for when a scenario leaves the size out.
+pub fn default_ring_size() -> u32 {
+    u32::try_from(DiskConfig::default().ring_size).expect("the default ring is small")
+}
 /// Largest DMA descriptor ring.
 pub const MAX_RING_SIZE: u64 = 4096;
 

@@ -344,3 +344,25 @@ mod unique_keys {
         deserializer.deserialize_map(UniqueKeys(PhantomData))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kernel_cost_can_be_set_and_no_other() {
+        // The kernel's `Costs` is the one list of costs and their defaults; the scenario
+        // lists the same names (the timeslice is the machine's `timeslice_ns`).
+        let kernel = serde_json::to_value(kernel_sim::Costs::default()).expect("serializes");
+        let kernel: Vec<&str> = kernel
+            .as_object()
+            .expect("an object")
+            .keys()
+            .map(String::as_str)
+            .filter(|name| *name != "timeslice_ns")
+            .collect();
+        let mut scenario: Vec<&str> = Costs::default().fields().iter().map(|f| f.0).collect();
+        scenario.sort_unstable();
+        assert_eq!(scenario, kernel);
+    }
+}

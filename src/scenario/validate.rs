@@ -11,19 +11,22 @@
 //! may use a name that another thread of the process binds. A name keeps one kind
 //! ([`HandleKind`]) wherever it is bound; a `duplicate_handle` takes the kind of the name it
 //! copies, once every other binding is known.
+//!
+//! The ops' rules are not here: each op declares them beside its form (see `declare`), and
+//! this module reads the declarations. It holds the readers (the scenario's named pipes, a
+//! process's `Bindings`, and the `Checker` of uses, numbers and the ops' own rules, which
+//! see the process through a `Context`) and the checks of everything that is not an op.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
+use super::declare::{Check, Declare, List, Place, walk};
 use super::device::{Culprit, Device, Disk};
 use super::echo;
 use super::error::{Problem, ScenarioError};
 use super::handle_kind::{HandleKind, Wanted};
 use super::limits::*;
 use super::model::{Data, FileSpec, Process, Scenario};
-use super::op::{Completion, Direction, Op, Position, ReleaseSemaphore};
 use super::path::{JsonPath, PathSegment};
-
-type Check = Result<(), ScenarioError>;
 
 /// Checks every rule of the format that serde cannot. Returns the first error, with the
 /// path of the offending value but no line or column (the scenario has no source text);
@@ -292,7 +295,7 @@ fn files(scenario: &Scenario) -> Check {
 }
 
 /// Rules every data value follows: a repeat of nothing cannot fill a length.
-fn data(at: &JsonPath, data: &Data) -> Check {
+pub(crate) fn data(at: &JsonPath, data: &Data) -> Check {
     if let Data::Repeat(repeat) = data
         && repeat.text.is_empty()
         && repeat.length > 0
@@ -311,9 +314,13 @@ fn processes(scenario: &Scenario) -> Check {
     let at = JsonPath::root().key("processes");
     count(&at, "processes", scenario.processes.len(), 1, MAX_PROCESSES)?;
     // Named pipes are the machine's, not a process's: any process may open one.
-    let mut pipes = BTreeSet::new();
-    for thread in scenario.processes.iter().flat_map(|p| &p.threads) {
-        named_pipes(&thread.program, &mut pipes);
+    let mut pipes = NamedPipes::default();
+    for (i, process) in scenario.processes.iter().enumerate() {
+        let threads_at = at.index(i).key("threads");
+        for (t, thread) in process.threads.iter().enumerate() {
+            let program_at = threads_at.index(t).key("program");
+            walk(List::Program(&program_at), &thread.program, &mut pipes)?;
+        }
     }
     let mut names: BTreeMap<&str, JsonPath> = BTreeMap::new();
     let mut threads: BTreeMap<&str, JsonPath> = BTreeMap::new();
@@ -354,41 +361,39 @@ fn processes(scenario: &Scenario) -> Check {
         let mut bindings = Bindings::default();
         for (t, thread) in process.threads.iter().enumerate() {
             let program_at = threads_at.index(t).key("program");
-            bindings.gather(&program_at, &thread.program)?;
+            walk(List::Program(&program_at), &thread.program, &mut bindings)?;
         }
         bindings.resolve_duplicates()?;
-        let ctx = Context {
+        let mut checker = Checker(Context {
             scenario,
             process,
             bindings: &bindings,
-            pipes: &pipes,
-        };
+            pipes: &pipes.0,
+        });
         for (t, thread) in process.threads.iter().enumerate() {
             let program_at = threads_at.index(t).key("program");
             count(&program_at, "ops", thread.program.len(), 0, MAX_OPS)?;
-            ctx.ops(&program_at, &thread.program)?;
+            walk(List::Program(&program_at), &thread.program, &mut checker)?;
         }
     }
     Ok(())
-}
-
-/// The names the `create_named_pipe` ops in `ops` create.
-fn named_pipes<'a>(ops: &'a [Op], out: &mut BTreeSet<&'a str>) {
-    for op in ops {
-        match op {
-            Op::CreateNamedPipe(create) => {
-                out.insert(&create.name);
-            }
-            Op::Repeat(repeat) => named_pipes(&repeat.ops, out),
-            _ => {}
-        }
-    }
 }
 
 /// Whether `open` names a named pipe rather than a file: by its prefix, as CreateFile
 /// tells them apart. No file can be so named (file names have no backslash).
 pub(crate) fn is_pipe_name(path: &str) -> bool {
     path.starts_with(PIPE_PREFIX)
+}
+
+/// The names of the named pipes the scenario's ops create, in any process.
+#[derive(Default)]
+struct NamedPipes<'a>(BTreeSet<&'a str>);
+
+impl<'a> Declare<'a> for NamedPipes<'a> {
+    fn creates_named_pipe(&mut self, _: Place<'_>, name: &'a str) -> Check {
+        self.0.insert(name);
+        Ok(())
+    }
 }
 
 /// Names one process binds, over all its threads.
@@ -427,74 +432,53 @@ struct Duplicate<'a> {
     at: JsonPath,
 }
 
-impl<'a> Bindings<'a> {
-    fn gather(&mut self, at: &JsonPath, ops: &'a [Op]) -> Check {
-        for (i, op) in ops.iter().enumerate() {
-            let here = at.index(i).key(op.name());
-            let as_at = here.key("as");
-            match op {
-                Op::Open(open) => {
-                    name(&as_at, &open.handle, "handle", NameRule::Label)?;
-                    let kind = if is_pipe_name(&open.path) {
-                        HandleKind::NamedPipe
-                    } else {
-                        HandleKind::File
-                    };
-                    self.bind(&open.handle, kind, as_at)?
-                        .files
-                        .insert(&open.path);
-                }
-                Op::CreatePipe(pipe) => {
-                    let read_at = here.key("read_as");
-                    name(&read_at, &pipe.read, "handle", NameRule::Label)?;
-                    self.bind(&pipe.read, HandleKind::PipeRead, read_at)?;
-                    let write_at = here.key("write_as");
-                    name(&write_at, &pipe.write, "handle", NameRule::Label)?;
-                    self.bind(&pipe.write, HandleKind::PipeWrite, write_at)?;
-                }
-                Op::CreateNamedPipe(pipe) => {
-                    name(&as_at, &pipe.handle, "handle", NameRule::Label)?;
-                    self.bind(&pipe.handle, HandleKind::NamedPipe, as_at)?;
-                }
-                Op::CreatePort(port) => {
-                    name(&as_at, &port.port, "port", NameRule::Label)?;
-                    self.bind(&port.port, HandleKind::Port, as_at)?;
-                }
-                Op::CreateEvent(event) => {
-                    name(&as_at, &event.event, "event", NameRule::Label)?;
-                    self.bind(&event.event, HandleKind::Event, as_at)?;
-                }
-                Op::CreateSemaphore(semaphore) => {
-                    name(&as_at, &semaphore.semaphore, "semaphore", NameRule::Label)?;
-                    let bound = self.bind(&semaphore.semaphore, HandleKind::Semaphore, as_at)?;
-                    bound.max = bound.max.max(semaphore.max);
-                }
-                Op::OpenThread(open) => {
-                    name(&as_at, &open.handle, "handle", NameRule::Label)?;
-                    self.bind(&open.handle, HandleKind::Thread, as_at)?;
-                }
-                Op::DuplicateHandle(duplicate) => {
-                    name(&as_at, &duplicate.copy, "handle", NameRule::Label)?;
-                    self.duplicates.push(Duplicate {
-                        source: &duplicate.handle,
-                        copy: &duplicate.copy,
-                        at: as_at,
-                    });
-                }
-                Op::Bind(bind) => {
-                    self.bound.entry(&bind.file).or_insert(&bind.port);
-                }
-                Op::ReadOverlapped(op) => self.tag(&here, op.tag.as_deref())?,
-                Op::WriteOverlapped(op) => self.tag(&here, op.tag.as_deref())?,
-                Op::Repeat(repeat) => self.gather(&here.key("ops"), &repeat.ops)?,
-                _ => {}
-            }
+impl<'a> Declare<'a> for Bindings<'a> {
+    fn binds(&mut self, at: Place<'_>, name: &'a str, kind: HandleKind) -> Check {
+        label(at, name, kind.name_word())?;
+        self.bind(name, kind, at.path())
+    }
+
+    fn opens(&mut self, name: &'a str, path: &'a str) {
+        if let Some(bound) = self.handles.get_mut(name) {
+            bound.files.insert(path);
         }
+    }
+
+    fn bounds(&mut self, name: &'a str, max: u32) {
+        if let Some(bound) = self.handles.get_mut(name) {
+            bound.max = bound.max.max(max);
+        }
+    }
+
+    fn copies(&mut self, at: Place<'_>, copy: &'a str, source: &'a str) -> Check {
+        label(at, copy, "handle")?;
+        self.duplicates.push(Duplicate {
+            source,
+            copy,
+            at: at.path(),
+        });
         Ok(())
     }
 
+    fn binds_tag(&mut self, at: Place<'_>, tag: &'a str) -> Check {
+        label(at, tag, "tag")?;
+        self.tags.insert(tag);
+        Ok(())
+    }
+
+    fn binds_to_port(&mut self, file: &'a str, port: &'a str) {
+        self.bound.entry(file).or_insert(port);
+    }
+}
+
+impl<'a> Bindings<'a> {
     /// Binds `name` as a handle of `kind` at `at`, unless it is bound as another kind.
-    fn bind(
+    fn bind(&mut self, name: &'a str, kind: HandleKind, at: JsonPath) -> Check {
+        self.bound_as(name, kind, at).map(|_| ())
+    }
+
+    /// [`Bindings::bind`], giving what the name is bound as.
+    fn bound_as(
         &mut self,
         name: &'a str,
         kind: HandleKind,
@@ -541,19 +525,11 @@ impl<'a> Bindings<'a> {
                 }
                 let (copy, at) = (self.duplicates[i].copy, self.duplicates[i].at.clone());
                 let new = !self.handles.contains_key(copy);
-                self.bind(copy, kind, at)?.duplicated = true;
+                self.bound_as(copy, kind, at)?.duplicated = true;
                 if new {
                     queue.push_back(copy);
                 }
             }
-        }
-        Ok(())
-    }
-
-    fn tag(&mut self, here: &JsonPath, tag: Option<&'a str>) -> Check {
-        if let Some(tag) = tag {
-            name(&here.key("tag"), tag, "tag", NameRule::Label)?;
-            self.tags.insert(tag);
         }
         Ok(())
     }
@@ -568,8 +544,8 @@ impl<'a> Bindings<'a> {
     }
 }
 
-/// What the op checks of one process need to see.
-struct Context<'s> {
+/// What an op's own rules see of its process: what the process binds, and the scenario.
+pub(crate) struct Context<'s> {
     scenario: &'s Scenario,
     process: &'s Process,
     bindings: &'s Bindings<'s>,
@@ -578,349 +554,19 @@ struct Context<'s> {
 }
 
 impl Context<'_> {
-    fn ops(&self, at: &JsonPath, ops: &[Op]) -> Check {
-        for (i, op) in ops.iter().enumerate() {
-            self.op(&at.index(i).key(op.name()), op)?;
-        }
-        Ok(())
+    /// The kind of handle `name` is bound to, if it is bound.
+    pub(crate) fn kind(&self, name: &str) -> Option<HandleKind> {
+        self.bindings.handles.get(name).map(|bound| bound.kind)
     }
 
-    fn op(&self, here: &JsonPath, op: &Op) -> Check {
-        if let Some(transfer) = op.transfer() {
-            return self.transfer(here, op, transfer);
-        }
-        match op {
-            Op::Open(open) if is_pipe_name(&open.path) => {
-                if !self.pipes.contains(open.path.as_str()) {
-                    return Err(ScenarioError::invalid(
-                        here.key("path"),
-                        Problem::UnknownPipe {
-                            name: open.path.clone(),
-                            known: self.pipes.iter().map(|p| (*p).to_owned()).collect(),
-                        },
-                    ));
-                }
-            }
-            Op::Open(open) => {
-                if !self.scenario.files.iter().any(|f| f.name == open.path) {
-                    return Err(ScenarioError::invalid(
-                        here.key("path"),
-                        Problem::UnknownFile {
-                            name: open.path.clone(),
-                            known: self.scenario.files.iter().map(|f| f.name.clone()).collect(),
-                        },
-                    ));
-                }
-            }
-            Op::Close(close) => {
-                self.handle(&here.key("handle"), &close.handle, Wanted::Any)?;
-            }
-            Op::Wait(wait) => {
-                self.tag(&here.key("tag"), &wait.tag)?;
-                if let Some(timeout) = wait.timeout_ns {
-                    range(&here.key("timeout_ns"), timeout, 0, MAX_NS)?;
-                }
-            }
-            Op::Sleep(sleep) => range(&here.key("ns"), sleep.ns, 0, MAX_NS)?,
-            Op::SleepEx(sleep) => range(&here.key("ns"), sleep.ns, 0, MAX_NS)?,
-            Op::Compute(compute) => range(&here.key("ns"), compute.ns, 0, MAX_NS)?,
-            Op::CreatePort(port) => range(
-                &here.key("concurrency"),
-                port.concurrency.into(),
-                0,
-                MAX_CONCURRENCY,
-            )?,
-            Op::Bind(bind) => {
-                let kind = self.io_handle(&here.key("file"), &bind.file)?;
-                if kind.is_anonymous_pipe() {
-                    return Err(ScenarioError::invalid(
-                        here.key("file"),
-                        Problem::AnonymousPipeAsync {
-                            op: "bind",
-                            handle: bind.file.clone(),
-                            is: kind,
-                        },
-                    ));
-                }
-                self.port(&here.key("port"), &bind.port)?;
-            }
-            Op::GetQueued(get) => {
-                self.port(&here.key("port"), &get.port)?;
-                if let Some(timeout) = get.timeout_ns {
-                    range(&here.key("timeout_ns"), timeout, 0, MAX_NS)?;
-                }
-            }
-            Op::Post(post) => self.port(&here.key("port"), &post.port)?,
-            Op::CreateEvent(_) => {}
-            Op::SetEvent(set) => {
-                self.handle(
-                    &here.key("event"),
-                    &set.event,
-                    Wanted::Kind(HandleKind::Event),
-                )?;
-            }
-            Op::ResetEvent(reset) => {
-                self.handle(
-                    &here.key("event"),
-                    &reset.event,
-                    Wanted::Kind(HandleKind::Event),
-                )?;
-            }
-            Op::CreateSemaphore(semaphore) => {
-                let max = u64::from(semaphore.max);
-                range(&here.key("max"), max, 1, MAX_SEMAPHORE_COUNT)?;
-                let count = u64::from(semaphore.count);
-                range(&here.key("count"), count, 0, MAX_SEMAPHORE_COUNT)?;
-                if count > max {
-                    return Err(ScenarioError::invalid(
-                        here.key("count"),
-                        Problem::CountAboveMax {
-                            count: semaphore.count,
-                            max: semaphore.max,
-                        },
-                    ));
-                }
-            }
-            Op::ReleaseSemaphore(release) => self.release(here, release)?,
-            Op::OpenThread(open) => self.thread(&here.key("thread"), &open.thread)?,
-            Op::DuplicateHandle(duplicate) => {
-                self.handle(&here.key("handle"), &duplicate.handle, Wanted::Any)?;
-            }
-            Op::WaitObjects(wait) => {
-                let handles_at = here.key("handles");
-                count(
-                    &handles_at,
-                    "handles",
-                    wait.handles.len(),
-                    1,
-                    MAX_WAIT_OBJECTS,
-                )?;
-                let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
-                for (i, handle) in wait.handles.iter().enumerate() {
-                    let at = handles_at.index(i);
-                    self.handle(&at, handle, Wanted::Waitable)?;
-                    if let Some(&first) = seen.get(handle.as_str()) {
-                        return Err(ScenarioError::invalid(
-                            at,
-                            Problem::NamedTwiceInWait {
-                                name: handle.clone(),
-                                first,
-                            },
-                        ));
-                    }
-                    seen.insert(handle, i);
-                }
-                if let Some(timeout) = wait.timeout_ns {
-                    range(&here.key("timeout_ns"), timeout, 0, MAX_NS)?;
-                }
-            }
-            Op::CancelIo(cancel) => {
-                self.io_handle(&here.key("file"), &cancel.file)?;
-            }
-            Op::CancelIoEx(cancel) => {
-                self.io_handle(&here.key("file"), &cancel.file)?;
-                if let Some(tag) = &cancel.tag {
-                    self.tag(&here.key("tag"), tag)?;
-                }
-            }
-            Op::CreatePipe(pipe) => {
-                range(
-                    &here.key("capacity"),
-                    pipe.capacity.into(),
-                    1,
-                    MAX_PIPE_CAPACITY,
-                )?;
-                if let Some(pipe_name) = &pipe.name {
-                    name(&here.key("name"), pipe_name, "pipe", NameRule::Label)?;
-                }
-            }
-            Op::CreateNamedPipe(pipe) => {
-                let valid = pipe.name.strip_prefix(PIPE_PREFIX).is_some_and(|rest| {
-                    (1..=MAX_NAME_LEN).contains(&rest.chars().count())
-                        && rest.chars().all(NameRule::Label.allows())
-                });
-                if !valid {
-                    return Err(ScenarioError::invalid(
-                        here.key("name"),
-                        Problem::BadPipeName {
-                            found: pipe.name.clone(),
-                        },
-                    ));
-                }
-                range(
-                    &here.key("capacity"),
-                    pipe.capacity.into(),
-                    1,
-                    MAX_PIPE_CAPACITY,
-                )?;
-            }
-            Op::Repeat(repeat) => {
-                range(&here.key("times"), repeat.times, 1, MAX_REPEAT)?;
-                count(&here.key("ops"), "ops", repeat.ops.len(), 1, MAX_OPS)?;
-                self.ops(&here.key("ops"), &repeat.ops)?;
-            }
-            Op::Exit(_)
-            | Op::Read(_)
-            | Op::Write(_)
-            | Op::ReadEx(_)
-            | Op::WriteEx(_)
-            | Op::ReadOverlapped(_)
-            | Op::WriteOverlapped(_) => {}
-        }
-        Ok(())
-    }
-
-    fn transfer(&self, here: &JsonPath, op: &Op, t: super::op::Transfer<'_>) -> Check {
-        let kind = self.io_handle(&here.key("file"), t.file)?;
-        self.pipe_transfer(here, op, &t, kind)?;
-        if op.has_both_offsets() {
-            return Err(ScenarioError::invalid(
-                here.key("random_offset"),
-                Problem::OffsetAndRandomOffset,
-            ));
-        }
-        let len_at = match t.data {
-            Some(data_value) => {
-                let data_at = here.key("data");
-                data(&data_at, data_value)?;
-                if !(1..=MAX_TRANSFER).contains(&t.len) {
-                    return Err(ScenarioError::invalid(
-                        data_at,
-                        Problem::OutOfRange {
-                            field: "data length".to_owned(),
-                            min: 1,
-                            max: MAX_TRANSFER,
-                            found: t.len,
-                        },
-                    ));
-                }
-                data_at
-            }
-            None => {
-                range(&here.key("len"), t.len, 1, MAX_TRANSFER)?;
-                here.key("len")
-            }
-        };
-        if let Position::Random(random) = t.position {
-            let random_at = here.key("random_offset");
-            range(&random_at.key("below"), random.below, 1, u64::MAX)?;
-            range(&random_at.key("align"), random.align, 1, u64::MAX)?;
-            if random.align > random.below {
-                return Err(ScenarioError::invalid(
-                    random_at.key("align"),
-                    Problem::AlignAboveBelow {
-                        align: random.align,
-                        below: random.below,
-                    },
-                ));
-            }
-        }
-        if let Completion::Routine(routine) = t.completion {
-            if !self.process.routines.contains_key(routine) {
-                return Err(ScenarioError::invalid(
-                    here.key("routine"),
-                    Problem::UnknownRoutine {
-                        name: routine.to_owned(),
-                        process: self.process.name.clone(),
-                        known: self.process.routines.keys().cloned().collect(),
-                    },
-                ));
-            }
-            if let Some(port) = self.bindings.bound.get(t.file) {
-                return Err(ScenarioError::invalid(
-                    here.key("file"),
-                    Problem::RoutineOnPortBoundFile {
-                        op: op.name(),
-                        handle: t.file.to_owned(),
-                        port: (*port).to_owned(),
-                    },
-                ));
-            }
-        }
-        if let Some(file) = self.only_file(t.file) {
-            let op_word = match t.direction {
-                Direction::Read => "read",
-                Direction::Write => "write",
-            };
-            let (start, culprit) = match t.position {
-                Position::Current => return Ok(()),
-                Position::At(offset) if offset >= file.length => (offset, here.key("offset")),
-                Position::At(offset) => (offset, len_at),
-                Position::Random(random) => {
-                    (random.max_offset(), here.key("random_offset").key("below"))
-                }
-            };
-            let end = start.saturating_add(t.len);
-            if end > file.length {
-                return Err(ScenarioError::invalid(
-                    culprit,
-                    Problem::PastEndOfFile {
-                        op: op_word,
-                        file: file.name.clone(),
-                        length: file.length,
-                        start,
-                        end,
-                    },
-                ));
-            }
-        }
-        Ok(())
-    }
-
-    /// What a pipe end cannot do: the other direction of an anonymous pipe, overlapped or
-    /// APC I/O on an anonymous pipe, and offsets on any pipe.
-    fn pipe_transfer(
-        &self,
-        here: &JsonPath,
-        op: &Op,
-        t: &super::op::Transfer<'_>,
-        kind: HandleKind,
-    ) -> Check {
-        let handle = t.file.to_owned();
-        let wrong_end = match (kind, t.direction) {
-            (HandleKind::PipeRead, Direction::Write) => Some("write"),
-            (HandleKind::PipeWrite, Direction::Read) => Some("read"),
-            _ => None,
-        };
-        if let Some(op) = wrong_end {
-            return Err(ScenarioError::invalid(
-                here.key("file"),
-                Problem::WrongPipeEnd {
-                    op,
-                    handle,
-                    is: kind,
-                },
-            ));
-        }
-        if kind.is_anonymous_pipe() && t.completion != Completion::Synchronous {
-            return Err(ScenarioError::invalid(
-                here.key("file"),
-                Problem::AnonymousPipeAsync {
-                    op: op.name(),
-                    handle,
-                    is: kind,
-                },
-            ));
-        }
-        let offset_at = match t.position {
-            Position::Current => None,
-            Position::At(_) => Some(here.key("offset")),
-            Position::Random(_) => Some(here.key("random_offset")),
-        };
-        if kind.is_pipe()
-            && let Some(at) = offset_at
-        {
-            return Err(ScenarioError::invalid(
-                at,
-                Problem::OffsetOnPipe { handle, is: kind },
-            ));
-        }
-        Ok(())
+    /// The first completion port the file handle `file` is bound to, if any.
+    pub(crate) fn port_of(&self, file: &str) -> Option<&str> {
+        self.bindings.bound.get(file).copied()
     }
 
     /// The file a handle name is opened on, when every `open` of it in the process names the
     /// same file (and no duplicate binds it).
-    fn only_file(&self, handle: &str) -> Option<&FileSpec> {
+    pub(crate) fn only_file(&self, handle: &str) -> Option<&FileSpec> {
         let bound = self.bindings.handles.get(handle)?;
         if bound.duplicated {
             return None;
@@ -933,9 +579,37 @@ impl Context<'_> {
         self.scenario.files.iter().find(|f| f.name == *only)
     }
 
-    /// Checks that `name` is bound in the process as a kind `wanted` takes.
-    fn handle(&self, at: &JsonPath, name: &str, wanted: Wanted) -> Check {
-        let problem = match self.bindings.handles.get(name) {
+    /// The largest maximum the semaphore `name` is created with, when no duplicate binds
+    /// the name (through a duplicate, which semaphore it is is known only at run time).
+    pub(crate) fn semaphore_max(&self, name: &str) -> Option<u32> {
+        match self.bindings.handles.get(name) {
+            Some(bound) if !bound.duplicated => Some(bound.max),
+            _ => None,
+        }
+    }
+}
+
+/// Checks each op's uses, numbers and rules, in the order it declares them.
+struct Checker<'s>(Context<'s>);
+
+impl<'a> Declare<'a> for Checker<'_> {
+    fn creates_named_pipe(&mut self, at: Place<'_>, name: &'a str) -> Check {
+        let valid = name.strip_prefix(PIPE_PREFIX).is_some_and(|rest| {
+            (1..=MAX_NAME_LEN).contains(&rest.chars().count())
+                && rest.chars().all(NameRule::Label.allows())
+        });
+        if !valid {
+            return at.fail(Problem::BadPipeName {
+                found: name.to_owned(),
+            });
+        }
+        Ok(())
+    }
+
+    /// `name` must be bound in the process as a kind `wanted` takes.
+    fn uses(&mut self, at: Place<'_>, name: &'a str, wanted: Wanted) -> Check {
+        let bindings = self.0.bindings;
+        let problem = match bindings.handles.get(name) {
             Some(bound) if wanted.accepts(bound.kind) => return Ok(()),
             Some(bound) => Problem::WrongHandleKind {
                 name: name.to_owned(),
@@ -944,90 +618,119 @@ impl Context<'_> {
             },
             None => Problem::UnknownHandle {
                 name: name.to_owned(),
-                process: self.process.name.clone(),
+                process: self.0.process.name.clone(),
                 wanted,
-                known: self.bindings.names(wanted),
+                known: bindings.names(wanted),
             },
         };
-        Err(ScenarioError::invalid(at.clone(), problem))
+        at.fail(problem)
     }
 
-    /// Checks that `tag` is set by an overlapped read or write of the process.
-    fn tag(&self, at: &JsonPath, tag: &str) -> Check {
-        if self.bindings.tags.contains(tag) {
+    /// `tag` must be set by an overlapped read or write of the process.
+    fn uses_tag(&mut self, at: Place<'_>, tag: &'a str) -> Check {
+        let tags = &self.0.bindings.tags;
+        if tags.contains(tag) {
             return Ok(());
         }
-        Err(ScenarioError::invalid(
-            at.clone(),
-            Problem::UnknownTag {
-                name: tag.to_owned(),
-                process: self.process.name.clone(),
-                known: self.bindings.tags.iter().map(|t| (*t).to_owned()).collect(),
-            },
-        ))
+        at.fail(Problem::UnknownTag {
+            name: tag.to_owned(),
+            process: self.0.process.name.clone(),
+            known: tags.iter().map(|t| (*t).to_owned()).collect(),
+        })
     }
 
-    /// Checks that `handle` is a file handle or a pipe end, and says which.
-    fn io_handle(&self, at: &JsonPath, handle: &str) -> Result<HandleKind, ScenarioError> {
-        self.handle(at, handle, Wanted::Io)?;
-        Ok(self.bindings.handles[handle].kind)
-    }
-
-    fn port(&self, at: &JsonPath, port: &str) -> Check {
-        self.handle(at, port, Wanted::Kind(HandleKind::Port))
-    }
-
-    /// `release_semaphore`: a semaphore, and a count its maximum allows, when the name is
-    /// bound by `create_semaphore` alone (through a duplicate, the run reports it).
-    fn release(&self, here: &JsonPath, release: &ReleaseSemaphore) -> Check {
-        let semaphore = &release.semaphore;
-        self.handle(
-            &here.key("semaphore"),
-            semaphore,
-            Wanted::Kind(HandleKind::Semaphore),
-        )?;
-        let count = u64::from(release.count);
-        range(&here.key("count"), count, 1, MAX_SEMAPHORE_COUNT)?;
-        match self.bindings.handles.get(semaphore.as_str()) {
-            Some(bound) if !bound.duplicated && release.count > bound.max => {
-                Err(ScenarioError::invalid(
-                    here.key("count"),
-                    Problem::ReleaseAboveMax {
-                        semaphore: semaphore.clone(),
-                        count: release.count,
-                        max: bound.max,
-                    },
-                ))
-            }
-            _ => Ok(()),
+    fn uses_routine(&mut self, at: Place<'_>, routine: &'a str) -> Check {
+        let process = self.0.process;
+        if process.routines.contains_key(routine) {
+            return Ok(());
         }
+        at.fail(Problem::UnknownRoutine {
+            name: routine.to_owned(),
+            process: process.name.clone(),
+            known: process.routines.keys().cloned().collect(),
+        })
     }
 
     /// `open_thread` names a thread of the process itself.
-    fn thread(&self, at: &JsonPath, thread: &str) -> Check {
-        if self.process.threads.iter().any(|t| t.name == thread) {
+    fn uses_thread(&mut self, at: Place<'_>, thread: &'a str) -> Check {
+        let process = self.0.process;
+        if process.threads.iter().any(|t| t.name == thread) {
             return Ok(());
         }
         let elsewhere = self
+            .0
             .scenario
             .processes
             .iter()
             .find(|p| p.threads.iter().any(|t| t.name == thread))
             .map(|p| p.name.clone());
-        Err(ScenarioError::invalid(
-            at.clone(),
-            Problem::UnknownThread {
-                name: thread.to_owned(),
-                process: self.process.name.clone(),
-                known: self
-                    .process
-                    .threads
-                    .iter()
-                    .map(|t| t.name.clone())
-                    .collect(),
-                elsewhere,
-            },
-        ))
+        at.fail(Problem::UnknownThread {
+            name: thread.to_owned(),
+            process: process.name.clone(),
+            known: process.threads.iter().map(|t| t.name.clone()).collect(),
+            elsewhere,
+        })
+    }
+
+    /// `open`'s path: a named pipe by its prefix, a file otherwise.
+    fn uses_path(&mut self, at: Place<'_>, path: &'a str) -> Check {
+        if is_pipe_name(path) {
+            let pipes = self.0.pipes;
+            if !pipes.contains(path) {
+                return at.fail(Problem::UnknownPipe {
+                    name: path.to_owned(),
+                    known: pipes.iter().map(|p| (*p).to_owned()).collect(),
+                });
+            }
+            return Ok(());
+        }
+        let files = &self.0.scenario.files;
+        if !files.iter().any(|f| f.name == path) {
+            return at.fail(Problem::UnknownFile {
+                name: path.to_owned(),
+                known: files.iter().map(|f| f.name.clone()).collect(),
+            });
+        }
+        Ok(())
+    }
+
+    fn number(&mut self, at: Place<'_>, value: u64, min: u64, max: u64) -> Check {
+        if (min..=max).contains(&value) {
+            return Ok(());
+        }
+        at.fail(Problem::OutOfRange {
+            field: at.last_key().unwrap_or("value").to_owned(),
+            min,
+            max,
+            found: value,
+        })
+    }
+
+    fn count(
+        &mut self,
+        at: Place<'_>,
+        what: &'static str,
+        len: usize,
+        min: u64,
+        max: u64,
+    ) -> Check {
+        count(&at.path(), what, len, min, max)
+    }
+
+    fn label(&mut self, at: Place<'_>, kind: &'static str, name: &'a str) -> Check {
+        label(at, name, kind)
+    }
+
+    fn rule(&mut self, rule: impl FnOnce(&Context<'_>) -> Check) -> Check {
+        rule(&self.0)
+    }
+}
+
+/// Checks that `value`, written at `at`, follows the rules of a name (a label) of `kind`.
+fn label(at: Place<'_>, value: &str, kind: &'static str) -> Check {
+    match bad_name(value, kind, NameRule::Label) {
+        Some(problem) => at.fail(problem),
+        None => Ok(()),
     }
 }
 
@@ -1068,19 +771,24 @@ impl NameRule {
 }
 
 fn name(at: &JsonPath, value: &str, kind: &'static str, rule: NameRule) -> Check {
+    match bad_name(value, kind, rule) {
+        Some(problem) => Err(ScenarioError::invalid(at.clone(), problem)),
+        None => Ok(()),
+    }
+}
+
+/// What is wrong with `value` as a name of `kind` under `rule`, if anything.
+fn bad_name(value: &str, kind: &'static str, rule: NameRule) -> Option<Problem> {
     let (ok, allowed) = rule.characters();
     let length = value.chars().count();
     if (1..=MAX_NAME_LEN).contains(&length) && value.chars().all(ok) {
-        return Ok(());
+        return None;
     }
-    Err(ScenarioError::invalid(
-        at.clone(),
-        Problem::BadName {
-            kind,
-            found: value.to_owned(),
-            allowed,
-        },
-    ))
+    Some(Problem::BadName {
+        kind,
+        found: value.to_owned(),
+        allowed,
+    })
 }
 
 fn range(at: &JsonPath, value: u64, min: u64, max: u64) -> Check {

@@ -40,7 +40,7 @@ use serde::Serialize;
 /// Nanoseconds in a minute: rpm → time per turn.
 const NS_PER_MINUTE: u64 = 60_000_000_000;
 
-/// A disk's shape and speeds. See [`Geometry::default`] for the figures the
+/// A disk's shape and speeds. See [`Geometry::DEFAULT`] for the figures the
 /// simulator uses unless a scenario overrides them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Geometry {
@@ -56,20 +56,27 @@ pub struct Geometry {
     pub seek_ns_per_track: u64,
 }
 
-impl Default for Geometry {
-    /// A small desktop-class drive, scaled down so the numbers stay readable:
+impl Geometry {
+    /// The disk the simulator uses unless a scenario says otherwise: a small
+    /// desktop-class drive, scaled down so the numbers stay readable:
     /// 512-byte sectors, 64 sectors/track, 1024 tracks (32 MiB), 7200 rpm
     /// (8.33 ms per turn, so 32 KiB per 8.33 ms: about 3.9 MB/s off the platter),
     /// 0.5 ms settle plus 10 us per track crossed (a full stroke is about 10.7 ms).
+    /// The scenario format's defaults are these fields.
+    pub const DEFAULT: Geometry = Geometry {
+        sector_size: 512,
+        sectors_per_track: 64,
+        tracks: 1024,
+        rpm: 7200,
+        seek_settle_ns: 500_000,
+        seek_ns_per_track: 10_000,
+    };
+}
+
+impl Default for Geometry {
+    /// [`Geometry::DEFAULT`].
     fn default() -> Self {
-        Self {
-            sector_size: 512,
-            sectors_per_track: 64,
-            tracks: 1024,
-            rpm: 7200,
-            seek_settle_ns: 500_000,
-            seek_ns_per_track: 10_000,
-        }
+        Self::DEFAULT
     }
 }
 

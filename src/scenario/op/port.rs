@@ -1,0 +1,151 @@
+//! Completion ports: `create_port`, `bind`, `get_queued`, `post`.
+
+use kernel_sim::Syscall;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use userland::{Step, StepCtx};
+
+use crate::scenario::declare::{Check, Declare, OpAt, OpForm};
+use crate::scenario::error::Problem;
+use crate::scenario::handle_kind::{HandleKind, Wanted};
+use crate::scenario::limits::*;
+
+/// Arguments of `create_port`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreatePort {
+    /// Name the process's ops use for the port.
+    #[serde(rename = "as")]
+    #[schemars(pattern(LABEL_PATTERN))]
+    pub port: String,
+    /// Most threads the port lets run at once; threads blocked elsewhere do not count.
+    /// 0 means the number of CPUs, as on Windows. Default 0.
+    #[serde(default)]
+    #[schemars(range(max = MAX_CONCURRENCY))]
+    pub concurrency: u32,
+}
+
+/// Arguments of `bind`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Bind {
+    /// A file handle or a named pipe's end bound in this process (an anonymous pipe does
+    /// only synchronous I/O, so it cannot be bound).
+    pub file: String,
+    /// Port name bound by `create_port ... as` in this process.
+    pub port: String,
+    /// Completion key carried by every packet from this file. Default 0.
+    #[serde(default)]
+    pub key: u64,
+}
+
+/// Arguments of `get_queued`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GetQueued {
+    /// Port name bound by `create_port ... as` in this process.
+    pub port: String,
+    /// Give up after this long, ns. Default: wait forever.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(max = MAX_NS))]
+    pub timeout_ns: Option<u64>,
+}
+
+/// Arguments of `post`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Post {
+    /// Port name bound by `create_port ... as` in this process.
+    pub port: String,
+    /// Completion key of the packet. Default 0.
+    #[serde(default)]
+    pub key: u64,
+    /// Byte count the packet reports. Default 0.
+    #[serde(default)]
+    pub bytes: u64,
+}
+
+impl OpForm for CreatePort {
+    fn declare<'a, D: Declare<'a>>(&'a self, at: OpAt<'_>, d: &mut D) -> Check {
+        d.binds(at.key("as"), &self.port, HandleKind::Port)?;
+        d.number(
+            at.key("concurrency"),
+            self.concurrency.into(),
+            0,
+            MAX_CONCURRENCY,
+        )
+    }
+}
+
+impl OpForm for Bind {
+    fn declare<'a, D: Declare<'a>>(&'a self, at: OpAt<'_>, d: &mut D) -> Check {
+        d.binds_to_port(&self.file, &self.port);
+        d.uses(at.key("file"), &self.file, Wanted::Io)?;
+        d.rule(|cx| match cx.kind(&self.file) {
+            Some(kind) if kind.is_anonymous_pipe() => {
+                at.key("file").fail(Problem::AnonymousPipeAsync {
+                    op: at.name(),
+                    handle: self.file.clone(),
+                    is: kind,
+                })
+            }
+            _ => Ok(()),
+        })?;
+        d.uses(at.key("port"), &self.port, Wanted::Kind(HandleKind::Port))
+    }
+}
+
+impl OpForm for GetQueued {
+    fn declare<'a, D: Declare<'a>>(&'a self, at: OpAt<'_>, d: &mut D) -> Check {
+        d.uses(at.key("port"), &self.port, Wanted::Kind(HandleKind::Port))?;
+        if let Some(timeout) = self.timeout_ns {
+            d.number(at.key("timeout_ns"), timeout, 0, MAX_NS)?;
+        }
+        Ok(())
+    }
+}
+
+impl OpForm for Post {
+    fn declare<'a, D: Declare<'a>>(&'a self, at: OpAt<'_>, d: &mut D) -> Check {
+        d.uses(at.key("port"), &self.port, Wanted::Kind(HandleKind::Port))
+    }
+}
+
+impl Step for CreatePort {
+    fn call(&self, cx: &mut StepCtx<'_, '_>) -> Syscall {
+        cx.bind(&self.port);
+        Syscall::CreatePort {
+            concurrency: self.concurrency,
+            name: self.port.clone(),
+        }
+    }
+}
+
+impl Step for Bind {
+    fn call(&self, cx: &mut StepCtx<'_, '_>) -> Syscall {
+        Syscall::Bind {
+            file: cx.handle(&self.file),
+            port: cx.handle(&self.port),
+            key: self.key,
+        }
+    }
+}
+
+impl Step for GetQueued {
+    fn call(&self, cx: &mut StepCtx<'_, '_>) -> Syscall {
+        Syscall::GetQueued {
+            port: cx.handle(&self.port),
+            timeout_ns: self.timeout_ns,
+        }
+    }
+}
+
+impl Step for Post {
+    fn call(&self, cx: &mut StepCtx<'_, '_>) -> Syscall {
+        Syscall::Post {
+            port: cx.handle(&self.port),
+            key: self.key,
+            bytes: self.bytes as u32,
+        }
+    }
+}
