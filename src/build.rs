@@ -62,7 +62,7 @@ pub fn build(scenario: &Scenario, seed: u64) -> Kernel {
                     },
                     irq: Irq(d.irq as u8),
                     ring_size: d.ring_size as usize,
-                    media_error_ppm: 0,
+                    media_error_ppm: d.media_error_ppm,
                 };
                 let policy = match d.queue {
                     QueuePolicy::Fifo => Policy::Fifo,

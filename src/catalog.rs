@@ -34,6 +34,10 @@ pub const BUILTINS: &[Builtin] = &[
         source: include_str!("../scenarios/events-and-waits.json"),
     },
     Builtin {
+        name: "media-errors",
+        source: include_str!("../scenarios/media-errors.json"),
+    },
+    Builtin {
         name: "cancel-io",
         source: include_str!("../scenarios/cancel-io.json"),
     },

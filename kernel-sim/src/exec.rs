@@ -512,6 +512,8 @@ impl Kernel {
                         thread,
                         irp: apc.irp,
                         routine: apc.routine,
+                        status: apc.status,
+                        bytes: apc.bytes,
                     },
                 );
                 let cost = self.core.costs.apc_dispatch_ns.saturating_add(routine_cost);

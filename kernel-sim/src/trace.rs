@@ -390,10 +390,13 @@ pub enum What {
         irp: IrpId,
         routine: RoutineId,
     },
+    /// The routine is called with the request's result: its error code and byte count.
     ApcRun {
         thread: ThreadId,
         irp: IrpId,
         routine: RoutineId,
+        status: Status,
+        bytes: u32,
     },
     ApcDiscarded {
         thread: ThreadId,
@@ -425,6 +428,10 @@ pub enum What {
         thread: ThreadId,
         irp: Option<IrpId>,
         key: u64,
+        /// The packet's status: GetQueuedCompletionStatus fails when it is an error. (Its
+        /// byte count is the completion's, in `IrpCompleted`; keeping it here too would
+        /// make every trace event bigger.)
+        status: Status,
         running: u32,
         /// The port released `thread` from a wait (raising the running count), rather
         /// than the thread finding a packet when it called.

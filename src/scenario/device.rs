@@ -111,6 +111,13 @@ pub struct Disk {
     /// The order in which the driver takes IRPs from its queue.
     #[serde(default)]
     pub queue: QueuePolicy,
+    /// Fault injection: how many transfers in a million fail with a media error,
+    /// 0..=1000000 (default 0, never). The disk draws from its own random stream, so the
+    /// same seed fails the same transfers; the driver completes a failed request with
+    /// STATUS_IO_DEVICE_ERROR (ERROR_IO_DEVICE).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    #[schemars(range(max = MAX_MEDIA_ERROR_PPM))]
+    pub media_error_ppm: u32,
     /// Filter drivers attached above the disk driver, the first directly above it and
     /// each next one above that: an IRP passes through them from the last to the first
     /// on its way down, and their completion routines run from the first to the last on
@@ -292,6 +299,11 @@ fn default_seek_settle_ns() -> u64 {
 fn default_seek_ns_per_track() -> u64 {
     DEFAULT_SEEK_NS_PER_TRACK
 }
+/// Whether a count is zero, its default, which a written scenario leaves out.
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
 fn default_max_segment() -> u32 {
     DEFAULT_MAX_SEGMENT
 }

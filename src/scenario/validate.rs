@@ -145,6 +145,12 @@ fn devices(scenario: &Scenario) -> Check {
                     MIN_SEGMENT,
                     MAX_SEGMENT,
                 )?;
+                range(
+                    &here.key("media_error_ppm"),
+                    disk.media_error_ppm.into(),
+                    0,
+                    MAX_MEDIA_ERROR_PPM,
+                )?;
                 count(
                     &here.key("filters"),
                     "filters",
@@ -985,6 +991,7 @@ mod tests {
             ("rpm", "0"),
             ("max_segment", "511"),
             ("seek_settle_ns", "1000000000001"),
+            ("media_error_ppm", "1000001"),
         ] {
             let (path, problem) = fails(with(&[(&format!("devices.0.disk.{field}"), value)]));
             assert_eq!(path, format!("devices[0].disk.{field}"));

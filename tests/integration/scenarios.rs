@@ -365,6 +365,61 @@ fn pipe_completions_shows_every_way_a_read_finishes() {
     );
 }
 
+/// What media-errors.json says it shows: with its seed, one request of each completion
+/// path fails and one succeeds, and each failure reaches its caller by that path with
+/// STATUS_IO_DEVICE_ERROR and no bytes; another seed fails other transfers.
+#[test]
+fn media_errors_reach_the_caller_by_its_own_path() {
+    use kernel_sim::What;
+    use kernel_sim::io::Status;
+    let results = |seed: Option<u64>| {
+        let loaded = load("scenarios/media-errors.json", &[]);
+        let seed = seed.unwrap_or(loaded.scenario.seed);
+        let kernel = iosim::run(&loaded.scenario, seed).unwrap();
+        // What each caller learned, by path: the blocked call, the routine, the packet
+        // (whose byte count is its IRP's completion's).
+        let mut bytes = std::collections::BTreeMap::new();
+        let mut seen = Vec::new();
+        for e in kernel.trace() {
+            match e.what {
+                What::IrpCompleted {
+                    irp, bytes: moved, ..
+                } => {
+                    bytes.insert(irp, moved);
+                }
+                What::IoDelivered { status, bytes, .. } => seen.push(("call", status, bytes)),
+                What::ApcRun { status, bytes, .. } => seen.push(("routine", status, bytes)),
+                What::PacketDequeued {
+                    status,
+                    irp: Some(irp),
+                    ..
+                } => seen.push(("packet", status, bytes[&irp])),
+                _ => {}
+            }
+        }
+        seen
+    };
+    assert_eq!(
+        results(None),
+        [
+            ("call", Status::DeviceError, 0),
+            ("call", Status::Success, 4096),
+            ("routine", Status::Success, 4096),
+            ("routine", Status::DeviceError, 0),
+            ("packet", Status::DeviceError, 0),
+            ("packet", Status::Success, 4096),
+        ]
+    );
+    // The failures come from the disk's seeded stream, not from the scenario's layout.
+    let clean = results(Some(6));
+    assert_eq!(clean.len(), 6);
+    assert!(
+        clean
+            .iter()
+            .all(|&(_, s, b)| s == Status::Success && b == 4096)
+    );
+}
+
 #[test]
 fn an_event_s_irp_and_thread_are_its_fields_of_those_names() {
     // What::irp and What::thread read the fields named so; the JSON output writes every

@@ -122,6 +122,7 @@ impl Core {
                 thread,
                 irp: packet.irp,
                 key: packet.key,
+                status: packet.status,
                 running,
                 released,
             },

@@ -999,15 +999,22 @@ impl Kernel {
                 self.routine_name(*thread, *routine),
                 t(*thread)
             ),
+            // The routine's arguments are the request's result: dwErrorCode, a system error
+            // code, and dwNumberOfBytesTransfered ("LPOVERLAPPED_COMPLETION_ROUTINE callback
+            // function", Microsoft Learn).
             What::ApcRun {
                 thread,
                 irp,
                 routine,
+                status,
+                bytes,
             } => format!(
                 "In its alertable wait, {} itself calls completion routine {} for {irp}, in user \
-                 mode; the kernel only delivered the APC.",
+                 mode, with dwErrorCode {} and {bytes} bytes transferred; the kernel only \
+                 delivered the APC.",
                 t(*thread),
-                self.routine_name(*thread, *routine)
+                self.routine_name(*thread, *routine),
+                status.win32_name(),
             ),
             What::ApcDiscarded {
                 thread,
@@ -1061,11 +1068,12 @@ impl Kernel {
                 port: p,
                 thread,
                 key,
+                status,
                 running,
                 released,
                 ..
             } => {
-                if *released {
+                let taken = if *released {
                     format!(
                         "{} releases {}, the last thread to start waiting, with its oldest packet \
                          (key {key}); {running} of its threads now run.",
@@ -1079,6 +1087,19 @@ impl Kernel {
                         t(*thread),
                         port(*p)
                     )
+                };
+                // A packet of a failed request still comes out, and the call says so: FALSE,
+                // with the packet's key, byte count and OVERLAPPED filled in
+                // ("GetQueuedCompletionStatus function", Microsoft Learn).
+                if status.is_error() {
+                    format!(
+                        "{taken} The packet is a failed request's ({}): GetQueuedCompletionStatus \
+                         returns FALSE with it, and GetLastError gives {}.",
+                        status.name(),
+                        status.win32_name()
+                    )
+                } else {
+                    taken
                 }
             }
             What::PortRunningOver {
