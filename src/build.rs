@@ -11,7 +11,7 @@ use crate::scenario::path::JsonPath;
 use devices::disk::order::Policy;
 use devices::disk::storage;
 use devices::disk::{DiskConfig, DiskDriver, DiskHardware};
-use devices::filter::ChecksumFilter;
+use devices::filter::{AuditFilter, ChecksumFilter};
 use devices::pipe::{PipeDevice, PipeDriver};
 use kernel_sim::thread::Routine;
 use kernel_sim::{Costs, Irq, Kernel, MachineConfig, OverlappedId, RoutineId, ThreadId};
@@ -77,6 +77,7 @@ pub fn build(scenario: &Scenario, seed: u64) -> Kernel {
                         id,
                         match filter {
                             Filter::Checksum => Box::new(ChecksumFilter::default()),
+                            Filter::Audit => Box::new(AuditFilter::default()),
                         },
                     );
                 }

@@ -30,6 +30,10 @@ pub const BUILTINS: &[Builtin] = &[
         source: include_str!("../scenarios/filter-driver.json"),
     },
     Builtin {
+        name: "filter-work-item",
+        source: include_str!("../scenarios/filter-work-item.json"),
+    },
+    Builtin {
         name: "events-and-waits",
         source: include_str!("../scenarios/events-and-waits.json"),
     },

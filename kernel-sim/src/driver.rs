@@ -113,10 +113,19 @@ pub trait Driver: Send + fmt::Debug {
         false
     }
     /// The completion routine this driver set when it passed `irp` down: the IRP has
-    /// been completed below.
+    /// been completed below. It may run at DISPATCH_LEVEL (in a DPC), where a driver must
+    /// not wait; work that must run at PASSIVE_LEVEL goes to a work item.
     fn completion(&mut self, _io: &mut DriverCtx<'_>, _irp: IrpId) -> AfterCompletion {
         AfterCompletion::Continue
     }
+    /// Whether the driver queues work items ([`DriverCtx::queue_work_item`]): attaching
+    /// it brings the system worker thread into the machine.
+    fn uses_work_items(&self) -> bool {
+        false
+    }
+    /// The work routine: the system worker thread calls it, at PASSIVE_LEVEL, for a work
+    /// item the driver queued for `irp`. Only a driver that queues work items is called.
+    fn work_item(&mut self, _io: &mut DriverCtx<'_>, _irp: IrpId) {}
     /// Bytes of data it keeps in kernel memory (a pipe's buffers), for the run's byte
     /// budget.
     fn stored_bytes(&self) -> u64 {
@@ -261,6 +270,17 @@ impl DriverCtx<'_> {
         self.charge(cost);
         self.core.count_dpc_work(self.cpu, true);
         self.completions.push(Completion { irp, status, bytes });
+    }
+
+    /// IoQueueWorkItem: the system worker thread will call this driver's
+    /// [`Driver::work_item`] routine for `irp`, at PASSIVE_LEVEL (traced). Only a driver
+    /// whose [`Driver::uses_work_items`] says so may queue one.
+    pub fn queue_work_item(&mut self, irp: IrpId) {
+        let work = crate::io::client::Work::Driver {
+            driver: self.driver,
+            irp,
+        };
+        self.core.queue_work(self.cpu, work);
     }
 
     /// The driver this context belongs to.

@@ -42,8 +42,8 @@ impl Kernel {
             } => self.io_return(cpu, thread, irp, (mode, call), completions),
             Cont::Deliver(result) => self.deliver(cpu, thread, result),
             Cont::Fail { call, status } => self.fail(cpu, thread, call, status),
-            Cont::AfterCancel { completions, then } => {
-                self.after_cancel(cpu, thread, completions, *then)
+            Cont::AfterRoutines { completions, then } => {
+                self.after_routines(cpu, thread, completions, *then)
             }
             Cont::Exit => self.exit_thread(cpu, thread),
             Cont::WaitDone {

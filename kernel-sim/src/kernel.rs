@@ -111,8 +111,8 @@ pub struct Core {
     /// The system worker thread that sends the kernel's own requests, once a client
     /// needs it.
     pub worker: Option<ThreadId>,
-    /// Kernel requests waiting for the worker.
-    pub requests: VecDeque<crate::io::client::KernelRequest>,
+    /// Work waiting for the system worker: kernel requests to send, drivers' work items.
+    pub work: VecDeque<crate::io::client::Work>,
     /// The file objects the kernel opened for its own requests, by file.
     pub kernel_files: BTreeMap<FileId, FileObjectId>,
     /// Interrupt lines by IRQ number.
@@ -260,7 +260,7 @@ impl Core {
             device_rngs: Vec::new(),
             pipe_device: None,
             worker: None,
-            requests: VecDeque::new(),
+            work: VecDeque::new(),
             kernel_files: BTreeMap::new(),
             lines: BTreeMap::new(),
             dpc_queued: Vec::new(),
@@ -369,7 +369,11 @@ impl Kernel {
     /// IRPs for the device reach it first.
     pub fn attach(&mut self, device: DeviceId, driver: Box<dyn Driver>) -> DriverId {
         let id = DriverId(self.drivers.len() as u16);
+        let worker = driver.uses_work_items();
         self.drivers.push(driver);
+        if worker {
+            self.ensure_worker();
+        }
         self.core.driver_devices.push(device);
         self.core.stacks[device.0 as usize].insert(0, id);
         id

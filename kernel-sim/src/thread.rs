@@ -59,8 +59,9 @@ pub(crate) enum Cont {
     Deliver(SyscallResult),
     /// The call fails with `status` (traced), e.g. a wait on a port that was closed.
     Fail { call: &'static str, status: Status },
-    /// Cancel routines' time is paid: deliver their completions, then go on with `then`.
-    AfterCancel {
+    /// Driver routines the thread ran (cancel routines, a work item's routine) are paid
+    /// for: deliver the completions they asked for, then go on with `then`.
+    AfterRoutines {
         completions: Vec<crate::driver::Completion>,
         then: Box<Cont>,
     },
@@ -93,7 +94,7 @@ pub(crate) enum WaitFor {
     Objects {
         all: bool,
     },
-    /// The system worker waits for a kernel request to send.
+    /// The system worker waits for work: a kernel request to send, a driver's work item.
     WorkItem,
 }
 

@@ -314,6 +314,20 @@ pub enum What {
         /// Requests now waiting for the worker.
         queued: u32,
     },
+    /// A driver queued a work item for `irp` (IoQueueWorkItem): the system worker will
+    /// call its work routine at PASSIVE_LEVEL.
+    WorkItemQueued {
+        driver: DriverId,
+        irp: IrpId,
+        /// Work items and requests now waiting for the worker, this one included.
+        queued: u32,
+    },
+    /// The system worker `thread` calls the driver's work routine for `irp`.
+    WorkItemRan {
+        driver: DriverId,
+        irp: IrpId,
+        thread: ThreadId,
+    },
     /// A kernel request completed: its component's callback got the result.
     ClientCalledBack {
         irp: IrpId,

@@ -12,6 +12,7 @@ pub struct IrpPath {
     pub major: &'static str,
     /// When it was built, and for which thread (none for the kernel's own request).
     pub created: (Time, Option<ThreadId>),
+    /// When it reached the top of its device's stack (the drivers below get it later).
     pub dispatched: Option<(Time, DeviceId)>,
     pub transfer: Option<(Time, DeviceId)>,
     /// The ISR that took the interrupt announcing the end of its transfer (one interrupt
@@ -49,7 +50,8 @@ pub fn paths(trace: &[TraceEvent]) -> Vec<IrpPath> {
                 irp, thread, major, ..
             } => partial.entry(irp).or_default().created = Some((e.time, thread, major.name())),
             What::IrpDispatched { irp, device, .. } => {
-                partial.entry(irp).or_default().dispatched = Some((e.time, device))
+                let p = partial.entry(irp).or_default();
+                p.dispatched = p.dispatched.or(Some((e.time, device)));
             }
             What::Device { device, kind, .. } => match (kind.lane, e.what.irp()) {
                 (Lane::BeginTransfer, Some(irp)) => {

@@ -134,6 +134,10 @@ pub enum Filter {
     /// Counts the requests and bytes that pass and checksums each request's data in its
     /// completion routine, on the way back up.
     Checksum,
+    /// Writes an audit record of each request: its completion routine holds the IRP
+    /// (STATUS_MORE_PROCESSING_REQUIRED) and queues a work item, and the system worker
+    /// thread writes the record at PASSIVE_LEVEL and completes the IRP again.
+    Audit,
 }
 
 impl Disk {

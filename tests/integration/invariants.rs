@@ -295,8 +295,11 @@ struct Case {
     queue: &'static str,
     concurrency: u32,
     timeslice_us: u64,
-    /// Checksum filters stacked on the disk.
-    filters: usize,
+    /// Filters stacked on the disk, the first directly above it: a checksum filter, or
+    /// an audit filter that holds each IRP until its work item has run.
+    filters: Vec<&'static str>,
+    /// The disk's media error rate, in transfers per million.
+    media_error_ppm: u32,
     threads: Vec<(Vec<Gen>, bool)>,
     /// A last thread that keeps setting the events and releasing the semaphore for a
     /// while, so that waits end by signals as well as by timeouts.
@@ -316,7 +319,10 @@ fn gen_case() -> impl Strategy<Value = Case> {
         prop_oneof![Just("fifo"), Just("scan"), Just("sstf")],
         1u32..3,
         prop_oneof![Just(10_000u64), Just(2_000)],
-        0usize..3,
+        (
+            prop::collection::vec(prop_oneof![Just("checksum"), Just("audit")], 0..3),
+            prop_oneof![Just(0u32), Just(250_000)],
+        ),
         prop::collection::vec((prop::collection::vec(gen_op(), 0..7), any::<bool>()), 1..5),
         any::<bool>(),
         (
@@ -335,7 +341,7 @@ fn gen_case() -> impl Strategy<Value = Case> {
                 queue,
                 concurrency,
                 timeslice_us,
-                filters,
+                (filters, media_error_ppm),
                 threads,
                 signaller,
                 (pipe_capacity, pipe_threads),
@@ -348,6 +354,7 @@ fn gen_case() -> impl Strategy<Value = Case> {
                     concurrency,
                     timeslice_us,
                     filters,
+                    media_error_ppm,
                     threads,
                     signaller,
                     pipe_capacity,
@@ -513,7 +520,7 @@ fn scenario_json(case: &Case) -> String {
         "description": "a generated scenario",
         "machine": {"cpus": case.cpus, "timeslice_ns": case.timeslice_us * 1000},
         "devices": [{"disk": {"name": "disk0", "irq": 14, "ring_size": case.ring, "queue": case.queue,
-            "filters": vec!["checksum"; case.filters]}}],
+            "filters": case.filters, "media_error_ppm": case.media_error_ppm}}],
         "files": [{"name": "f.dat", "device": "disk0", "offset": 0, "length": 1_048_576}],
         "processes": [{"name": "app", "routines": {"done": {"cost_ns": 3000}}, "threads": threads}]
     })
@@ -1059,6 +1066,15 @@ fn generated_scenarios_reach_cancels_and_pipes_that_wait_and_break() {
                 } => {
                     seen.insert("nothing to cancel");
                 }
+                What::IrpCompletionResumed { .. } => {
+                    seen.insert("held, then completed again");
+                }
+                What::IrpCompleted {
+                    status: Status::DeviceError,
+                    ..
+                } => {
+                    seen.insert("media error");
+                }
                 _ => {}
             }
         }
@@ -1072,6 +1088,8 @@ fn generated_scenarios_reach_cancels_and_pipes_that_wait_and_break() {
         "no data",
         "nothing to cancel",
         "waiting pipe request cancelled",
+        "held, then completed again",
+        "media error",
     ] {
         assert!(seen.contains(what), "never reached: {what}: {seen:?}");
     }

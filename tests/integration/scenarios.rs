@@ -420,6 +420,71 @@ fn media_errors_reach_the_caller_by_its_own_path() {
     );
 }
 
+/// What filter-work-item.json says it shows, for every IRP in order: the checksum filter's
+/// routine lets completion go on, the audit filter's holds the IRP and queues a work item,
+/// the system worker (of the System process) runs it and the audit filter completes the
+/// IRP again, and only then does the caller learn the result.
+#[test]
+fn filter_work_item_holds_each_irp_until_the_worker_completes_it_again() {
+    use kernel_sim::What;
+    let loaded = load("scenarios/filter-work-item.json", &[]);
+    let kernel = iosim::run(&loaded.scenario, loaded.scenario.seed).unwrap();
+    let worker = kernel
+        .core()
+        .worker
+        .expect("the audit filter brought the worker");
+    assert_eq!(
+        kernel.core().threads[worker.0 as usize].name,
+        "system worker"
+    );
+    let mut steps: std::collections::BTreeMap<u64, Vec<String>> = Default::default();
+    for e in kernel.trace() {
+        let (irp, step) = match e.what {
+            What::CompletionRoutineRan {
+                irp, driver, held, ..
+            } => (
+                irp,
+                format!(
+                    "{} {}",
+                    kernel.driver_name(driver),
+                    if held { "holds" } else { "passes" }
+                ),
+            ),
+            What::WorkItemQueued { irp, driver, .. } => {
+                (irp, format!("{} queues", kernel.driver_name(driver)))
+            }
+            What::WorkItemRan { irp, thread, .. } => {
+                assert_eq!(thread, worker);
+                (irp, "worker runs".to_owned())
+            }
+            What::IrpCompletionResumed { irp, driver } => (
+                irp,
+                format!("{} completes again", kernel.driver_name(driver)),
+            ),
+            What::IoDelivered { irp, .. } | What::ApcQueued { irp, .. } => {
+                (irp, "delivered".to_owned())
+            }
+            _ => continue,
+        };
+        steps.entry(irp.0).or_default().push(step);
+    }
+    assert_eq!(steps.len(), 2, "{steps:?}");
+    for (irp, seen) in steps {
+        assert_eq!(
+            seen,
+            [
+                "checksum filter passes",
+                "audit filter queues",
+                "audit filter holds",
+                "worker runs",
+                "audit filter completes again",
+                "delivered"
+            ],
+            "IRP{irp}"
+        );
+    }
+}
+
 #[test]
 fn an_event_s_irp_and_thread_are_its_fields_of_those_names() {
     // What::irp and What::thread read the fields named so; the JSON output writes every

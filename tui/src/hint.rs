@@ -212,6 +212,12 @@ fn hint(kernel: &Kernel, trace: &[TraceEvent], what: &What) -> Option<(&'static 
         What::CancelRoutineRan { taken: false, .. } => {
             "IRPs: too late to take back: the device is already moving the IRP's data, so it completes as it would have, only marked cancel asked."
         }
+        What::WorkItemQueued { .. } => {
+            "Threads: the system worker thread runs the driver's work routine when it gets a CPU; until then the IRP stays held (its row says held)."
+        }
+        What::WorkItemRan { .. } => {
+            "CPUs: the work routine runs in a thread, at PASSIVE_LEVEL, not in a DPC: the scheduler treats the system worker like any other thread."
+        }
         What::KernelRequestQueued { .. } => {
             "Threads: the system worker thread builds and sends the kernel's request when it runs; no program's thread asked for it."
         }

@@ -132,16 +132,17 @@ impl Kernel {
             return self.advance(cpu, thread, then);
         }
         let (charged, completions) = self.cancel_irps(cpu, irps, reason);
-        let next = Cont::AfterCancel {
+        let next = Cont::AfterRoutines {
             completions,
             then: Box::new(then),
         };
         self.work(cpu, thread, charged, next);
     }
 
-    /// The cancel routines' time is paid: their completions reach the I/O manager (and
-    /// the completion routines those run are paid for) before the call goes on.
-    pub(crate) fn after_cancel(
+    /// The driver routines' time is paid (cancel routines, a work item's routine): their
+    /// completions reach the I/O manager (and the completion routines those run are paid
+    /// for) before the thread goes on.
+    pub(crate) fn after_routines(
         &mut self,
         cpu: CpuId,
         thread: ThreadId,
@@ -180,7 +181,7 @@ impl Kernel {
                         true
                     };
                 }
-                let next = Cont::AfterCancel {
+                let next = Cont::AfterRoutines {
                     completions,
                     then: Box::new(then),
                 };

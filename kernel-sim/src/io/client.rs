@@ -1,14 +1,20 @@
-//! IRPs the kernel issues for itself. A kernel component (a [`Client`]: the memory
-//! manager reading a page in, say) asks for a request with [`Kernel::issue_irp`]; no
-//! thread owns it, no program sees its result, and the component's [`Client::completed`]
-//! is called back with it.
+//! The system worker thread, and the work it does: IRPs the kernel issues for itself,
+//! and drivers' work items.
 //!
-//! The work of building and sending such an IRP runs on a system worker thread, as
-//! Windows runs kernel work items on the system worker threads of its System process
-//! (Microsoft Learn: System Worker Threads). The worker is created with the first client;
-//! it waits until a request is queued, builds the IRP (paying for it, as any caller
-//! does), sends it down the stack, and goes on to the next without waiting for it. A
-//! thread's exit or CancelIo never reaches such a request: it is nobody's.
+//! A kernel component (a [`Client`]: the memory manager reading a page in, say) asks for a
+//! request with [`Kernel::issue_irp`]; no thread owns it, no program sees its result, and
+//! the component's [`Client::completed`] is called back with it. A driver whose routine
+//! runs at DISPATCH_LEVEL and has work that must run at PASSIVE_LEVEL queues a work item
+//! ([`crate::DriverCtx::queue_work_item`], as IoQueueWorkItem), and the worker calls the
+//! driver's [`crate::Driver::work_item`] routine.
+//!
+//! Both run on a system worker thread, as Windows runs kernel work items on the system
+//! worker threads of its System process (Microsoft Learn: System Worker Threads). The
+//! worker is created with the first client, or with the first driver that queues work
+//! items; it waits until work is queued and does it in order: it builds a kernel request's
+//! IRP (paying for it, as any caller does), sends it down the stack, and goes on without
+//! waiting for it; it calls a driver's work routine and pays what it charges. A thread's
+//! exit or CancelIo never reaches a kernel request: it is nobody's.
 
 use crate::ids::*;
 use crate::io::irp::{Irp, Major, Origin};
@@ -48,6 +54,15 @@ pub struct KernelRequest {
     pub data: Option<Vec<u8>>,
 }
 
+/// What waits for the system worker.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Work {
+    /// A kernel component's request, to build and send.
+    Request(KernelRequest),
+    /// A driver's work item, queued for `irp` (IoQueueWorkItem).
+    Driver { driver: DriverId, irp: IrpId },
+}
+
 /// What a client may do when it is called back.
 pub struct ClientCtx<'a> {
     pub(crate) core: &'a mut Core,
@@ -85,20 +100,25 @@ impl Kernel {
     /// Adds a kernel component that will issue IRPs of its own; the first one brings the
     /// System process and its worker thread into the machine.
     pub fn add_client(&mut self, client: Box<dyn Client>) -> ClientId {
-        if self.core.worker.is_none() {
-            let system = self.add_process("System", Vec::new());
-            let worker = self.add_thread(system, "system worker", 0, Box::new(KernelCode));
-            self.core.worker = Some(worker);
-        }
+        self.ensure_worker();
         let id = ClientId(self.clients.len() as u16);
         self.clients.push(client);
         id
     }
 
+    /// Brings the System process and its worker thread into the machine, once.
+    pub(crate) fn ensure_worker(&mut self) {
+        if self.core.worker.is_none() {
+            let system = self.add_process("System", Vec::new());
+            let worker = self.add_thread(system, "system worker", 0, Box::new(KernelCode));
+            self.core.worker = Some(worker);
+        }
+    }
+
     /// A kernel component asks for an IRP of its own: the request waits for the system
     /// worker, which is woken if it was waiting for work.
     pub fn issue_irp(&mut self, request: KernelRequest) {
-        self.core.queue_request(None, request);
+        self.core.queue_work(None, Work::Request(request));
     }
 
     /// The client's name, for sentences.
@@ -106,14 +126,20 @@ impl Kernel {
         self.clients[client.0 as usize].name()
     }
 
-    /// The system worker is free: it takes the next request, or waits for one.
+    /// The system worker is free: it takes the next work item, or waits for one.
     pub(crate) fn next_work_item(&mut self, cpu: CpuId, thread: ThreadId) {
-        let Some(request) = self.core.requests.pop_front() else {
-            // Windows' workers wait on a kernel queue object (KeRemoveQueue).
-            let call = "KeRemoveQueue";
-            self.core
-                .block(cpu, thread, call, WaitFor::WorkItem, false, None);
-            return;
+        let request = match self.core.work.pop_front() {
+            Some(Work::Request(request)) => request,
+            Some(Work::Driver { driver, irp }) => {
+                return self.run_work_item(cpu, thread, driver, irp);
+            }
+            None => {
+                // Windows' workers wait on a kernel queue object (KeRemoveQueue).
+                let call = "KeRemoveQueue";
+                self.core
+                    .block(cpu, thread, call, WaitFor::WorkItem, false, None);
+                return;
+            }
         };
         let fo = self.core.kernel_file_object(request.file);
         let file = &self.core.files[request.file.0 as usize];
@@ -144,6 +170,26 @@ impl Kernel {
         );
     }
 
+    /// The worker calls a driver's work routine, at PASSIVE_LEVEL in its own thread, and
+    /// pays what the routine charged before the completions it asked for are delivered.
+    fn run_work_item(&mut self, cpu: CpuId, thread: ThreadId, driver: DriverId, irp: IrpId) {
+        self.core.trace(
+            Some(cpu),
+            What::WorkItemRan {
+                driver,
+                irp,
+                thread,
+            },
+        );
+        let ((), charged, completions) =
+            self.with_driver(driver, Some(cpu), |d, io| d.work_item(io, irp));
+        let then = Cont::AfterRoutines {
+            completions,
+            then: Box::new(Cont::NextOp),
+        };
+        self.work(cpu, thread, charged, then);
+    }
+
     /// A kernel IRP's completion has run its course up the stack: the client's callback
     /// gets the result, then the IRP is freed.
     pub(crate) fn client_completion(&mut self, cpu: Option<CpuId>, id: IrpId) {
@@ -170,24 +216,31 @@ impl Kernel {
         self.core.retire_irp(id);
         self.core.trace(cpu, What::IrpFreed { irp: id });
         for request in issued {
-            self.core.queue_request(cpu, request);
+            self.core.queue_work(cpu, Work::Request(request));
         }
     }
 }
 
 impl Core {
-    /// Queues a kernel request for the system worker and wakes it if it waits for work.
-    pub(crate) fn queue_request(&mut self, cpu: Option<CpuId>, request: KernelRequest) {
-        let client = request.client;
-        self.requests.push_back(request);
-        self.trace(
-            cpu,
-            What::KernelRequestQueued {
-                client,
-                queued: self.requests.len() as u32,
+    /// Queues work for the system worker and wakes it if it waits for work.
+    pub(crate) fn queue_work(&mut self, cpu: Option<CpuId>, work: Work) {
+        let what = |queued| match &work {
+            Work::Request(request) => What::KernelRequestQueued {
+                client: request.client,
+                queued,
             },
-        );
-        let worker = self.worker.expect("a client brought the worker");
+            &Work::Driver { driver, irp } => What::WorkItemQueued {
+                driver,
+                irp,
+                queued,
+            },
+        };
+        let what = what(self.work.len() as u32 + 1);
+        self.work.push_back(work);
+        self.trace(cpu, what);
+        let worker = self
+            .worker
+            .expect("a client, or a driver that queues work items, brought the worker");
         if self.threads[worker.0 as usize].wait == Some(WaitFor::WorkItem) {
             self.wake(cpu, worker, WakeReason::WorkQueued, 0, Cont::NextOp);
         }

@@ -79,9 +79,10 @@ pub enum Note {
     StartIoAtPassive,
     /// At the first DPC queued.
     OrdinaryDpcs,
-    /// At the first IRP completion in a DPC.
+    /// Where a thread's IRP is first freed in a DPC: its completion was finished there.
     CompletionInDpc,
-    /// At the first IRP completion outside a DPC (inside a dispatch routine).
+    /// Where a thread's IRP is first freed outside a DPC: inside a dispatch routine, or
+    /// in the system worker that completed it again.
     CompletionAtOnce,
     /// Where a woken thread first waits behind a running one.
     NoPriorities,
@@ -116,16 +117,17 @@ impl Note {
                  the ISR; there are no threaded DPCs and no DPC importance or target CPU."
             }
             Note::CompletionInDpc => {
-                "Simplification: iosim finishes completion here, in the DPC: it copies a read's \
-                 data to the caller's buffer and delivers the status, the event, the APC or the \
+                "Simplification: iosim finished this completion in the DPC: it copied a read's \
+                 data to the caller's buffer and delivered the status, the event, the APC or the \
                  packet. Windows does that part in the requesting thread, through a special kernel \
                  APC, and a disk read uses direct I/O, with no copy."
             }
             Note::CompletionAtOnce => {
-                "Simplification: iosim finishes completion here, at once: it copies a read's data \
-                 to the caller's buffer and delivers the status, the event, the APC or the packet. \
-                 Windows does that part in the context of the thread that made the request, \
-                 usually through a special kernel APC."
+                "Simplification: iosim finished this completion where the IRP was last \
+                 completed, in the thread running there: it copied a read's data to the caller's \
+                 buffer and delivered the status, the event, the APC or the packet. Windows does \
+                 that part in the context of the thread that made the request, usually through a \
+                 special kernel APC."
             }
             Note::NoPriorities => {
                 "Simplification: iosim has no thread priorities and no priority boosts, so the \
@@ -170,6 +172,8 @@ pub struct Narrator {
     in_dpc: BTreeSet<CpuId>,
     /// The thread last woken, until it is made ready.
     just_woken: Option<ThreadId>,
+    /// Threads' IRPs not yet freed (the kernel's own have no caller to deliver to).
+    for_threads: BTreeSet<IrpId>,
 }
 
 impl Narrator {
@@ -200,7 +204,17 @@ impl Narrator {
                 }
                 None
             }
-            What::IrpCompleted { .. } => match ev.cpu {
+            What::IrpCreated {
+                irp,
+                thread: Some(_),
+                ..
+            } => {
+                self.for_threads.insert(irp);
+                None
+            }
+            // Freed once its result is on its way: where that happened is where iosim
+            // finished the completion (a filter may have held the IRP past the DPC).
+            What::IrpFreed { irp } if self.for_threads.remove(&irp) => match ev.cpu {
                 Some(cpu) if self.in_dpc.contains(&cpu) => Some(Note::CompletionInDpc),
                 _ => Some(Note::CompletionAtOnce),
             },
@@ -432,8 +446,8 @@ impl Kernel {
                         format!("{name} waits in {call} until what it waits on is signalled")
                     }
                     WaitReason::WorkItem => format!(
-                        "{name} waits in {call} on its work queue: it runs only when a kernel \
-                         component queues a request"
+                        "{name} waits in {call} on its work queue: it runs only when work is \
+                         queued (a kernel component's request, a driver's work item)"
                     ),
                 };
                 if *alertable {
@@ -453,7 +467,7 @@ impl Kernel {
                     WakeReason::Packet => "the port released it with a completion packet",
                     WakeReason::PortClosed => "the completion port it waited on was closed",
                     WakeReason::Signalled => "what it waited on was signalled",
-                    WakeReason::WorkQueued => "a kernel component queued a request for it",
+                    WakeReason::WorkQueued => "work was queued for it",
                     WakeReason::SleepOver => {
                         return format!("{}'s sleep is over.", t(*thread));
                     }
@@ -826,6 +840,28 @@ impl Kernel {
                     self.driver_name(*driver)
                 )
             }
+            // A work routine runs "at IRQL = PASSIVE_LEVEL in the context of a system worker
+            // thread" (Microsoft Learn: IoQueueWorkItem function), where a driver may wait.
+            What::WorkItemQueued {
+                driver,
+                irp,
+                queued,
+            } => format!(
+                "The {} queues a work item for {irp} (IoQueueWorkItem; {queued} queued for the \
+                 system worker): a system worker thread will call its work routine at \
+                 PASSIVE_LEVEL, where a driver may wait, which it must not do at DISPATCH_LEVEL.",
+                self.driver_name(*driver)
+            ),
+            What::WorkItemRan {
+                driver,
+                irp,
+                thread,
+            } => format!(
+                "{} calls the {}'s work routine for {irp}, at PASSIVE_LEVEL, in the System \
+                 process.",
+                t(*thread),
+                self.driver_name(*driver)
+            ),
             What::IrpCompletionResumed { irp, driver } => format!(
                 "The {} completes {irp} again: completion goes on up the stack.",
                 self.driver_name(*driver)
@@ -858,9 +894,8 @@ impl Kernel {
             }
             What::KernelRequestQueued { client, queued } => format!(
                 "The {} needs a request of its own: it queues a work item for the system \
-                 worker thread ({} waiting), which builds and sends the IRP at PASSIVE_LEVEL.",
+                 worker thread ({queued} queued), which builds and sends the IRP at PASSIVE_LEVEL.",
                 self.client_name(*client),
-                count(*queued, "request"),
             ),
             What::ClientCalledBack {
                 irp,
