@@ -70,7 +70,20 @@ impl Kernel {
 
     /// The call returns `result` to the program, which goes on at once.
     pub(crate) fn finish(&mut self, cpu: CpuId, thread: ThreadId, result: SyscallResult) {
-        self.core.thread_mut(thread).last = result;
+        let t = self.core.thread_mut(thread);
+        t.last = result;
+        if let Some(call) = t.call.take() {
+            let (returned, error) = crate::syscall::win32_return(call, &result);
+            self.core.trace(
+                Some(cpu),
+                What::CallReturned {
+                    thread,
+                    call,
+                    returned,
+                    error,
+                },
+            );
+        }
         self.next_op(cpu, thread);
     }
 
@@ -122,6 +135,7 @@ impl Kernel {
                 self.cancel_then(cpu, thread, irps, CancelReason::ThreadExit, Cont::Exit);
             }
             call => {
+                self.core.thread_mut(thread).call = Some(call.name());
                 self.core.trace(
                     Some(cpu),
                     What::SyscallEntered {
@@ -319,6 +333,7 @@ impl Kernel {
                     Some(Object::File(fo)) => Some(fo),
                     _ => None,
                 };
+                let port_handle = port;
                 match (fo, self.port_of(thread, port)) {
                     (Some(fo), Some(port)) => {
                         self.core.file_objects[fo.0 as usize].port = Some((port, key));
@@ -330,7 +345,8 @@ impl Kernel {
                                 key,
                             },
                         );
-                        self.finish(cpu, thread, SyscallResult::Done);
+                        // CreateIoCompletionPort returns the port's handle it was given.
+                        self.finish(cpu, thread, SyscallResult::Handle(port_handle));
                     }
                     _ => self.fail(cpu, thread, name, Status::InvalidHandle),
                 }

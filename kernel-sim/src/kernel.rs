@@ -474,6 +474,7 @@ impl Kernel {
             wait: None,
             timer_gen: 0,
             last: Default::default(),
+            call: None,
             ran: false,
             sync_result: None,
             exit_waiters: Vec::new(),

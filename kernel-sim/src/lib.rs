@@ -61,5 +61,7 @@ pub use driver::{AfterCompletion, Dispatch, DpcStep, Driver, DriverCtx, Opening}
 pub use engine::Time;
 pub use ids::*;
 pub use kernel::{Checkpoint, Kernel, MachineConfig, RunError, Summary};
-pub use syscall::{IoMode, ProgramCtx, Syscall, SyscallResult, ThreadProgram};
+pub use syscall::{
+    IoMode, ProgramCtx, Returned, Syscall, SyscallResult, ThreadProgram, win32_return,
+};
 pub use trace::{TraceEvent, What};

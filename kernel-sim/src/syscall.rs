@@ -213,6 +213,9 @@ pub enum SyscallResult {
     HandlePair(Handle, Handle),
     /// An overlapped request was accepted and is in progress.
     Pending(IrpId),
+    /// An overlapped request completed before the call returned: it succeeded at once
+    /// (its completion is still reported the way the caller asked).
+    CompletedAtOnce(IrpId),
     /// A request finished (synchronous read, or a waited-for overlapped one).
     Io {
         irp: IrpId,
@@ -225,6 +228,9 @@ pub enum SyscallResult {
         irp: Option<IrpId>,
         key: u64,
         bytes: u32,
+        /// The request's status: GetQueuedCompletionStatus fails for a failed request's
+        /// packet.
+        status: Status,
     },
     /// An alertable wait returned because completion routines ran (WAIT_IO_COMPLETION).
     IoCompletion,
@@ -257,5 +263,104 @@ pub trait ThreadProgram: Send + std::fmt::Debug {
 impl Clone for Box<dyn ThreadProgram> {
     fn clone(&self) -> Self {
         self.clone_box()
+    }
+}
+
+/// What a call returns to its program, as the Win32 documentation writes it; with it,
+/// the code GetLastError gives ([`win32_return`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Returned {
+    /// A BOOL call succeeded (nonzero).
+    True,
+    /// A BOOL call failed (zero): GetLastError says why.
+    False,
+    /// A new handle.
+    Handle(Handle),
+    /// CreateFile's and CreateNamedPipe's failure.
+    InvalidHandleValue,
+    /// The failure of a call that returns a handle (CreateEvent, CreateSemaphore,
+    /// OpenThread, CreateIoCompletionPort).
+    Null,
+    /// WAIT_OBJECT_0 + n.
+    WaitObject(u32),
+    WaitTimeout,
+    WaitIoCompletion,
+    WaitFailed,
+    /// SleepEx slept its whole time.
+    Zero,
+    /// The call has no return value (Sleep).
+    Nothing,
+}
+
+impl Returned {
+    /// The value as a program's source would write it: "TRUE", "WAIT_OBJECT_0 + 1".
+    pub fn name(self) -> String {
+        match self {
+            Returned::True => "TRUE".into(),
+            Returned::False => "FALSE".into(),
+            Returned::Handle(h) => format!("handle {h}"),
+            Returned::InvalidHandleValue => "INVALID_HANDLE_VALUE".into(),
+            Returned::Null => "NULL".into(),
+            Returned::WaitObject(0) => "WAIT_OBJECT_0".into(),
+            Returned::WaitObject(n) => format!("WAIT_OBJECT_0 + {n}"),
+            Returned::WaitTimeout => "WAIT_TIMEOUT".into(),
+            Returned::WaitIoCompletion => "WAIT_IO_COMPLETION".into(),
+            Returned::WaitFailed => "WAIT_FAILED".into(),
+            Returned::Zero => "0".into(),
+            Returned::Nothing => "nothing".into(),
+        }
+    }
+}
+
+/// What `call` returns to its program when the kernel hands back `result`, and the code
+/// GetLastError then gives (none when the call sets none). From each function's page on
+/// Microsoft Learn ("Return value"): CreateFile, CreateNamedPipe, CreateEvent,
+/// CreateSemaphore, OpenThread, CreateIoCompletionPort, ReadFile, ReadFileEx, SleepEx,
+/// WaitForSingleObjectEx, WaitForMultipleObjectsEx, GetQueuedCompletionStatus, and the
+/// BOOL calls (CloseHandle, CreatePipe, DuplicateHandle, SetEvent, ResetEvent,
+/// ReleaseSemaphore, PostQueuedCompletionStatus, CancelIo, CancelIoEx).
+pub fn win32_return(call: &str, result: &SyscallResult) -> (Returned, Option<Status>) {
+    use SyscallResult as R;
+    let failed = |s: Status| Some(s);
+    match (call, *result) {
+        ("Sleep", _) => (Returned::Nothing, None),
+        ("SleepEx", R::IoCompletion) => (Returned::WaitIoCompletion, None),
+        ("SleepEx", _) => (Returned::Zero, None),
+        ("WaitForSingleObjectEx" | "WaitForMultipleObjectsEx", r) => match r {
+            R::WaitObject(n) => (Returned::WaitObject(n), None),
+            // A wait on an OVERLAPPED's event: the event was signalled.
+            R::Io { .. } => (Returned::WaitObject(0), None),
+            R::Timeout => (Returned::WaitTimeout, None),
+            R::IoCompletion => (Returned::WaitIoCompletion, None),
+            R::Failed(s) => (Returned::WaitFailed, failed(s)),
+            _ => (Returned::WaitFailed, None),
+        },
+        ("GetQueuedCompletionStatus", r) => match r {
+            R::Packet { status, .. } if status.is_error() => (Returned::False, failed(status)),
+            R::Packet { .. } => (Returned::True, None),
+            // No packet in time: FALSE, with WAIT_TIMEOUT from GetLastError.
+            R::Timeout => (Returned::False, failed(Status::Timeout)),
+            R::Failed(s) => (Returned::False, failed(s)),
+            _ => (Returned::True, None),
+        },
+        ("CreateFile" | "CreateNamedPipe", R::Handle(h)) => (Returned::Handle(h), None),
+        ("CreateFile" | "CreateNamedPipe", R::Failed(s)) => {
+            (Returned::InvalidHandleValue, failed(s))
+        }
+        (
+            "CreateEvent" | "CreateSemaphore" | "OpenThread" | "CreateIoCompletionPort",
+            R::Handle(h),
+        ) => (Returned::Handle(h), None),
+        (
+            "CreateEvent" | "CreateSemaphore" | "OpenThread" | "CreateIoCompletionPort",
+            R::Failed(s),
+        ) => (Returned::Null, failed(s)),
+        // An overlapped request in progress: FALSE, and GetLastError gives
+        // ERROR_IO_PENDING; that is not a failure ("ReadFile function").
+        ("ReadFile" | "WriteFile", R::Pending(_)) => (Returned::False, failed(Status::Pending)),
+        (_, R::Io { status, .. }) if status.is_error() => (Returned::False, failed(status)),
+        (_, R::Failed(s)) => (Returned::False, failed(s)),
+        _ => (Returned::True, None),
     }
 }

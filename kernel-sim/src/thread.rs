@@ -124,6 +124,8 @@ pub struct Thread {
     pub(crate) wait: Option<WaitFor>,
     pub(crate) timer_gen: u64,
     pub(crate) last: SyscallResult,
+    /// The call the thread is in, from its entry until it returns.
+    pub(crate) call: Option<&'static str>,
     /// Whether the thread has run yet (its first switch loads an initial context).
     pub ran: bool,
     /// The result of a synchronous request that completed before the thread began to

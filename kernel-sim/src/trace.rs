@@ -155,6 +155,14 @@ pub enum What {
         thread: ThreadId,
         call: &'static str,
     },
+    /// The call returns to its program: its return value, and the code GetLastError then
+    /// gives, if the call set one.
+    CallReturned {
+        thread: ThreadId,
+        call: &'static str,
+        returned: crate::syscall::Returned,
+        error: Option<Status>,
+    },
     FileOpened {
         /// The call that opened it (CreateFile, CreatePipe, CreateNamedPipe).
         call: &'static str,

@@ -264,5 +264,6 @@ pub(crate) fn packet_result(p: Packet) -> SyscallResult {
         irp: p.irp,
         key: p.key,
         bytes: p.bytes,
+        status: p.status,
     }
 }

@@ -835,7 +835,12 @@ impl Kernel {
                     self.core.threads[thread.0 as usize].state,
                     ThreadState::Terminated
                 );
-                self.finish(cpu, thread, SyscallResult::Pending(id));
+                let result = if pending {
+                    SyscallResult::Pending(id)
+                } else {
+                    SyscallResult::CompletedAtOnce(id)
+                };
+                self.finish(cpu, thread, result);
             }
         }
     }

@@ -13,6 +13,7 @@ use super::{Pass, TraceEvent, WaitReason, WakeReason, What};
 use crate::cpu::FrameKind;
 use crate::ids::*;
 use crate::kernel::Kernel;
+use crate::io::Status;
 use std::collections::BTreeSet;
 
 /// Formats a time in nanoseconds as microseconds with three decimals.
@@ -909,6 +910,29 @@ impl Kernel {
                 count(*bytes, "byte"),
                 self.client_name(*client),
             ),
+            What::CallReturned {
+                thread,
+                call,
+                returned,
+                error,
+            } => match (returned, error) {
+                (crate::syscall::Returned::Nothing, _) => {
+                    format!("{call} returns to {}; it has no return value.", t(*thread))
+                }
+                (_, Some(Status::Pending)) => format!(
+                    "{call} returns {} to {}, and GetLastError gives ERROR_IO_PENDING: the \
+                     request is in progress, which is not a failure.",
+                    returned.name(),
+                    t(*thread)
+                ),
+                (_, Some(error)) => format!(
+                    "{call} returns {} to {}, and GetLastError gives {}.",
+                    returned.name(),
+                    t(*thread),
+                    error.win32_name()
+                ),
+                (_, None) => format!("{call} returns {} to {}.", returned.name(), t(*thread)),
+            },
             What::IoReturned {
                 thread,
                 irp,
