@@ -244,6 +244,11 @@ mod tests {
                 },
             ),
             (
+                "bind-synchronous-handle",
+                format!("{program}[2].bind.file"),
+                |k| matches!(k, K::Invalid(Problem::BindSynchronousHandle { .. })),
+            ),
+            (
                 "cancel-io-ex-unknown-tag",
                 format!("{program}[3].cancel_io_ex.tag"),
                 |k| matches!(k, K::Invalid(Problem::UnknownTag { .. })),
@@ -400,6 +405,18 @@ mod tests {
                 },
             ),
             (
+                "overlapped-read-without-offset",
+                format!("{program}[1].read_overlapped"),
+                |k| {
+                    matches!(
+                        k,
+                        K::Invalid(Problem::OverlappedWithoutOffset {
+                            op: "read_overlapped"
+                        })
+                    )
+                },
+            ),
+            (
                 "pipe-capacity-over-limit",
                 format!("{program}[0].create_named_pipe.capacity"),
                 |k| {
@@ -435,6 +452,26 @@ mod tests {
                 "read-ex-on-port-bound-file",
                 format!("{program}[3].read_ex.file"),
                 |k| matches!(k, K::Invalid(Problem::RoutineOnPortBoundFile { .. })),
+            ),
+            (
+                "read-ex-on-synchronous-handle",
+                format!("{program}[1].read_ex.file"),
+                |k| {
+                    matches!(
+                        k,
+                        K::Invalid(Problem::RoutineOnSynchronousHandle { op: "read_ex", .. })
+                    )
+                },
+            ),
+            (
+                "read-on-overlapped-handle",
+                format!("{program}[1].read.file"),
+                |k| {
+                    matches!(
+                        k,
+                        K::Invalid(Problem::SyncTransferOnOverlappedHandle { op: "read", .. })
+                    )
+                },
             ),
             (
                 "read-past-end-of-file",
@@ -787,27 +824,27 @@ mod tests {
             (
                 "{}",
                 ShapeKind::NotOneKey,
-                "processes[0].threads[0].program[14]",
+                "processes[0].threads[0].program[15]",
             ),
             (
                 r#"{ "exit": {}, "sleep": {"ns": 1} }"#,
                 ShapeKind::NotOneKey,
-                "processes[0].threads[0].program[14].sleep",
+                "processes[0].threads[0].program[15].sleep",
             ),
             (
                 r#""exit""#,
                 ShapeKind::WrongType,
-                "processes[0].threads[0].program[14]",
+                "processes[0].threads[0].program[15]",
             ),
             (
                 r#"{ "exitt": {} }"#,
                 ShapeKind::UnknownVariant,
-                "processes[0].threads[0].program[14].exitt",
+                "processes[0].threads[0].program[15].exitt",
             ),
             (
                 r#"{ "exit": {"now": 1} }"#,
                 ShapeKind::UnknownField,
-                "processes[0].threads[0].program[14].exit.now",
+                "processes[0].threads[0].program[15].exit.now",
             ),
         ] {
             let error = err(&base.replace(exit, op));

@@ -24,7 +24,10 @@ impl ThreadProgram for Reader {
             (None, SyscallResult::Handle(h)) => self.handle = Some(h),
             (Some(_), result) => self.log.lock().unwrap().push(result),
             (None, _) => {
-                return Syscall::Open { path: "f".into() };
+                return Syscall::Open {
+                    path: "f".into(),
+                    overlapped: false,
+                };
             }
         }
         if self.reads == 0 {

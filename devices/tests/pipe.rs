@@ -89,15 +89,26 @@ impl Steps {
             name: "p".into(),
         })
     }
+    /// The server's end of a named pipe, synchronous.
     fn named_pipe(self, capacity: u32, name: &'static str, keep: &'static str) -> Self {
         self.call(Keep::Handle(keep), move |_| Syscall::CreateNamedPipe {
             capacity,
             name: name.into(),
+            overlapped: false,
+        })
+    }
+    /// The server's end of a named pipe, for overlapped I/O.
+    fn overlapped_named_pipe(self, capacity: u32, name: &'static str, keep: &'static str) -> Self {
+        self.call(Keep::Handle(keep), move |_| Syscall::CreateNamedPipe {
+            capacity,
+            name: name.into(),
+            overlapped: true,
         })
     }
     fn open(self, path: &'static str, keep: &'static str) -> Self {
         self.call(Keep::Handle(keep), move |_| Syscall::Open {
             path: path.into(),
+            overlapped: false,
         })
     }
     fn read(self, handle: &'static str, len: u32) -> Self {
@@ -423,7 +434,7 @@ fn an_overlapped_read_on_a_named_pipe_pends_and_its_event_reports_the_data() {
             "server",
             0,
             Steps::default()
-                .named_pipe(64, r"\\.\pipe\ov", "s")
+                .overlapped_named_pipe(64, r"\\.\pipe\ov", "s")
                 .sleep(MS)
                 .read_as("s", 16, ov)
                 .wait_io(0),

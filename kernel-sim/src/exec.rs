@@ -38,8 +38,9 @@ impl Kernel {
                 irp,
                 mode,
                 call,
+                waits,
                 completions,
-            } => self.io_return(cpu, thread, irp, (mode, call), completions),
+            } => self.io_return(cpu, thread, irp, (mode, call, waits), completions),
             Cont::Deliver(result) => self.deliver(cpu, thread, result),
             Cont::Fail { call, status } => self.fail(cpu, thread, call, status),
             Cont::AfterRoutines { completions, then } => {
@@ -215,24 +216,25 @@ impl Kernel {
         let name = call.name();
         match call {
             Syscall::Compute { .. } | Syscall::Exit => unreachable!("handled in next_op"),
-            Syscall::Open { path } => match self.open(cpu, thread, &path) {
+            Syscall::Open { path, overlapped } => match self.open(cpu, thread, &path, overlapped) {
                 Ok(h) => self.finish(cpu, thread, SyscallResult::Handle(h)),
                 Err(status) => self.fail(cpu, thread, name, status),
             },
             Syscall::CreatePipe {
                 capacity,
                 name: pipe,
-            }
-            | Syscall::CreateNamedPipe {
+            } => match self.create_pipe(cpu, thread, pipe, capacity, None) {
+                Ok(result) => self.finish(cpu, thread, result),
+                Err(status) => self.fail(cpu, thread, name, status),
+            },
+            Syscall::CreateNamedPipe {
                 capacity,
                 name: pipe,
-            } => {
-                let named = name == "CreateNamedPipe";
-                match self.create_pipe(cpu, thread, pipe, capacity, named) {
-                    Ok(result) => self.finish(cpu, thread, result),
-                    Err(status) => self.fail(cpu, thread, name, status),
-                }
-            }
+                overlapped,
+            } => match self.create_pipe(cpu, thread, pipe, capacity, Some(overlapped)) {
+                Ok(result) => self.finish(cpu, thread, result),
+                Err(status) => self.fail(cpu, thread, name, status),
+            },
             Syscall::Close { handle } => {
                 let then = Cont::Deliver(SyscallResult::Done);
                 if !self.close_handle(cpu, thread, handle, then) {
@@ -333,6 +335,11 @@ impl Kernel {
                     Some(Object::File(fo)) => Some(fo),
                     _ => None,
                 };
+                // "If a handle is provided, it has to have been opened for overlapped I/O
+                // completion" (Microsoft Learn: CreateIoCompletionPort function).
+                if fo.is_some_and(|fo| self.core.file_objects[fo.0 as usize].synchronous) {
+                    return self.fail(cpu, thread, name, Status::InvalidParameter);
+                }
                 let port_handle = port;
                 match (fo, self.port_of(thread, port)) {
                     (Some(fo), Some(port)) => {

@@ -43,13 +43,17 @@ pub enum Syscall {
         ns: u64,
         pass: Option<crate::trace::Pass>,
     },
+    /// CreateFile; with `overlapped`, FILE_FLAG_OVERLAPPED: the handle does overlapped
+    /// I/O, and every read and write on it names its offset.
     Open {
         path: String,
+        overlapped: bool,
     },
     Close {
         handle: Handle,
     },
-    /// `offset: None` uses (and advances) the file position.
+    /// `offset: None` uses (and advances) the file position, on a synchronous handle
+    /// only: a handle opened for overlapped I/O has none.
     Read {
         handle: Handle,
         offset: Option<u64>,
@@ -132,10 +136,12 @@ pub enum Syscall {
         capacity: u32,
         name: String,
     },
-    /// CreateNamedPipe: the server's end of a duplex pipe clients open by `name`.
+    /// CreateNamedPipe: the server's end of a duplex pipe clients open by `name`; with
+    /// `overlapped`, FILE_FLAG_OVERLAPPED.
     CreateNamedPipe {
         capacity: u32,
         name: String,
+        overlapped: bool,
     },
     /// CancelIo: cancels the caller's requests on the file.
     CancelIo {

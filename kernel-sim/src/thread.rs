@@ -46,6 +46,8 @@ pub(crate) enum Cont {
         irp: IrpId,
         mode: crate::syscall::IoMode,
         call: &'static str,
+        /// The caller waits in the kernel until the IRP completes: a synchronous handle.
+        waits: bool,
         completions: Vec<crate::driver::Completion>,
     },
     /// A stretch of user-mode code that began at `since` and needed `ns` of CPU is done.

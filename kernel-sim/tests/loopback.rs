@@ -176,21 +176,28 @@ impl Driver for Filter {
 struct Reader {
     reads: Vec<(u32, IoMode)>,
     next: usize,
-    handle: Option<kernel_sim::Handle>,
+    /// The file opened synchronously (for reads without an OVERLAPPED), and for
+    /// overlapped I/O (for the others): each is opened when a read first needs it.
+    handles: [Option<kernel_sim::Handle>; 2],
+    /// Which of the two the last call opened.
+    opening: usize,
 }
 
 impl ThreadProgram for Reader {
     fn next(&mut self, cx: &mut ProgramCtx<'_>) -> Syscall {
         if let SyscallResult::Handle(h) = cx.last {
-            self.handle = Some(*h);
+            self.handles[self.opening] = Some(*h);
         }
-        let Some(handle) = self.handle else {
-            return Syscall::Open {
-                path: "loop".into(),
-            };
-        };
         let Some(&(len, mode)) = self.reads.get(self.next) else {
             return Syscall::Exit;
+        };
+        let which = usize::from(mode != IoMode::Sync);
+        let Some(handle) = self.handles[which] else {
+            self.opening = which;
+            return Syscall::Open {
+                path: "loop".into(),
+                overlapped: which == 1,
+            };
         };
         self.next += 1;
         Syscall::Read {
@@ -224,7 +231,8 @@ fn run(driver: LoopDriver, filters: Vec<Filter>, reads: Vec<(u32, IoMode)>) -> K
     let program = Reader {
         reads,
         next: 0,
-        handle: None,
+        handles: [None, None],
+        opening: 0,
     };
     k.add_thread(p, "T", 0, Box::new(program));
     k.run(100_000).expect("the run ends");

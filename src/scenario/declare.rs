@@ -61,6 +61,11 @@ pub(crate) trait Declare<'a>: Sized {
         let _ = (name, path);
     }
 
+    /// The handle bound to `name` (just before) is opened for overlapped I/O or not.
+    fn opened_for(&mut self, name: &'a str, overlapped: bool) {
+        let _ = (name, overlapped);
+    }
+
     /// The semaphore bound to `name` (just before) is created with a maximum count of `max`.
     fn bounds(&mut self, name: &'a str, max: u32) {
         let _ = (name, max);

@@ -518,6 +518,36 @@ pub enum Problem {
         /// One past the last byte.
         end: u64,
     },
+    /// `read` or `write` (no OVERLAPPED) on a handle opened for overlapped I/O.
+    #[error(
+        "`{}` is opened for overlapped I/O, so {op} (ReadFile or WriteFile without an \
+         OVERLAPPED) cannot use it",
+        echo::value(.handle)
+    )]
+    SyncTransferOnOverlappedHandle {
+        /// The op ("read", "write").
+        op: &'static str,
+        handle: String,
+    },
+    /// `read_ex` or `write_ex` on a synchronous handle.
+    #[error("`{}` is a synchronous handle, so {op} cannot use it", echo::value(.handle))]
+    RoutineOnSynchronousHandle {
+        /// The op ("read_ex", "write_ex").
+        op: &'static str,
+        handle: String,
+    },
+    /// A transfer with an OVERLAPPED on a file gives no offset.
+    #[error("{op} on a file gives no `offset` or `random_offset`")]
+    OverlappedWithoutOffset {
+        /// The op ("read_overlapped", "write_ex", ...).
+        op: &'static str,
+    },
+    /// `bind` of a synchronous handle to a completion port.
+    #[error(
+        "`{}` is a synchronous handle, so it cannot be bound to a completion port",
+        echo::value(.handle)
+    )]
+    BindSynchronousHandle { handle: String },
     /// `read_ex` or `write_ex` on a handle that is bound to a completion port.
     #[error(
         "`{}` is bound to completion port `{}`, so {op} cannot queue an APC",
@@ -723,6 +753,37 @@ impl Problem {
             Problem::PastEndOfFile { length, .. } => {
                 format!("a transfer that ends at or before byte {length}")
             }
+            Problem::SyncTransferOnOverlappedHandle { op, .. } => {
+                let with = if *op == "read" {
+                    "read_overlapped or read_ex"
+                } else {
+                    "write_overlapped or write_ex"
+                };
+                format!(
+                    "a synchronous handle (`open` without `overlapped`): on a handle opened \
+                     with FILE_FLAG_OVERLAPPED, ReadFile and WriteFile must be given an \
+                     OVERLAPPED (Microsoft Learn: CreateFile); use {with}"
+                )
+            }
+            Problem::RoutineOnSynchronousHandle { op, .. } => format!(
+                "a handle opened for overlapped I/O (`\"overlapped\": true` on its `open` or \
+                 `create_named_pipe`): {} takes a handle opened with FILE_FLAG_OVERLAPPED \
+                 (Microsoft Learn: ReadFileEx, WriteFileEx)",
+                if *op == "read_ex" {
+                    "ReadFileEx"
+                } else {
+                    "WriteFileEx"
+                }
+            ),
+            Problem::OverlappedWithoutOffset { .. } => "`offset` or `random_offset`: a request \
+                 with an OVERLAPPED starts at the offset its OVERLAPPED holds, never at the \
+                 file position (Microsoft Learn: ReadFile, WriteFile)"
+                .to_owned(),
+            Problem::BindSynchronousHandle { .. } => "a handle opened for overlapped I/O \
+                 (`\"overlapped\": true` on its `open` or `create_named_pipe`): \
+                 CreateIoCompletionPort takes only a handle opened for overlapped I/O \
+                 (Microsoft Learn: CreateIoCompletionPort)"
+                .to_owned(),
             Problem::RoutineOnPortBoundFile { op, .. } => format!(
                 "a handle not bound to a port (Windows rejects {op} there: a port-bound file \
                  delivers completion packets, not APCs); use read_overlapped or write_overlapped"

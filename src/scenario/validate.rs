@@ -425,6 +425,9 @@ struct Bound<'a> {
     files: BTreeSet<&'a str>,
     /// For a semaphore: the largest `max` it is created with.
     max: u32,
+    /// For a file or pipe handle: whether its opens are for overlapped I/O (true),
+    /// synchronous (false), or some of each.
+    overlapped: BTreeSet<bool>,
     /// Bound by `duplicate_handle` too: which file or semaphore it stands for is known
     /// only when the program runs, so the checks that need to know are left to the run.
     duplicated: bool,
@@ -447,6 +450,12 @@ impl<'a> Declare<'a> for Bindings<'a> {
     fn opens(&mut self, name: &'a str, path: &'a str) {
         if let Some(bound) = self.handles.get_mut(name) {
             bound.files.insert(path);
+        }
+    }
+
+    fn opened_for(&mut self, name: &'a str, overlapped: bool) {
+        if let Some(bound) = self.handles.get_mut(name) {
+            bound.overlapped.insert(overlapped);
         }
     }
 
@@ -508,6 +517,7 @@ impl<'a> Bindings<'a> {
             first: at,
             files: BTreeSet::new(),
             max: 0,
+            overlapped: BTreeSet::new(),
             duplicated: false,
         }))
     }
@@ -563,6 +573,16 @@ impl Context<'_> {
     /// The kind of handle `name` is bound to, if it is bound.
     pub(crate) fn kind(&self, name: &str) -> Option<HandleKind> {
         self.bindings.handles.get(name).map(|bound| bound.kind)
+    }
+
+    /// Whether the handle `name` is opened for overlapped I/O, when every op that binds it
+    /// says the same (and no duplicate binds it).
+    pub(crate) fn overlapped(&self, name: &str) -> Option<bool> {
+        let bound = self.bindings.handles.get(name)?;
+        if bound.duplicated || bound.overlapped.len() != 1 {
+            return None;
+        }
+        bound.overlapped.first().copied()
     }
 
     /// The first completion port the file handle `file` is bound to, if any.
@@ -872,7 +892,8 @@ mod tests {
       "threads": [
         { "name": "T1", "program": [
           { "open": { "path": "data.bin", "as": "f" } },
-          { "read": { "file": "f", "offset": 0, "len": 4096 } }
+          { "read": { "file": "f", "offset": 0, "len": 4096 } },
+          { "open": { "path": "data.bin", "as": "f", "overlapped": true } }
         ] },
         { "name": "T2", "program": [] }
       ] }
@@ -1353,7 +1374,7 @@ mod tests {
             with(&[
                 (
                     "processes.0.threads.0.program.1",
-                    r#"{"repeat": {"times": 2, "ops": [{"read_overlapped": {"file": "f", "len": 1, "tag": "r1"}}]}}"#
+                    r#"{"repeat": {"times": 2, "ops": [{"read_overlapped": {"file": "f", "offset": 0, "len": 1, "tag": "r1"}}]}}"#
                 ),
                 (
                     "processes.0.threads.1.program",
@@ -1363,7 +1384,7 @@ mod tests {
             Ok(())
         );
         let (path, problem) = fails(op(
-            r#"{"read_ex": {"file": "f", "len": 1, "routine": "nope"}}"#,
+            r#"{"read_ex": {"file": "f", "offset": 0, "len": 1, "routine": "nope"}}"#,
         ));
         assert_eq!(path, format!("{P}.read_ex.routine"));
         assert_eq!(
@@ -1375,7 +1396,9 @@ mod tests {
             }
         );
         assert_eq!(
-            op(r#"{"write_ex": {"file": "f", "data": {"text": "x"}, "routine": "on_read"}}"#),
+            op(
+                r#"{"write_ex": {"file": "f", "offset": 0, "data": {"text": "x"}, "routine": "on_read"}}"#
+            ),
             Ok(())
         );
     }
@@ -1532,7 +1555,7 @@ mod tests {
         let (path, _) = fails(with(&[
             (
                 "processes.0.threads.0.program.1",
-                r#"{"read_overlapped": {"file": "f", "len": 1, "tag": "t"}}"#,
+                r#"{"read_overlapped": {"file": "f", "offset": 0, "len": 1, "tag": "t"}}"#,
             ),
             (
                 "processes.0.threads.1.program",
@@ -1655,8 +1678,9 @@ mod tests {
                 {"write": {"file": "w", "data": {"text": "hi"}}},
                 {"read": {"file": "r", "len": 2}},
                 {"cancel_io": {"file": "r"}}, {"cancel_io_ex": {"file": "w"}},
-                {"create_named_pipe": {"as": "s", "name": "\\\\.\\pipe\\echo", "capacity": 1}},
-                {"open": {"path": "\\\\.\\pipe\\echo", "as": "c"}},
+                {"create_named_pipe": {"as": "s", "name": "\\\\.\\pipe\\echo", "capacity": 1,
+                    "overlapped": true}},
+                {"open": {"path": "\\\\.\\pipe\\echo", "as": "c", "overlapped": true}},
                 {"create_port": {"as": "P"}}, {"bind": {"file": "s", "port": "P"}},
                 {"read_overlapped": {"file": "s", "len": 2}},
                 {"write_overlapped": {"file": "c", "data": {"text": "hi"}, "tag": "t"}},

@@ -173,7 +173,7 @@ fn the_byte_budget_advice_works() {
         "devices": [{"disk": {"name": "disk0", "irq": 14}}],
         "files": [{"name": "f", "device": "disk0", "offset": 0, "length": 2_097_152}],
         "processes": [{"name": "p", "threads": [{"name": "T", "program": [
-            {"open": {"path": "f", "as": "f"}},
+            {"open": {"path": "f", "as": "f", "overlapped": true}},
             {"repeat": {"times": 4, "ops": [
                 {"read_overlapped": {"file": "f", "offset": 0, "len": 524_288}}
             ]}}

@@ -14,7 +14,7 @@ fn read_loop(times: u64, len: u64) -> iosim::scenario::Scenario {
         "devices": [{"disk": {"name": "disk0", "irq": 14}}],
         "files": [{"name": "big", "device": "disk0", "offset": 0, "length": 16_777_216}],
         "processes": [{"name": "p", "threads": [{"name": "T", "program": [
-            {"open": {"path": "big", "as": "f"}},
+            {"open": {"path": "big", "as": "f", "overlapped": true}},
             {"repeat": {"times": times, "ops": [
                 {"read_overlapped": {"file": "f", "offset": 0, "len": len}}
             ]}}
@@ -190,7 +190,7 @@ fn a_run_over_its_budget_is_refused_with_what_it_needs() {
         "devices": [{"disk": {"name": "disk0", "irq": 14}}],
         "files": [{"name": "big", "device": "disk0", "offset": 0, "length": 16_777_216}],
         "processes": [{"name": "p", "threads": [{"name": "T", "program": [
-            {"open": {"path": "big", "as": "f"}},
+            {"open": {"path": "big", "as": "f", "overlapped": true}},
             {"repeat": {"times": 2000, "ops": [
                 {"read_overlapped": {"file": "f", "offset": 0, "len": 16_777_216}}
             ]}}

@@ -369,8 +369,13 @@ const REGION: u64 = 128 * 1024;
 fn program(i: usize, ops: &[Gen], exit_early: bool) -> Vec<Value> {
     let base = i as u64 * REGION;
     let at = |slot: u8| base + u64::from(slot) * 8192;
-    let mut p = vec![json!({"open": {"path": "f.dat", "as": format!("f{i}")}})];
-    let f = format!("f{i}");
+    // A synchronous handle for ReadFile without an OVERLAPPED, and one opened for
+    // overlapped I/O for the rest.
+    let (f, o) = (format!("f{i}"), format!("o{i}"));
+    let mut p = vec![
+        json!({"open": {"path": "f.dat", "as": f}}),
+        json!({"open": {"path": "f.dat", "as": o, "overlapped": true}}),
+    ];
     for op in ops {
         match *op {
             Gen::WriteRead {
@@ -389,12 +394,12 @@ fn program(i: usize, ops: &[Gen], exit_early: bool) -> Vec<Value> {
             Gen::ReadRandom => p.push(json!({"read": {"file": f, "len": 512,
                 "random_offset": {"below": 1_048_576 - 512, "align": 512}}})),
             Gen::ReadEx { slot, sleep_us } => {
-                p.push(json!({"read_ex": {"file": f, "offset": at(slot), "len": 2048, "routine": "done"}}));
+                p.push(json!({"read_ex": {"file": o, "offset": at(slot), "len": 2048, "routine": "done"}}));
                 p.push(json!({"sleep_ex": {"ns": u64::from(sleep_us) * 1000, "alertable": true}}));
             }
             Gen::ReadExBurst { n } => {
                 for k in 0..n {
-                    p.push(json!({"read_ex": {"file": f, "offset": at(k), "len": 1024, "routine": "done"}}));
+                    p.push(json!({"read_ex": {"file": o, "offset": at(k), "len": 1024, "routine": "done"}}));
                 }
                 p.push(json!({"sleep_ex": {"ns": 80_000_000u64, "alertable": true}}));
             }
@@ -426,7 +431,7 @@ fn program(i: usize, ops: &[Gen], exit_early: bool) -> Vec<Value> {
             } => p.push(json!({"wait_objects": {"handles": picked(mask), "all": all,
                 "alertable": alertable, "timeout_ns": u64::from(timeout_us) * 1000}})),
             Gen::ReadExThenWait { slot, mask, all } => {
-                p.push(json!({"read_ex": {"file": f, "offset": at(slot), "len": 2048, "routine": "done"}}));
+                p.push(json!({"read_ex": {"file": o, "offset": at(slot), "len": 2048, "routine": "done"}}));
                 p.push(json!({"wait_objects": {"handles": picked(mask), "all": all,
                     "alertable": true, "timeout_ns": 80_000_000u64}}));
             }
@@ -443,14 +448,14 @@ fn program(i: usize, ops: &[Gen], exit_early: bool) -> Vec<Value> {
             }
             Gen::CancelRead { slot, how } => {
                 let tag = format!("c{i}");
-                p.push(json!({"read_overlapped": {"file": f, "offset": at(slot), "len": 4096, "tag": tag}}));
+                p.push(json!({"read_overlapped": {"file": o, "offset": at(slot), "len": 4096, "tag": tag}}));
                 p.push(match how {
-                    0 => json!({"cancel_io": {"file": f}}),
-                    1 => json!({"cancel_io_ex": {"file": f, "tag": tag}}),
-                    _ => json!({"cancel_io_ex": {"file": f}}),
+                    0 => json!({"cancel_io": {"file": o}}),
+                    1 => json!({"cancel_io_ex": {"file": o, "tag": tag}}),
+                    _ => json!({"cancel_io_ex": {"file": o}}),
                 });
                 p.push(json!({"wait": {"tag": tag}}));
-                p.push(json!({"cancel_io_ex": {"file": f, "tag": tag}}));
+                p.push(json!({"cancel_io_ex": {"file": o, "tag": tag}}));
             }
             Gen::CancelShared => p.push(json!({"cancel_io_ex": {"file": "pf"}})),
             Gen::PipeCancel { named } => {
@@ -469,7 +474,7 @@ fn program(i: usize, ops: &[Gen], exit_early: bool) -> Vec<Value> {
     }
     if exit_early {
         // Leave a routine behind: its APC must be discarded, not run.
-        p.push(json!({"read_ex": {"file": f, "offset": base, "len": 512, "routine": "done"}}));
+        p.push(json!({"read_ex": {"file": o, "offset": base, "len": 512, "routine": "done"}}));
         p.push(json!({"exit": {}}));
     }
     p
@@ -478,14 +483,15 @@ fn program(i: usize, ops: &[Gen], exit_early: bool) -> Vec<Value> {
 fn scenario_json(case: &Case) -> String {
     let mut threads = vec![json!({"name": "setup", "program": [
         {"create_port": {"as": "P", "concurrency": case.concurrency}},
-        {"open": {"path": "f.dat", "as": "pf"}},
+        {"open": {"path": "f.dat", "as": "pf", "overlapped": true}},
         {"bind": {"file": "pf", "port": "P", "key": 5}},
         {"create_event": {"as": "ea"}},
         {"create_event": {"as": "em", "manual_reset": true}},
         {"create_semaphore": {"as": "s", "count": 0, "max": 4}},
         {"create_pipe": {"read_as": "apr", "write_as": "apw", "capacity": case.pipe_capacity, "name": "ap"}},
-        {"create_named_pipe": {"as": "ns", "name": PIPE_NAME, "capacity": case.pipe_capacity}},
-        {"open": {"path": PIPE_NAME, "as": "nc"}}
+        {"create_named_pipe": {"as": "ns", "name": PIPE_NAME, "capacity": case.pipe_capacity,
+            "overlapped": true}},
+        {"open": {"path": PIPE_NAME, "as": "nc", "overlapped": true}}
     ]})];
     for (i, (ops, exit_early)) in case.threads.iter().enumerate() {
         threads.push(

@@ -66,7 +66,7 @@ fn a_wait_on_a_port_bound_request_returns_when_it_completes() {
         json!({}),
         json!([{"name": "T", "program": [
             {"create_port": {"as": "P", "concurrency": 1}},
-            {"open": {"path": "f.dat", "as": "f"}},
+            {"open": {"path": "f.dat", "as": "f", "overlapped": true}},
             {"bind": {"file": "f", "port": "P", "key": 7}},
             {"read_overlapped": {"file": "f", "offset": 0, "len": 4096, "tag": "r"}},
             {"wait": {"tag": "r"}},

@@ -171,6 +171,7 @@ mod tests {
                     cx.bind(name);
                     Syscall::Open {
                         path: "data.bin".into(),
+                        overlapped: false,
                     }
                 }
                 TestStep::Close(name) => Syscall::Close {

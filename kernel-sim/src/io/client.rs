@@ -258,6 +258,8 @@ impl Core {
             id: fo,
             file,
             opening: crate::driver::Opening::File,
+            // The kernel's requests always name their offsets and never wait.
+            synchronous: false,
             position: 0,
             port: None,
             // One reference is the kernel's own, kept for the run; one is this request's.

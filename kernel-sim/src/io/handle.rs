@@ -61,7 +61,13 @@ pub struct FileObject {
     pub file: FileId,
     /// How it was opened: which end of a pipe it is, or a file.
     pub opening: crate::driver::Opening,
-    /// Current byte position, used when a request gives no offset.
+    /// Opened without FILE_FLAG_OVERLAPPED (FO_SYNCHRONOUS_IO): every read and write on
+    /// it waits in the kernel until it completes, and the I/O manager keeps its file
+    /// position. A handle opened for overlapped I/O has no position: each request names
+    /// its offset in its OVERLAPPED.
+    pub synchronous: bool,
+    /// Current byte position, used when a request on a synchronous handle gives no
+    /// offset.
     pub position: u64,
     /// Completion port and key, once bound.
     pub port: Option<(PortId, u64)>,

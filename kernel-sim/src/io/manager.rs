@@ -212,10 +212,23 @@ impl Core {
         // `Kernel::io_return`); no APC, packet or event (Microsoft Learn: Synchronous and
         // Asynchronous I/O).
         let failed_at_submission = !irp.pending_returned && status.is_error();
+        // Completed inside its dispatch routine: the caller is still in its call, which
+        // returns success at once (the completion is still reported as the caller asked).
+        let at_once = !irp.pending_returned;
         let result = io_result(self.irp(id));
         let file_object = &mut self.file_objects[fo.0 as usize];
         file_object.refs -= 1;
-        let port = file_object.port;
+        let (port, synchronous) = (file_object.port, file_object.synchronous);
+        let caller_waiting = self.threads[thread.0 as usize].wait == Some(WaitFor::Irp(id));
+        if !failed_at_submission && mode != IoMode::Sync && !caller_waiting {
+            if synchronous {
+                // An OVERLAPPED on a synchronous handle: the call waits for the result
+                // and finds it when it goes on.
+                self.thread_mut(thread).sync_result = Some(result);
+            } else if at_once {
+                self.thread_mut(thread).sync_result = Some(SyscallResult::CompletedAtOnce(id));
+            }
+        }
         match mode {
             _ if failed_at_submission => {
                 self.thread_mut(thread).sync_result = Some(SyscallResult::Failed(status));
@@ -303,12 +316,14 @@ impl Kernel {
         call: &'static str,
         file: FileId,
         opening: Opening,
+        synchronous: bool,
     ) -> Result<Handle, Status> {
         let object = FileObjectId(self.core.file_objects.len() as u32);
         self.core.file_objects.push(FileObject {
             id: object,
             file,
             opening,
+            synchronous,
             position: 0,
             port: None,
             refs: 1,
@@ -343,12 +358,14 @@ impl Kernel {
         Ok(handle)
     }
 
-    /// CreateFile on a named file: a file, or the client end of a named pipe.
+    /// CreateFile on a named file: a file, or the client end of a named pipe; for
+    /// overlapped I/O or not.
     pub(crate) fn open(
         &mut self,
         cpu: CpuId,
         thread: ThreadId,
         path: &str,
+        overlapped: bool,
     ) -> Result<Handle, Status> {
         // A name is a file, or a named pipe; an anonymous pipe cannot be opened by name.
         let Some(file) = self
@@ -364,19 +381,21 @@ impl Kernel {
             FileKind::Extent => Opening::File,
         };
         let file = file.id;
-        self.open_object(cpu, thread, "CreateFile", file, opening)
+        self.open_object(cpu, thread, "CreateFile", file, opening, !overlapped)
     }
 
-    /// CreatePipe (a read end and a write end) or CreateNamedPipe (the server's end): a
-    /// new pipe file on the machine's pipe device, opened.
+    /// CreatePipe (a read end and a write end; `overlapped` none) or CreateNamedPipe (the
+    /// server's end, for overlapped I/O or not): a new pipe file on the machine's pipe
+    /// device, opened. Anonymous pipes do only synchronous I/O.
     pub(crate) fn create_pipe(
         &mut self,
         cpu: CpuId,
         thread: ThreadId,
         name: String,
         capacity: u32,
-        named: bool,
+        overlapped: Option<bool>,
     ) -> Result<SyscallResult, Status> {
+        let named = overlapped.is_some();
         let device = self.core.pipe_device.ok_or(Status::InvalidParameter)?;
         // Every instance of a named pipe is an instance of the one file of that name
         // (NPFS keeps one file control block per name and one per instance below it), so
@@ -412,11 +431,13 @@ impl Kernel {
                 "CreateNamedPipe",
                 file,
                 Opening::NamedPipeServer,
+                overlapped != Some(true),
             )?;
             return Ok(SyscallResult::Handle(server));
         }
-        let read = self.open_object(cpu, thread, "CreatePipe", file, Opening::PipeReadEnd)?;
-        let write = self.open_object(cpu, thread, "CreatePipe", file, Opening::PipeWriteEnd)?;
+        let read = self.open_object(cpu, thread, "CreatePipe", file, Opening::PipeReadEnd, true)?;
+        let write =
+            self.open_object(cpu, thread, "CreatePipe", file, Opening::PipeWriteEnd, true)?;
         Ok(SyscallResult::HandlePair(read, write))
     }
 
@@ -453,6 +474,21 @@ impl Kernel {
         if len == 0 {
             return self.fail(cpu, thread, name, Status::InvalidParameter);
         }
+        // A handle opened with FILE_FLAG_OVERLAPPED: "the ReadFile and WriteFile functions
+        // must specify an OVERLAPPED structure", and "the system does not maintain the file
+        // pointer", so each request names its offset (Microsoft Learn: CreateFile).
+        // ReadFileEx takes "any handle opened with the FILE_FLAG_OVERLAPPED flag" (ReadFileEx
+        // function): iosim fails it on a synchronous handle, as it does the others,
+        // with ERROR_INVALID_PARAMETER, and a scenario is refused when it is loaded.
+        let synchronous = object.synchronous;
+        let misused = match mode {
+            IoMode::Sync => !synchronous,
+            IoMode::Apc(_) => synchronous,
+            IoMode::Overlapped(_) => false,
+        };
+        if misused || (!synchronous && !pipe && offset.is_none()) {
+            return self.fail(cpu, thread, name, Status::InvalidParameter);
+        }
         // A pipe is a stream: no offsets, no end of file; its driver decides.
         let offset = if pipe {
             0
@@ -468,7 +504,10 @@ impl Kernel {
         } else {
             len.min((file_length - offset).min(u64::from(u32::MAX)) as u32)
         };
-        if !pipe {
+        // On a synchronous handle the position moves past the transfer, even when an
+        // OVERLAPPED gave the offset ("The system updates the OVERLAPPED offset and the file
+        // pointer before ReadFile returns": ReadFile function).
+        if !pipe && synchronous {
             self.core.file_objects[fo.0 as usize].position = offset + u64::from(len);
         }
         let offset = (!pipe).then_some(offset);
@@ -632,6 +671,10 @@ impl Kernel {
     pub(crate) fn dispatch(&mut self, cpu: CpuId, thread: ThreadId, id: IrpId) {
         let irp = self.core.irp(id);
         let (driver, mode) = (irp.location().driver, irp.mode);
+        // On a synchronous handle every read and write waits in the kernel, with an
+        // OVERLAPPED or without; the kernel's own requests never do.
+        let waits = matches!(irp.origin, Origin::Thread(_))
+            && self.core.file_objects[irp.file_object.0 as usize].synchronous;
         let call = match (irp.major, mode) {
             (Major::Read, IoMode::Apc(_)) => "ReadFileEx",
             (Major::Read, _) => "ReadFile",
@@ -649,6 +692,7 @@ impl Kernel {
             irp: id,
             mode,
             call,
+            waits,
             completions,
         };
         match outcome {
@@ -704,11 +748,13 @@ impl Kernel {
                 irp,
                 mode,
                 call,
+                waits,
                 completions: before,
             } => Cont::Return {
                 irp,
                 mode,
                 call,
+                waits,
                 completions: before.into_iter().chain(completions).collect(),
             },
             other => other,
@@ -790,7 +836,7 @@ impl Kernel {
         cpu: CpuId,
         thread: ThreadId,
         id: IrpId,
-        (mode, call): (IoMode, &'static str),
+        (mode, call, waits): (IoMode, &'static str, bool),
         completions: Vec<Completion>,
     ) {
         let mut charged = 0;
@@ -803,44 +849,50 @@ impl Kernel {
                 irp: id,
                 mode,
                 call,
+                waits,
                 completions: Vec::new(),
             };
             return self.work(cpu, thread, charged, ret);
         }
-        let pending = self.core.irps.contains_key(&id);
         if self.core.worker == Some(thread) {
             // The kernel's own request: the worker does not wait for it.
             return self.finish(cpu, thread, SyscallResult::Done);
         }
+        // What the completion left for the call, if the IRP is done already.
+        let at_once = self.core.thread_mut(thread).sync_result.take();
         self.core.trace(
             Some(cpu),
             What::IoReturned {
                 thread,
                 irp: id,
-                pending,
-                sync: mode == IoMode::Sync,
+                pending: at_once.is_none(),
+                sync: waits,
             },
         );
-        let at_once = self.core.thread_mut(thread).sync_result.take();
-        match (mode, at_once) {
+        debug_assert!(
+            waits || mode != IoMode::Sync,
+            "ReadFile without an OVERLAPPED waits"
+        );
+        match at_once {
             // Failed at submission: the call fails, and that is all the caller learns.
-            (_, Some(SyscallResult::Failed(status))) => self.fail(cpu, thread, call, status),
-            (IoMode::Sync, Some(result)) => self.deliver(cpu, thread, result),
-            (IoMode::Sync, None) => {
-                self.core
-                    .block(cpu, thread, call, WaitFor::Irp(id), false, None)
-            }
-            (IoMode::Overlapped(_) | IoMode::Apc(_), _) => {
+            Some(SyscallResult::Failed(status)) => self.fail(cpu, thread, call, status),
+            // Done inside dispatch on a handle for overlapped I/O: TRUE at once.
+            Some(done @ SyscallResult::CompletedAtOnce(_)) => self.finish(cpu, thread, done),
+            // A synchronous handle whose request is over: the call returns its result.
+            Some(result) => self.deliver(cpu, thread, result),
+            // A synchronous handle: the call waits in the kernel, with an OVERLAPPED or
+            // without, until the completion wakes it with the result.
+            None if waits => self
+                .core
+                .block(cpu, thread, call, WaitFor::Irp(id), false, None),
+            // The dispatch routine returned STATUS_PENDING: FALSE and ERROR_IO_PENDING,
+            // even if the IRP has completed since.
+            None => {
                 debug_assert_ne!(
                     self.core.threads[thread.0 as usize].state,
                     ThreadState::Terminated
                 );
-                let result = if pending {
-                    SyscallResult::Pending(id)
-                } else {
-                    SyscallResult::CompletedAtOnce(id)
-                };
-                self.finish(cpu, thread, result);
+                self.finish(cpu, thread, SyscallResult::Pending(id));
             }
         }
     }

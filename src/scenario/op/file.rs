@@ -21,6 +21,13 @@ pub struct Open {
     #[serde(rename = "as")]
     #[schemars(pattern(LABEL_PATTERN))]
     pub handle: String,
+    /// Open for overlapped I/O (CreateFile with FILE_FLAG_OVERLAPPED): every read and
+    /// write on the handle is `read_overlapped`, `write_overlapped`, `read_ex` or
+    /// `write_ex` and names its offset, and the handle can be bound to a completion port.
+    /// Default false: a synchronous handle, whose reads and writes wait in the kernel and
+    /// move its file position.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub overlapped: bool,
 }
 
 /// Arguments of `close`.
@@ -41,6 +48,7 @@ impl OpForm for Open {
         };
         d.binds(at.key("as"), &self.handle, kind)?;
         d.opens(&self.handle, &self.path);
+        d.opened_for(&self.handle, self.overlapped);
         d.uses_path(at.key("path"), &self.path)
     }
 }
@@ -56,6 +64,7 @@ impl Step for Open {
         cx.bind(&self.handle);
         Syscall::Open {
             path: self.path.clone(),
+            overlapped: self.overlapped,
         }
     }
 }

@@ -58,6 +58,10 @@ pub struct CreateNamedPipe {
     #[serde(default = "default_pipe_capacity")]
     #[schemars(range(min = 1, max = MAX_PIPE_CAPACITY))]
     pub capacity: u32,
+    /// The server's end does overlapped I/O (FILE_FLAG_OVERLAPPED), as `open`'s
+    /// `overlapped`. Default false.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub overlapped: bool,
 }
 
 fn default_pipe_capacity() -> u32 {
@@ -68,6 +72,8 @@ impl OpForm for CreatePipe {
     fn declare<'a, D: Declare<'a>>(&'a self, at: OpAt<'_>, d: &mut D) -> Check {
         d.binds(at.key("read_as"), &self.read, HandleKind::PipeRead)?;
         d.binds(at.key("write_as"), &self.write, HandleKind::PipeWrite)?;
+        d.opened_for(&self.read, false);
+        d.opened_for(&self.write, false);
         d.number(
             at.key("capacity"),
             self.capacity.into(),
@@ -84,6 +90,7 @@ impl OpForm for CreatePipe {
 impl OpForm for CreateNamedPipe {
     fn declare<'a, D: Declare<'a>>(&'a self, at: OpAt<'_>, d: &mut D) -> Check {
         d.binds(at.key("as"), &self.handle, HandleKind::NamedPipe)?;
+        d.opened_for(&self.handle, self.overlapped);
         d.creates_named_pipe(at.key("name"), &self.name)?;
         d.number(
             at.key("capacity"),
@@ -110,6 +117,7 @@ impl Step for CreateNamedPipe {
         Syscall::CreateNamedPipe {
             capacity: self.capacity,
             name: self.name.clone(),
+            overlapped: self.overlapped,
         }
     }
 }

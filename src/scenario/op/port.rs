@@ -89,6 +89,11 @@ impl OpForm for Bind {
                     is: kind,
                 })
             }
+            _ if cx.overlapped(&self.file) == Some(false) => {
+                at.key("file").fail(Problem::BindSynchronousHandle {
+                    handle: self.file.clone(),
+                })
+            }
             _ => Ok(()),
         })?;
         d.uses(at.key("port"), &self.port, Wanted::Kind(HandleKind::Port))

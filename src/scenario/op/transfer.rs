@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use userland::{Step, StepCtx};
 
 use crate::scenario::declare::{Check, Declare, OpAt, OpForm};
-use crate::scenario::error::Problem;
+use crate::scenario::error::{Problem, ScenarioError};
 use crate::scenario::handle_kind::{HandleKind, Wanted};
 use crate::scenario::limits::*;
 use crate::scenario::model::{Data, FileSpec};
@@ -326,6 +326,7 @@ impl<'a> Transfer<'a> {
         }
         d.uses(at.key("file"), self.file, Wanted::Io)?;
         d.rule(|cx| self.pipe_end(at, cx.kind(self.file)))?;
+        d.rule(|cx| self.handle_mode(at, cx.kind(self.file), cx.overlapped(self.file)))?;
         d.rule(|_| {
             if self.both_offsets {
                 return at.key("random_offset").fail(Problem::OffsetAndRandomOffset);
@@ -409,6 +410,43 @@ impl<'a> Transfer<'a> {
             && let Some(offset_at) = offset_at
         {
             return offset_at.fail(Problem::OffsetOnPipe { handle, is: kind });
+        }
+        Ok(())
+    }
+
+    /// What the handle's mode allows (when every open of it agrees): no OVERLAPPED-less
+    /// ReadFile on a handle opened for overlapped I/O, no ReadFileEx on a synchronous one;
+    /// and a request with an OVERLAPPED on a file names its offset.
+    fn handle_mode(
+        &self,
+        at: OpAt<'_>,
+        kind: Option<HandleKind>,
+        overlapped: Option<bool>,
+    ) -> Check {
+        let handle = self.file.to_owned();
+        match (self.completion, overlapped) {
+            (IoMode::Sync, Some(true)) => {
+                return at
+                    .key("file")
+                    .fail(Problem::SyncTransferOnOverlappedHandle {
+                        op: at.name(),
+                        handle,
+                    });
+            }
+            (IoMode::Apc(_), Some(false)) => {
+                return at.key("file").fail(Problem::RoutineOnSynchronousHandle {
+                    op: at.name(),
+                    handle,
+                });
+            }
+            _ => {}
+        }
+        let on_file = !kind.is_some_and(HandleKind::is_pipe);
+        if self.completion != IoMode::Sync && on_file && self.position == Position::Current {
+            return Err(ScenarioError::invalid(
+                at.path(),
+                Problem::OverlappedWithoutOffset { op: at.name() },
+            ));
         }
         Ok(())
     }
