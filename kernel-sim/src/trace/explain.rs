@@ -12,8 +12,8 @@
 use super::{Pass, TraceEvent, WaitReason, WakeReason, What};
 use crate::cpu::FrameKind;
 use crate::ids::*;
-use crate::kernel::Kernel;
 use crate::io::Status;
+use crate::kernel::Kernel;
 use std::collections::BTreeSet;
 
 /// Formats a time in nanoseconds as microseconds with three decimals.
