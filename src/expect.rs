@@ -1250,6 +1250,31 @@ mod tests {
     use super::*;
 
     #[test]
+    fn expectations_that_name_what_the_machine_lacks_are_refused() {
+        let scenario = crate::scenario::parse(
+            "t.json",
+            r#"{"name": "t", "description": "one thread",
+                "processes": [{"name": "p", "threads": [{"name": "T", "program": []}]}]}"#,
+        )
+        .expect("valid");
+        let kernel = crate::build::build(&scenario, 0);
+        let expectations: Vec<Expectation> = serde_json::from_str(
+            r#"[{"count": {"of": "CpuIdle", "is": 0}},
+                {"thread": {"thread": "nobody", "state": "exited"}}]"#,
+        )
+        .expect("expectations");
+        let error = Evaluator::new(&expectations, &kernel).err();
+        assert_eq!(
+            error,
+            Some(ExpectError::Unknown {
+                index: 1,
+                what: Named::Thread,
+                name: "nobody".to_owned()
+            })
+        );
+    }
+
+    #[test]
     fn ordinals_read_as_english() {
         let got: Vec<String> = [1, 2, 3, 4, 11, 12, 13, 21, 22, 101, 111]
             .into_iter()

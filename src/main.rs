@@ -201,11 +201,39 @@ enum Done {
 
 /// Carries out the command, writing its output to `out`.
 fn execute(command: Option<Command>, out: &mut impl Write) -> Result<Done, Error> {
-    match command {
-        None => walkthrough("tour", None, &[]).map(|()| Done::Ok),
-        Some(Command::Check { scenario: args }) => check(&args, out),
-        Some(other) => run_command(other, out).map(|()| Done::Ok),
-    }
+    let Some(command) = command else {
+        return walkthrough("tour", None, &[]).map(|()| Done::Ok);
+    };
+    let done = match command {
+        Command::Check { scenario: args } => return check(&args, out),
+        Command::Tui {
+            scenario,
+            seed,
+            sets,
+        } => walkthrough(&scenario, seed, &sets),
+        Command::List => list(out),
+        Command::Schema => {
+            let schema = scenario::schema();
+            serde_json::to_writer_pretty(&mut *out, &schema).map_err(io::Error::from)?;
+            writeln!(out)?;
+            Ok(())
+        }
+        Command::Svg {
+            scenario: args,
+            output,
+            from,
+            to,
+        } => svg(&args, output, from.as_ref(), to.as_ref(), out),
+        Command::Run {
+            scenario: args,
+            format,
+        } => {
+            let loaded = load_scenario(&args.scenario, &args.sets)?;
+            let seed = args.seed.unwrap_or(loaded.scenario.seed);
+            iosim::output::write(out, &loaded.scenario, seed, format)
+        }
+    };
+    done.map(|()| Done::Ok)
 }
 
 /// `iosim check`: validates the scenario; if it has expectations, runs it with the seed
@@ -232,64 +260,40 @@ fn check(args: &ScenarioArgs, out: &mut impl Write) -> Result<Done, Error> {
     })
 }
 
-/// Carries out a command that either does what was asked or fails.
-fn run_command(command: Command, out: &mut impl Write) -> Result<(), Error> {
-    match command {
-        Command::Tui {
-            scenario,
-            seed,
-            sets,
-        } => walkthrough(&scenario, seed, &sets),
-        Command::List => {
-            for b in iosim::catalog::BUILTINS {
-                let desc = scenario::parse(b.name, b.source)
-                    .map(|s| s.description)
-                    .unwrap_or_default();
-                writeln!(out, "{:<26} {desc}", b.name)?;
-            }
-            Ok(())
-        }
-        Command::Schema => {
-            let schema = scenario::schema();
-            serde_json::to_writer_pretty(&mut *out, &schema).map_err(io::Error::from)?;
-            writeln!(out)?;
-            Ok(())
-        }
-        Command::Check { scenario: args } => check(&args, out).map(|_| ()),
-        Command::Svg {
-            scenario: args,
-            output,
-            from,
-            to,
-        } => {
-            let loaded = load_scenario(&args.scenario, &args.sets)?;
-            // A window that is empty whatever the run is refused before running it.
-            Window::check_order(
-                from.as_ref().and_then(|t| t.ns),
-                to.as_ref().and_then(|t| t.ns),
-            )
-            .map_err(|e| Error::Usage(e.to_string()))?;
-            let seed = args.seed.unwrap_or(loaded.scenario.seed);
-            let kernel = iosim::run(&loaded.scenario, seed)?;
-            let end = kernel.trace().last().map_or(0, |e| e.time);
-            let window = window(from.as_ref(), to.as_ref(), end)?;
-            let svg = iosim::export::svg::render(&kernel, &loaded.scenario.name, seed, window);
-            match output {
-                Some(path) => std::fs::write(&path, svg).map_err(|source| Error::WriteFile {
-                    file: path.display().to_string(),
-                    source,
-                }),
-                None => Ok(out.write_all(svg.as_bytes())?),
-            }
-        }
-        Command::Run {
-            scenario: args,
-            format,
-        } => {
-            let loaded = load_scenario(&args.scenario, &args.sets)?;
-            let seed = args.seed.unwrap_or(loaded.scenario.seed);
-            iosim::output::write(out, &loaded.scenario, seed, format)
-        }
+/// `iosim list`: the built-in scenarios and what each shows.
+fn list(out: &mut impl Write) -> Result<(), Error> {
+    for b in iosim::catalog::BUILTINS {
+        let desc = scenario::parse(b.name, b.source)
+            .map(|s| s.description)
+            .unwrap_or_default();
+        writeln!(out, "{:<26} {desc}", b.name)?;
+    }
+    Ok(())
+}
+
+/// `iosim svg`: the run's timeline in the window asked for, to `output` or `out`.
+fn svg(
+    args: &ScenarioArgs,
+    output: Option<PathBuf>,
+    from: Option<&TimeArg>,
+    to: Option<&TimeArg>,
+    out: &mut impl Write,
+) -> Result<(), Error> {
+    let loaded = load_scenario(&args.scenario, &args.sets)?;
+    // A window that is empty whatever the run is refused before running it.
+    Window::check_order(from.and_then(|t| t.ns), to.and_then(|t| t.ns))
+        .map_err(|e| Error::Usage(e.to_string()))?;
+    let seed = args.seed.unwrap_or(loaded.scenario.seed);
+    let kernel = iosim::run(&loaded.scenario, seed)?;
+    let end = kernel.trace().last().map_or(0, |e| e.time);
+    let window = window(from, to, end)?;
+    let svg = iosim::export::svg::render(&kernel, &loaded.scenario.name, seed, window);
+    match output {
+        Some(path) => std::fs::write(&path, svg).map_err(|source| Error::WriteFile {
+            file: path.display().to_string(),
+            source,
+        }),
+        None => Ok(out.write_all(svg.as_bytes())?),
     }
 }
 

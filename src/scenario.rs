@@ -892,6 +892,36 @@ mod tests {
     }
 
     #[test]
+    fn the_good_example_states_every_subject_at_every_moment() {
+        let scenario = load(Path::new(GOOD)).expect("loads");
+        let mut used = std::collections::BTreeSet::new();
+        let mut moments = std::collections::BTreeSet::new();
+        for expectation in &scenario.expect {
+            // `subject` is the key serde reads and writes, for every expectation.
+            let json = serde_json::to_value(expectation).expect("serializes");
+            let keys: Vec<&String> = json.as_object().expect("an object").keys().collect();
+            assert_eq!(keys, [expectation.subject()]);
+            used.insert(expectation.subject());
+            moments.insert(match expectation.at() {
+                None => "end",
+                Some(expect::Moment::Ns(_)) => "ns",
+                Some(expect::Moment::After(_)) => "after",
+                Some(expect::Moment::Step(_)) => "step",
+            });
+        }
+        let schema = schema();
+        let all: std::collections::BTreeSet<&str> = schema["$defs"]["Expectation"]["oneOf"]
+            .as_array()
+            .expect("Expectation is a oneOf")
+            .iter()
+            .filter_map(|v| v["required"][0].as_str())
+            .collect();
+        assert_eq!(all.len(), 7);
+        assert_eq!(used, all);
+        assert_eq!(moments.len(), 4, "{moments:?}");
+    }
+
+    #[test]
     fn defaults_fill_in_what_is_left_out() {
         let src = r#"{"name": "min", "description": "smallest",
             "devices": [{"disk": {"name": "d", "irq": 0}}],
