@@ -3,13 +3,15 @@
 //! Start with [`load_scenario`], which turns a scenario name or file into a validated
 //! scenario, and [`output::write`], which runs it and prints each event as it happens
 //! ([`run_streaming`]); [`run`] instead keeps the whole trace, for the pictures in
-//! [`export`]. Underneath:
+//! [`export`]. [`expect::run_checking`] runs a scenario and judges its expectations
+//! (`iosim check`). Underneath:
 //! - [`scenario`]: the JSON scenario format, its validation and its error messages;
 //! - [`build`]: a validated scenario becomes a kernel with devices and programs;
 //! - [`catalog`]: the scenarios built into the binary.
 
 pub mod build;
 pub mod catalog;
+pub mod expect;
 pub mod export;
 pub mod output;
 pub mod scenario;
@@ -28,6 +30,9 @@ pub enum Error {
     /// The run stopped early (a runaway scenario); nothing was printed.
     #[error(transparent)]
     Run(#[from] RunError),
+    /// The expectations name what the machine does not have; nothing ran.
+    #[error(transparent)]
+    Expect(#[from] expect::ExpectError),
     /// Writing the output failed.
     #[error("cannot write the output: {0}")]
     Io(#[from] std::io::Error),
@@ -83,6 +88,7 @@ impl Error {
                 format!("error: {self}\n  = help: {advice}\n")
             }
             Error::Run(e) => format!("error: {e}\n"),
+            Error::Expect(e) => format!("error: {e}\n"),
             Error::Io(e) => format!("error: cannot write the output: {e}\n"),
             Error::TraceTooLong { .. } => format!("error: {self}\n"),
             Error::Usage(message) => format!("error: {message}\n"),
@@ -207,15 +213,28 @@ pub fn run_streaming(
     seed: u64,
     mut each: impl FnMut(&Kernel, &TraceEvent) -> std::io::Result<()>,
 ) -> Result<Kernel, Error> {
+    let kernel = build::build(scenario, seed);
+    run_steps(kernel, scenario, seed, |kernel, events| {
+        events.iter().try_for_each(|event| each(kernel, event))
+    })
+}
+
+/// As [`run_streaming`], a step at a time: `each` gets the events each step recorded
+/// (first those the build recorded, step 0, perhaps none), with the kernel as that step
+/// left it. `kernel` is the machine `scenario` and `seed` built, not run yet.
+pub fn run_steps(
+    mut kernel: Kernel,
+    scenario: &Scenario,
+    seed: u64,
+    mut each: impl FnMut(&mut Kernel, &[TraceEvent]) -> std::io::Result<()>,
+) -> Result<Kernel, Error> {
     let limit = scenario.machine.event_limit;
-    let mut kernel = build::build(scenario, seed);
     let mut batch = Vec::new();
     loop {
         // Building the machine may already have traced something: take it first.
         kernel.move_trace_into(&mut batch);
-        for event in batch.drain(..) {
-            each(&kernel, &event)?;
-        }
+        each(&mut kernel, &batch)?;
+        batch.clear();
         let stepped = match kernel.step_within(limit) {
             Ok(stepped) => stepped,
             Err(error) => {

@@ -1,6 +1,6 @@
 //! The `iosim` command: runs scenarios and prints their traces. Only this binary turns
-//! errors into messages and exit codes: 0 on success, 2 on bad input or output that
-//! cannot be written. A reader that stops early (`iosim run … | head`) is not an error:
+//! errors into messages and exit codes: 0 on success, 1 when `iosim check` finds an
+//! expectation broken, 2 on bad input or output that cannot be written. A reader that stops early (`iosim run … | head`) is not an error:
 //! the run stops at once and the command ends quietly with 0.
 
 use clap::{Parser, Subcommand};
@@ -47,14 +47,11 @@ enum Command {
     },
     /// List the built-in scenarios.
     List,
-    /// Check a scenario without running it.
+    /// Check a scenario; if it states expectations, run it and say whether each held
+    /// (exit 1 if one broke).
     Check {
-        /// A built-in scenario name (see `iosim list`) or a path to a JSON file.
-        scenario: String,
-        /// Override a scenario value before validation, e.g. --set machine.cpus=2
-        /// (repeatable).
-        #[arg(long = "set", value_name = "PATH=VALUE")]
-        sets: Vec<String>,
+        #[command(flatten)]
+        scenario: ScenarioArgs,
     },
     /// Print the JSON Schema of the scenario format.
     Schema,
@@ -193,35 +190,32 @@ fn writes_stdout(command: &Option<Command>) -> bool {
     }
 }
 
+/// How a command that ran went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Done {
+    /// It did what was asked (exit 0).
+    Ok,
+    /// `iosim check` ran the scenario and an expectation broke (exit 1).
+    Broken,
+}
+
 /// Carries out the command, writing its output to `out`.
-fn execute(command: Option<Command>, out: &mut impl Write) -> Result<(), Error> {
+fn execute(command: Option<Command>, out: &mut impl Write) -> Result<Done, Error> {
     let Some(command) = command else {
-        return walkthrough("tour", None, &[]);
+        return walkthrough("tour", None, &[]).map(|()| Done::Ok);
     };
-    match command {
+    let done = match command {
+        Command::Check { scenario: args } => return check(&args, out),
         Command::Tui {
             scenario,
             seed,
             sets,
         } => walkthrough(&scenario, seed, &sets),
-        Command::List => {
-            for b in iosim::catalog::BUILTINS {
-                let desc = scenario::parse(b.name, b.source)
-                    .map(|s| s.description)
-                    .unwrap_or_default();
-                writeln!(out, "{:<26} {desc}", b.name)?;
-            }
-            Ok(())
-        }
+        Command::List => list(out),
         Command::Schema => {
             let schema = scenario::schema();
             serde_json::to_writer_pretty(&mut *out, &schema).map_err(io::Error::from)?;
             writeln!(out)?;
-            Ok(())
-        }
-        Command::Check { scenario, sets } => {
-            let Loaded { scenario, .. } = load_scenario(&scenario, &sets)?;
-            writeln!(out, "{}: ok ({})", scenario.name, scenario.description)?;
             Ok(())
         }
         Command::Svg {
@@ -229,27 +223,7 @@ fn execute(command: Option<Command>, out: &mut impl Write) -> Result<(), Error> 
             output,
             from,
             to,
-        } => {
-            let loaded = load_scenario(&args.scenario, &args.sets)?;
-            // A window that is empty whatever the run is refused before running it.
-            Window::check_order(
-                from.as_ref().and_then(|t| t.ns),
-                to.as_ref().and_then(|t| t.ns),
-            )
-            .map_err(|e| Error::Usage(e.to_string()))?;
-            let seed = args.seed.unwrap_or(loaded.scenario.seed);
-            let kernel = iosim::run(&loaded.scenario, seed)?;
-            let end = kernel.trace().last().map_or(0, |e| e.time);
-            let window = window(from.as_ref(), to.as_ref(), end)?;
-            let svg = iosim::export::svg::render(&kernel, &loaded.scenario.name, seed, window);
-            match output {
-                Some(path) => std::fs::write(&path, svg).map_err(|source| Error::WriteFile {
-                    file: path.display().to_string(),
-                    source,
-                }),
-                None => Ok(out.write_all(svg.as_bytes())?),
-            }
-        }
+        } => svg(&args, output, from.as_ref(), to.as_ref(), out),
         Command::Run {
             scenario: args,
             format,
@@ -258,6 +232,68 @@ fn execute(command: Option<Command>, out: &mut impl Write) -> Result<(), Error> 
             let seed = args.seed.unwrap_or(loaded.scenario.seed);
             iosim::output::write(out, &loaded.scenario, seed, format)
         }
+    };
+    done.map(|()| Done::Ok)
+}
+
+/// `iosim check`: validates the scenario; if it has expectations, runs it with the seed
+/// given (or its own) and reports each one.
+fn check(args: &ScenarioArgs, out: &mut impl Write) -> Result<Done, Error> {
+    let Loaded { scenario, .. } = load_scenario(&args.scenario, &args.sets)?;
+    if scenario.expect.is_empty() {
+        writeln!(out, "{}: ok ({})", scenario.name, scenario.description)?;
+        return Ok(Done::Ok);
+    }
+    let seed = args.seed.unwrap_or(scenario.seed);
+    let (_, verdicts) = iosim::expect::run_checking(&scenario, seed, |_, _| Ok(()))?;
+    writeln!(
+        out,
+        "{}, seed {seed}: expectations: {}",
+        scenario.name,
+        iosim::output::tally(&verdicts)
+    )?;
+    iosim::output::write_verdicts_text(out, &verdicts)?;
+    Ok(if verdicts.iter().all(|v| v.held()) {
+        Done::Ok
+    } else {
+        Done::Broken
+    })
+}
+
+/// `iosim list`: the built-in scenarios and what each shows.
+fn list(out: &mut impl Write) -> Result<(), Error> {
+    for b in iosim::catalog::BUILTINS {
+        let desc = scenario::parse(b.name, b.source)
+            .map(|s| s.description)
+            .unwrap_or_default();
+        writeln!(out, "{:<26} {desc}", b.name)?;
+    }
+    Ok(())
+}
+
+/// `iosim svg`: the run's timeline in the window asked for, to `output` or `out`.
+fn svg(
+    args: &ScenarioArgs,
+    output: Option<PathBuf>,
+    from: Option<&TimeArg>,
+    to: Option<&TimeArg>,
+    out: &mut impl Write,
+) -> Result<(), Error> {
+    let loaded = load_scenario(&args.scenario, &args.sets)?;
+    // A window that is empty whatever the run is refused before running it.
+    Window::check_order(from.and_then(|t| t.ns), to.and_then(|t| t.ns))
+        .map_err(|e| Error::Usage(e.to_string()))?;
+    let seed = args.seed.unwrap_or(loaded.scenario.seed);
+    let kernel = iosim::run(&loaded.scenario, seed)?;
+    let end = kernel.trace().last().map_or(0, |e| e.time);
+    let window = window(from, to, end)?;
+    let svg = iosim::export::svg::render(&kernel, &loaded.scenario.name, seed, window);
+    match output {
+        Some(path) => std::fs::write(&path, svg).map_err(|source| Error::WriteFile {
+            file: path.display().to_string(),
+            source,
+        }),
+        None => Ok(out.write_all(svg.as_bytes())?),
     }
 }
 
@@ -273,9 +309,10 @@ fn main() -> ExitCode {
     }
     // Buffered: a trace is millions of short lines, and stdout alone flushes each one.
     let mut out = io::BufWriter::with_capacity(1 << 16, io::stdout().lock());
-    let result = execute(cli.command, &mut out).and_then(|()| Ok(out.flush()?));
+    let result = execute(cli.command, &mut out).and_then(|done| Ok((done, out.flush()?)));
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok((Done::Ok, ())) => ExitCode::SUCCESS,
+        Ok((Done::Broken, ())) => ExitCode::from(1),
         // The reader stopped early (`| head`): it has what it wanted, and the run is
         // already stopped.
         Err(Error::Io(e)) if e.kind() == io::ErrorKind::BrokenPipe => {

@@ -7,8 +7,13 @@
 //! with events runs the scenario twice: a silent first pass checks that the run ends
 //! within its limits and counts its events (text's first line states the count), so a
 //! refused run prints nothing, never half a document; the second pass prints.
+//!
+//! A scenario with expectations gets their verdicts after the summary, in every format
+//! but the Chrome trace (whose format has no place for them): the second pass judges
+//! them as it prints ([`crate::expect::run_checking`]).
 
 use crate::Error;
+use crate::expect::{Place, Verdict};
 use crate::scenario::model::Scenario;
 use kernel_sim::trace::{Narrator, format_time};
 use kernel_sim::{Kernel, Summary, TraceEvent};
@@ -45,8 +50,15 @@ pub fn write(
             crate::export::chrome::write(out, &kernel, name, seed)?;
         }
         Format::Summary => {
-            let kernel = crate::run_streaming(scenario, seed, |_, _| Ok(()))?;
-            serde_json::to_writer_pretty(&mut *out, &kernel.summary()).map_err(io::Error::from)?;
+            let (kernel, verdicts) = crate::expect::run_checking(scenario, seed, |_, _| Ok(()))?;
+            let mut summary = serde_json::to_value(kernel.summary()).expect("summary serializes");
+            if !verdicts.is_empty() {
+                summary
+                    .as_object_mut()
+                    .expect("the summary is an object")
+                    .insert("expectations".into(), verdicts_json(&verdicts));
+            }
+            serde_json::to_writer_pretty(&mut *out, &summary).map_err(io::Error::from)?;
             writeln!(out)?;
         }
         Format::Text | Format::Json | Format::Jsonl => {
@@ -58,14 +70,16 @@ pub fn write(
                 first: true,
             };
             printer.start(name, seed, checked.events)?;
-            let kernel =
-                crate::run_streaming(scenario, seed, |kernel, event| printer.event(kernel, event))?;
+            let (kernel, verdicts) =
+                crate::expect::run_checking(scenario, seed, |kernel, event| {
+                    printer.event(kernel, event)
+                })?;
             let summary = kernel.summary();
             assert_eq!(
                 summary, checked,
                 "a run is a pure function of its scenario and seed, yet two runs differ"
             );
-            printer.finish(&summary)?;
+            printer.finish(&summary, &verdicts)?;
         }
     }
     Ok(())
@@ -126,25 +140,97 @@ impl<W: Write> Printer<'_, W> {
         Ok(())
     }
 
-    /// What comes after the last event: the summary.
-    fn finish(&mut self, summary: &Summary) -> io::Result<()> {
+    /// What comes after the last event: the summary, then the verdicts if the scenario
+    /// has expectations.
+    fn finish(&mut self, summary: &Summary, verdicts: &[Verdict]) -> io::Result<()> {
         match self.format {
             Format::Text => {
                 writeln!(self.out)?;
-                write_summary_text(self.out, summary)
+                write_summary_text(self.out, summary)?;
+                if !verdicts.is_empty() {
+                    writeln!(self.out)?;
+                    writeln!(self.out, "expectations: {}", tally(verdicts))?;
+                    write_verdicts_text(self.out, verdicts)?;
+                }
+                Ok(())
             }
             Format::Json => {
                 let close = if self.first { "]" } else { "\n  ]" };
                 write!(self.out, "{close},\n  \"summary\": ")?;
                 write_indented(self.out, summary, "  ")?;
+                if !verdicts.is_empty() {
+                    write!(self.out, ",\n  \"expectations\": ")?;
+                    write_indented(self.out, &verdicts_json(verdicts), "  ")?;
+                }
                 writeln!(self.out, "\n}}")
             }
             _ => {
                 serde_json::to_writer(&mut *self.out, &serde_json::json!({ "summary": summary }))?;
-                writeln!(self.out)
+                writeln!(self.out)?;
+                if !verdicts.is_empty() {
+                    let line = serde_json::json!({ "expectations": verdicts_json(verdicts) });
+                    serde_json::to_writer(&mut *self.out, &line)?;
+                    writeln!(self.out)?;
+                }
+                Ok(())
             }
         }
     }
+}
+
+/// The verdicts as JSON: an array of objects (see [`Verdict`]).
+fn verdicts_json(verdicts: &[Verdict]) -> Value {
+    serde_json::to_value(verdicts).expect("verdicts serialize")
+}
+
+/// "6 of 7 held".
+pub fn tally(verdicts: &[Verdict]) -> String {
+    let held = verdicts.iter().filter(|v| v.held()).count();
+    format!("{held} of {} held", verdicts.len())
+}
+
+/// Each verdict: its index, what it states and `held`, or `broken` with what was expected,
+/// what was found and where, one line each, indented under a heading.
+pub fn write_verdicts_text(out: &mut impl Write, verdicts: &[Verdict]) -> io::Result<()> {
+    for v in verdicts {
+        if v.held() {
+            writeln!(out, "  [{}] {}: held", v.index, v.expectation)?;
+            continue;
+        }
+        writeln!(out, "  [{}] {}: broken", v.index, v.expectation)?;
+        writeln!(out, "      expected: {}", v.expected)?;
+        writeln!(out, "      found:    {}", v.found)?;
+        let place = match &v.place {
+            Place::Event(e) => format!(
+                "event {} (step {}, t={}), {}: {}",
+                e.index,
+                e.step,
+                format_time(e.time),
+                e.kind,
+                e.text
+            ),
+            Place::Checked(c) => {
+                let when = if c.end {
+                    format!(
+                        "at the end of the run (step {}, t={})",
+                        c.step,
+                        format_time(c.time)
+                    )
+                } else {
+                    format!("after step {} (t={})", c.step, format_time(c.time))
+                };
+                match &c.last_event {
+                    Some(e) => format!(
+                        "checked {when}, after event {}, {}: {}",
+                        e.index, e.kind, e.text
+                    ),
+                    None => format!("checked {when}, before any event"),
+                }
+            }
+        };
+        writeln!(out, "      where:    {place}")?;
+    }
+    Ok(())
 }
 
 /// A trace event as JSON, with its sentence under `text`.

@@ -14,6 +14,8 @@
 //! - [`overrides`] applies `--set PATH=VALUE` to the text before parsing.
 //! - [`schema`] is the JSON Schema of the format, generated from the types, for editors;
 //!   `field` reads from it what the format takes at a path (a range, a string, an object).
+//! - [`expect`] holds the `expect` list's forms and their validation: what a run must show,
+//!   which `iosim check` checks (with [`crate::expect`]).
 //! - [`handle_kind`] says what a bound name stands for and what each op takes; `declare`
 //!   is how each op states its rules beside its form, for validation and the build to read.
 //! - [`limits`] lists every default and range; [`path`] and `span` find values in the text.
@@ -42,6 +44,7 @@ pub mod device;
 mod diagnose;
 pub mod echo;
 pub mod error;
+pub mod expect;
 mod field;
 pub mod handle_kind;
 pub mod limits;
@@ -293,6 +296,166 @@ mod tests {
                         k,
                         K::Invalid(Problem::UnknownHandle {
                             wanted: handle_kind::Wanted::Any,
+                            ..
+                        })
+                    )
+                },
+            ),
+            ("expect-ambiguous-port", "expect[0].port.port".into(), |k| {
+                matches!(k, K::Invalid(Problem::AmbiguousPort { .. }))
+            }),
+            (
+                "expect-moment-two-keys",
+                "expect[0].count.at.step".into(),
+                |k| {
+                    matches!(
+                        k,
+                        K::Shape {
+                            kind: S::NotOneKey,
+                            ..
+                        }
+                    )
+                },
+            ),
+            ("expect-nothing-stated", "expect[0].irp".into(), |k| {
+                matches!(
+                    k,
+                    K::Invalid(Problem::NothingExpected { subject: "irp", .. })
+                )
+            }),
+            (
+                "expect-null-in-order",
+                "expect[0].order.is[1]".into(),
+                |k| matches!(k, K::Invalid(Problem::NullInOrder { of: "completions" })),
+            ),
+            ("expect-order-too-long", "expect[0].order.is".into(), |k| {
+                matches!(
+                    k,
+                    K::Invalid(Problem::Count {
+                        found: 1025,
+                        max: 1024,
+                        ..
+                    })
+                )
+            }),
+            (
+                "expect-order-without-thread",
+                "expect[0].order".into(),
+                |k| {
+                    matches!(
+                        k,
+                        K::Invalid(Problem::OrderField {
+                            of: "apcs",
+                            field: "thread",
+                            needed: true
+                        })
+                    )
+                },
+            ),
+            (
+                "expect-pending-with-bytes",
+                "expect[0].irp.bytes".into(),
+                |k| matches!(k, K::Invalid(Problem::PendingWithBytes)),
+            ),
+            ("expect-too-many", "expect".into(), |k| {
+                matches!(
+                    k,
+                    K::Invalid(Problem::Count {
+                        found: 257,
+                        max: 256,
+                        ..
+                    })
+                )
+            }),
+            ("expect-unknown-call", "expect[0].call.call".into(), |k| {
+                matches!(
+                    k,
+                    K::Invalid(Problem::UnknownNamed {
+                        what: expect::Named::Call,
+                        ..
+                    })
+                )
+            }),
+            ("expect-unknown-error", "expect[0].call.error".into(), |k| {
+                matches!(
+                    k,
+                    K::Invalid(Problem::UnknownNamed {
+                        what: expect::Named::Error,
+                        twin: Some(_),
+                        ..
+                    })
+                )
+            }),
+            (
+                "expect-unknown-event-kind",
+                "expect[0].count.of".into(),
+                |k| {
+                    matches!(
+                        k,
+                        K::Invalid(Problem::UnknownNamed {
+                            what: expect::Named::Kind,
+                            ..
+                        })
+                    )
+                },
+            ),
+            ("expect-unknown-port", "expect[0].port.port".into(), |k| {
+                matches!(
+                    k,
+                    K::Invalid(Problem::UnknownNamed {
+                        what: expect::Named::Port,
+                        ..
+                    })
+                )
+            }),
+            (
+                "expect-unknown-return",
+                "expect[0].call.returns".into(),
+                |k| {
+                    matches!(
+                        k,
+                        K::Invalid(Problem::UnknownNamed {
+                            what: expect::Named::Return,
+                            ..
+                        })
+                    )
+                },
+            ),
+            (
+                "expect-unknown-status",
+                "expect[0].irp.status".into(),
+                |k| {
+                    matches!(
+                        k,
+                        K::Invalid(Problem::UnknownNamed {
+                            what: expect::Named::Status,
+                            twin: None,
+                            ..
+                        })
+                    )
+                },
+            ),
+            (
+                "expect-unknown-subject",
+                "expect[0].interrupt".into(),
+                |k| {
+                    matches!(
+                        k,
+                        K::Shape {
+                            kind: S::UnknownVariant,
+                            ..
+                        }
+                    )
+                },
+            ),
+            (
+                "expect-unknown-thread",
+                "expect[0].thread.thread".into(),
+                |k| {
+                    matches!(
+                        k,
+                        K::Invalid(Problem::UnknownNamed {
+                            what: expect::Named::Thread,
                             ..
                         })
                     )
@@ -763,6 +926,36 @@ mod tests {
             .collect();
         assert_eq!(all.len(), 30);
         assert_eq!(used, all);
+    }
+
+    #[test]
+    fn the_good_example_states_every_subject_at_every_moment() {
+        let scenario = load(Path::new(GOOD)).expect("loads");
+        let mut used = std::collections::BTreeSet::new();
+        let mut moments = std::collections::BTreeSet::new();
+        for expectation in &scenario.expect {
+            // `subject` is the key serde reads and writes, for every expectation.
+            let json = serde_json::to_value(expectation).expect("serializes");
+            let keys: Vec<&String> = json.as_object().expect("an object").keys().collect();
+            assert_eq!(keys, [expectation.subject()]);
+            used.insert(expectation.subject());
+            moments.insert(match expectation.at() {
+                None => "end",
+                Some(expect::Moment::Ns(_)) => "ns",
+                Some(expect::Moment::After(_)) => "after",
+                Some(expect::Moment::Step(_)) => "step",
+            });
+        }
+        let schema = schema();
+        let all: std::collections::BTreeSet<&str> = schema["$defs"]["Expectation"]["oneOf"]
+            .as_array()
+            .expect("Expectation is a oneOf")
+            .iter()
+            .filter_map(|v| v["required"][0].as_str())
+            .collect();
+        assert_eq!(all.len(), 7);
+        assert_eq!(used, all);
+        assert_eq!(moments.len(), 4, "{moments:?}");
     }
 
     #[test]

@@ -593,6 +593,23 @@ impl Kernel {
         self.core.queue.is_empty() || self.core.fault.is_some()
     }
 
+    /// When the next [`Kernel::step`] happens, if anything is left to happen: what the
+    /// state at a given time is can be read only before the first step past it. Queue
+    /// entries that step would skip as stale are dropped first, as it would drop them,
+    /// so the time is that of the step's own event.
+    pub fn next_time(&mut self) -> Option<Time> {
+        if self.core.fault.is_some() {
+            return None;
+        }
+        while let Some((at, &event)) = self.core.queue.peek() {
+            if !self.is_stale(event) {
+                return Some(at);
+            }
+            self.core.queue.pop();
+        }
+        None
+    }
+
     /// Advances by exactly one event. Returns false when nothing is left to happen.
     pub fn step(&mut self) -> bool {
         if self.core.fault.is_some() {

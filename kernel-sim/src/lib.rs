@@ -62,6 +62,7 @@ pub use engine::Time;
 pub use ids::*;
 pub use kernel::{Checkpoint, Kernel, MachineConfig, RunError, Summary};
 pub use syscall::{
-    IoMode, ProgramCtx, Returned, Syscall, SyscallResult, ThreadProgram, win32_return,
+    IoMode, ProgramCtx, RETURNING_CALLS, Returned, Syscall, SyscallResult, ThreadProgram,
+    win32_return,
 };
 pub use trace::{TraceEvent, What};

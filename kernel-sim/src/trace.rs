@@ -79,7 +79,7 @@ pub struct Pass {
 /// How an event is written says what it is about: its variant's name is its `kind`
 /// ([`What::kind`]), and the IRP and thread it concerns are its fields named `irp` and
 /// `thread` ([`What::irp`], [`What::thread`]). Nothing else lists the events.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, strum::IntoStaticStr)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, strum::IntoStaticStr, strum::VariantNames)]
 #[serde(tag = "kind")]
 pub enum What {
     // --- threads and the scheduler ---
@@ -552,6 +552,16 @@ impl What {
         }
     }
 
+    /// Every kind [`What::kind`] gives to the kernel's own events: the variants' names,
+    /// but `Device`'s, whose events are named by their [`crate::DeviceEventKind`] (each
+    /// device crate lists its own).
+    pub fn kernel_kinds() -> impl Iterator<Item = &'static str> {
+        <What as strum::VariantNames>::VARIANTS
+            .iter()
+            .copied()
+            .filter(|name| *name != "Device")
+    }
+
     /// The IRP this event concerns, if any (its field named `irp`): lets a viewer follow
     /// one request.
     pub fn irp(&self) -> Option<IrpId> {
@@ -574,6 +584,18 @@ impl What {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn kernel_kinds_are_the_kinds_events_report() {
+        let kinds: Vec<&str> = What::kernel_kinds().collect();
+        assert!(kinds.contains(&What::CpuIdle.kind()));
+        assert!(kinds.contains(&What::ClockInterrupt.kind()));
+        assert!(!kinds.contains(&"Device"));
+        assert_eq!(
+            kinds.len() + 1,
+            <What as strum::VariantNames>::VARIANTS.len()
+        );
+    }
 
     #[test]
     fn trace_events_stay_compact() {

@@ -193,9 +193,16 @@ fn enum_of(path: &JsonPath) -> Option<&'static str> {
         [.., PathSegment::Key(list), PathSegment::Index(_)] => match list.as_str() {
             "program" | "ops" => Some("enum Op"),
             "devices" => Some("enum Device"),
+            "expect" => Some("enum Expectation"),
             _ => None,
         },
         [.., PathSegment::Key(key)] if key == "data" || key == "content" => Some("enum Data"),
+        [
+            PathSegment::Key(list),
+            PathSegment::Index(_),
+            PathSegment::Key(_),
+            PathSegment::Key(at),
+        ] if list == "expect" && at == "at" => Some("enum Moment"),
         _ => None,
     }
 }
@@ -222,6 +229,8 @@ fn unknown_variant(src: &str, path: JsonPath, variant: &str, message: &str) -> S
     let what = match expected {
         "enum Op" => "op",
         "enum Device" => "device kind",
+        "enum Expectation" => "expectation subject",
+        "enum Moment" => "moment",
         _ => "data kind",
     };
     let message = format!("unknown {what} `{variant}`{tail}");

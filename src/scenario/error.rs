@@ -13,6 +13,7 @@
 use std::fmt;
 
 use super::echo;
+use super::expect::Named;
 use super::handle_kind::{HandleKind, Wanted};
 use super::limits::MAX_NS;
 use super::path::JsonPath;
@@ -562,6 +563,67 @@ pub enum Problem {
         /// The port it is bound to.
         port: String,
     },
+    /// An expectation names a thread, a port, a call, a status, an error code, a return
+    /// value or an event kind that does not exist.
+    #[error("no {} named `{}`", .what.noun(), echo::value(.name))]
+    UnknownNamed {
+        /// What the name stands for.
+        what: Named,
+        /// The name given.
+        name: String,
+        /// The names there are.
+        known: Vec<String>,
+        /// What was meant, when the name is the right thing in the other form: a status
+        /// where an error code belongs (`STATUS_SUCCESS` for `ERROR_SUCCESS`), or the
+        /// other way round.
+        twin: Option<String>,
+    },
+    /// Two processes create a completion port under one name, and an expectation names
+    /// the port by name alone, so it could mean either.
+    #[error(
+        "completion port `{}` is created by process `{}` and by process `{}`",
+        echo::value(.name),
+        echo::value(.first),
+        echo::value(.second)
+    )]
+    AmbiguousPort {
+        /// The port's name.
+        name: String,
+        /// The first process that creates it.
+        first: String,
+        /// Another one.
+        second: String,
+    },
+    /// An expectation that states nothing to check.
+    #[error("this `{subject}` expectation states nothing to check")]
+    NothingExpected {
+        /// Its subject ("irp").
+        subject: &'static str,
+        /// The facts it could state, in words.
+        fields: &'static str,
+    },
+    /// An IRP expected to be pending, with a byte count.
+    #[error("an IRP that is still pending has no byte count")]
+    PendingWithBytes,
+    /// An order lacks the thread or port its kind needs, or names one it does not take.
+    #[error(
+        "an order of {of} {} `{field}`",
+        if *.needed { "needs" } else { "takes no" }
+    )]
+    OrderField {
+        /// What it orders ("apcs").
+        of: &'static str,
+        /// "thread" or "port".
+        field: &'static str,
+        /// The field is missing (rather than given where it does not belong).
+        needed: bool,
+    },
+    /// `null` in an order of something else than packets.
+    #[error("`null` in an order of {of}")]
+    NullInOrder {
+        /// What the order lists.
+        of: &'static str,
+    },
 }
 
 /// Most names a list in a message shows; the rest are counted.
@@ -788,6 +850,36 @@ impl Problem {
                 "a handle not bound to a port (Windows rejects {op} there: a port-bound file \
                  delivers completion packets, not APCs); use read_overlapped or write_overlapped"
             ),
+            Problem::UnknownNamed {
+                what,
+                name,
+                twin: Some(twin),
+                ..
+            } => format!(
+                "{}; for `{}`, that is `{}`",
+                what.source(),
+                echo::value(name),
+                echo::value(twin)
+            ),
+            Problem::UnknownNamed {
+                what, name, known, ..
+            } => format!("{}: {}", what.source(), suggesting(name, known)),
+            Problem::AmbiguousPort { .. } => "a port name that only one process creates, \
+                 since an expectation names its port by name alone"
+                .to_owned(),
+            Problem::NothingExpected { fields, .. } => {
+                format!("at least one of {fields}")
+            }
+            Problem::PendingWithBytes => "no `bytes` with STATUS_PENDING: an IRP's byte count \
+                 is set when it completes"
+                .to_owned(),
+            Problem::OrderField { .. } => "an order of completions takes an optional `thread` \
+                 (only its requests), of apcs a `thread` (whose routines ran), of packets a \
+                 `port` (that they left)"
+                .to_owned(),
+            Problem::NullInOrder { .. } => "an IRP number: `null` stands for a posted packet \
+                 (PostQueuedCompletionStatus), which only an order of packets has"
+                .to_owned(),
         }
     }
 }
@@ -962,6 +1054,14 @@ fn explain_expected(expected: &str, message: &str) -> String {
         "unit struct Exit" | "struct Exit" => "an empty object: {}".to_owned(),
         "enum Op" => "an op: an object with one key naming it, such as {\"read\": {...}}".to_owned(),
         "enum Device" => "a device: an object with one key naming its kind, such as {\"disk\": {...}}".to_owned(),
+        "enum Expectation" => {
+            "an expectation: an object with one key naming its subject, such as {\"irp\": {...}}"
+                .to_owned()
+        }
+        "enum Moment" => {
+            "a moment: {\"ns\": N}, {\"after\": {\"kind\": \"...\", \"nth\": N}} or {\"step\": N}"
+                .to_owned()
+        }
         "enum Data" => {
             "data: {\"text\": \"...\"}, {\"bytes\": [...]} or {\"repeat\": {\"text\": \"...\", \"length\": N}}"
                 .to_owned()

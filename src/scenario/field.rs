@@ -350,9 +350,11 @@ mod tests {
             [
                 "bytes",
                 "devices",
+                "expect",
                 "files",
                 "filters",
                 "handles",
+                "is",
                 "ops",
                 "processes",
                 "program",

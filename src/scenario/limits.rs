@@ -134,6 +134,13 @@ pub const PIPE_PREFIX: &str = r"\\.\pipe\";
 /// the characters of its other names, which print safely in a terminal).
 pub const PIPE_NAME_PATTERN: &str = r"^\\\\\.\\pipe\\[A-Za-z0-9_.-]{1,64}$";
 
+/// Most expectations a scenario may state: each is checked at every step of the run, so
+/// the number bounds what checking costs; a course exercise asks a handful.
+pub const MAX_EXPECTATIONS: u64 = 256;
+/// Longest order an expectation may state (`order.is`): a run keeps only that many
+/// entries (and one more) of what it orders, however long it is.
+pub const MAX_ORDER_LEN: u64 = 1024;
+
 /// Longest name of any kind, in characters.
 pub const MAX_NAME_LEN: usize = 64;
 

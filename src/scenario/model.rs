@@ -10,6 +10,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::device::Device;
+use super::expect::Expectation;
 use super::limits::*;
 use super::op::Op;
 
@@ -47,6 +48,11 @@ pub struct Scenario {
     /// The processes, 1 to 64.
     #[schemars(length(min = 1, max = MAX_PROCESSES))]
     pub processes: Vec<Process>,
+    /// What must hold of the run, up to 256 facts: `iosim check` runs the scenario and
+    /// says of each whether it held. Default: none (`iosim check` then only validates).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = MAX_EXPECTATIONS))]
+    pub expect: Vec<Expectation>,
 }
 
 /// The simulated machine.

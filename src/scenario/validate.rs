@@ -12,6 +12,9 @@
 //! ([`HandleKind`]) wherever it is bound; a `duplicate_handle` takes the kind of the name it
 //! copies, once every other binding is known.
 //!
+//! The expectations' rules are beside their forms, in [`expect`](super::expect), and are
+//! checked last, once the threads and ports they name are known.
+//!
 //! The ops' rules are not here: each op declares them beside its form (see `declare`), and
 //! this module reads the declarations. It holds the readers (the scenario's named pipes, a
 //! process's `Bindings`, and the `Checker` of uses, numbers and the ops' own rules, which
@@ -50,7 +53,8 @@ pub fn validate(scenario: &Scenario) -> Check {
     machine(scenario)?;
     devices(scenario)?;
     files(scenario)?;
-    processes(scenario)
+    processes(scenario)?;
+    super::expect::validate(scenario)
 }
 
 fn machine(scenario: &Scenario) -> Check {
@@ -817,7 +821,7 @@ fn bad_name(value: &str, kind: &'static str, rule: NameRule) -> Option<Problem> 
     })
 }
 
-fn range(at: &JsonPath, value: u64, min: u64, max: u64) -> Check {
+pub(crate) fn range(at: &JsonPath, value: u64, min: u64, max: u64) -> Check {
     if (min..=max).contains(&value) {
         return Ok(());
     }
@@ -836,7 +840,7 @@ fn range(at: &JsonPath, value: u64, min: u64, max: u64) -> Check {
     ))
 }
 
-fn count(at: &JsonPath, what: &'static str, len: usize, min: u64, max: u64) -> Check {
+pub(crate) fn count(at: &JsonPath, what: &'static str, len: usize, min: u64, max: u64) -> Check {
     let found = len as u64;
     if (min..=max).contains(&found) {
         return Ok(());

@@ -7,6 +7,7 @@ mod checkpoints;
 mod chrome_trace;
 mod cli;
 mod determinism;
+mod expect;
 mod guarantees;
 mod hostile;
 mod invariants;

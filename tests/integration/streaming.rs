@@ -82,14 +82,15 @@ fn a_run_longer_than_the_kept_trace_cap_is_refused_by_the_outputs_that_keep_it()
 
 /// What a child process used: its exit status, its peak resident memory (VmHWM) and the
 /// CPU time it took (user + system, in clock ticks), sampled from /proc until it exits.
-struct Usage {
-    status: ExitStatus,
-    peak_kb: u64,
+pub(crate) struct Usage {
+    pub(crate) status: ExitStatus,
+    pub(crate) peak_kb: u64,
     cpu_ticks: u64,
-    stderr: String,
+    pub(crate) stderr: String,
 }
 
-fn watch(mut child: Child) -> Usage {
+/// Waits for `child`, sampling its peak resident memory and CPU time.
+pub(crate) fn watch(mut child: Child) -> Usage {
     let pid = child.id();
     let (mut peak_kb, mut cpu_ticks) = (0, 0);
     let status = loop {
@@ -146,7 +147,7 @@ fn bench_run(passes: u32, format: &str, stdout: Stdio) -> Child {
 /// Peak memory of a streamed run of about 2 million events (test build): about 9 MB for
 /// summary and text, where keeping the trace alone would take 113 MB (56 bytes an event)
 /// and the build before streaming peaked at 115 MB. The bound is generous.
-const STREAMED_PEAK_BOUND_KB: u64 = 24 * 1024;
+pub(crate) const STREAMED_PEAK_BOUND_KB: u64 = 24 * 1024;
 
 #[test]
 fn a_long_summary_run_stays_in_bounded_memory() {

@@ -59,6 +59,11 @@ impl<E> EventQueue<E> {
         self.heap.pop().map(|Reverse(e)| (e.at, e.event))
     }
 
+    /// The earliest event and when it is due, if any, left in the queue.
+    pub fn peek(&self) -> Option<(Time, &E)> {
+        self.heap.peek().map(|Reverse(e)| (e.at, &e.event))
+    }
+
     /// When the next event is due, if any.
     pub fn peek_time(&self) -> Option<Time> {
         self.heap.peek().map(|Reverse(e)| e.at)

@@ -22,8 +22,9 @@ impl Major {
     }
 }
 
-/// An NTSTATUS-like result code.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// An NTSTATUS-like result code. `Status::VARIANTS` ([`strum::VariantArray`]) lists them
+/// all, for a reader that looks one up by name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, strum::VariantArray)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     Success,
