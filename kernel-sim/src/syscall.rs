@@ -411,7 +411,10 @@ mod tests {
         let h = Handle(1);
         let mut calls = vec![
             Syscall::Compute { ns: 1, pass: None },
-            Syscall::Open { path: "f".into() },
+            Syscall::Open {
+                path: "f".into(),
+                overlapped: false,
+            },
             Syscall::Close { handle: h },
             Syscall::Sleep {
                 ns: 1,
@@ -471,6 +474,7 @@ mod tests {
             Syscall::CreateNamedPipe {
                 capacity: 1,
                 name: "p".into(),
+                overlapped: false,
             },
             Syscall::CancelIo { handle: h },
             Syscall::CancelIoEx {
