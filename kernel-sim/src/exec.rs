@@ -255,9 +255,18 @@ impl Kernel {
                 };
                 let mut irps = self.requests_on(fo, None);
                 if let Some(ov) = overlapped {
+                    // "only those specific I/O requests that were issued for the file with
+                    // the specified lpOverlapped overlapped structure are marked as
+                    // canceled" (Microsoft Learn: CancelIoEx function): every one of them,
+                    // if the program issued several with one OVERLAPPED.
                     let process = self.core.threads[thread.0 as usize].process;
-                    let record = self.core.processes[process.0 as usize].overlapped.get(&ov);
-                    irps.retain(|irp| record.is_some_and(|r| r.irp == *irp));
+                    irps.retain(|&irp| {
+                        let irp = self.core.irp(irp);
+                        irp.mode == crate::syscall::IoMode::Overlapped(Some(ov))
+                            && irp
+                                .thread()
+                                .is_some_and(|t| self.core.threads[t.0 as usize].process == process)
+                    });
                 }
                 if irps.is_empty() {
                     // Nothing in flight to cancel: FALSE, ERROR_NOT_FOUND.

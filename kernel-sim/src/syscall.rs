@@ -147,8 +147,8 @@ pub enum Syscall {
     CancelIo {
         handle: Handle,
     },
-    /// CancelIoEx: cancels every thread's requests on the file object, or only the one
-    /// last issued with `overlapped`.
+    /// CancelIoEx: cancels every thread's requests on the file object, or only those
+    /// issued with `overlapped`.
     CancelIoEx {
         handle: Handle,
         overlapped: Option<OverlappedId>,

@@ -42,9 +42,10 @@ pub struct CancelIoEx {
     /// A file handle or a pipe end bound in this process. Every thread's requests on the
     /// file object are cancelled, whichever handle issued them.
     pub file: String,
-    /// Tag of an overlapped read or write in this process: only the request last issued
-    /// with that tag's OVERLAPPED is cancelled. Default: every request on the file. With
-    /// nothing to cancel the call fails with ERROR_NOT_FOUND.
+    /// Tag of an overlapped read or write in this process: only the requests issued with
+    /// that tag's OVERLAPPED are cancelled (every one, if it was used for several).
+    /// Default: every request on the file. With nothing to cancel the call fails with
+    /// ERROR_NOT_FOUND.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag: Option<String>,
 }
