@@ -155,6 +155,13 @@ pub enum What {
         thread: ThreadId,
         call: &'static str,
     },
+    /// A synchronous read starts at or past the end of its file: it reads nothing, and
+    /// succeeds.
+    ReadAtEndOfFile {
+        thread: ThreadId,
+        file: FileId,
+        offset: u64,
+    },
     /// The call returns to its program: its return value, and the code GetLastError then
     /// gives, if the call set one.
     CallReturned {

@@ -311,3 +311,46 @@ fn time_overflow_stops_the_run_with_an_error_naming_the_values() {
     let message = err.to_string();
     assert!(message.contains(&now.to_string()) && message.contains(&delay.to_string()));
 }
+
+#[test]
+fn a_synchronous_read_at_the_end_of_the_file_succeeds_with_nothing_read() {
+    // "When a synchronous read operation reaches the end of a file, ReadFile returns TRUE
+    // and sets *lpNumberOfBytesRead to zero" (Microsoft Learn: ReadFile function).
+    let k = run(&scenario(
+        json!({}),
+        json!([{"name": "T", "program": [
+            {"open": {"path": "f.dat", "as": "f"}},
+            {"read": {"file": "f", "offset": 0, "len": 1_048_576}},
+            {"read": {"file": "f", "len": 512}}
+        ]}]),
+    ));
+    let t = thread_named(&k, "T");
+    let returns: Vec<(&str, kernel_sim::Returned, Option<Status>)> = of(&k, t)
+        .iter()
+        .filter_map(|e| match e.what {
+            What::CallReturned {
+                call,
+                returned,
+                error,
+                ..
+            } => Some((call, returned, error)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        returns[1..],
+        [
+            ("ReadFile", kernel_sim::Returned::True, None),
+            ("ReadFile", kernel_sim::Returned::True, None)
+        ]
+    );
+    assert!(of(&k, t).iter().any(|e| matches!(
+        e.what,
+        What::ReadAtEndOfFile {
+            offset: 1_048_576,
+            ..
+        }
+    )));
+    // No IRP for the read at the end: nothing was asked of the disk.
+    assert_eq!(k.summary().counters.irps_issued, 1);
+}

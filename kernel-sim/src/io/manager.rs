@@ -496,6 +496,23 @@ impl Kernel {
             offset.unwrap_or(object.position)
         };
         if !pipe && offset >= file_length {
+            // "When a synchronous read operation reaches the end of a file, ReadFile returns
+            // TRUE and sets *lpNumberOfBytesRead to zero"; on a handle for overlapped I/O it
+            // fails with ERROR_HANDLE_EOF (Microsoft Learn: ReadFile function). A write there
+            // would extend the file in Windows; iosim's files keep their length, so it fails
+            // with ERROR_HANDLE_EOF too (a simplification the README lists).
+            let file = object.file;
+            if data.is_none() && synchronous {
+                self.core.trace(
+                    Some(cpu),
+                    What::ReadAtEndOfFile {
+                        thread,
+                        file,
+                        offset,
+                    },
+                );
+                return self.finish(cpu, thread, SyscallResult::Done);
+            }
             return self.fail(cpu, thread, name, Status::EndOfFile);
         }
         // Requests are cut at the end of the file, as a file system would.

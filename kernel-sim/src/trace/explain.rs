@@ -910,6 +910,18 @@ impl Kernel {
                 count(*bytes, "byte"),
                 self.client_name(*client),
             ),
+            What::ReadAtEndOfFile {
+                thread,
+                file,
+                offset,
+            } => format!(
+                "{}'s read starts at byte {offset} of {}, which is {} bytes long: at the end of \
+                 the file a synchronous ReadFile reads nothing and succeeds, with 0 bytes read; \
+                 that is how a program learns it has reached the end.",
+                t(*thread),
+                self.file_name(*file),
+                self.core.files[file.0 as usize].length
+            ),
             What::CallReturned {
                 thread,
                 call,
