@@ -249,6 +249,15 @@ impl Kernel {
                 let then = Cont::Deliver(SyscallResult::Done);
                 self.cancel_then(cpu, thread, irps, CancelReason::CancelIo, then);
             }
+            Syscall::SkipPortOnSuccess { handle } => {
+                let Some(Object::File(fo)) = self.handle_object(thread, handle) else {
+                    return self.fail(cpu, thread, name, Status::InvalidHandle);
+                };
+                self.core.file_objects[fo.0 as usize].skip_port_on_success = true;
+                self.core
+                    .trace(Some(cpu), What::SkipsPortOnSuccess { thread, object: fo });
+                self.finish(cpu, thread, SyscallResult::Done);
+            }
             Syscall::CancelIoEx { handle, overlapped } => {
                 let Some(Object::File(fo)) = self.handle_object(thread, handle) else {
                     return self.fail(cpu, thread, name, Status::InvalidHandle);

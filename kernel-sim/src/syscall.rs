@@ -143,6 +143,11 @@ pub enum Syscall {
         name: String,
         overlapped: bool,
     },
+    /// SetFileCompletionNotificationModes with FILE_SKIP_COMPLETION_PORT_ON_SUCCESS: a
+    /// request on the file that succeeds at once queues no packet to its port.
+    SkipPortOnSuccess {
+        handle: Handle,
+    },
     /// CancelIo: cancels the caller's requests on the file.
     CancelIo {
         handle: Handle,
@@ -195,6 +200,7 @@ impl Syscall {
             Syscall::ReleaseSemaphore { .. } => "ReleaseSemaphore",
             Syscall::OpenThread { .. } => "OpenThread",
             Syscall::DuplicateHandle { .. } => "DuplicateHandle",
+            Syscall::SkipPortOnSuccess { .. } => "SetFileCompletionNotificationModes",
             Syscall::CancelIo { .. } => "CancelIo",
             Syscall::CreatePipe { .. } => "CreatePipe",
             Syscall::CreateNamedPipe { .. } => "CreateNamedPipe",
@@ -231,6 +237,7 @@ pub const RETURNING_CALLS: &[&str] = &[
     "ReleaseSemaphore",
     "OpenThread",
     "DuplicateHandle",
+    "SetFileCompletionNotificationModes",
     "CancelIo",
     "CancelIoEx",
     "CreatePipe",
@@ -476,6 +483,7 @@ mod tests {
                 name: "p".into(),
                 overlapped: false,
             },
+            Syscall::SkipPortOnSuccess { handle: h },
             Syscall::CancelIo { handle: h },
             Syscall::CancelIoEx {
                 handle: h,
@@ -538,6 +546,7 @@ mod tests {
                 | Syscall::DuplicateHandle { .. }
                 | Syscall::CreatePipe { .. }
                 | Syscall::CreateNamedPipe { .. }
+                | Syscall::SkipPortOnSuccess { .. }
                 | Syscall::CancelIo { .. }
                 | Syscall::CancelIoEx { .. }
                 | Syscall::WaitObjects { .. }

@@ -452,6 +452,16 @@ pub enum What {
         key: u64,
         queue_len: u32,
     },
+    /// A file object now skips its port when a request succeeds at once.
+    SkipsPortOnSuccess {
+        thread: ThreadId,
+        object: FileObjectId,
+    },
+    /// A request on such a file object succeeded inside its dispatch routine: no packet.
+    PacketSkipped {
+        irp: IrpId,
+        port: PortId,
+    },
     PacketDequeued {
         port: PortId,
         thread: ThreadId,

@@ -51,7 +51,7 @@ pub use object::{
     SetEvent, WaitObjects,
 };
 pub use pipe::{CreateNamedPipe, CreatePipe};
-pub use port::{Bind, CreatePort, GetQueued, Post};
+pub use port::{Bind, CreatePort, GetQueued, Post, SkipPortOnSuccess};
 pub use request::{CancelIo, CancelIoEx, Wait};
 pub use time::{Compute, Sleep, SleepEx};
 pub use transfer::{
@@ -150,6 +150,9 @@ ops! {
         "get_queued" => GetQueued(GetQueued),
         /// Queue a packet on a port by hand (PostQueuedCompletionStatus).
         "post" => Post(Post),
+        /// A file's requests that succeed at once queue no packet to its port
+        /// (SetFileCompletionNotificationModes, FILE_SKIP_COMPLETION_PORT_ON_SUCCESS).
+        "skip_port_on_success" => SkipPortOnSuccess(SkipPortOnSuccess),
         /// Create an event object and bind a name to its handle (CreateEvent).
         "create_event" => CreateEvent(CreateEvent),
         /// Signal an event (SetEvent): a manual-reset event releases every waiter and stays

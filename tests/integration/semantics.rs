@@ -354,3 +354,68 @@ fn a_synchronous_read_at_the_end_of_the_file_succeeds_with_nothing_read() {
     // No IRP for the read at the end: nothing was asked of the disk.
     assert_eq!(k.summary().counters.irps_issued, 1);
 }
+
+#[test]
+fn a_file_that_skips_its_port_on_success_queues_no_packet_for_a_request_done_at_once() {
+    // "If the following three conditions are true, the I/O Manager does not queue a
+    // completion entry to the port": the file is associated with a port, opened for
+    // asynchronous I/O, and a request returns success immediately (Microsoft Learn:
+    // SetFileCompletionNotificationModes function).
+    let src = json!({
+        "name": "skip", "description": "skip the port on success",
+        "processes": [{"name": "app", "threads": [
+            {"name": "server", "program": [
+                {"create_port": {"as": "P"}},
+                {"create_named_pipe": {"as": "s", "name": "\\\\.\\pipe\\skip", "overlapped": true}},
+                {"bind": {"file": "s", "port": "P", "key": 3}},
+                {"skip_port_on_success": {"file": "s"}},
+                {"sleep": {"ns": 1_000_000}},
+                // The client's bytes are there: done at once, TRUE, no packet.
+                {"read_overlapped": {"file": "s", "len": 4}},
+                // Nothing there: pends, and its completion queues a packet.
+                {"read_overlapped": {"file": "s", "len": 4}},
+                {"get_queued": {"port": "P", "timeout_ns": 50_000_000u64}},
+                {"get_queued": {"port": "P", "timeout_ns": 0}}
+            ]},
+            {"name": "client", "start_ns": 100_000, "program": [
+                {"open": {"path": "\\\\.\\pipe\\skip", "as": "c"}},
+                {"write": {"file": "c", "data": {"text": "ping"}}},
+                {"sleep": {"ns": 2_000_000}},
+                {"write": {"file": "c", "data": {"text": "pong"}}}
+            ]}
+        ]}]
+    })
+    .to_string();
+    let k = run(&src);
+    let server = thread_named(&k, "server");
+    let calls: Vec<(&str, kernel_sim::Returned, Option<Status>)> = of(&k, server)
+        .iter()
+        .filter_map(|e| match e.what {
+            What::CallReturned {
+                call,
+                returned,
+                error,
+                ..
+            } if call == "ReadFile" || call == "GetQueuedCompletionStatus" => {
+                Some((call, returned, error))
+            }
+            _ => None,
+        })
+        .collect();
+    use kernel_sim::Returned::{False, True};
+    assert_eq!(
+        calls,
+        [
+            ("ReadFile", True, None),
+            ("ReadFile", False, Some(Status::Pending)),
+            ("GetQueuedCompletionStatus", True, None),
+            ("GetQueuedCompletionStatus", False, Some(Status::Timeout)),
+        ]
+    );
+    let skipped = k
+        .trace()
+        .iter()
+        .filter(|e| matches!(e.what, What::PacketSkipped { .. }))
+        .count();
+    assert_eq!((skipped, k.summary().counters.packets_queued), (1, 1));
+}

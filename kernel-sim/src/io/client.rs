@@ -262,6 +262,7 @@ impl Core {
             synchronous: false,
             position: 0,
             port: None,
+            skip_port_on_success: false,
             // One reference is the kernel's own, kept for the run; one is this request's.
             refs: 2,
             handles: 0,

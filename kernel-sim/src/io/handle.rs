@@ -71,6 +71,9 @@ pub struct FileObject {
     pub position: u64,
     /// Completion port and key, once bound.
     pub port: Option<(PortId, u64)>,
+    /// FILE_SKIP_COMPLETION_PORT_ON_SUCCESS: a request that succeeds inside its dispatch
+    /// routine queues no packet (the call's TRUE already told the program).
+    pub skip_port_on_success: bool,
     /// Handles plus IRPs in flight that refer to this object.
     pub refs: u32,
     /// Handles alone: when the last one closes, the I/O manager cleans up (cancels the

@@ -218,7 +218,11 @@ impl Core {
         let result = io_result(self.irp(id));
         let file_object = &mut self.file_objects[fo.0 as usize];
         file_object.refs -= 1;
-        let (port, synchronous) = (file_object.port, file_object.synchronous);
+        let (port, synchronous, skip) = (
+            file_object.port,
+            file_object.synchronous,
+            file_object.skip_port_on_success,
+        );
         let caller_waiting = self.threads[thread.0 as usize].wait == Some(WaitFor::Irp(id));
         if !failed_at_submission && mode != IoMode::Sync && !caller_waiting {
             if synchronous {
@@ -282,14 +286,23 @@ impl Core {
                         Cont::Deliver(result),
                     );
                 }
-                if let Some((port, key)) = port {
-                    let packet = Packet {
-                        irp: Some(id),
-                        key,
-                        bytes,
-                        status,
-                    };
-                    self.queue_packet(cpu, port, packet);
+                match port {
+                    // "If ... a request returns success immediately without returning
+                    // ERROR_PENDING", the I/O manager queues no packet (Microsoft Learn:
+                    // SetFileCompletionNotificationModes function).
+                    Some((port, _)) if skip && at_once && !status.is_error() => {
+                        self.trace(cpu, What::PacketSkipped { irp: id, port });
+                    }
+                    Some((port, key)) => {
+                        let packet = Packet {
+                            irp: Some(id),
+                            key,
+                            bytes,
+                            status,
+                        };
+                        self.queue_packet(cpu, port, packet);
+                    }
+                    None => {}
                 }
             }
         }
@@ -326,6 +339,7 @@ impl Kernel {
             synchronous,
             position: 0,
             port: None,
+            skip_port_on_success: false,
             refs: 1,
             handles: 1,
         });

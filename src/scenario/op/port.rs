@@ -65,6 +65,30 @@ pub struct Post {
     pub bytes: u64,
 }
 
+/// Arguments of `skip_port_on_success`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SkipPortOnSuccess {
+    /// A file handle or a named pipe's end bound in this process: from now on, a request on
+    /// its file object that succeeds at once (inside its dispatch routine) queues no
+    /// packet to the file's completion port.
+    pub file: String,
+}
+
+impl OpForm for SkipPortOnSuccess {
+    fn declare<'a, D: Declare<'a>>(&'a self, at: OpAt<'_>, d: &mut D) -> Check {
+        d.uses(at.key("file"), &self.file, Wanted::Io)
+    }
+}
+
+impl Step for SkipPortOnSuccess {
+    fn call(&self, cx: &mut StepCtx<'_, '_>) -> Syscall {
+        Syscall::SkipPortOnSuccess {
+            handle: cx.handle(&self.file),
+        }
+    }
+}
+
 impl OpForm for CreatePort {
     fn declare<'a, D: Declare<'a>>(&'a self, at: OpAt<'_>, d: &mut D) -> Check {
         d.binds(at.key("as"), &self.port, HandleKind::Port)?;
