@@ -637,8 +637,9 @@ impl<'s> Check<'s> {
                     (OrderOf::Completions, What::IrpCompleted { irp, .. }) => {
                         (wanted.is_none() || open.remove(irp)).then_some(Some(irp.0))
                     }
+                    // An APC queued with QueueUserAPC has no IRP: written null.
                     (OrderOf::Apcs, What::ApcRun { thread, irp, .. }) => {
-                        (Some(*thread) == *wanted).then_some(Some(irp.0))
+                        (Some(*thread) == *wanted).then_some(irp.map(|i| i.0))
                     }
                     (OrderOf::Packets, What::PortCreated { port, .. }) => {
                         if resolved.is_none()

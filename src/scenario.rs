@@ -924,7 +924,7 @@ mod tests {
             .iter()
             .filter_map(|v| v["required"][0].as_str())
             .collect();
-        assert_eq!(all.len(), 31);
+        assert_eq!(all.len(), 32);
         assert_eq!(used, all);
     }
 

@@ -56,7 +56,7 @@ impl Kernel {
                 self.core.queue_packet(Some(cpu), port, packet);
                 self.finish(cpu, thread, SyscallResult::Done);
             }
-            Cont::RunApcs { ran } => self.run_next_apc(cpu, thread, ran),
+            Cont::RunApcs { ran, at_start } => self.run_next_apc(cpu, thread, ran, at_start),
         }
     }
 
@@ -111,6 +111,10 @@ impl Kernel {
     fn next_op(&mut self, cpu: CpuId, thread: ThreadId) {
         if self.core.worker == Some(thread) {
             return self.next_work_item(cpu, thread);
+        }
+        let t = self.core.thread_mut(thread);
+        if !std::mem::replace(&mut t.began, true) && !t.apcs.is_empty() {
+            return self.run_next_apc(cpu, thread, 0, true);
         }
         let core = &mut self.core;
         let t = &mut core.threads[thread.0 as usize];
@@ -249,6 +253,29 @@ impl Kernel {
                 let then = Cont::Deliver(SyscallResult::Done);
                 self.cancel_then(cpu, thread, irps, CancelReason::CancelIo, then);
             }
+            Syscall::QueueApc {
+                thread: target,
+                routine,
+            } => {
+                let Some(Object::Thread(target)) = self.handle_object(thread, target) else {
+                    return self.fail(cpu, thread, name, Status::InvalidHandle);
+                };
+                // "When the thread is in the process of being terminated, calling
+                // QueueUserAPC to add to the thread's APC queue will fail with (31)
+                // ERROR_GEN_FAILURE" (Microsoft Learn: QueueUserAPC function); so it does for
+                // a thread that is gone.
+                if self.core.threads[target.0 as usize].state == ThreadState::Terminated {
+                    return self.fail(cpu, thread, name, Status::Unsuccessful);
+                }
+                let apc = crate::thread::Apc {
+                    irp: None,
+                    routine,
+                    status: Status::Success,
+                    bytes: 0,
+                };
+                self.core.queue_apc(Some(cpu), target, apc);
+                self.finish(cpu, thread, SyscallResult::Done);
+            }
             Syscall::SkipPortOnSuccess { handle } => {
                 let Some(Object::File(fo)) = self.handle_object(thread, handle) else {
                     return self.fail(cpu, thread, name, Status::InvalidHandle);
@@ -301,7 +328,7 @@ impl Kernel {
             }
             Syscall::Sleep { ns, alertable } => {
                 if alertable && !self.core.threads[thread.0 as usize].apcs.is_empty() {
-                    self.run_next_apc(cpu, thread, 0);
+                    self.run_next_apc(cpu, thread, 0, false);
                 } else {
                     self.core
                         .block(cpu, thread, name, WaitFor::Sleep, alertable, Some(ns));
@@ -327,7 +354,7 @@ impl Kernel {
                     Some(_)
                         if alertable && !self.core.threads[thread.0 as usize].apcs.is_empty() =>
                     {
-                        self.run_next_apc(cpu, thread, 0)
+                        self.run_next_apc(cpu, thread, 0, false)
                     }
                     // A zero timeout tests the event and never waits.
                     Some(_) if timeout_ns == Some(0) => self.timed_out_at_once(cpu, thread, name),
@@ -519,7 +546,7 @@ impl Kernel {
             return self.wait_done(cpu, thread, name, result, object);
         }
         if alertable && !self.core.threads[thread.0 as usize].apcs.is_empty() {
-            return self.run_next_apc(cpu, thread, 0);
+            return self.run_next_apc(cpu, thread, 0, false);
         }
         if timeout_ns == Some(0) {
             return self.timed_out_at_once(cpu, thread, name);
@@ -535,9 +562,10 @@ impl Kernel {
         );
     }
 
-    /// Runs the next queued APC in `thread`, which is in an alertable wait; when the
-    /// queue is empty the wait returns WAIT_IO_COMPLETION.
-    fn run_next_apc(&mut self, cpu: CpuId, thread: ThreadId, ran: u32) {
+    /// Runs the next queued APC in `thread`, which is in an alertable wait (or has not
+    /// begun, with `at_start`); when the queue is empty the wait returns
+    /// WAIT_IO_COMPLETION (or the thread begins its program).
+    fn run_next_apc(&mut self, cpu: CpuId, thread: ThreadId, ran: u32, at_start: bool) {
         let t = self.core.thread_mut(thread);
         match t.apcs.pop_front() {
             Some(apc) => {
@@ -555,11 +583,17 @@ impl Kernel {
                         routine: apc.routine,
                         status: apc.status,
                         bytes: apc.bytes,
+                        at_start,
                     },
                 );
                 let cost = self.core.costs.apc_dispatch_ns.saturating_add(routine_cost);
-                self.work(cpu, thread, cost, Cont::RunApcs { ran: ran + 1 });
+                let next = Cont::RunApcs {
+                    ran: ran + 1,
+                    at_start,
+                };
+                self.work(cpu, thread, cost, next);
             }
+            None if at_start => self.next_op(cpu, thread),
             None => {
                 self.core
                     .trace(Some(cpu), What::AlertableWaitReturned { thread, apcs: ran });

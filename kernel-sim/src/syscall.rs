@@ -143,6 +143,11 @@ pub enum Syscall {
         name: String,
         overlapped: bool,
     },
+    /// QueueUserAPC: queue the caller's `routine` to the thread `thread` is a handle to.
+    QueueApc {
+        thread: Handle,
+        routine: RoutineId,
+    },
     /// SetFileCompletionNotificationModes with FILE_SKIP_COMPLETION_PORT_ON_SUCCESS: a
     /// request on the file that succeeds at once queues no packet to its port.
     SkipPortOnSuccess {
@@ -201,6 +206,7 @@ impl Syscall {
             Syscall::OpenThread { .. } => "OpenThread",
             Syscall::DuplicateHandle { .. } => "DuplicateHandle",
             Syscall::SkipPortOnSuccess { .. } => "SetFileCompletionNotificationModes",
+            Syscall::QueueApc { .. } => "QueueUserAPC",
             Syscall::CancelIo { .. } => "CancelIo",
             Syscall::CreatePipe { .. } => "CreatePipe",
             Syscall::CreateNamedPipe { .. } => "CreateNamedPipe",
@@ -238,6 +244,7 @@ pub const RETURNING_CALLS: &[&str] = &[
     "OpenThread",
     "DuplicateHandle",
     "SetFileCompletionNotificationModes",
+    "QueueUserAPC",
     "CancelIo",
     "CancelIoEx",
     "CreatePipe",
@@ -484,6 +491,10 @@ mod tests {
                 overlapped: false,
             },
             Syscall::SkipPortOnSuccess { handle: h },
+            Syscall::QueueApc {
+                thread: h,
+                routine: RoutineId(0),
+            },
             Syscall::CancelIo { handle: h },
             Syscall::CancelIoEx {
                 handle: h,
@@ -547,6 +558,7 @@ mod tests {
                 | Syscall::CreatePipe { .. }
                 | Syscall::CreateNamedPipe { .. }
                 | Syscall::SkipPortOnSuccess { .. }
+                | Syscall::QueueApc { .. }
                 | Syscall::CancelIo { .. }
                 | Syscall::CancelIoEx { .. }
                 | Syscall::WaitObjects { .. }

@@ -76,7 +76,10 @@ pub(crate) enum Cont {
         object: Option<crate::io::Object>,
     },
     /// Run the next queued APC, or end the alertable wait if none is left.
-    RunApcs { ran: u32 },
+    /// With `at_start`, the thread has not begun its program yet: "If an application
+    /// queues an APC before the thread begins running, the thread begins by calling the
+    /// APC function" (Microsoft Learn: QueueUserAPC function); it then begins.
+    RunApcs { ran: u32, at_start: bool },
 }
 
 /// A piece of CPU work and what follows it.
@@ -100,10 +103,11 @@ pub(crate) enum WaitFor {
     WorkItem,
 }
 
-/// A user APC: a completion routine to run in the issuing thread.
+/// A user APC: a request's completion routine, to run in the issuing thread, or a routine
+/// a program queued with QueueUserAPC (no IRP).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Apc {
-    pub irp: IrpId,
+    pub irp: Option<IrpId>,
     pub routine: RoutineId,
     pub status: Status,
     pub bytes: u32,
@@ -126,6 +130,8 @@ pub struct Thread {
     pub(crate) wait: Option<WaitFor>,
     pub(crate) timer_gen: u64,
     pub(crate) last: SyscallResult,
+    /// Whether the thread's program has been asked for its first step.
+    pub(crate) began: bool,
     /// The call the thread is in, from its entry until it returns.
     pub(crate) call: Option<&'static str>,
     /// Whether the thread has run yet (its first switch loads an initial context).

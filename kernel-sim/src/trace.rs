@@ -416,20 +416,25 @@ pub enum What {
     // --- completion: APCs and ports ---
     ApcQueued {
         thread: ThreadId,
-        irp: IrpId,
+        /// None for an APC a program queued (QueueUserAPC).
+        irp: Option<IrpId>,
         routine: RoutineId,
     },
     /// The routine is called with the request's result: its error code and byte count.
     ApcRun {
         thread: ThreadId,
-        irp: IrpId,
+        /// None for an APC a program queued (QueueUserAPC).
+        irp: Option<IrpId>,
         routine: RoutineId,
         status: Status,
         bytes: u32,
+        /// The thread had not begun: it begins by calling its queued APCs.
+        at_start: bool,
     },
     ApcDiscarded {
         thread: ThreadId,
-        irp: IrpId,
+        /// None for an APC a program queued (QueueUserAPC).
+        irp: Option<IrpId>,
         routine: RoutineId,
     },
     AlertableWaitReturned {

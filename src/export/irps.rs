@@ -69,7 +69,11 @@ pub fn paths(trace: &[TraceEvent]) -> Vec<IrpPath> {
                 partial.entry(irp).or_default().completed = e.cpu.map(|c| (e.time, c))
             }
             What::IoDelivered { irp, thread, .. }
-            | What::ApcRun { irp, thread, .. }
+            | What::ApcRun {
+                irp: Some(irp),
+                thread,
+                ..
+            }
             | What::PacketDequeued {
                 irp: Some(irp),
                 thread,

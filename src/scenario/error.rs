@@ -878,7 +878,8 @@ impl Problem {
                  `port` (that they left)"
                 .to_owned(),
             Problem::NullInOrder { .. } => "an IRP number: `null` stands for a posted packet \
-                 (PostQueuedCompletionStatus), which only an order of packets has"
+                 (PostQueuedCompletionStatus) or an APC queued with QueueUserAPC, which only \
+                 an order of packets or of apcs has"
                 .to_owned(),
         }
     }

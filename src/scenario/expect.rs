@@ -715,7 +715,7 @@ impl<'s> Names<'s> {
         for (i, entry) in e.is.iter().enumerate() {
             match entry {
                 Some(irp) => range(&is.index(i), *irp, 1, u64::MAX)?,
-                None if e.of != OrderOf::Packets => {
+                None if e.of == OrderOf::Completions => {
                     return Err(ScenarioError::invalid(
                         is.index(i),
                         Problem::NullInOrder { of: e.of.word() },

@@ -47,8 +47,8 @@ mod transfer;
 pub use file::{Close, Open};
 pub use flow::{Exit, Repeat};
 pub use object::{
-    CreateEvent, CreateSemaphore, DuplicateHandle, OpenThread, ReleaseSemaphore, ResetEvent,
-    SetEvent, WaitObjects,
+    CreateEvent, CreateSemaphore, DuplicateHandle, OpenThread, QueueApc, ReleaseSemaphore,
+    ResetEvent, SetEvent, WaitObjects,
 };
 pub use pipe::{CreateNamedPipe, CreatePipe};
 pub use port::{Bind, CreatePort, GetQueued, Post, SkipPortOnSuccess};
@@ -167,6 +167,9 @@ ops! {
         /// Open a handle to a thread of the same process (OpenThread); a thread object is
         /// signalled once the thread has exited.
         "open_thread" => OpenThread(OpenThread),
+        /// Queue a routine to a thread as a user APC (QueueUserAPC); it fails with
+        /// ERROR_GEN_FAILURE if the thread has exited.
+        "queue_apc" => QueueApc(QueueApc),
         /// A second handle to the object a handle refers to (DuplicateHandle, within the
         /// process): the object lives until both are closed.
         "duplicate_handle" => DuplicateHandle(DuplicateHandle),

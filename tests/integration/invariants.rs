@@ -542,7 +542,7 @@ struct Watch {
     completed: BTreeMap<IrpId, u64>,
     freed: BTreeSet<IrpId>,
     last_write: BTreeMap<(ThreadId, u64, u32), u64>,
-    apcs: BTreeMap<ThreadId, VecDeque<IrpId>>,
+    apcs: BTreeMap<ThreadId, VecDeque<Option<IrpId>>>,
     over_seen: BTreeSet<u32>,
     segments: kernel_sim::trace::segments::Segments,
     fed: usize,
@@ -690,7 +690,9 @@ fn check_step(k: &Kernel, w: &mut Watch) -> Result<(), String> {
                 if q.front() == Some(&irp) {
                     q.pop_front();
                 } else if matches!(ev.what, What::ApcRun { .. }) || q.contains(&irp) {
-                    return Err(format!("APC for {irp} left {thread}'s queue out of order"));
+                    return Err(format!(
+                        "APC for {irp:?} left {thread}'s queue out of order"
+                    ));
                 }
             }
             What::PacketDequeued { port, running, .. } => {

@@ -461,7 +461,7 @@ fn filter_work_item_holds_each_irp_until_the_worker_completes_it_again() {
                 irp,
                 format!("{} completes again", kernel.driver_name(driver)),
             ),
-            What::IoDelivered { irp, .. } | What::ApcQueued { irp, .. } => {
+            What::IoDelivered { irp, .. } | What::ApcQueued { irp: Some(irp), .. } => {
                 (irp, "delivered".to_owned())
             }
             _ => continue,

@@ -419,3 +419,88 @@ fn a_file_that_skips_its_port_on_success_queues_no_packet_for_a_request_done_at_
         .count();
     assert_eq!((skipped, k.summary().counters.packets_queued), (1, 1));
 }
+
+#[test]
+fn queue_user_apc_runs_in_an_alertable_wait_or_first_thing_and_fails_on_an_exited_thread() {
+    // "If an application queues an APC before the thread begins running, the thread begins
+    // by calling the APC function"; "When the thread is in the process of being
+    // terminated, calling QueueUserAPC to add to the thread's APC queue will fail with (31)
+    // ERROR_GEN_FAILURE" (Microsoft Learn: QueueUserAPC function).
+    let k = run(&scenario(
+        json!({}),
+        json!([
+            {"name": "queuer", "start_ns": 100_000, "program": [
+                {"open_thread": {"thread": "late", "as": "l"}},
+                {"open_thread": {"thread": "sleeper", "as": "s"}},
+                {"open_thread": {"thread": "gone", "as": "g"}},
+                {"queue_apc": {"thread": "l", "routine": "done"}},
+                {"queue_apc": {"thread": "s", "routine": "done"}},
+                {"sleep": {"ns": 2_000_000}},
+                {"queue_apc": {"thread": "g", "routine": "done"}}
+            ]},
+            {"name": "late", "start_ns": 1_500_000, "program": [
+                {"compute": {"ns": 1000}}
+            ]},
+            {"name": "sleeper", "program": [
+                {"sleep": {"ns": 500_000}},
+                {"sleep_ex": {"ns": 5_000_000, "alertable": true}}
+            ]},
+            {"name": "gone", "program": [{"exit": {}}]}
+        ]),
+    ));
+    let calls: Vec<(kernel_sim::Returned, Option<Status>)> = of(&k, thread_named(&k, "queuer"))
+        .iter()
+        .filter_map(|e| match e.what {
+            What::CallReturned {
+                call: "QueueUserAPC",
+                returned,
+                error,
+                ..
+            } => Some((returned, error)),
+            _ => None,
+        })
+        .collect();
+    use kernel_sim::Returned::{False, True};
+    assert_eq!(
+        calls,
+        [
+            (True, None),
+            (True, None),
+            (False, Some(Status::Unsuccessful))
+        ]
+    );
+    assert_eq!(Status::Unsuccessful.win32_name(), "ERROR_GEN_FAILURE");
+    // The late thread begins with the routine, before its first op.
+    let late = of(&k, thread_named(&k, "late"));
+    let first_run = late.iter().position(|e| {
+        matches!(
+            e.what,
+            What::ApcRun {
+                at_start: true,
+                irp: None,
+                ..
+            }
+        )
+    });
+    let computed = late
+        .iter()
+        .position(|e| matches!(e.what, What::ThreadComputed { .. }));
+    assert!(first_run.is_some() && first_run < computed, "{late:?}");
+    // The sleeper keeps it queued through its plain Sleep, runs it in SleepEx, whose wait
+    // returns WAIT_IO_COMPLETION.
+    let sleeper = of(&k, thread_named(&k, "sleeper"));
+    let returned: Vec<(&str, kernel_sim::Returned)> = sleeper
+        .iter()
+        .filter_map(|e| match e.what {
+            What::CallReturned { call, returned, .. } => Some((call, returned)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        returned,
+        [
+            ("Sleep", kernel_sim::Returned::Nothing),
+            ("SleepEx", kernel_sim::Returned::WaitIoCompletion)
+        ]
+    );
+}

@@ -200,7 +200,14 @@ fn thread_rows(k: &Kernel) -> Vec<Row<ThreadId>> {
                 let queue: Vec<String> = t
                     .apcs
                     .iter()
-                    .map(|a| format!("{}→{}", a.irp, k.routine_name(t.id, a.routine)))
+                    .map(|a| {
+                        let routine = k.routine_name(t.id, a.routine);
+                        match a.irp {
+                            Some(irp) => format!("{irp}→{routine}"),
+                            // Queued with QueueUserAPC: a routine, no request.
+                            None => format!("user→{routine}"),
+                        }
+                    })
                     .collect();
                 format!(" APCs[{}]: {}", t.apcs.len(), queue.join(" "))
             };
@@ -513,13 +520,14 @@ fn thread_detail(session: &Session, id: ThreadId) -> (String, Vec<String>) {
     } else {
         lines.push("APC queue (runs first to last):".into());
         for apc in &t.apcs {
-            lines.push(format!(
-                "  {} for {}: {:?}, {} bytes",
-                k.routine_name(id, apc.routine),
-                apc.irp,
-                apc.status,
-                apc.bytes
-            ));
+            let routine = k.routine_name(id, apc.routine);
+            lines.push(match apc.irp {
+                Some(irp) => format!(
+                    "  {routine} for {irp}: {:?}, {} bytes",
+                    apc.status, apc.bytes
+                ),
+                None => format!("  {routine}, queued with QueueUserAPC"),
+            });
         }
     }
     lines.push("history:".into());

@@ -42,7 +42,11 @@ impl Core {
             },
         );
         if alertable {
-            self.wake(cpu, thread, WakeReason::Apc, 0, Cont::RunApcs { ran: 0 });
+            let run = Cont::RunApcs {
+                ran: 0,
+                at_start: false,
+            };
+            self.wake(cpu, thread, WakeReason::Apc, 0, run);
         }
     }
 

@@ -45,6 +45,9 @@ pub enum Status {
     NotFound,
     /// The handle does not allow this (a write on a pipe's read end).
     AccessDenied,
+    /// The operation failed for no more specific reason (QueueUserAPC to a thread that
+    /// has exited).
+    Unsuccessful,
     /// No object has that name (a named pipe whose server end is gone).
     ObjectNameNotFound,
     /// The other end of the pipe is closed and nothing is left to read.
@@ -80,6 +83,7 @@ impl Status {
             Status::Cancelled => "STATUS_CANCELLED",
             Status::NotFound => "STATUS_NOT_FOUND",
             Status::AccessDenied => "STATUS_ACCESS_DENIED",
+            Status::Unsuccessful => "STATUS_UNSUCCESSFUL",
             Status::ObjectNameNotFound => "STATUS_OBJECT_NAME_NOT_FOUND",
             Status::PipeBroken => "STATUS_PIPE_BROKEN",
             Status::PipeClosing => "STATUS_PIPE_CLOSING",
@@ -115,6 +119,7 @@ impl Status {
             Status::Cancelled => "ERROR_OPERATION_ABORTED",
             Status::NotFound => "ERROR_NOT_FOUND",
             Status::AccessDenied => "ERROR_ACCESS_DENIED",
+            Status::Unsuccessful => "ERROR_GEN_FAILURE",
             Status::ObjectNameNotFound => "ERROR_FILE_NOT_FOUND",
             Status::PipeBroken => "ERROR_BROKEN_PIPE",
             Status::PipeClosing => "ERROR_NO_DATA",

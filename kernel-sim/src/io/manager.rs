@@ -239,7 +239,7 @@ impl Core {
             }
             IoMode::Apc(routine) => {
                 let apc = Apc {
-                    irp: id,
+                    irp: Some(id),
                     routine,
                     status,
                     bytes,

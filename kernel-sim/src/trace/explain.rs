@@ -1061,11 +1061,22 @@ impl Kernel {
             }
             What::ApcQueued {
                 thread,
-                irp,
+                irp: Some(irp),
                 routine,
             } => format!(
                 "The I/O manager queues an APC to {}: completion routine {} for {irp} runs when {} \
                  is in an alertable wait.",
+                t(*thread),
+                self.routine_name(*thread, *routine),
+                t(*thread)
+            ),
+            What::ApcQueued {
+                thread,
+                irp: None,
+                routine,
+            } => format!(
+                "QueueUserAPC adds an APC to {}'s queue: routine {} runs when {} is in an \
+                 alertable wait, or first thing if it has not begun to run.",
                 t(*thread),
                 self.routine_name(*thread, *routine),
                 t(*thread)
@@ -1079,22 +1090,41 @@ impl Kernel {
                 routine,
                 status,
                 bytes,
-            } => format!(
-                "In its alertable wait, {} itself calls completion routine {} for {irp}, in user \
-                 mode, with dwErrorCode {} and {bytes} bytes transferred; the kernel only \
-                 delivered the APC.",
-                t(*thread),
-                self.routine_name(*thread, *routine),
-                status.win32_name(),
-            ),
+                at_start,
+            } => {
+                let (name, routine) = (t(*thread), self.routine_name(*thread, *routine));
+                let how = if *at_start {
+                    format!("{name} has not begun to run, so it begins by calling")
+                } else {
+                    format!("In its alertable wait, {name} itself calls")
+                };
+                match irp {
+                    Some(irp) => format!(
+                        "{how} completion routine {routine} for {irp}, in user mode, with \
+                         dwErrorCode {} and {bytes} bytes transferred; the kernel only delivered \
+                         the APC.",
+                        status.win32_name(),
+                    ),
+                    None => format!(
+                        "{how} routine {routine}, queued with QueueUserAPC, in user mode; the \
+                         kernel only delivered the APC."
+                    ),
+                }
+            }
             What::ApcDiscarded {
                 thread,
                 irp,
                 routine,
             } => format!(
-                "{} has exited, so completion routine {} for {irp} never runs: the APC is discarded.",
+                "{} has exited, so {} never runs: the APC is discarded.",
                 t(*thread),
-                self.routine_name(*thread, *routine)
+                match irp {
+                    Some(irp) => format!(
+                        "completion routine {} for {irp}",
+                        self.routine_name(*thread, *routine)
+                    ),
+                    None => format!("routine {}", self.routine_name(*thread, *routine)),
+                }
             ),
             What::AlertableWaitReturned { thread, apcs } => format!(
                 "{} ran {} and its wait returns WAIT_IO_COMPLETION.",

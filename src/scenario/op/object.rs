@@ -199,6 +199,38 @@ impl OpForm for ReleaseSemaphore {
     }
 }
 
+/// Arguments of `queue_apc`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct QueueApc {
+    /// A thread handle bound in this process (by `open_thread`): the thread whose APC queue
+    /// gets the routine.
+    pub thread: String,
+    /// A routine declared in the process's `routines`: it runs in that thread when the
+    /// thread waits alertably, or first thing if the thread has not begun to run.
+    pub routine: String,
+}
+
+impl OpForm for QueueApc {
+    fn declare<'a, D: Declare<'a>>(&'a self, at: OpAt<'_>, d: &mut D) -> Check {
+        d.uses(
+            at.key("thread"),
+            &self.thread,
+            Wanted::Kind(HandleKind::Thread),
+        )?;
+        d.uses_routine(at.key("routine"), &self.routine)
+    }
+}
+
+impl Step for QueueApc {
+    fn call(&self, cx: &mut StepCtx<'_, '_>) -> Syscall {
+        Syscall::QueueApc {
+            thread: cx.handle(&self.thread),
+            routine: cx.routine(&self.routine),
+        }
+    }
+}
+
 impl OpForm for OpenThread {
     fn declare<'a, D: Declare<'a>>(&'a self, at: OpAt<'_>, d: &mut D) -> Check {
         d.binds(at.key("as"), &self.handle, HandleKind::Thread)?;
