@@ -924,7 +924,7 @@ mod tests {
             .iter()
             .filter_map(|v| v["required"][0].as_str())
             .collect();
-        assert_eq!(all.len(), 32);
+        assert_eq!(all.len(), 33);
         assert_eq!(used, all);
     }
 
@@ -1017,27 +1017,27 @@ mod tests {
             (
                 "{}",
                 ShapeKind::NotOneKey,
-                "processes[0].threads[0].program[15]",
+                "processes[0].threads[0].program[17]",
             ),
             (
                 r#"{ "exit": {}, "sleep": {"ns": 1} }"#,
                 ShapeKind::NotOneKey,
-                "processes[0].threads[0].program[15].sleep",
+                "processes[0].threads[0].program[17].sleep",
             ),
             (
                 r#""exit""#,
                 ShapeKind::WrongType,
-                "processes[0].threads[0].program[15]",
+                "processes[0].threads[0].program[17]",
             ),
             (
                 r#"{ "exitt": {} }"#,
                 ShapeKind::UnknownVariant,
-                "processes[0].threads[0].program[15].exitt",
+                "processes[0].threads[0].program[17].exitt",
             ),
             (
                 r#"{ "exit": {"now": 1} }"#,
                 ShapeKind::UnknownField,
-                "processes[0].threads[0].program[15].exit.now",
+                "processes[0].threads[0].program[17].exit.now",
             ),
         ] {
             let error = err(&base.replace(exit, op));

@@ -368,6 +368,26 @@ impl Kernel {
                     ),
                 }
             }
+            // "If the bWait parameter is FALSE and the operation is still pending, the
+            // function returns FALSE and the GetLastError function returns
+            // ERROR_IO_INCOMPLETE" (Microsoft Learn: GetOverlappedResult function).
+            Syscall::GetOverlappedResult { overlapped, wait } => {
+                let process = self.core.threads[thread.0 as usize].process;
+                let record = self.core.processes[process.0 as usize]
+                    .overlapped
+                    .get(&overlapped)
+                    .copied();
+                match record {
+                    None => self.fail(cpu, thread, name, Status::InvalidParameter),
+                    Some(r) if r.result.is_some() => {
+                        self.deliver(cpu, thread, r.result.expect("checked"));
+                    }
+                    Some(_) if !wait => self.fail(cpu, thread, name, Status::IoIncomplete),
+                    Some(r) => self
+                        .core
+                        .block(cpu, thread, name, WaitFor::Irp(r.irp), false, None),
+                }
+            }
             Syscall::CreatePort {
                 concurrency,
                 name: port_name,

@@ -78,6 +78,12 @@ pub enum Syscall {
         alertable: bool,
         timeout_ns: Option<u64>,
     },
+    /// GetOverlappedResult for the request last issued with this OVERLAPPED: its result,
+    /// waiting for it with `wait`, or failing with ERROR_IO_INCOMPLETE without.
+    GetOverlappedResult {
+        overlapped: OverlappedId,
+        wait: bool,
+    },
     /// CreateIoCompletionPort with no file: a new port. `concurrency` 0 means the number
     /// of CPUs.
     CreatePort {
@@ -207,6 +213,7 @@ impl Syscall {
             Syscall::DuplicateHandle { .. } => "DuplicateHandle",
             Syscall::SkipPortOnSuccess { .. } => "SetFileCompletionNotificationModes",
             Syscall::QueueApc { .. } => "QueueUserAPC",
+            Syscall::GetOverlappedResult { .. } => "GetOverlappedResult",
             Syscall::CancelIo { .. } => "CancelIo",
             Syscall::CreatePipe { .. } => "CreatePipe",
             Syscall::CreateNamedPipe { .. } => "CreateNamedPipe",
@@ -245,6 +252,7 @@ pub const RETURNING_CALLS: &[&str] = &[
     "DuplicateHandle",
     "SetFileCompletionNotificationModes",
     "QueueUserAPC",
+    "GetOverlappedResult",
     "CancelIo",
     "CancelIoEx",
     "CreatePipe",
@@ -495,6 +503,10 @@ mod tests {
                 thread: h,
                 routine: RoutineId(0),
             },
+            Syscall::GetOverlappedResult {
+                overlapped: OverlappedId(0),
+                wait: true,
+            },
             Syscall::CancelIo { handle: h },
             Syscall::CancelIoEx {
                 handle: h,
@@ -559,6 +571,7 @@ mod tests {
                 | Syscall::CreateNamedPipe { .. }
                 | Syscall::SkipPortOnSuccess { .. }
                 | Syscall::QueueApc { .. }
+                | Syscall::GetOverlappedResult { .. }
                 | Syscall::CancelIo { .. }
                 | Syscall::CancelIoEx { .. }
                 | Syscall::WaitObjects { .. }

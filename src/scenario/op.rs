@@ -52,7 +52,7 @@ pub use object::{
 };
 pub use pipe::{CreateNamedPipe, CreatePipe};
 pub use port::{Bind, CreatePort, GetQueued, Post, SkipPortOnSuccess};
-pub use request::{CancelIo, CancelIoEx, Wait};
+pub use request::{CancelIo, CancelIoEx, GetOverlappedResult, Wait};
 pub use time::{Compute, Sleep, SleepEx};
 pub use transfer::{
     Completion, Direction, Position, RandomOffset, Read, ReadEx, ReadOverlapped, Transfer, Write,
@@ -135,6 +135,8 @@ ops! {
         "write_overlapped" => WriteOverlapped(Box<WriteOverlapped>),
         /// Block until a tagged overlapped request completes.
         "wait" => Wait(Wait),
+        /// A tagged overlapped request's result, waiting for it or not (GetOverlappedResult).
+        "get_overlapped_result" => GetOverlappedResult(GetOverlappedResult),
         /// Block for a fixed time; not alertable.
         "sleep" => Sleep(Sleep),
         /// Block for a fixed time, optionally alertable so queued APCs run (SleepEx).

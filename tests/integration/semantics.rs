@@ -504,3 +504,42 @@ fn queue_user_apc_runs_in_an_alertable_wait_or_first_thing_and_fails_on_an_exite
         ]
     );
 }
+
+#[test]
+fn get_overlapped_result_fails_with_io_incomplete_unless_it_waits() {
+    // "If the bWait parameter is FALSE and the operation is still pending, the function
+    // returns FALSE and the GetLastError function returns ERROR_IO_INCOMPLETE" (Microsoft
+    // Learn: GetOverlappedResult function).
+    let k = run(&scenario(
+        json!({}),
+        json!([{"name": "T", "program": [
+            {"open": {"path": "f.dat", "as": "f", "overlapped": true}},
+            {"read_overlapped": {"file": "f", "offset": 0, "len": 4096, "tag": "r"}},
+            {"get_overlapped_result": {"tag": "r"}},
+            {"get_overlapped_result": {"tag": "r", "wait": true}},
+            {"get_overlapped_result": {"tag": "r"}}
+        ]}]),
+    ));
+    let got: Vec<(kernel_sim::Returned, Option<Status>)> = of(&k, thread_named(&k, "T"))
+        .iter()
+        .filter_map(|e| match e.what {
+            What::CallReturned {
+                call: "GetOverlappedResult",
+                returned,
+                error,
+                ..
+            } => Some((returned, error)),
+            _ => None,
+        })
+        .collect();
+    use kernel_sim::Returned::{False, True};
+    assert_eq!(
+        got,
+        [
+            (False, Some(Status::IoIncomplete)),
+            (True, None),
+            (True, None)
+        ]
+    );
+    assert_eq!(Status::IoIncomplete.win32_name(), "ERROR_IO_INCOMPLETE");
+}

@@ -48,6 +48,10 @@ pub enum Status {
     /// The operation failed for no more specific reason (QueueUserAPC to a thread that
     /// has exited).
     Unsuccessful,
+    /// GetOverlappedResult without waiting, on a request still in progress. Windows has
+    /// no NTSTATUS for it (the request's own status is still STATUS_PENDING): GetLastError
+    /// gives ERROR_IO_INCOMPLETE, which is also its name here.
+    IoIncomplete,
     /// No object has that name (a named pipe whose server end is gone).
     ObjectNameNotFound,
     /// The other end of the pipe is closed and nothing is left to read.
@@ -84,6 +88,7 @@ impl Status {
             Status::NotFound => "STATUS_NOT_FOUND",
             Status::AccessDenied => "STATUS_ACCESS_DENIED",
             Status::Unsuccessful => "STATUS_UNSUCCESSFUL",
+            Status::IoIncomplete => "ERROR_IO_INCOMPLETE",
             Status::ObjectNameNotFound => "STATUS_OBJECT_NAME_NOT_FOUND",
             Status::PipeBroken => "STATUS_PIPE_BROKEN",
             Status::PipeClosing => "STATUS_PIPE_CLOSING",
@@ -120,6 +125,7 @@ impl Status {
             Status::NotFound => "ERROR_NOT_FOUND",
             Status::AccessDenied => "ERROR_ACCESS_DENIED",
             Status::Unsuccessful => "ERROR_GEN_FAILURE",
+            Status::IoIncomplete => "ERROR_IO_INCOMPLETE",
             Status::ObjectNameNotFound => "ERROR_FILE_NOT_FOUND",
             Status::PipeBroken => "ERROR_BROKEN_PIPE",
             Status::PipeClosing => "ERROR_NO_DATA",

@@ -748,13 +748,19 @@ impl Kernel {
                     crate::io::Status::AbandonedWait0 => {
                         ": the completion port it waited on was closed"
                     }
+                    crate::io::Status::IoIncomplete => ": the request is still in progress",
                     _ => "",
                 };
+                // A code with no NTSTATUS of its own is named once.
+                let ntstatus = if status.name() == status.win32_name() {
+                    String::new()
+                } else {
+                    format!(" ({})", status.name())
+                };
                 format!(
-                    "{call} fails for {}{why}; GetLastError gives {} ({}).",
+                    "{call} fails for {}{why}; GetLastError gives {}{ntstatus}.",
                     t(*thread),
                     status.win32_name(),
-                    status.name()
                 )
             }
             What::TimedOutAtOnce { thread, call } => format!(
@@ -974,8 +980,7 @@ impl Kernel {
             } => {
                 if status.is_error() {
                     format!(
-                        "{} learns that {irp} failed: {} ({bytes} bytes moved). Its call returns \
-                         FALSE, and GetLastError gives {}.",
+                        "{} learns that {irp} failed: {} ({}, {bytes} bytes moved).",
                         t(*thread),
                         status.name(),
                         status.win32_name()

@@ -1,4 +1,5 @@
-//! What a program does with its overlapped requests: `wait` for one, `cancel_io` and
+//! What a program does with its overlapped requests: `wait` for one, ask for its result
+//! (`get_overlapped_result`), `cancel_io` and
 //! `cancel_io_ex`.
 
 use kernel_sim::Syscall;
@@ -23,6 +24,34 @@ pub struct Wait {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(range(max = MAX_NS))]
     pub timeout_ns: Option<u64>,
+}
+
+/// Arguments of `get_overlapped_result`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GetOverlappedResult {
+    /// Tag of an overlapped request issued in this process: the request last issued with
+    /// it.
+    pub tag: String,
+    /// Wait for the request to complete (bWait). Default false: a request still in
+    /// progress makes the call fail with ERROR_IO_INCOMPLETE.
+    #[serde(default)]
+    pub wait: bool,
+}
+
+impl OpForm for GetOverlappedResult {
+    fn declare<'a, D: Declare<'a>>(&'a self, at: OpAt<'_>, d: &mut D) -> Check {
+        d.uses_tag(at.key("tag"), &self.tag)
+    }
+}
+
+impl Step for GetOverlappedResult {
+    fn call(&self, cx: &mut StepCtx<'_, '_>) -> Syscall {
+        Syscall::GetOverlappedResult {
+            overlapped: cx.overlapped(&self.tag),
+            wait: self.wait,
+        }
+    }
 }
 
 /// Arguments of `cancel_io`.
