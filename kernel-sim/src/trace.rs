@@ -155,8 +155,8 @@ pub enum What {
         thread: ThreadId,
         call: &'static str,
     },
-    /// A synchronous read starts at or past the end of its file: it reads nothing, and
-    /// succeeds.
+    /// A synchronous read without an OVERLAPPED starts at or past the end of its file: it
+    /// reads nothing, and succeeds.
     ReadAtEndOfFile {
         thread: ThreadId,
         file: FileId,

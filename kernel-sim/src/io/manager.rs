@@ -510,13 +510,14 @@ impl Kernel {
             offset.unwrap_or(object.position)
         };
         if !pipe && offset >= file_length {
-            // "When a synchronous read operation reaches the end of a file, ReadFile returns
-            // TRUE and sets *lpNumberOfBytesRead to zero"; on a handle for overlapped I/O it
-            // fails with ERROR_HANDLE_EOF (Microsoft Learn: ReadFile function). A write there
+            // On a synchronous handle with no OVERLAPPED, "ReadFile returns TRUE and sets
+            // *lpNumberOfBytesRead to zero"; with an OVERLAPPED, or on a handle for
+            // overlapped I/O, it fails with ERROR_HANDLE_EOF (Microsoft Learn: ReadFile
+            // function; Testing for the End of a File). A write there
             // would extend the file in Windows; iosim's files keep their length, so it fails
             // with ERROR_HANDLE_EOF too (a simplification the README lists).
             let file = object.file;
-            if data.is_none() && synchronous {
+            if data.is_none() && mode == IoMode::Sync {
                 self.core.trace(
                     Some(cpu),
                     What::ReadAtEndOfFile {

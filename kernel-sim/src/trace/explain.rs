@@ -922,8 +922,9 @@ impl Kernel {
                 offset,
             } => format!(
                 "{}'s read starts at byte {offset} of {}, which is {} bytes long: at the end of \
-                 the file a synchronous ReadFile reads nothing and succeeds, with 0 bytes read; \
-                 that is how a program learns it has reached the end.",
+                 the file a synchronous ReadFile without an OVERLAPPED reads nothing and \
+                 succeeds, with 0 bytes read; that is how a program learns it has reached the \
+                 end.",
                 t(*thread),
                 self.file_name(*file),
                 self.core.files[file.0 as usize].length
