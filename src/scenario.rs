@@ -555,19 +555,6 @@ mod tests {
                 },
             ),
             (
-                "overlapped-read-on-anonymous-pipe",
-                format!("{program}[1].read_overlapped.file"),
-                |k| {
-                    matches!(
-                        k,
-                        K::Invalid(Problem::AnonymousPipeAsync {
-                            op: "read_overlapped",
-                            ..
-                        })
-                    )
-                },
-            ),
-            (
                 "overlapped-read-without-offset",
                 format!("{program}[1].read_overlapped"),
                 |k| {

@@ -141,7 +141,7 @@ impl Steps {
     fn sleep(self, ns: u64) -> Self {
         self.call(Keep::Nothing, move |_| Syscall::Sleep {
             ns,
-            alertable: false,
+            alertable: None,
         })
     }
     fn wait_io(self, overlapped: u32) -> Self {
@@ -354,7 +354,11 @@ fn a_write_after_the_read_end_closed_fails_with_no_data_and_a_waiting_one_breaks
 
 #[test]
 fn an_anonymous_pipe_is_one_way_and_synchronous() {
+    // "you cannot use the ReadFileEx and WriteFileEx functions with anonymous pipes. In
+    // addition, the lpOverlapped parameter of ReadFile and WriteFile is ignored"
+    // (Microsoft Learn: Anonymous Pipe Operations).
     let ov = IoMode::Overlapped(Some(OverlappedId(0)));
+    let apc = IoMode::Apc(kernel_sim::RoutineId(0));
     let (_, logs) = run(vec![(
         "T",
         0,
@@ -362,14 +366,19 @@ fn an_anonymous_pipe_is_one_way_and_synchronous() {
             .pipe(64, "r", "w")
             .write("r", b"wrong end")
             .read("w", 4)
-            .read_as("r", 4, ov)
-            .write_as("w", b"x", ov),
+            .read_as("r", 4, apc)
+            .write_as("w", b"x", apc)
+            .write_as("w", b"abc", ov)
+            .read_as("r", 4, ov),
     )]);
     let log = &logs[0];
     assert_eq!(log[1], SyscallResult::Failed(Status::AccessDenied));
     assert_eq!(log[2], SyscallResult::Failed(Status::AccessDenied));
     assert_eq!(log[3], SyscallResult::Failed(Status::InvalidParameter));
     assert_eq!(log[4], SyscallResult::Failed(Status::InvalidParameter));
+    // The OVERLAPPED is ignored: each call does its transfer before it returns.
+    assert_eq!(outcome(&log[5]), (Status::Success, 3));
+    assert_eq!(outcome(&log[6]), (Status::Success, 3));
 }
 
 #[test]

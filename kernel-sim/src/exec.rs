@@ -327,6 +327,7 @@ impl Kernel {
                 self.start_io(cpu, thread, name, handle, offset, len, Some(data), mode)
             }
             Syscall::Sleep { ns, alertable } => {
+                let alertable = alertable.unwrap_or(false);
                 if alertable && !self.core.threads[thread.0 as usize].apcs.is_empty() {
                     self.run_next_apc(cpu, thread, 0, false);
                 } else {
@@ -402,7 +403,15 @@ impl Kernel {
                 };
                 // "If a handle is provided, it has to have been opened for overlapped I/O
                 // completion" (Microsoft Learn: CreateIoCompletionPort function).
-                if fo.is_some_and(|fo| self.core.file_objects[fo.0 as usize].synchronous) {
+                // "A handle can be associated with only one I/O completion port, and after
+                // the association is made, the handle remains associated with that I/O
+                // completion port until it is closed" (same page): a second association
+                // fails, with ERROR_INVALID_PARAMETER (iosim's choice of code: the page
+                // names none).
+                if fo.is_some_and(|fo| {
+                    let object = &self.core.file_objects[fo.0 as usize];
+                    object.synchronous || object.port.is_some()
+                }) {
                     return self.fail(cpu, thread, name, Status::InvalidParameter);
                 }
                 let port_handle = port;

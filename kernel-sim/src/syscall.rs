@@ -66,10 +66,11 @@ pub enum Syscall {
         data: Vec<u8>,
         mode: IoMode,
     },
-    /// Sleep / SleepEx. An alertable sleep returns early once APCs have run.
+    /// Sleep (`alertable` none) or SleepEx(bAlertable). An alertable sleep returns early
+    /// once APCs have run.
     Sleep {
         ns: u64,
-        alertable: bool,
+        alertable: Option<bool>,
     },
     /// Wait for the overlapped request last issued with this OVERLAPPED to finish
     /// (WaitForSingleObjectEx on its event).
@@ -196,7 +197,7 @@ impl Syscall {
                 _ => "WriteFile",
             },
             Syscall::Sleep {
-                alertable: true, ..
+                alertable: Some(_), ..
             } => "SleepEx",
             Syscall::Sleep { .. } => "Sleep",
             Syscall::WaitIo { .. } => "WaitForSingleObjectEx",
@@ -440,11 +441,11 @@ mod tests {
             Syscall::Close { handle: h },
             Syscall::Sleep {
                 ns: 1,
-                alertable: false,
+                alertable: None,
             },
             Syscall::Sleep {
                 ns: 1,
-                alertable: true,
+                alertable: Some(true),
             },
             Syscall::WaitIo {
                 overlapped: OverlappedId(0),

@@ -338,8 +338,8 @@ pub enum Problem {
         /// Which end it is.
         is: HandleKind,
     },
-    /// Overlapped or APC I/O on an anonymous pipe end (read_ex, write_overlapped, ...), or
-    /// `bind` of one to a port: anonymous pipes do not support asynchronous I/O.
+    /// APC I/O on an anonymous pipe end (read_ex, write_ex), or `bind` of one to a port:
+    /// anonymous pipes do not support asynchronous I/O.
     #[error(
         "`{}` is {}, which {}",
         echo::value(.handle),

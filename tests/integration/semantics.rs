@@ -272,7 +272,7 @@ impl kernel_sim::ThreadProgram for LongSleeper {
     fn next(&mut self, _: &mut kernel_sim::ProgramCtx<'_>) -> kernel_sim::Syscall {
         kernel_sim::Syscall::Sleep {
             ns: u64::MAX / 2,
-            alertable: false,
+            alertable: None,
         }
     }
 

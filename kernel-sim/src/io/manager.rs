@@ -477,14 +477,25 @@ impl Kernel {
         let file = &self.core.files[object.file.0 as usize];
         let file_length = file.length;
         let pipe = matches!(file.kind, FileKind::Pipe { .. });
-        // Anonymous pipes do not support asynchronous I/O: ReadFileEx and WriteFileEx
-        // cannot be used on them, and ReadFile and WriteFile ignore an OVERLAPPED
-        // (Microsoft Learn: Anonymous Pipe Operations). iosim refuses both with
-        // ERROR_INVALID_PARAMETER rather than quietly doing the I/O synchronously; a
-        // scenario is refused the same way when it is loaded.
-        if matches!(file.kind, FileKind::Pipe { named: false, .. }) && mode != IoMode::Sync {
-            return self.fail(cpu, thread, name, Status::InvalidParameter);
-        }
+        // Anonymous pipes do not support asynchronous I/O: "you cannot use the ReadFileEx
+        // and WriteFileEx functions with anonymous pipes. In addition, the lpOverlapped
+        // parameter of ReadFile and WriteFile is ignored" (Microsoft Learn: Anonymous Pipe
+        // Operations). iosim fails the Ex calls with ERROR_INVALID_PARAMETER (a scenario is
+        // refused when it is loaded), and does ReadFile and WriteFile as if no OVERLAPPED
+        // were given.
+        let mode = match (mode, &file.kind) {
+            (IoMode::Apc(_), FileKind::Pipe { named: false, .. }) => {
+                return self.fail(cpu, thread, name, Status::InvalidParameter);
+            }
+            // "After an instance of an open handle is associated with an I/O completion
+            // port, it cannot be used in the ReadFileEx or WriteFileEx function"
+            // (Microsoft Learn: CreateIoCompletionPort function); a duplicate of it neither.
+            (IoMode::Apc(_), _) if object.port.is_some() => {
+                return self.fail(cpu, thread, name, Status::InvalidParameter);
+            }
+            (IoMode::Overlapped(_), FileKind::Pipe { named: false, .. }) => IoMode::Sync,
+            _ => mode,
+        };
         if len == 0 {
             return self.fail(cpu, thread, name, Status::InvalidParameter);
         }

@@ -60,16 +60,17 @@ impl Step for Sleep {
     fn call(&self, _: &mut StepCtx<'_, '_>) -> Syscall {
         Syscall::Sleep {
             ns: self.ns,
-            alertable: false,
+            alertable: None,
         }
     }
 }
 
 impl Step for SleepEx {
     fn call(&self, _: &mut StepCtx<'_, '_>) -> Syscall {
+        // SleepEx even when not alertable: the call the program makes is still SleepEx.
         Syscall::Sleep {
             ns: self.ns,
-            alertable: self.alertable,
+            alertable: Some(self.alertable),
         }
     }
 }

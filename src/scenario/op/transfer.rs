@@ -394,7 +394,9 @@ impl<'a> Transfer<'a> {
                 is: kind,
             });
         }
-        if kind.is_anonymous_pipe() && self.completion != IoMode::Sync {
+        // ReadFileEx and WriteFileEx cannot be used; ReadFile and WriteFile ignore an
+        // OVERLAPPED there (Microsoft Learn: Anonymous Pipe Operations).
+        if kind.is_anonymous_pipe() && matches!(self.completion, IoMode::Apc(_)) {
             return at.key("file").fail(Problem::AnonymousPipeAsync {
                 op: at.name(),
                 handle,
