@@ -6,6 +6,7 @@ mod bounded;
 mod checkpoints;
 mod chrome_trace;
 mod cli;
+mod conformance;
 mod determinism;
 mod expect;
 mod guarantees;
