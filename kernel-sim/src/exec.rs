@@ -73,6 +73,10 @@ impl Kernel {
     pub(crate) fn finish(&mut self, cpu: CpuId, thread: ThreadId, result: SyscallResult) {
         let t = self.core.thread_mut(thread);
         t.last = result;
+        if let Some(fo) = t.file_lock.take() {
+            self.core.unlock_file_object(Some(cpu), fo);
+        }
+        let t = self.core.thread_mut(thread);
         if let Some(call) = t.call.take() {
             let (returned, error) = crate::syscall::win32_return(call, &result);
             self.core.trace(

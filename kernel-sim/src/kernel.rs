@@ -475,6 +475,7 @@ impl Kernel {
             timer_gen: 0,
             last: Default::default(),
             call: None,
+            file_lock: None,
             began: false,
             ran: false,
             sync_result: None,

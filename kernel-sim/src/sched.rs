@@ -262,16 +262,11 @@ impl Core {
     ) {
         let reason = match wait {
             WaitFor::Irp(_) if alertable => WaitReason::Overlapped,
-            WaitFor::Irp(irp) => {
-                if matches!(
-                    self.irps.get(&irp).map(|i| i.mode),
-                    Some(crate::syscall::IoMode::Sync)
-                ) {
-                    WaitReason::Io
-                } else {
-                    WaitReason::Overlapped
-                }
-            }
+            // Inside ReadFile or WriteFile on a synchronous handle (with an OVERLAPPED or
+            // not): the call itself waits for its I/O.
+            WaitFor::Irp(_) if matches!(call, "ReadFile" | "WriteFile") => WaitReason::Io,
+            WaitFor::Irp(_) => WaitReason::Overlapped,
+            WaitFor::FileLock(_) => WaitReason::FileLock,
             WaitFor::Sleep => WaitReason::Sleep,
             WaitFor::Port(_) => WaitReason::Port,
             WaitFor::Objects { .. } => WaitReason::Objects,
@@ -355,8 +350,8 @@ impl Core {
             }
             Some(WaitFor::Irp(_)) => SyscallResult::Timeout,
             Some(WaitFor::Objects { .. }) => SyscallResult::Timeout,
-            // The worker's wait for work has no timeout.
-            Some(WaitFor::WorkItem) | None => return,
+            // The worker's wait for work, and a wait for a file object, have no timeout.
+            Some(WaitFor::WorkItem | WaitFor::FileLock(_)) | None => return,
         };
         let cont = match wait {
             Some(WaitFor::Objects { .. }) => {

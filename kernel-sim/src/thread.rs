@@ -101,6 +101,9 @@ pub(crate) enum WaitFor {
     },
     /// The system worker waits for work: a kernel request to send, a driver's work item.
     WorkItem,
+    /// A read or write on a synchronous file object waits for the request in progress on
+    /// it to finish: I/O on such a file object is serialized.
+    FileLock(FileObjectId),
 }
 
 /// A user APC: a request's completion routine, to run in the issuing thread, or a routine
@@ -134,6 +137,8 @@ pub struct Thread {
     pub(crate) began: bool,
     /// The call the thread is in, from its entry until it returns.
     pub(crate) call: Option<&'static str>,
+    /// The synchronous file object whose I/O the thread's current call holds.
+    pub(crate) file_lock: Option<FileObjectId>,
     /// Whether the thread has run yet (its first switch loads an initial context).
     pub ran: bool,
     /// The result of a synchronous request that completed before the thread began to

@@ -33,6 +33,8 @@ pub enum WaitReason {
     Objects,
     /// A system worker waits for kernel work.
     WorkItem,
+    /// A read or write waits for another request on the same synchronous file object.
+    FileLock,
 }
 
 impl WaitReason {
@@ -45,6 +47,7 @@ impl WaitReason {
             WaitReason::Port => "port",
             WaitReason::Objects => "objects",
             WaitReason::WorkItem => "work",
+            WaitReason::FileLock => "file object",
         }
     }
 }
@@ -65,6 +68,8 @@ pub enum WakeReason {
     WorkQueued,
     /// Its Sleep's time is up.
     SleepOver,
+    /// The request in progress on the synchronous file object it waited for is over.
+    FileUnlocked,
 }
 
 /// A pass of a repeated op: the `n`th of `of`.

@@ -263,6 +263,8 @@ impl Core {
             position: 0,
             port: None,
             skip_port_on_success: false,
+            lock: None,
+            lock_waiters: std::collections::VecDeque::new(),
             // One reference is the kernel's own, kept for the run; one is this request's.
             refs: 2,
             handles: 0,

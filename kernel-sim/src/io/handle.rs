@@ -76,6 +76,10 @@ pub struct FileObject {
     pub skip_port_on_success: bool,
     /// Handles plus IRPs in flight that refer to this object.
     pub refs: u32,
+    /// The thread whose call holds the object's I/O now (a synchronous object only), and
+    /// the threads waiting their turn with the calls they are in.
+    pub(crate) lock: Option<ThreadId>,
+    pub(crate) lock_waiters: std::collections::VecDeque<(ThreadId, crate::syscall::Syscall)>,
     /// Handles alone: when the last one closes, the I/O manager cleans up (cancels the
     /// requests still in flight on it).
     pub handles: u32,

@@ -28,12 +28,24 @@ use crate::io::{
     FileKind, FileObject, Irp, IrpState, Major, Object, Origin, StackLocation, Status,
 };
 use crate::kernel::{Core, Kernel};
-use crate::syscall::{IoMode, SyscallResult};
+use crate::syscall::{IoMode, Syscall, SyscallResult};
 use crate::thread::{Apc, Cont, Overlapped, ThreadState, WaitFor};
 use crate::trace::{WakeReason, What};
 use std::sync::Arc;
 
 impl Core {
+    /// The call holding a synchronous file object's I/O has returned: the next thread
+    /// waiting for it gets it and goes on with its call.
+    pub(crate) fn unlock_file_object(&mut self, cpu: Option<CpuId>, fo: FileObjectId) {
+        let object = &mut self.file_objects[fo.0 as usize];
+        object.lock = None;
+        if let Some((next, call)) = object.lock_waiters.pop_front() {
+            object.lock = Some(next);
+            self.thread_mut(next).file_lock = Some(fo);
+            self.wake(cpu, next, WakeReason::FileUnlocked, 0, Cont::Perform(call));
+        }
+    }
+
     /// CloseHandle. The file object lives on while IRPs still refer to it.
     /// Removes a handle from `thread`'s process and releases its object; the object, or
     /// `None` for a handle the process does not have.
@@ -340,6 +352,8 @@ impl Kernel {
             position: 0,
             port: None,
             skip_port_on_success: false,
+            lock: None,
+            lock_waiters: std::collections::VecDeque::new(),
             refs: 1,
             handles: 1,
         });
@@ -499,6 +513,41 @@ impl Kernel {
         if len == 0 {
             return self.fail(cpu, thread, name, Status::InvalidParameter);
         }
+        // "If this flag is not specified, then I/O operations are serialized, even if the
+        // calls to the read and write functions specify an OVERLAPPED structure"
+        // (Microsoft Learn: CreateFile function, FILE_FLAG_OVERLAPPED): a read or write on
+        // a synchronous file object waits until the one in progress on it is over.
+        if object.synchronous {
+            match object.lock {
+                Some(owner) if owner != thread => {
+                    let call = match data {
+                        Some(data) => Syscall::Write {
+                            handle,
+                            offset,
+                            data,
+                            mode,
+                        },
+                        None => Syscall::Read {
+                            handle,
+                            offset,
+                            len,
+                            mode,
+                        },
+                    };
+                    self.core.file_objects[fo.0 as usize]
+                        .lock_waiters
+                        .push_back((thread, call));
+                    let wait = WaitFor::FileLock(fo);
+                    return self.core.block(cpu, thread, name, wait, false, None);
+                }
+                Some(_) => {}
+                None => {
+                    self.core.file_objects[fo.0 as usize].lock = Some(thread);
+                    self.core.thread_mut(thread).file_lock = Some(fo);
+                }
+            }
+        }
+        let object = &self.core.file_objects[fo.0 as usize];
         // A handle opened with FILE_FLAG_OVERLAPPED: "the ReadFile and WriteFile functions
         // must specify an OVERLAPPED structure", and "the system does not maintain the file
         // pointer", so each request names its offset (Microsoft Learn: CreateFile).

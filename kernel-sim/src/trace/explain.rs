@@ -446,6 +446,11 @@ impl Kernel {
                     WaitReason::Objects => {
                         format!("{name} waits in {call} until what it waits on is signalled")
                     }
+                    WaitReason::FileLock => format!(
+                        "{name} waits in {call} before it starts: another thread's request on \
+                         this synchronous file object is in progress, and I/O on a handle \
+                         opened without FILE_FLAG_OVERLAPPED is serialized"
+                    ),
                     WaitReason::WorkItem => format!(
                         "{name} waits in {call} on its work queue: it runs only when work is \
                          queued (a kernel component's request, a driver's work item)"
@@ -469,6 +474,9 @@ impl Kernel {
                     WakeReason::PortClosed => "the completion port it waited on was closed",
                     WakeReason::Signalled => "what it waited on was signalled",
                     WakeReason::WorkQueued => "work was queued for it",
+                    WakeReason::FileUnlocked => {
+                        "the request in progress on its file object is over, and its own may start"
+                    }
                     WakeReason::SleepOver => {
                         return format!("{}'s sleep is over.", t(*thread));
                     }
