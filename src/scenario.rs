@@ -911,7 +911,7 @@ mod tests {
             .iter()
             .filter_map(|v| v["required"][0].as_str())
             .collect();
-        assert_eq!(all.len(), 33);
+        assert_eq!(all.len(), 34);
         assert_eq!(used, all);
     }
 

@@ -455,6 +455,48 @@ impl Kernel {
                     }
                 }
             }
+            // "If the parameter is TRUE and there are no available entries, the function
+            // performs an alertable wait"; it removes up to ulCount entries at once
+            // (Microsoft Learn: GetQueuedCompletionStatusEx function).
+            Syscall::GetQueuedEx {
+                port,
+                count,
+                timeout_ns,
+                alertable,
+            } => {
+                let Some(port) = self.port_of(thread, port) else {
+                    return self.fail(cpu, thread, name, Status::InvalidHandle);
+                };
+                if count == 0 {
+                    return self.fail(cpu, thread, name, Status::InvalidParameter);
+                }
+                let p = &self.core.ports[port.0 as usize];
+                let available = !p.packets.is_empty() && p.running < p.concurrency;
+                if alertable && !available && !self.core.threads[thread.0 as usize].apcs.is_empty()
+                {
+                    return self.run_next_apc(cpu, thread, 0, false);
+                }
+                self.core.thread_mut(thread).batch = count;
+                match self.core.get_queued(cpu, thread, port, timeout_ns) {
+                    Dequeue::Got(_) => {
+                        let batch = std::mem::take(&mut self.core.thread_mut(thread).batch);
+                        let more = self.core.take_batch(Some(cpu), port, thread, batch - 1);
+                        let cost = self.core.costs.port_ns.saturating_mul(u64::from(1 + more));
+                        let result = SyscallResult::Packets(1 + more);
+                        self.work(cpu, thread, cost, Cont::Deliver(result));
+                    }
+                    Dequeue::TimedOut => {
+                        self.core.thread_mut(thread).batch = 0;
+                        self.core.port_thread_unblocked(Some(cpu), thread);
+                        self.timed_out_at_once(cpu, thread, name)
+                    }
+                    Dequeue::Blocked => {
+                        let wait = WaitFor::Port(port);
+                        self.core
+                            .block(cpu, thread, name, wait, alertable, timeout_ns)
+                    }
+                }
+            }
             Syscall::CreateEvent {
                 manual_reset,
                 signalled,

@@ -476,6 +476,7 @@ impl Kernel {
             last: Default::default(),
             call: None,
             file_lock: None,
+            batch: 0,
             began: false,
             ran: false,
             sync_result: None,

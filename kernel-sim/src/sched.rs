@@ -331,6 +331,11 @@ impl Core {
             // Woken another way (an APC, a signal): it leaves every object's waiters.
             self.unlist(thread);
         }
+        if let (Some(WaitFor::Port(port)), WakeReason::Apc) = (was, reason) {
+            // An APC ended an alertable wait on a port: the thread waits there no more.
+            self.ports[port.0 as usize].waiters.retain(|&w| w != thread);
+            self.threads[thread.0 as usize].batch = 0;
+        }
         self.trace(cpu, What::ThreadWoken { thread, reason });
         if !matches!(was, Some(WaitFor::Port(_))) {
             self.port_thread_unblocked(cpu, thread);

@@ -79,6 +79,14 @@ pub enum Syscall {
         alertable: bool,
         timeout_ns: Option<u64>,
     },
+    /// GetQueuedCompletionStatusEx: up to `count` packets at once; with `alertable`, an
+    /// APC queued while it waits for the first ends the wait.
+    GetQueuedEx {
+        port: Handle,
+        count: u32,
+        timeout_ns: Option<u64>,
+        alertable: bool,
+    },
     /// GetOverlappedResult for the request last issued with this OVERLAPPED: its result,
     /// waiting for it with `wait`, or failing with ERROR_IO_INCOMPLETE without.
     GetOverlappedResult {
@@ -215,6 +223,7 @@ impl Syscall {
             Syscall::SkipPortOnSuccess { .. } => "SetFileCompletionNotificationModes",
             Syscall::QueueApc { .. } => "QueueUserAPC",
             Syscall::GetOverlappedResult { .. } => "GetOverlappedResult",
+            Syscall::GetQueuedEx { .. } => "GetQueuedCompletionStatusEx",
             Syscall::CancelIo { .. } => "CancelIo",
             Syscall::CreatePipe { .. } => "CreatePipe",
             Syscall::CreateNamedPipe { .. } => "CreateNamedPipe",
@@ -254,6 +263,7 @@ pub const RETURNING_CALLS: &[&str] = &[
     "SetFileCompletionNotificationModes",
     "QueueUserAPC",
     "GetOverlappedResult",
+    "GetQueuedCompletionStatusEx",
     "CancelIo",
     "CancelIoEx",
     "CreatePipe",
@@ -283,6 +293,9 @@ pub enum SyscallResult {
         bytes: u32,
         checksum: u64,
     },
+    /// GetQueuedCompletionStatusEx removed this many packets (each with its own result,
+    /// which does not make the call fail).
+    Packets(u32),
     /// A completion packet was dequeued.
     Packet {
         irp: Option<IrpId>,
@@ -396,6 +409,14 @@ pub fn win32_return(call: &str, result: &SyscallResult) -> (Returned, Option<Sta
             R::Failed(s) => (Returned::WaitFailed, failed(s)),
             _ => (Returned::WaitFailed, None),
         },
+        ("GetQueuedCompletionStatusEx", r) => match r {
+            R::Packets(_) => (Returned::True, None),
+            R::Timeout => (Returned::False, failed(Status::Timeout)),
+            // An APC ended its alertable wait.
+            R::IoCompletion => (Returned::False, failed(Status::UserApc)),
+            R::Failed(s) => (Returned::False, failed(s)),
+            _ => (Returned::True, None),
+        },
         ("GetQueuedCompletionStatus", r) => match r {
             R::Packet { status, .. } if status.is_error() => (Returned::False, failed(status)),
             R::Packet { .. } => (Returned::True, None),
@@ -508,6 +529,12 @@ mod tests {
                 overlapped: OverlappedId(0),
                 wait: true,
             },
+            Syscall::GetQueuedEx {
+                port: h,
+                count: 2,
+                timeout_ns: None,
+                alertable: true,
+            },
             Syscall::CancelIo { handle: h },
             Syscall::CancelIoEx {
                 handle: h,
@@ -573,6 +600,7 @@ mod tests {
                 | Syscall::SkipPortOnSuccess { .. }
                 | Syscall::QueueApc { .. }
                 | Syscall::GetOverlappedResult { .. }
+                | Syscall::GetQueuedEx { .. }
                 | Syscall::CancelIo { .. }
                 | Syscall::CancelIoEx { .. }
                 | Syscall::WaitObjects { .. }

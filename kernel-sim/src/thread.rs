@@ -137,6 +137,9 @@ pub struct Thread {
     pub(crate) began: bool,
     /// The call the thread is in, from its entry until it returns.
     pub(crate) call: Option<&'static str>,
+    /// How many packets the thread's GetQueuedCompletionStatusEx may take at once (0
+    /// outside one).
+    pub(crate) batch: u32,
     /// The synchronous file object whose I/O the thread's current call holds.
     pub(crate) file_lock: Option<FileObjectId>,
     /// Whether the thread has run yet (its first switch loads an initial context).

@@ -331,7 +331,7 @@ mod tests {
         assert_eq!(
             words("processes.0.threads.0.program.0"),
             "an object with one key: `open`, `close`, `read`, `write`, `read_ex`, `write_ex` \
-             or one of 27 others"
+             or one of 28 others"
         );
         assert_eq!(words("devices"), "an array");
         assert_eq!(words("machine"), "an object");

@@ -86,6 +86,8 @@ pub fn default_ring_size() -> u32 {
 }
 /// Largest DMA descriptor ring.
 pub const MAX_RING_SIZE: u64 = 4096;
+/// Packets one GetQueuedCompletionStatusEx may take.
+pub const MAX_BATCH: u64 = 1024;
 /// A disk's media error rate is in transfers per million: all of them at most.
 pub const MAX_MEDIA_ERROR_PPM: u64 = 1_000_000;
 

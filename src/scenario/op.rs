@@ -51,7 +51,7 @@ pub use object::{
     ResetEvent, SetEvent, WaitObjects,
 };
 pub use pipe::{CreateNamedPipe, CreatePipe};
-pub use port::{Bind, CreatePort, GetQueued, Post, SkipPortOnSuccess};
+pub use port::{Bind, CreatePort, GetQueued, GetQueuedEx, Post, SkipPortOnSuccess};
 pub use request::{CancelIo, CancelIoEx, GetOverlappedResult, Wait};
 pub use time::{Compute, Sleep, SleepEx};
 pub use transfer::{
@@ -150,6 +150,9 @@ ops! {
         "bind" => Bind(Bind),
         /// Wait for a completion packet on a port (GetQueuedCompletionStatus).
         "get_queued" => GetQueued(GetQueued),
+        /// Take up to `count` packets at once, optionally in an alertable wait
+        /// (GetQueuedCompletionStatusEx).
+        "get_queued_ex" => GetQueuedEx(GetQueuedEx),
         /// Queue a packet on a port by hand (PostQueuedCompletionStatus).
         "post" => Post(Post),
         /// A file's requests that succeed at once queue no packet to its port

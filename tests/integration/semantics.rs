@@ -543,3 +543,62 @@ fn get_overlapped_result_fails_with_io_incomplete_unless_it_waits() {
     );
     assert_eq!(Status::IoIncomplete.win32_name(), "ERROR_IO_INCOMPLETE");
 }
+
+#[test]
+fn get_queued_completion_status_ex_takes_a_batch_or_ends_its_alertable_wait_for_an_apc() {
+    // It removes up to ulCount entries at once; "If the parameter is TRUE and there are no
+    // available entries, the function performs an alertable wait" (Microsoft Learn:
+    // GetQueuedCompletionStatusEx function).
+    let k = run(&scenario(
+        json!({}),
+        json!([
+            {"name": "T", "program": [
+                {"create_port": {"as": "P", "concurrency": 1}},
+                {"post": {"port": "P", "key": 1}},
+                {"post": {"port": "P", "key": 2}},
+                {"post": {"port": "P", "key": 3}},
+                {"get_queued_ex": {"port": "P", "count": 2}},
+                {"get_queued_ex": {"port": "P", "count": 2}},
+                {"get_queued_ex": {"port": "P", "count": 2, "alertable": true}},
+                {"get_queued_ex": {"port": "P", "count": 2, "timeout_ns": 1000}}
+            ]},
+            {"name": "Q", "start_ns": 2_000_000, "program": [
+                {"open_thread": {"thread": "T", "as": "t"}},
+                {"queue_apc": {"thread": "t", "routine": "done"}}
+            ]}
+        ]),
+    ));
+    let t = thread_named(&k, "T");
+    let calls: Vec<(kernel_sim::Returned, Option<Status>)> = of(&k, t)
+        .iter()
+        .filter_map(|e| match e.what {
+            What::CallReturned {
+                call: "GetQueuedCompletionStatusEx",
+                returned,
+                error,
+                ..
+            } => Some((returned, error)),
+            _ => None,
+        })
+        .collect();
+    use kernel_sim::Returned::{False, True};
+    assert_eq!(
+        calls,
+        [
+            (True, None),
+            (True, None),
+            (False, Some(Status::UserApc)),
+            (False, Some(Status::Timeout))
+        ]
+    );
+    let keys: Vec<u64> = of(&k, t)
+        .iter()
+        .filter_map(|e| match e.what {
+            What::PacketDequeued { key, .. } => Some(key),
+            _ => None,
+        })
+        .collect();
+    // Two at once, then the one left.
+    assert_eq!(keys, [1, 2, 3]);
+    assert_eq!(Status::UserApc.win32_name(), "WAIT_IO_COMPLETION");
+}

@@ -92,16 +92,40 @@ impl Core {
             let running = p.running;
             self.threads[thread.0 as usize].counted = true;
             self.dequeued(cpu, port, thread, packet, running, true);
+            // GetQueuedCompletionStatusEx takes what else is queued, up to its count.
+            let batch = std::mem::take(&mut self.threads[thread.0 as usize].batch);
+            let (result, taken) = if batch > 0 {
+                let more = self.take_batch(cpu, port, thread, batch - 1);
+                (SyscallResult::Packets(1 + more), 1 + more)
+            } else {
+                (packet_result(packet), 1)
+            };
             // The released thread finishes its call in the kernel: dequeuing costs it.
-            let cost = self.costs.port_ns;
-            self.wake(
-                cpu,
-                thread,
-                WakeReason::Packet,
-                cost,
-                Cont::Deliver(packet_result(packet)),
-            );
+            let cost = self.costs.port_ns.saturating_mul(u64::from(taken));
+            self.wake(cpu, thread, WakeReason::Packet, cost, Cont::Deliver(result));
         }
+    }
+
+    /// Up to `max` more packets for `thread`, which has just taken one: a batch of
+    /// GetQueuedCompletionStatusEx. Returns how many it took.
+    pub(crate) fn take_batch(
+        &mut self,
+        cpu: Option<CpuId>,
+        port: PortId,
+        thread: ThreadId,
+        max: u32,
+    ) -> u32 {
+        let mut taken = 0;
+        while taken < max {
+            let p = &mut self.ports[port.0 as usize];
+            let Some(packet) = p.packets.pop_front() else {
+                break;
+            };
+            let running = p.running;
+            self.dequeued(cpu, port, thread, packet, running, false);
+            taken += 1;
+        }
+        taken
     }
 
     fn dequeued(

@@ -48,6 +48,9 @@ pub enum Status {
     /// The operation failed for no more specific reason (QueueUserAPC to a thread that
     /// has exited).
     Unsuccessful,
+    /// An alertable wait that ended because APCs ran (WAIT_IO_COMPLETION), where a call
+    /// reports it as an error code (GetQueuedCompletionStatusEx).
+    UserApc,
     /// GetOverlappedResult without waiting, on a request still in progress. Windows has
     /// no NTSTATUS for it (the request's own status is still STATUS_PENDING): GetLastError
     /// gives ERROR_IO_INCOMPLETE, which is also its name here.
@@ -89,6 +92,7 @@ impl Status {
             Status::AccessDenied => "STATUS_ACCESS_DENIED",
             Status::Unsuccessful => "STATUS_UNSUCCESSFUL",
             Status::IoIncomplete => "ERROR_IO_INCOMPLETE",
+            Status::UserApc => "STATUS_USER_APC",
             Status::ObjectNameNotFound => "STATUS_OBJECT_NAME_NOT_FOUND",
             Status::PipeBroken => "STATUS_PIPE_BROKEN",
             Status::PipeClosing => "STATUS_PIPE_CLOSING",
@@ -125,6 +129,7 @@ impl Status {
             Status::NotFound => "ERROR_NOT_FOUND",
             Status::AccessDenied => "ERROR_ACCESS_DENIED",
             Status::Unsuccessful => "ERROR_GEN_FAILURE",
+            Status::UserApc => "WAIT_IO_COMPLETION",
             Status::IoIncomplete => "ERROR_IO_INCOMPLETE",
             Status::ObjectNameNotFound => "ERROR_FILE_NOT_FOUND",
             Status::PipeBroken => "ERROR_BROKEN_PIPE",

@@ -51,6 +51,47 @@ pub struct GetQueued {
     pub timeout_ns: Option<u64>,
 }
 
+/// Arguments of `get_queued_ex`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GetQueuedEx {
+    /// Port name bound by `create_port ... as` in this process.
+    pub port: String,
+    /// Most packets to take at once (ulCount), 1..=1024.
+    #[schemars(range(min = 1, max = MAX_BATCH))]
+    pub count: u32,
+    /// Give up after this long, ns. Default: wait forever.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(max = MAX_NS))]
+    pub timeout_ns: Option<u64>,
+    /// With no packet to take, wait alertably: an APC queued meanwhile runs and ends the
+    /// call (FALSE, WAIT_IO_COMPLETION). Default false.
+    #[serde(default)]
+    pub alertable: bool,
+}
+
+impl OpForm for GetQueuedEx {
+    fn declare<'a, D: Declare<'a>>(&'a self, at: OpAt<'_>, d: &mut D) -> Check {
+        d.uses(at.key("port"), &self.port, Wanted::Kind(HandleKind::Port))?;
+        d.number(at.key("count"), self.count.into(), 1, MAX_BATCH)?;
+        if let Some(timeout) = self.timeout_ns {
+            d.number(at.key("timeout_ns"), timeout, 0, MAX_NS)?;
+        }
+        Ok(())
+    }
+}
+
+impl Step for GetQueuedEx {
+    fn call(&self, cx: &mut StepCtx<'_, '_>) -> Syscall {
+        Syscall::GetQueuedEx {
+            port: cx.handle(&self.port),
+            count: self.count,
+            timeout_ns: self.timeout_ns,
+            alertable: self.alertable,
+        }
+    }
+}
+
 /// Arguments of `post`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
