@@ -75,6 +75,24 @@ enum Gen {
     },
     /// A dequeue with a zero timeout: a packet if one may be taken, WAIT_TIMEOUT if not.
     PollPort,
+    /// `n` reads through the port-bound file, then GetQueuedCompletionStatusEx for up to
+    /// `n` packets, alertable, with a timeout.
+    BatchPort {
+        n: u8,
+    },
+    /// QueueUserAPC to an earlier thread (which may have exited, or not have begun).
+    QueueApc {
+        back: u8,
+    },
+    /// A read through the synchronous handle every thread shares: reads from several
+    /// threads are serialized on it.
+    SharedSyncRead {
+        slot: u8,
+    },
+    /// An overlapped read, then GetOverlappedResult without waiting, then waiting.
+    OverlappedResult {
+        slot: u8,
+    },
     /// SetEvent on `em` (manual) or `ea` (auto-reset).
     SetEvent {
         manual: bool,
@@ -263,6 +281,13 @@ fn gen_op() -> impl Strategy<Value = Gen> {
         (1u8..4).prop_map(|n| Gen::PortIo { n }),
         any::<bool>().prop_map(|alertable| Gen::WaitBound { alertable }),
         Just(Gen::PollPort),
+        (1u8..4).prop_map(|n| Gen::BatchPort { n }),
+        any::<u8>().prop_map(|back| Gen::QueueApc { back }),
+        // Three times as likely as the others: it matters only when threads overlap.
+        (0u8..8).prop_map(|slot| Gen::SharedSyncRead { slot }),
+        (0u8..8).prop_map(|slot| Gen::SharedSyncRead { slot }),
+        (0u8..8).prop_map(|slot| Gen::SharedSyncRead { slot }),
+        (0u8..8).prop_map(|slot| Gen::OverlappedResult { slot }),
         any::<bool>().prop_map(|manual| Gen::SetEvent { manual }),
         Just(Gen::ResetManual),
         (1u8..4).prop_map(|n| Gen::Release { n }),
@@ -412,6 +437,32 @@ fn program(i: usize, ops: &[Gen], exit_early: bool) -> Vec<Value> {
                 p.push(json!({"get_queued": {"port": "P", "timeout_ns": 0}}));
             }
             Gen::PollPort => p.push(json!({"get_queued": {"port": "P", "timeout_ns": 0}})),
+            Gen::BatchPort { n } => {
+                for k in 0..n {
+                    p.push(json!({"read_overlapped": {"file": "pf", "offset": at(k), "len": 512}}));
+                }
+                p.push(json!({"get_queued_ex": {"port": "P", "count": n,
+                    "alertable": true, "timeout_ns": 50_000_000u64}}));
+            }
+            Gen::QueueApc { back } => {
+                let target = match i {
+                    0 => "setup".to_string(),
+                    _ => format!("T{}", i - 1 - usize::from(back) % i),
+                };
+                let h = format!("a{i}");
+                p.push(json!({"open_thread": {"thread": target, "as": h}}));
+                p.push(json!({"queue_apc": {"thread": h, "routine": "done"}}));
+                p.push(json!({"close": {"handle": h}}));
+            }
+            Gen::SharedSyncRead { slot } => {
+                p.push(json!({"read": {"file": "sf", "offset": at(slot), "len": 2048}}))
+            }
+            Gen::OverlappedResult { slot } => {
+                let tag = format!("g{i}");
+                p.push(json!({"read_overlapped": {"file": o, "offset": at(slot), "len": 1024, "tag": tag}}));
+                p.push(json!({"get_overlapped_result": {"tag": tag}}));
+                p.push(json!({"get_overlapped_result": {"tag": tag, "wait": true}}));
+            }
             Gen::PortIo { n } => p.push(json!({"repeat": {"times": n, "ops": [
                 {"read_overlapped": {"file": "pf", "offset": base, "len": 1024}},
                 {"get_queued": {"port": "P", "timeout_ns": 1_000_000_000u64}}
@@ -484,6 +535,7 @@ fn scenario_json(case: &Case) -> String {
     let mut threads = vec![json!({"name": "setup", "program": [
         {"create_port": {"as": "P", "concurrency": case.concurrency}},
         {"open": {"path": "f.dat", "as": "pf", "overlapped": true}},
+        {"open": {"path": "f.dat", "as": "sf"}},
         {"bind": {"file": "pf", "port": "P", "key": 5}},
         {"create_event": {"as": "ea"}},
         {"create_event": {"as": "em", "manual_reset": true}},
@@ -1077,6 +1129,28 @@ fn generated_scenarios_reach_cancels_and_pipes_that_wait_and_break() {
                 What::IrpCompletionResumed { .. } => {
                     seen.insert("held, then completed again");
                 }
+                What::ThreadWoken {
+                    reason: kernel_sim::trace::WakeReason::FileUnlocked,
+                    ..
+                } => {
+                    seen.insert("waited for a synchronous file object");
+                }
+                What::ApcRun { irp: None, .. } => {
+                    seen.insert("user APC ran");
+                }
+                What::CallReturned {
+                    call: "GetQueuedCompletionStatusEx",
+                    returned: kernel_sim::Returned::True,
+                    ..
+                } => {
+                    seen.insert("batch dequeued");
+                }
+                What::SyscallFailed {
+                    status: Status::IoIncomplete,
+                    ..
+                } => {
+                    seen.insert("result not yet there");
+                }
                 What::IrpCompleted {
                     status: Status::DeviceError,
                     ..
@@ -1098,6 +1172,10 @@ fn generated_scenarios_reach_cancels_and_pipes_that_wait_and_break() {
         "waiting pipe request cancelled",
         "held, then completed again",
         "media error",
+        "waited for a synchronous file object",
+        "user APC ran",
+        "batch dequeued",
+        "result not yet there",
     ] {
         assert!(seen.contains(what), "never reached: {what}: {seen:?}");
     }
