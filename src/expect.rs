@@ -36,6 +36,8 @@ use crate::scenario::expect::{
 };
 use crate::scenario::model::Scenario;
 
+pub mod walkthrough;
+
 /// Why expectations cannot be checked against a kernel: they name something it does not
 /// have, because they were not validated with the scenario the kernel was built from.
 /// Nothing was checked.
@@ -138,7 +140,9 @@ pub fn run_checking(
     Ok((kernel, verdicts))
 }
 
-/// Judges expectations on a run fed to it step by step.
+/// Judges expectations on a run fed to it step by step. A clone goes on from where the
+/// original was (the walkthrough keeps clones to step back to).
+#[derive(Clone)]
 pub struct Evaluator<'s> {
     checks: Vec<Check<'s>>,
     /// The next event's place in the trace.
@@ -181,6 +185,7 @@ struct Judged {
 }
 
 /// One expectation being checked.
+#[derive(Clone)]
 struct Check<'s> {
     expectation: &'s Expectation,
     when: When<'s>,
@@ -189,6 +194,7 @@ struct Check<'s> {
 }
 
 /// When a check is judged.
+#[derive(Clone)]
 enum When<'s> {
     End,
     Time(Time),
@@ -203,6 +209,7 @@ enum When<'s> {
 }
 
 /// What a check keeps of the run until its moment: only what its expectation asks.
+#[derive(Clone)]
 enum Watch {
     Irp {
         irp: IrpId,
@@ -363,29 +370,52 @@ impl<'s> Evaluator<'s> {
                     Some(judged) => judged,
                     None => check.judge_at_end(kernel, &end),
                 };
-                Verdict {
-                    index,
-                    expectation: statement(check.expectation),
-                    verdict: if judged.held {
-                        Outcome::Held
-                    } else {
-                        Outcome::Broken
-                    },
-                    expected: judged.expected,
-                    found: judged.found,
-                    place: match judged.spot {
-                        Spot::Event(seen) => Place::Event(seen.explained(kernel)),
-                        Spot::Checked(mark) => Place::Checked(Checked {
-                            step: mark.step,
-                            time: mark.time,
-                            end: mark.end,
-                            last_event: mark.last.map(|seen| seen.explained(kernel)),
-                        }),
-                    },
-                }
+                check.verdict(index, judged, kernel)
             })
             .collect()
     }
+
+    /// Where each expectation stands after the steps taken in so far, `kernel` being as
+    /// the last one left it: what the walkthrough shows at a step. `ended`: the run ends
+    /// there, and every verdict is final, as [`Evaluator::finish`] gives it.
+    pub fn standing(&self, kernel: &Kernel, ended: bool) -> Vec<Standing> {
+        if ended {
+            let verdicts = self.clone().finish(kernel);
+            return verdicts.into_iter().map(Standing::Judged).collect();
+        }
+        let now = Mark {
+            step: kernel.core().steps,
+            time: kernel.now(),
+            end: false,
+            last: self.last.clone(),
+        };
+        self.checks
+            .iter()
+            .enumerate()
+            .map(|(index, check)| match (&check.judged, &check.when) {
+                (Some(judged), _) => Standing::Judged(check.verdict(index, judged.clone(), kernel)),
+                (None, When::End) => {
+                    Standing::AtEnd(check.verdict(index, check.judge(kernel, &now), kernel))
+                }
+                (None, _) => Standing::Ahead {
+                    index,
+                    expectation: statement(check.expectation),
+                },
+            })
+            .collect()
+    }
+}
+
+/// Where one expectation stands partway through a run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Standing {
+    /// Its moment has come: the verdict `iosim check` gives, final.
+    Judged(Verdict),
+    /// Its moment (a step, a time or an event) is later.
+    Ahead { index: usize, expectation: String },
+    /// It is judged at the end of the run, which is later: the verdict it would get if
+    /// the run ended here.
+    AtEnd(Verdict),
 }
 
 impl Seen {
@@ -509,6 +539,31 @@ impl<'s> Check<'s> {
             watch,
             judged: None,
         })
+    }
+
+    /// The verdict of `judged`, this check being expectation `index`; `kernel` is at or
+    /// after the event it names, to explain it.
+    fn verdict(&self, index: usize, judged: Judged, kernel: &Kernel) -> Verdict {
+        Verdict {
+            index,
+            expectation: statement(self.expectation),
+            verdict: if judged.held {
+                Outcome::Held
+            } else {
+                Outcome::Broken
+            },
+            expected: judged.expected,
+            found: judged.found,
+            place: match judged.spot {
+                Spot::Event(seen) => Place::Event(seen.explained(kernel)),
+                Spot::Checked(mark) => Place::Checked(Checked {
+                    step: mark.step,
+                    time: mark.time,
+                    end: mark.end,
+                    last_event: mark.last.map(|seen| seen.explained(kernel)),
+                }),
+            },
+        }
     }
 
     /// Takes in one event.

@@ -106,13 +106,25 @@ fn walkthrough(scenario: &str, seed: Option<u64>, sets: &[String]) -> Result<(),
     }
     let seed = seed.unwrap_or(loaded.scenario.seed);
     let kernel = iosim::build::build(&loaded.scenario, seed);
+    // Expectations are judged at the step shown, by an evaluator that runs its own copy
+    // of the machine as built (with the events the build recorded).
+    let expect = &loaded.scenario.expect;
+    let checks = if expect.is_empty() {
+        None
+    } else {
+        let checks = iosim::expect::walkthrough::WalkthroughChecks::new(expect, &kernel)?;
+        Some((checks, kernel.clone()))
+    };
     // The walkthrough keeps the whole trace, so it stops where a kept trace must.
     let limit = loaded
         .scenario
         .machine
         .event_limit
         .min(iosim::MAX_KEPT_EVENTS);
-    let app = tui::App::with_event_limit(kernel, &loaded.scenario.name, limit);
+    let mut app = tui::App::with_event_limit(kernel, &loaded.scenario.name, limit);
+    if let Some((checks, kernel)) = checks {
+        app = app.with_checks(kernel, Box::new(checks));
+    }
     tui::run(app).map_err(Error::Walkthrough)
 }
 

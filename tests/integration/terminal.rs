@@ -40,6 +40,8 @@ impl Tmux {
         tmux.ok(&[
             "new-session",
             "-d",
+            "-c",
+            env!("CARGO_MANIFEST_DIR"),
             "-s",
             "e2e",
             "-x",
@@ -129,8 +131,28 @@ fn the_walkthrough_runs_in_a_terminal_and_restores_it() {
     tmux.wait_for("step 3/");
     tmux.keys(&["Left"]);
     tmux.wait_for("step 2/");
+    // The tour states no expectations: their key says so.
+    tmux.keys(&["e"]);
+    tmux.wait_for("this scenario states no expectations");
     tmux.keys(&["q"]);
     tmux.assert_restored("iosim · tour");
+}
+
+#[test]
+fn the_expectations_overlay_opens_in_a_terminal() {
+    let tmux = Tmux::start("expect", "tui tests/expectations/all-hold.json", 80, 24);
+    let first = tmux.wait_for("expect 1/20 held");
+    assert!(first.contains("e expect"), "the key hint: {first}");
+    tmux.keys(&["e"]);
+    let overlay = tmux.wait_for("Expectations after step 0");
+    assert!(overlay.contains("… not yet [0] IRP3"), "{overlay}");
+    tmux.keys(&["End"]);
+    let end = tmux.wait_for("expect 20/20 held");
+    assert!(end.contains("✓ held    [0] IRP3"), "{end}");
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("What just happened");
+    tmux.keys(&["q"]);
+    tmux.assert_restored("expectations-hold · step");
 }
 
 #[test]

@@ -90,6 +90,7 @@ fn keys_map_to_actions() {
     assert_eq!(k(KeyCode::Esc), Some(Action::Escape));
     assert_eq!(k(KeyCode::Char('q')), Some(Action::Quit));
     assert_eq!(k(KeyCode::Tab), Some(Action::FocusNext));
+    assert_eq!(k(KeyCode::Char('e')), Some(Action::ToggleChecks));
     assert_eq!(k(KeyCode::Char('x')), None);
     let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
     assert_eq!(action_for(ctrl_c), Some(Action::Quit));
@@ -525,7 +526,8 @@ fn the_help_lists_every_action_a_key_can_ask_for() {
         .flat_map(|(_, _, actions)| actions.iter().map(|a| format!("{a:?}")))
         .collect();
     assert_eq!(bound, listed);
-    let mut a = app("tour");
+    // The expectations' key is listed only for a scenario that states some.
+    let mut a = app_checking(ALL_HOLD, &[]);
     act(&mut a, Action::ToggleHelp);
     let s = screen(&a, 80, 24);
     for (keys, what, _) in KEYS {
@@ -737,4 +739,203 @@ fn searching_from_the_first_step_finds_text_that_occurs_only_late() {
             a.view.narration
         );
     }
+}
+
+/// The scenario that states one expectation of each subject at each kind of moment.
+const ALL_HOLD: &str = "tests/expectations/all-hold.json";
+
+/// The app on a scenario file with its expectations judged, as `iosim tui` opens it,
+/// once the whole run is explored.
+fn app_checking(path: &str, sets: &[&str]) -> App {
+    use iosim::expect::walkthrough::WalkthroughChecks;
+    let loaded = load(path, sets);
+    let kernel = iosim::build::build(&loaded.scenario, loaded.scenario.seed);
+    let checks = WalkthroughChecks::new(&loaded.scenario.expect, &kernel).expect("valid");
+    let mut app =
+        App::new(kernel.clone(), &loaded.scenario.name).with_checks(kernel, Box::new(checks));
+    app.settle_explored();
+    app
+}
+
+/// The lines `iosim check` prints for the run (without its heading), and the
+/// walkthrough's lines as it would print them: the label, then `held` or `broken`, then
+/// the details.
+fn as_checked(path: &str, sets: &[&str]) -> String {
+    let loaded = load(path, sets);
+    let s = &loaded.scenario;
+    let (_, verdicts) = iosim::expect::run_checking(s, s.seed, |_, _| Ok(())).unwrap();
+    let mut out = Vec::new();
+    iosim::output::write_verdicts_text(&mut out, &verdicts).unwrap();
+    String::from_utf8(out).unwrap()
+}
+
+fn as_shown(checks: &[tui::CheckLine]) -> String {
+    use tui::CheckVerdict;
+    let mut out = String::new();
+    for c in checks {
+        let word = match c.verdict {
+            CheckVerdict::Held => "held",
+            CheckVerdict::Broken => "broken",
+            CheckVerdict::NotYet => "not yet",
+        };
+        out += &format!("  {}: {word}\n", c.label);
+        for d in &c.detail {
+            out += &format!("      {d}\n");
+        }
+    }
+    out
+}
+
+#[test]
+fn the_expectations_overlay_shows_each_verdict_at_the_step_shown() {
+    use tui::CheckVerdict;
+    let mut a = app_checking(ALL_HOLD, &[]);
+    let total = a.view.total.unwrap();
+    assert_eq!(a.view.checks.len(), 20);
+    // Step 0: only the expectation about step 0 is judged.
+    let judged = |a: &App| {
+        a.view
+            .checks
+            .iter()
+            .filter(|c| c.verdict != CheckVerdict::NotYet)
+            .count()
+    };
+    assert_eq!(judged(&a), 1, "{}", as_shown(&a.view.checks));
+    assert!(screen(&a, 80, 24).contains("expect 1/20 held"));
+    press(&mut a, KeyCode::Char('e'), 1);
+    assert!(a.show_checks);
+    // Halfway through the run's time: some moments have come, the end has not.
+    typed(&mut a, "g10ms");
+    assert!(a.view.step > 0 && a.view.step < total);
+    let middle = as_shown(&a.view.checks);
+    assert!(
+        middle.contains(": held") && middle.contains(": not yet"),
+        "{middle}"
+    );
+    assert!(
+        middle.contains("judged at the end of the run; at this step it would break"),
+        "{middle}"
+    );
+    insta::assert_snapshot!("expectations_middle_120x40", screen(&a, 120, 40));
+    insta::assert_snapshot!("expectations_middle_80x24", screen(&a, 80, 24));
+    act(&mut a, Action::Last);
+    assert_eq!(judged(&a), 20);
+    // At the end the overlay says what `iosim check` says, word for word.
+    assert_eq!(as_shown(&a.view.checks), as_checked(ALL_HOLD, &[]));
+    insta::assert_snapshot!("expectations_end_120x40", screen(&a, 120, 40));
+    press(&mut a, KeyCode::Esc, 1);
+    assert!(!a.show_checks, "Esc closes the overlay");
+    assert!(!a.quit);
+}
+
+#[test]
+fn a_verdict_once_judged_stays_and_is_the_one_the_run_ends_with() {
+    use tui::CheckVerdict;
+    // Expectation 1, judged after the 1st IrpCompleted, made wrong: it breaks mid-run.
+    let sets = ["expect.1.irp.bytes=512"];
+    let mut a = app_checking(ALL_HOLD, &sets);
+    let total = a.view.total.unwrap();
+    act(&mut a, Action::Last);
+    let end = a.view.checks.clone();
+    assert_eq!(as_shown(&end), as_checked(ALL_HOLD, &sets));
+    act(&mut a, Action::First);
+    let mut broke_at = None;
+    for step in 0..=total {
+        // Judged lines are final; the rest are judged later.
+        for (now, last) in a.view.checks.iter().zip(&end) {
+            if now.verdict != CheckVerdict::NotYet {
+                assert_eq!(now, last, "step {step}");
+            }
+        }
+        if broke_at.is_none() && a.view.checks[1].verdict == CheckVerdict::Broken {
+            broke_at = Some(step);
+            press(&mut a, KeyCode::Char('e'), 1);
+            let frame = screen(&a, 120, 40);
+            insta::assert_snapshot!("expectations_one_broken_120x40", frame);
+            press(&mut a, KeyCode::Char('e'), 1);
+        }
+        if step < total {
+            press(&mut a, KeyCode::Right, 1);
+        }
+    }
+    let broke_at = broke_at.expect("expectation 1 breaks");
+    assert!(
+        broke_at < total,
+        "broken at step {broke_at}, before the end ({total})"
+    );
+    assert!(screen(&a, 80, 24).contains("expect 19/20 held"));
+    press(&mut a, KeyCode::Char('e'), 1);
+    insta::assert_snapshot!("expectations_one_broken_end_80x24", screen(&a, 80, 24));
+}
+
+#[test]
+fn stepping_forward_then_back_gives_the_same_verdicts() {
+    let mut a = app_checking(ALL_HOLD, &[]);
+    let total = a.view.total.unwrap();
+    press(&mut a, KeyCode::Char('e'), 1);
+    let mut forward = Vec::new();
+    for _ in 0..total {
+        forward.push((a.view.step, a.view.checks.clone(), screen(&a, 120, 40)));
+        press(&mut a, KeyCode::Right, 1);
+    }
+    for (step, checks, frame) in forward.into_iter().rev() {
+        press(&mut a, KeyCode::Left, 1);
+        assert_eq!(a.view.step, step);
+        assert_eq!(a.view.checks, checks, "step {step}");
+        assert_eq!(screen(&a, 120, 40), frame, "step {step}");
+    }
+    // Going straight to a step, from the end, gives what stepping to it gave.
+    act(&mut a, Action::Last);
+    typed(&mut a, "g40");
+    let jumped = a.view.checks.clone();
+    let mut fresh = app_checking(ALL_HOLD, &[]);
+    press(&mut fresh, KeyCode::Right, 40);
+    assert_eq!(fresh.view.checks, jumped);
+}
+
+#[test]
+fn the_expectations_key_shows_only_where_there_are_expectations() {
+    let mut tour = app("tour");
+    assert!(!tour.has_checks());
+    assert!(!screen(&tour, 120, 40).contains("e expect"));
+    act(&mut tour, Action::ToggleHelp);
+    assert!(!screen(&tour, 80, 24).contains("expectations"));
+    act(&mut tour, Action::ToggleHelp);
+    press(&mut tour, KeyCode::Char('e'), 1);
+    assert!(!tour.show_checks);
+    let s = screen(&tour, 80, 24);
+    assert!(s.contains("this scenario states no expectations"), "{s}");
+    let mut a = app_checking(ALL_HOLD, &[]);
+    for (w, h) in [(80, 24), (120, 40)] {
+        let s = screen(&a, w, h);
+        assert!(s.contains("e expect"), "{s}");
+        assert!(s.contains("? help"), "{s}");
+    }
+    act(&mut a, Action::ToggleHelp);
+    let s = screen(&a, 80, 24);
+    assert!(s.contains("expectations: verdicts at this step"), "{s}");
+}
+
+#[test]
+fn a_long_list_of_expectations_scrolls() {
+    let mut a = app_checking(ALL_HOLD, &[]);
+    act(&mut a, Action::Last);
+    press(&mut a, KeyCode::Char('e'), 1);
+    let top = screen(&a, 80, 24);
+    assert!(top.contains("more below: ↓ scrolls"), "{top}");
+    assert!(top.contains("[0] IRP3"), "{top}");
+    assert!(!top.contains("[19]"), "{top}");
+    // Scrolled to the bottom, and no further however often ↓ is pressed.
+    press(&mut a, KeyCode::Down, 100);
+    let bottom = screen(&a, 80, 24);
+    assert!(bottom.contains("more above: ↑ scrolls"), "{bottom}");
+    assert!(
+        bottom.contains("[19] after the 2nd InterruptRaised"),
+        "{bottom}"
+    );
+    assert!(!bottom.contains("more below"), "{bottom}");
+    press(&mut a, KeyCode::Up, 1);
+    assert!(screen(&a, 80, 24).contains("more below"));
+    // The panes underneath kept their selection: ↓ scrolled the overlay only.
+    assert_eq!(a.selected_irp, None);
 }

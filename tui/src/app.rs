@@ -2,12 +2,14 @@
 //! a lookup table; [`App::update`] turns actions into commands for the simulation thread
 //! and [`App::receive`] takes its answers. The screen never steps the kernel itself.
 
+use crate::checks::{Checker, Checks};
 use crate::sim::{Command, Progress, SimHandle, Update};
 use crate::timeline::{DEFAULT_SPAN, SPANS};
 use crate::view::{Detail, Lens, View};
 use kernel_sim::trace::parse_time;
 use kernel_sim::{IrpId, Kernel, ThreadId, Time};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use std::cell::Cell;
 
 /// Everything a key can ask for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,6 +27,8 @@ pub enum Action {
     FocusPrev,
     /// Show or hide the details of the selected IRP or thread.
     ToggleDetails,
+    /// Show or hide the scenario's expectations and their verdicts at this step.
+    ToggleChecks,
     /// Ask for a step number or a time to go to.
     Goto,
     /// Ask for text to find in the coming steps' events.
@@ -42,8 +46,9 @@ pub enum Action {
     Quit,
 }
 
-/// The key table: shown by the help overlay; a test checks that every action a key can
-/// ask for is listed here.
+/// The key table: shown by the help overlay (the expectations' key only when the
+/// scenario states some); a test checks that every action a key can ask for is listed
+/// here.
 pub const KEYS: &[(&str, &str, &[Action])] = &[
     ("→ space l", "step forward", &[Action::Forward]),
     ("← h", "step back", &[Action::Back]),
@@ -82,6 +87,11 @@ pub const KEYS: &[(&str, &str, &[Action])] = &[
         "timeline: wider / narrower window",
         &[Action::ZoomOut, Action::ZoomIn],
     ),
+    (
+        "e",
+        "expectations: verdicts at this step",
+        &[Action::ToggleChecks],
+    ),
     ("?", "this help", &[Action::ToggleHelp]),
     ("Esc", "cancel, close, or quit", &[Action::Escape]),
     ("q Ctrl-C", "quit", &[Action::Quit]),
@@ -108,6 +118,7 @@ pub fn action_for(key: KeyEvent) -> Option<Action> {
         KeyCode::Down | KeyCode::Char('j') => Action::Down,
         KeyCode::Up | KeyCode::Char('k') => Action::Up,
         KeyCode::Enter => Action::ToggleDetails,
+        KeyCode::Char('e') => Action::ToggleChecks,
         KeyCode::Char('<') | KeyCode::Char(',') => Action::ZoomOut,
         KeyCode::Char('>') | KeyCode::Char('.') => Action::ZoomIn,
         KeyCode::Char('?') => Action::ToggleHelp,
@@ -162,6 +173,12 @@ pub struct App {
     pub selected_thread: Option<ThreadId>,
     pub show_details: bool,
     pub show_help: bool,
+    /// The expectations overlay is open, scrolled this many rows down.
+    pub show_checks: bool,
+    pub checks_scroll: usize,
+    /// How far the expectations overlay could scroll when it was last drawn (drawing
+    /// sets it: only the layout knows how many rows the verdicts wrap to).
+    pub checks_scroll_max: Cell<usize>,
     pub quit: bool,
     /// Stepping on its own, `speed` steps per tick.
     pub running: bool,
@@ -225,6 +242,9 @@ impl App {
             selected_thread: None,
             show_details: false,
             show_help: false,
+            show_checks: false,
+            checks_scroll: 0,
+            checks_scroll_max: Cell::new(0),
             quit: false,
             running: false,
             speed: 1,
@@ -236,6 +256,21 @@ impl App {
         };
         app.settle();
         app
+    }
+
+    /// Judges the scenario's expectations at every step shown: `checks` is their
+    /// evaluator, and `kernel` the machine as built, with the events its build recorded
+    /// (a clone of the kernel the walkthrough started from, taken before starting it).
+    /// Waits for the view of the current step with its verdicts.
+    pub fn with_checks(mut self, kernel: Kernel, checks: Box<dyn Checks>) -> Self {
+        self.send(Command::Check(Box::new(Checker::new(kernel, checks))));
+        self.settle();
+        self
+    }
+
+    /// Whether the scenario states expectations (the walkthrough was given a checker).
+    pub fn has_checks(&self) -> bool {
+        !self.view.checks.is_empty()
     }
 
     /// Whether the simulation still has commands to answer.
@@ -377,7 +412,25 @@ impl App {
             Action::FocusPrev => self.cycle_focus(Pane::ALL.len() - 1),
             Action::ToggleDetails => {
                 self.show_details = !self.show_details && self.detail().is_some();
+                if self.show_details {
+                    self.show_checks = false;
+                }
                 self.look();
+            }
+            Action::ToggleChecks => {
+                if !self.has_checks() {
+                    self.message = Some(
+                        "this scenario states no expectations (an \"expect\" list: see \
+                         scenarios/README.md)"
+                            .into(),
+                    );
+                    return;
+                }
+                self.show_checks = !self.show_checks;
+                if self.show_checks && self.show_details {
+                    self.show_details = false;
+                    self.look();
+                }
             }
             Action::Goto => self.open_prompt(PromptKind::Goto),
             Action::Search => self.open_prompt(PromptKind::Search),
@@ -403,6 +456,8 @@ impl App {
                     self.send(Command::Cancel);
                 } else if self.show_help {
                     self.show_help = false;
+                } else if self.show_checks {
+                    self.show_checks = false;
                 } else if self.show_details {
                     self.show_details = false;
                     self.look();
@@ -470,8 +525,16 @@ impl App {
         }
     }
 
-    /// Down (+1) or up (-1) in the focused pane.
+    /// Down (+1) or up (-1) in the focused pane, or in the expectations overlay while it
+    /// is open.
     pub fn move_in_focus(&mut self, delta: i64) {
+        if self.show_checks {
+            self.checks_scroll = self
+                .checks_scroll
+                .saturating_add_signed(delta as isize)
+                .min(self.checks_scroll_max.get());
+            return;
+        }
         match self.focus {
             Pane::Irps => {
                 let ids: Vec<IrpId> = self.view.irps.iter().map(|r| r.id).collect();

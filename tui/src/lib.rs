@@ -4,9 +4,12 @@
 //! Two threads. [`sim`] owns the [`Session`] (kernel-sim's checkpoints and replay) and answers
 //! commands with a [`view::View`] of the panes; [`app`] holds the screen's state and the
 //! key table and talks to the simulation over crossbeam channels; [`ui`] lays out the
-//! latest view; [`run`] drives a real terminal.
+//! latest view; [`run`] drives a real terminal. [`checks`] judges a scenario's
+//! expectations at the step shown, through an evaluator the caller supplies (the scenario
+//! format and its evaluator live in the root crate, which this crate does not know).
 
 pub mod app;
+pub mod checks;
 pub mod hint;
 pub mod sim;
 pub mod timeline;
@@ -14,6 +17,7 @@ pub mod ui;
 pub mod view;
 
 pub use app::{Action, App, Pane, action_for};
+pub use checks::{CheckLine, CheckVerdict, Checks};
 pub use kernel_sim::session::Session;
 
 use ratatui::crossterm::event::{

@@ -5,7 +5,10 @@
 //!
 //! When it has nothing to answer, the thread explores the run ahead, a chunk at a time,
 //! so the run's length, the checkpoints and the trace are ready before the student asks.
+//! A scenario's expectations, when it has some, are judged here too, by a [`Checker`]
+//! that explores alongside the session and is read at the step every view shows.
 
+use crate::checks::Checker;
 use crate::view::{Lens, View};
 use crossbeam_channel::{Receiver, Sender, TryRecvError};
 use kernel_sim::session::Session;
@@ -15,7 +18,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 /// What the screen asks of the simulation.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug)]
 pub enum Command {
     Forward,
     Back,
@@ -35,6 +38,8 @@ pub enum Command {
     Look(Lens),
     /// Stop the long command under way.
     Cancel,
+    /// Judge the scenario's expectations from now on, at every step shown.
+    Check(Box<Checker>),
 }
 
 /// What the simulation sends back.
@@ -90,6 +95,7 @@ impl SimHandle {
                 Sim {
                     session: Session::new(kernel).with_event_limit(event_limit),
                     lens: Lens::default(),
+                    checker: None,
                     answered: 0,
                     backlog: VecDeque::new(),
                     commands: command_rx,
@@ -121,6 +127,8 @@ impl Drop for SimHandle {
 struct Sim {
     session: Session,
     lens: Lens,
+    /// The expectations' judge, once the screen has sent one.
+    checker: Option<Checker>,
     answered: u64,
     /// Commands that arrived while a long one ran, in arrival order.
     backlog: VecDeque<Command>,
@@ -144,19 +152,24 @@ impl Sim {
         loop {
             let command = match self.backlog.pop_front() {
                 Some(c) => c,
-                None if self.session.finished() => match self.commands.recv() {
+                None if !self.exploring() => match self.commands.recv() {
                     Ok(c) => c,
                     Err(_) => return,
                 },
                 None => match self.commands.try_recv() {
                     Ok(c) => c,
                     Err(TryRecvError::Empty) => {
-                        self.session.explore(CHUNK);
-                        let sent = if self.session.finished() {
-                            // The run's length is known: the status line can show it.
+                        let was_finished = self.session.finished();
+                        self.explore_chunk();
+                        let sent = if !self.session.finished() {
+                            self.progress(Task::Exploring, None)
+                        } else if !was_finished {
+                            // The run's length is known: the status line can show it,
+                            // and expectations judged at the end can be.
                             self.send_view(None)
                         } else {
-                            self.progress(Task::Exploring, None)
+                            // Only the checker was catching up: nothing new to show.
+                            true
                         };
                         if !sent {
                             return;
@@ -178,8 +191,33 @@ impl Sim {
         }
     }
 
+    /// Whether there is still run to explore in the background: the session's, or the
+    /// checker's, which follows it.
+    fn exploring(&self) -> bool {
+        !self.session.finished()
+            || self
+                .checker
+                .as_ref()
+                .is_some_and(|c| !c.caught_up(self.session.known()))
+    }
+
+    /// Explores a chunk of the run ahead, and lets the checker follow.
+    fn explore_chunk(&mut self) {
+        self.session.explore(CHUNK);
+        if let Some(checker) = &mut self.checker {
+            checker.explore(CHUNK, self.session.known());
+        }
+    }
+
     fn send_view(&mut self, message: Option<String>) -> bool {
         let mut view = View::capture(&self.session, &self.lens);
+        if let Some(checker) = &mut self.checker {
+            let step = self.session.step();
+            // A run cut at its event limit has no end to judge at: what is judged at the
+            // end stays not yet.
+            let ended = self.session.total() == Some(step) && self.session.stopped().is_none();
+            view.checks = checker.lines_at(step, ended);
+        }
         view.answered = self.answered;
         view.message = message;
         self.updates.send(Update::View(Box::new(view))).is_ok()
@@ -224,7 +262,7 @@ impl Sim {
     /// Explores until step `target` is known or the run ends.
     fn explore_to(&mut self, target: u64) -> Result<(), Stop> {
         while self.session.known() < target && !self.session.finished() {
-            self.session.explore(CHUNK);
+            self.explore_chunk();
             self.between_chunks(Task::Seeking, Some(target))?;
         }
         Ok(())
@@ -246,7 +284,7 @@ impl Sim {
             if self.session.finished() {
                 return Ok(None);
             }
-            self.session.explore(CHUNK);
+            self.explore_chunk();
             self.between_chunks(Task::Searching, None)?;
         }
     }
@@ -297,7 +335,7 @@ impl Sim {
                         kernel_sim::trace::format_time(time)
                     )));
                 }
-                self.session.explore(CHUNK);
+                self.explore_chunk();
                 self.between_chunks(Task::Seeking, None)?;
             },
             Command::NextInterrupt => {
@@ -328,6 +366,7 @@ impl Sim {
             }
             Command::Look(lens) => self.lens = lens,
             Command::Cancel => {}
+            Command::Check(checker) => self.checker = Some(*checker),
         }
         Ok(None)
     }

@@ -3,7 +3,8 @@
 
 mod panel;
 
-use crate::app::{App, KEYS, Pane};
+use crate::app::{Action, App, KEYS, Pane};
+use crate::checks::{CheckLine, CheckVerdict};
 use crate::sim::Task;
 use crate::timeline::LEGEND;
 use crate::view::View;
@@ -13,7 +14,7 @@ use panel::{Panel, focus_style};
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Position, Rect};
 use ratatui::style::{Color, Modifier, Style};
-use ratatui::text::Line;
+use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Widget, Wrap};
 
 /// Rows the story keeps however many timeline lanes there are.
@@ -122,7 +123,7 @@ impl Widget for &App {
         }
         let v = &self.view;
         let a = Areas::new(area, v);
-        Line::from(self.status_line())
+        Line::from(self.status_line(area.width))
             .style(self.bar_style())
             .render(a.status, buf);
 
@@ -183,7 +184,7 @@ impl Widget for &App {
         self.timeline(a.timeline, buf);
         self.story(a.story, buf);
 
-        Line::from(self.bottom_line())
+        Line::from(self.bottom_line(area.width))
             .style(self.bar_style())
             .render(a.bottom, buf);
 
@@ -192,14 +193,19 @@ impl Widget for &App {
         {
             details(title, lines, area, buf);
         }
+        if self.show_checks {
+            self.checks(area, buf);
+        }
         if self.show_help {
-            help(area, buf);
+            help(area, buf, self.has_checks());
         }
     }
 }
 
 impl App {
-    fn status_line(&self) -> String {
+    /// The step, the time and the mode; with expectations, how many hold at this step.
+    /// The program's name goes first when the line is too long for `width`.
+    fn status_line(&self, width: u16) -> String {
         let v = &self.view;
         let of = match v.total {
             Some(n) => match v.stopped {
@@ -216,17 +222,31 @@ impl App {
         } else {
             "paused".to_string()
         };
-        format!(
-            " iosim · {} · step {}/{of} · t={} · {mode} ",
+        let held = v
+            .checks
+            .iter()
+            .filter(|c| c.verdict == CheckVerdict::Held)
+            .count();
+        let expect = if v.checks.is_empty() {
+            String::new()
+        } else {
+            format!(" · expect {held}/{} held", v.checks.len())
+        };
+        let line = format!(
+            " iosim · {} · step {}/{of} · t={} · {mode}{expect} ",
             self.scenario,
             grouped(v.step),
             format_time(v.now)
-        )
+        );
+        if line.chars().count() > width as usize && !expect.is_empty() {
+            return line.replacen(" iosim ·", "", 1);
+        }
+        line
     }
 
     /// The typed line, else what a long task has done so far, else the last answer, else
-    /// the keys that matter now.
-    fn bottom_line(&self) -> String {
+    /// the keys that matter now, as many as fit in `width`.
+    fn bottom_line(&self, width: u16) -> String {
         if let Some(p) = &self.prompt {
             return format!(" {}{}_", p.kind.label(), p.text);
         }
@@ -253,11 +273,13 @@ impl App {
         if let Some(m) = &self.message {
             return format!(" {m}");
         }
+        if self.show_checks {
+            return " ↑↓ scroll  e/Esc close  →/← step: the verdicts follow  ? help  q quit".into();
+        }
         if self.show_details {
             return " ↑↓ select  Enter/Esc close  →/← step  ? help  q quit".into();
         }
-        " →/space step  ← back  r run  n next irq  g go to  / search  Tab focus  ? help  q quit"
-            .into()
+        key_hints(self.has_checks(), width)
     }
 
     /// The status and key bars: coloured, or reverse video under NO_COLOR.
@@ -275,6 +297,50 @@ impl App {
             panel = panel.focused(self.color);
         }
         panel
+    }
+
+    /// The expectations overlay: each one's verdict at this step under a glyph that reads
+    /// without colour, with what a broken one expected and found, and how one judged at
+    /// the end would stand now. The status and key bars stay visible above and below.
+    fn checks(&self, area: Rect, buf: &mut Buffer) {
+        let v = &self.view;
+        let width = area.width.saturating_sub(6) as usize;
+        let rows = check_rows(&v.checks, width, self.color);
+        // As tall as the list, at most all but the two bars.
+        let r = Rect::new(
+            area.x + 2,
+            area.y + 1,
+            area.width.saturating_sub(4),
+            (rows.len() as u16 + 2).min(area.height.saturating_sub(2)),
+        );
+        Clear.render(r, buf);
+        let count = |verdict| v.checks.iter().filter(|c| c.verdict == verdict).count();
+        let title = format!(
+            " Expectations after step {} · {} held · {} broken · {} not yet ",
+            grouped(v.step),
+            count(CheckVerdict::Held),
+            count(CheckVerdict::Broken),
+            count(CheckVerdict::NotYet),
+        );
+        let block = Block::bordered().title(title);
+        let inner = block.inner(r);
+        block.render(r, buf);
+        let room = inner.height as usize;
+        let max = rows.len().saturating_sub(room);
+        self.checks_scroll_max.set(max);
+        let offset = self.checks_scroll.min(max);
+        let end = (offset + room).min(rows.len());
+        let mut shown: Vec<Line> = rows[offset..end].to_vec();
+        // As a pane does: say what is hidden, on the rows at the edges.
+        let below = rows.len() - end;
+        if offset > 0 && !shown.is_empty() {
+            shown[0] = Line::from(format!("(+{} more above: ↑ scrolls)", offset + 1));
+        }
+        if below > 0 && shown.len() > 1 {
+            let last = shown.len() - 1;
+            shown[last] = Line::from(format!("(+{} more below: ↓ scrolls)", below + 1));
+        }
+        Paragraph::new(shown).render(inner, buf);
     }
 
     /// The timeline strip: a header with the window and the legend, then a row per
@@ -390,6 +456,125 @@ impl App {
     }
 }
 
+/// The keys that matter on the panes, in the order shown: each hint with the rank at
+/// which it goes when the line is too narrow (the highest goes first).
+const HINTS: [(&str, u8); 9] = [
+    ("→/space step", 0),
+    ("← back", 0),
+    ("r run", 3),
+    ("n next irq", 4),
+    ("g go to", 2),
+    ("/ search", 2),
+    ("Tab focus", 5),
+    ("? help", 0),
+    ("q quit", 6),
+];
+
+/// The expectations' hint, after the search's: only when the scenario states some.
+const CHECKS_HINT: (&str, u8) = ("e expect", 1);
+
+/// The key hints that fit in `width`, dropping the least needed first; the expectations'
+/// key only when the scenario has expectations.
+fn key_hints(checks: bool, width: u16) -> String {
+    let mut hints: Vec<(&str, u8)> = HINTS.to_vec();
+    if checks {
+        let at = hints
+            .iter()
+            .position(|h| h.0 == "/ search")
+            .map_or(0, |p| p + 1);
+        hints.insert(at, CHECKS_HINT);
+    }
+    let line = |hints: &[(&str, u8)]| {
+        let words: Vec<&str> = hints.iter().map(|h| h.0).collect();
+        format!(" {}", words.join("  "))
+    };
+    while line(&hints).chars().count() > width as usize {
+        let Some(worst) = hints
+            .iter()
+            .enumerate()
+            .filter(|(_, h)| h.1 > 0)
+            .max_by_key(|(_, h)| h.1)
+            .map(|(i, _)| i)
+        else {
+            break;
+        };
+        hints.remove(worst);
+    }
+    line(&hints)
+}
+
+/// Columns of the expectations overlay's verdict column ("… not yet" and a space).
+const MARK: usize = 10;
+
+/// The expectations overlay's rows at `width` columns: each expectation's verdict and
+/// label, wrapped under the label's start, then its details, indented under it.
+fn check_rows(checks: &[CheckLine], width: usize, color: bool) -> Vec<Line<'static>> {
+    let mut rows = Vec::new();
+    for check in checks {
+        let style = verdict_style(check.verdict, color);
+        for (i, text) in wrap_words(&check.label, width.saturating_sub(MARK))
+            .into_iter()
+            .enumerate()
+        {
+            let mark = if i == 0 { check.verdict.mark() } else { "" };
+            rows.push(Line::from(vec![
+                Span::styled(format!("{mark:<MARK$}"), style),
+                Span::raw(text),
+            ]));
+        }
+        for detail in &check.detail {
+            // A detail's own continuation rows go two further in.
+            for (i, text) in wrap_words(detail, width.saturating_sub(MARK + 4))
+                .into_iter()
+                .enumerate()
+            {
+                let indent = MARK + 2 + if i == 0 { 0 } else { 2 };
+                rows.push(Line::from(format!("{:indent$}{text}", "")));
+            }
+        }
+    }
+    rows
+}
+
+/// A verdict's style: green, red or yellow with colour; without it, a broken one is bold
+/// (the glyph and the word already say which is which).
+fn verdict_style(verdict: CheckVerdict, color: bool) -> Style {
+    match (verdict, color) {
+        (CheckVerdict::Held, true) => Style::new().fg(Color::Green),
+        (CheckVerdict::Broken, true) => Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
+        (CheckVerdict::NotYet, true) => Style::new().fg(Color::Yellow),
+        (CheckVerdict::Broken, false) => Style::new().add_modifier(Modifier::BOLD),
+        (_, false) => Style::new(),
+    }
+}
+
+/// `text` in rows of at most `width` characters, broken at spaces where it can be.
+fn wrap_words(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
+    let mut rows = Vec::new();
+    let mut rest = text.trim();
+    while rest.chars().count() > width {
+        // The first character that does not fit: there is one, the text is longer.
+        let limit = rest
+            .char_indices()
+            .nth(width)
+            .map_or(rest.len(), |(i, _)| i);
+        // Cut at the last space up to the limit, unless that leaves nothing.
+        let cut = if rest[limit..].starts_with(' ') {
+            limit
+        } else {
+            match rest[..limit].rfind(' ') {
+                Some(space) if space > 0 => space,
+                _ => limit,
+            }
+        };
+        rows.push(rest[..cut].trim_end().to_string());
+        rest = rest[cut..].trim_start();
+    }
+    rows.push(rest.to_string());
+    rows
+}
+
 /// The title of the pane beside the devices: what it lists.
 fn side_title(v: &View) -> String {
     let parts: Vec<&str> = [
@@ -462,9 +647,15 @@ fn too_small(area: Rect, buf: &mut Buffer) {
     .render(area, buf);
 }
 
-fn help(area: Rect, buf: &mut Buffer) {
+/// The keys, and how to read the panes; the expectations' key only when the scenario
+/// states some.
+fn help(area: Rect, buf: &mut Buffer, checks: bool) {
+    let keys: Vec<_> = KEYS
+        .iter()
+        .filter(|(_, _, actions)| checks || !actions.contains(&Action::ToggleChecks))
+        .collect();
     let w = 56.min(area.width);
-    let h = (KEYS.len() as u16 + 6).min(area.height);
+    let h = (keys.len() as u16 + 6).min(area.height);
     let r = Rect::new(
         area.x + (area.width - w) / 2,
         area.y + (area.height - h) / 2,
@@ -472,7 +663,7 @@ fn help(area: Rect, buf: &mut Buffer) {
         h,
     );
     Clear.render(r, buf);
-    let mut lines: Vec<Line> = KEYS
+    let mut lines: Vec<Line> = keys
         .iter()
         .map(|(keys, what, _)| Line::from(format!(" {keys:<12} {what}")))
         .collect();

@@ -2,6 +2,7 @@
 //! the screen. Every pane's lines come from the one kernel state and the one trace at the
 //! current step, so the panes always agree; the screen only lays them out.
 
+use crate::checks::CheckLine;
 use crate::hint::look_next;
 use crate::timeline::{DEFAULT_SPAN, Timeline};
 use kernel_sim::cpu::FrameKind;
@@ -79,6 +80,9 @@ pub struct View {
     pub detail: Option<(String, Vec<String>)>,
     /// The answer to the last command, when it has one ("not found", ...).
     pub message: Option<String>,
+    /// The scenario's expectations at this step, when it states some (filled in by the
+    /// simulation thread's checker, not by [`View::capture`]).
+    pub checks: Vec<CheckLine>,
 }
 
 /// How many finished IRPs the IRP table keeps after the live ones.
@@ -119,6 +123,7 @@ impl View {
                 Detail::Thread(thread) => thread_detail(session, thread),
             }),
             message: None,
+            checks: Vec::new(),
         }
     }
 }
