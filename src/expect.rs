@@ -931,7 +931,7 @@ impl<'s> Check<'s> {
             }
             (Watch::Order { entries, total, .. }, Expectation::Order(e)) => {
                 let listed: Vec<Option<u64>> = entries.iter().map(|(entry, _)| *entry).collect();
-                let mut found = order_words(&listed);
+                let mut found = order_words(e.of, &listed);
                 if *total > listed.len() as u64 {
                     found += &format!(", ... ({total} in all)");
                 }
@@ -943,7 +943,7 @@ impl<'s> Check<'s> {
                 };
                 Judged {
                     held: listed == e.is,
-                    expected: order_words(&e.is),
+                    expected: order_words(e.of, &e.is),
                     found,
                     spot,
                 }
@@ -1134,7 +1134,7 @@ fn statement(expectation: &Expectation) -> String {
             packet_words(e.thread.clone(), e.key, e.irp)
         ),
         Expectation::Order(e) => {
-            let list = order_words(&e.is);
+            let list = order_words(e.of, &e.is);
             let thread = e.thread.as_deref().unwrap_or_default();
             let port = e.port.as_deref().unwrap_or_default();
             match (e.of, e.is.is_empty(), e.thread.is_some()) {
@@ -1256,16 +1256,21 @@ fn packet_words(thread: Option<String>, key: Option<u64>, irp: Option<Option<u64
     )
 }
 
-/// "IRP2, IRP1, posted", or "none".
-fn order_words(entries: &[Option<u64>]) -> String {
+/// "IRP2, IRP1, posted", or "none". An entry with no IRP is a posted packet, or in an
+/// order of APCs a routine queued with QueueUserAPC.
+fn order_words(of: OrderOf, entries: &[Option<u64>]) -> String {
     if entries.is_empty() {
         return "none".to_owned();
     }
+    let no_irp = match of {
+        OrderOf::Apcs => "a QueueUserAPC routine",
+        _ => "posted",
+    };
     entries
         .iter()
         .map(|entry| match entry {
             Some(n) => format!("IRP{n}"),
-            None => "posted".to_owned(),
+            None => no_irp.to_owned(),
         })
         .collect::<Vec<_>>()
         .join(", ")

@@ -1143,7 +1143,7 @@ impl Kernel {
             What::AlertableWaitReturned { thread, apcs } => format!(
                 "{} ran {} and its wait returns WAIT_IO_COMPLETION.",
                 t(*thread),
-                count(*apcs, "completion routine")
+                count(*apcs, "APC routine")
             ),
             What::PortCreated {
                 port: p,
