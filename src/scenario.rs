@@ -747,13 +747,13 @@ mod tests {
                 matches!(k, K::Invalid(Problem::UnknownTag { .. }))
             }),
             (
-                "wait-on-a-file",
+                "wait-on-a-port",
                 format!("{program}[2].wait_objects.handles[1]"),
                 |k| {
                     matches!(
                         k,
                         K::Invalid(Problem::WrongHandleKind {
-                            is: handle_kind::HandleKind::File,
+                            is: handle_kind::HandleKind::Port,
                             wanted: handle_kind::Wanted::Waitable,
                             ..
                         })

@@ -78,7 +78,7 @@ impl Core {
     pub fn is_waitable(&self, object: Object) -> bool {
         matches!(
             object,
-            Object::Event(_) | Object::Semaphore(_) | Object::Thread(_)
+            Object::Event(_) | Object::Semaphore(_) | Object::Thread(_) | Object::File(_)
         )
     }
 
@@ -90,7 +90,8 @@ impl Core {
             Object::Thread(t) => {
                 self.threads[t.0 as usize].state == crate::thread::ThreadState::Terminated
             }
-            Object::File(_) | Object::Port(_) => false,
+            Object::File(fo) => self.file_objects[fo.0 as usize].signalled,
+            Object::Port(_) => false,
         }
     }
 
@@ -113,7 +114,8 @@ impl Core {
             Object::Event(e) => &mut self.event_objects[e.0 as usize].waiters,
             Object::Semaphore(s) => &mut self.semaphores[s.0 as usize].waiters,
             Object::Thread(t) => &mut self.threads[t.0 as usize].exit_waiters,
-            Object::File(_) | Object::Port(_) => unreachable!("not a waitable object"),
+            Object::File(fo) => &mut self.file_objects[fo.0 as usize].waiters,
+            Object::Port(_) => unreachable!("not a waitable object"),
         }
     }
 

@@ -102,8 +102,9 @@ pub enum Wanted {
     Kind(HandleKind),
     /// What reads, writes, cancels and `bind` take: a file handle or an end of a pipe.
     Io,
-    /// What `wait_objects` can wait on: an event, a semaphore or a thread. Files and
-    /// completion ports have their own waits (`wait` on a request's tag, `get_queued`).
+    /// What `wait_objects` can wait on: an event, a semaphore, a thread, or a file handle
+    /// or pipe end (signalled when a request on it completes). Completion ports have their
+    /// own wait (`get_queued`).
     Waitable,
     /// A handle of any kind (`close`, `duplicate_handle`).
     Any,
@@ -115,10 +116,7 @@ impl Wanted {
         match self {
             Wanted::Kind(wanted) => wanted == kind,
             Wanted::Io => kind == HandleKind::File || kind.is_pipe(),
-            Wanted::Waitable => matches!(
-                kind,
-                HandleKind::Event | HandleKind::Semaphore | HandleKind::Thread
-            ),
+            Wanted::Waitable => kind != HandleKind::Port,
             Wanted::Any => true,
         }
     }
@@ -139,7 +137,7 @@ impl Wanted {
         match self {
             Wanted::Kind(kind) => kind.words(),
             Wanted::Io => "a file handle or a pipe end",
-            Wanted::Waitable => "an event, a semaphore or a thread handle",
+            Wanted::Waitable => "an event, a semaphore, a thread handle or a file handle",
             Wanted::Any => "a handle",
         }
     }
@@ -156,8 +154,9 @@ impl Wanted {
             Wanted::Io => "a file handle or a pipe end bound in this process (by `open`, \
                  `create_pipe`, `create_named_pipe` or `duplicate_handle`)"
                 .to_owned(),
-            Wanted::Waitable => "an event, a semaphore or a thread handle bound in this process \
-                 (by `create_event`, `create_semaphore`, `open_thread` or `duplicate_handle`)"
+            Wanted::Waitable => "an event, a semaphore, a thread handle or a file handle bound in \
+                 this process (by `create_event`, `create_semaphore`, `open_thread`, `open`, \
+                 `create_pipe`, `create_named_pipe` or `duplicate_handle`)"
                 .to_owned(),
             Wanted::Any => "a handle bound in this process (by `open`, `create_port`, \
                  `create_event`, `create_semaphore`, `open_thread`, `create_pipe`, \
@@ -183,14 +182,22 @@ mod tests {
     ];
 
     #[test]
-    fn only_events_semaphores_and_threads_are_waitable() {
+    fn every_kind_but_a_port_is_waitable() {
         let waitable: Vec<HandleKind> = KINDS
             .into_iter()
             .filter(|&k| Wanted::Waitable.accepts(k))
             .collect();
         assert_eq!(
             waitable,
-            [HandleKind::Event, HandleKind::Semaphore, HandleKind::Thread]
+            [
+                HandleKind::File,
+                HandleKind::Event,
+                HandleKind::Semaphore,
+                HandleKind::Thread,
+                HandleKind::PipeRead,
+                HandleKind::PipeWrite,
+                HandleKind::NamedPipe
+            ]
         );
         assert!(KINDS.into_iter().all(|k| Wanted::Any.accepts(k)));
         let io: Vec<HandleKind> = KINDS

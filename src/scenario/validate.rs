@@ -1732,17 +1732,12 @@ mod tests {
                 {"open": {"path": "\\\\.\\pipe\\x", "as": "f"}}]"#,
         ));
         assert_eq!(path, "processes[0].threads[1].program[1].open.as");
-        // Pipes are not waitable, and have no offsets.
-        let (_, problem) = fails(t2(r#"[{"create_pipe": {"read_as": "r", "write_as": "w"}},
-                {"wait_objects": {"handles": ["r"]}}]"#));
-        assert!(matches!(
-            problem,
-            Problem::WrongHandleKind {
-                is: HandleKind::PipeRead,
-                wanted: Wanted::Waitable,
-                ..
-            }
-        ));
+        // A pipe end is waitable, as any file handle is; it has no offsets.
+        assert_eq!(
+            t2(r#"[{"create_pipe": {"read_as": "r", "write_as": "w"}},
+                {"wait_objects": {"handles": ["r"], "timeout_ns": 0}}]"#),
+            Ok(())
+        );
         let (path, problem) = fails(t2(r#"[{"create_pipe": {"read_as": "r", "write_as": "w"}},
                 {"read": {"file": "r", "random_offset": {"below": 4096}, "len": 2}}]"#));
         assert_eq!(

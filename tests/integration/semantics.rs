@@ -602,3 +602,34 @@ fn get_queued_completion_status_ex_takes_a_batch_or_ends_its_alertable_wait_for_
     assert_eq!(keys, [1, 2, 3]);
     assert_eq!(Status::UserApc.win32_name(), "WAIT_IO_COMPLETION");
 }
+
+#[test]
+fn a_file_handle_is_signalled_when_a_request_with_no_event_completes() {
+    // "If the hEvent member of the OVERLAPPED structure is NULL, the system uses the state
+    // of the hFile handle to signal when the operation has been completed" (Microsoft
+    // Learn: Synchronization and Overlapped Input and Output).
+    let k = run(&scenario(
+        json!({}),
+        json!([{"name": "T", "program": [
+            {"open": {"path": "f.dat", "as": "f", "overlapped": true}},
+            {"read_overlapped": {"file": "f", "offset": 0, "len": 4096}},
+            {"wait_objects": {"handles": ["f"], "timeout_ns": 0}},
+            {"wait_objects": {"handles": ["f"]}},
+            {"wait_objects": {"handles": ["f"], "timeout_ns": 0}}
+        ]}]),
+    ));
+    let got: Vec<kernel_sim::Returned> = of(&k, thread_named(&k, "T"))
+        .iter()
+        .filter_map(|e| match e.what {
+            What::CallReturned {
+                call: "WaitForSingleObjectEx",
+                returned,
+                ..
+            } => Some(returned),
+            _ => None,
+        })
+        .collect();
+    use kernel_sim::Returned::{WaitObject, WaitTimeout};
+    // Not yet, then it waits for the completion, then it stays signalled.
+    assert_eq!(got, [WaitTimeout, WaitObject(0), WaitObject(0)]);
+}

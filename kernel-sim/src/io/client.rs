@@ -265,6 +265,8 @@ impl Core {
             skip_port_on_success: false,
             lock: None,
             lock_waiters: std::collections::VecDeque::new(),
+            signalled: false,
+            waiters: Vec::new(),
             // One reference is the kernel's own, kept for the run; one is this request's.
             refs: 2,
             handles: 0,

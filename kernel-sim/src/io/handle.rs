@@ -76,6 +76,12 @@ pub struct FileObject {
     pub skip_port_on_success: bool,
     /// Handles plus IRPs in flight that refer to this object.
     pub refs: u32,
+    /// Its state as a waitable object: a request on it resets it, and its completion sets
+    /// it, which is how a program waiting on the file handle learns of a completion when
+    /// its OVERLAPPED names no event.
+    pub(crate) signalled: bool,
+    /// Threads waiting on the file handle itself.
+    pub(crate) waiters: Vec<ThreadId>,
     /// The thread whose call holds the object's I/O now (a synchronous object only), and
     /// the threads waiting their turn with the calls they are in.
     pub(crate) lock: Option<ThreadId>,

@@ -318,6 +318,12 @@ impl Core {
                 }
             }
         }
+        // A request that failed in its dispatch routine signals nothing, as it queues no
+        // APC or packet: the call itself reports the failure.
+        if !failed_at_submission {
+            self.file_objects[fo.0 as usize].signalled = true;
+            self.wake_waiters(cpu, crate::io::Object::File(fo));
+        }
         self.retire_irp(id);
         self.trace(cpu, What::IrpFreed { irp: id });
     }
@@ -354,6 +360,8 @@ impl Kernel {
             skip_port_on_success: false,
             lock: None,
             lock_waiters: std::collections::VecDeque::new(),
+            signalled: false,
+            waiters: Vec::new(),
             refs: 1,
             handles: 1,
         });
@@ -640,7 +648,13 @@ impl Kernel {
             let f = &self.core.files[file.0 as usize];
             (f.device, f.start)
         };
-        self.core.file_objects[fo.0 as usize].refs += 1;
+        // "If the hEvent member of the OVERLAPPED structure is NULL, the system uses the
+        // state of the hFile handle to signal when the operation has been completed"
+        // (Microsoft Learn: Synchronization and Overlapped Input and Output): the file
+        // object is reset as a request starts, and set when it completes.
+        let object = &mut self.core.file_objects[fo.0 as usize];
+        object.refs += 1;
+        object.signalled = false;
         let device_offset = start + offset.unwrap_or(0);
         // One stack location per driver in the device's stack, the top one first.
         let stack = self.core.stacks[device.0 as usize]
