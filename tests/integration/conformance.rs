@@ -105,3 +105,14 @@ fn a_source_is_a_learn_page_a_man_page_or_a_test_file() {
     assert!(!names_a_source("Microsoft Learn: "));
     assert!(!names_a_source("see tests/ for more"));
 }
+
+/// Each conformance scenario's narrated trace is pinned too: a change to the simulator
+/// that alters how a documented behaviour unfolds shows as a diff, even where every
+/// expectation still holds.
+#[test]
+fn every_conformance_trace_is_pinned() {
+    insta::glob!("../../scenarios/conformance", "*.json", |path| {
+        let loaded = load(path.to_str().unwrap(), &[]);
+        insta::assert_snapshot!(crate::render(&loaded, iosim::output::Format::Text));
+    });
+}
