@@ -34,8 +34,10 @@ fn uses_pipes(scenario: &Scenario) -> bool {
         }
     }
     let mut found = PipeEnd(false);
-    for thread in scenario.processes.iter().flat_map(|p| &p.threads) {
-        declare_all(&thread.program, &mut found);
+    for process in &scenario.processes {
+        for (_, ops) in crate::scenario::model::Routine::ops_at(process, &JsonPath::root()) {
+            declare_all(ops, &mut found);
+        }
     }
     found.0
 }
@@ -127,12 +129,22 @@ pub fn build(scenario: &Scenario, seed: u64) -> Kernel {
                 .collect(),
             ..Names::default()
         };
-        for t in &p.threads {
-            number_tags(&t.program, &mut names.overlapped);
+        for (_, ops) in crate::scenario::model::Routine::ops_at(p, &JsonPath::root()) {
+            number_tags(ops, &mut names.overlapped);
         }
         let names = Arc::new(names);
+        // The routines that make calls: their ops, by routine number.
+        let bodies: BTreeMap<RoutineId, Arc<[Op]>> = p
+            .routines
+            .values()
+            .enumerate()
+            .filter(|(_, r)| !r.ops.is_empty())
+            .map(|(i, r)| (RoutineId(i as u32), r.ops.as_slice().into()))
+            .collect();
+        let bodies = Arc::new(bodies);
         for t in &p.threads {
-            let program = ListProgram::new(t.program.as_slice().into(), Arc::clone(&names));
+            let program = ListProgram::new(t.program.as_slice().into(), Arc::clone(&names))
+                .with_routines(Arc::clone(&bodies));
             let id = kernel.add_thread(pid, &t.name, t.start_ns, Box::new(program));
             assert_eq!(id, names.threads[&t.name], "threads are numbered in order");
         }

@@ -301,6 +301,11 @@ mod tests {
                     )
                 },
             ),
+            (
+                "exit-in-routine",
+                "processes[0].routines.on_read.ops[0].exit".to_owned(),
+                |k| matches!(k, K::Invalid(Problem::ExitInRoutine { .. })),
+            ),
             ("expect-ambiguous-port", "expect[0].port.port".into(), |k| {
                 matches!(k, K::Invalid(Problem::AmbiguousPort { .. }))
             }),

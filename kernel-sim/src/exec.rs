@@ -130,7 +130,15 @@ impl Kernel {
             vars: &mut process.vars,
             rng: &mut t.rng,
         };
-        let call = self.programs[thread.0 as usize].next(&mut cx);
+        // Inside an APC routine with a body, the routine's program makes the calls.
+        let in_routine = !self.routine_programs[thread.0 as usize].is_empty();
+        let call = match self.routine_programs[thread.0 as usize].last_mut() {
+            Some(body) => body.next(&mut cx),
+            None => self.programs[thread.0 as usize].next(&mut cx),
+        };
+        if in_routine && call == Syscall::Exit {
+            return self.return_from_routine(cpu, thread);
+        }
         match call {
             Syscall::Compute { ns, pass } => {
                 self.core
@@ -662,6 +670,21 @@ impl Kernel {
                     },
                 );
                 let cost = self.core.costs.apc_dispatch_ns.saturating_add(routine_cost);
+                // A routine that makes calls runs them as a program of its own, in this
+                // thread, which goes back to its wait when the routine returns.
+                if let Some(body) = self.programs[thread.0 as usize].routine(apc.routine) {
+                    let t = self.core.thread_mut(thread);
+                    let frame = crate::thread::ApcFrame {
+                        routine: apc.routine,
+                        ran: ran + 1,
+                        at_start,
+                        call: t.call.take(),
+                        wait_refs: std::mem::take(&mut t.wait_refs),
+                    };
+                    t.apc_frames.push(frame);
+                    self.routine_programs[thread.0 as usize].push(body);
+                    return self.work(cpu, thread, cost, Cont::NextOp);
+                }
                 let next = Cont::RunApcs {
                     ran: ran + 1,
                     at_start,
@@ -676,6 +699,25 @@ impl Kernel {
                 self.finish(cpu, thread, SyscallResult::IoCompletion);
             }
         }
+    }
+
+    /// The APC routine the thread is in has made its last call: it returns, and the
+    /// thread goes back to the wait it ran the routine from (the next APC, or the wait's
+    /// WAIT_IO_COMPLETION).
+    fn return_from_routine(&mut self, cpu: CpuId, thread: ThreadId) {
+        self.routine_programs[thread.0 as usize].pop();
+        let t = self.core.thread_mut(thread);
+        let frame = t.apc_frames.pop().expect("a routine body has its frame");
+        t.call = frame.call;
+        t.wait_refs = frame.wait_refs;
+        self.core.trace(
+            Some(cpu),
+            What::ApcReturned {
+                thread,
+                routine: frame.routine,
+            },
+        );
+        self.run_next_apc(cpu, thread, frame.ran, frame.at_start);
     }
 
     fn exit_thread(&mut self, cpu: CpuId, thread: ThreadId) {

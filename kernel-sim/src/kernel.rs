@@ -152,6 +152,8 @@ pub struct Kernel {
     pub(crate) devices: Vec<Box<dyn Device>>,
     pub(crate) drivers: Vec<Box<dyn Driver>>,
     pub(crate) programs: Vec<Box<dyn ThreadProgram>>,
+    /// Per thread, the bodies of the APC routines it is inside, innermost last.
+    pub(crate) routine_programs: Vec<Vec<Box<dyn ThreadProgram>>>,
     /// Kernel components that issue IRPs of their own.
     pub(crate) clients: Vec<Box<dyn crate::io::client::Client>>,
 }
@@ -337,6 +339,7 @@ impl Kernel {
             devices: Vec::new(),
             drivers: Vec::new(),
             programs: Vec::new(),
+            routine_programs: Vec::new(),
             clients: Vec::new(),
         }
     }
@@ -476,6 +479,7 @@ impl Kernel {
             last: Default::default(),
             call: None,
             file_lock: None,
+            apc_frames: Vec::new(),
             batch: 0,
             began: false,
             ran: false,
@@ -487,6 +491,7 @@ impl Kernel {
         });
         self.core.processes[process.0 as usize].threads.push(id);
         self.programs.push(program);
+        self.routine_programs.push(Vec::new());
         // Threads are added before the run, at time 0: the start time is the delay.
         self.core.schedule_after(start, Event::Start { thread: id });
         id

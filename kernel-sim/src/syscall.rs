@@ -331,6 +331,12 @@ pub trait ThreadProgram: Send + std::fmt::Debug {
     /// The next call, given the previous call's result.
     fn next(&mut self, cx: &mut ProgramCtx<'_>) -> Syscall;
     fn clone_box(&self) -> Box<dyn ThreadProgram>;
+    /// The body of one of the process's routines, when it makes calls of its own: a
+    /// program the thread runs when it calls the routine as an APC, whose
+    /// [`Syscall::Exit`] is the routine's return. None for a routine that only computes.
+    fn routine(&self, _routine: RoutineId) -> Option<Box<dyn ThreadProgram>> {
+        None
+    }
 }
 
 impl Clone for Box<dyn ThreadProgram> {

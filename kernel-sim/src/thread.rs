@@ -106,6 +106,19 @@ pub(crate) enum WaitFor {
     FileLock(FileObjectId),
 }
 
+/// A thread inside an APC routine that makes calls: the wait it came from, to go back to
+/// when the routine returns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ApcFrame {
+    pub routine: RoutineId,
+    /// APCs run so far in that wait, this one included.
+    pub ran: u32,
+    pub at_start: bool,
+    /// The call the thread was in (the alertable wait), and what that wait referenced.
+    pub call: Option<&'static str>,
+    pub wait_refs: Vec<crate::io::Object>,
+}
+
 /// A user APC: a request's completion routine, to run in the issuing thread, or a routine
 /// a program queued with QueueUserAPC (no IRP).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -137,6 +150,9 @@ pub struct Thread {
     pub(crate) began: bool,
     /// The call the thread is in, from its entry until it returns.
     pub(crate) call: Option<&'static str>,
+    /// The APC routines with bodies the thread is inside, innermost last: what to go back
+    /// to when each returns.
+    pub(crate) apc_frames: Vec<ApcFrame>,
     /// How many packets the thread's GetQueuedCompletionStatusEx may take at once (0
     /// outside one).
     pub(crate) batch: u32,

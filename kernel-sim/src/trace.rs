@@ -442,6 +442,11 @@ pub enum What {
         irp: Option<IrpId>,
         routine: RoutineId,
     },
+    /// An APC routine that made calls of its own has returned to the wait it ran from.
+    ApcReturned {
+        thread: ThreadId,
+        routine: RoutineId,
+    },
     AlertableWaitReturned {
         thread: ThreadId,
         apcs: u32,

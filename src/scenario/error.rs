@@ -519,6 +519,9 @@ pub enum Problem {
         /// One past the last byte.
         end: u64,
     },
+    /// An `exit` op in a routine's ops.
+    #[error("routine `{}` ends its thread with `exit`", echo::value(.routine))]
+    ExitInRoutine { routine: String },
     /// `read` or `write` (no OVERLAPPED) on a handle opened for overlapped I/O.
     #[error(
         "`{}` is opened for overlapped I/O, so {op} (ReadFile or WriteFile without an \
@@ -815,6 +818,10 @@ impl Problem {
             Problem::PastEndOfFile { length, .. } => {
                 format!("a transfer that ends at or before byte {length}")
             }
+            Problem::ExitInRoutine { .. } => "ops that return: a routine goes back to the wait \
+                 it ran from when its last op is done (iosim does not model ExitThread from \
+                 inside an APC)"
+                .to_owned(),
             Problem::SyncTransferOnOverlappedHandle { op, .. } => {
                 let with = if *op == "read" {
                     "read_overlapped or read_ex"

@@ -279,6 +279,40 @@ pub struct Routine {
     #[serde(default)]
     #[schemars(range(max = MAX_NS))]
     pub cost_ns: u64,
+    /// Calls the routine makes, after its cost, when a thread runs it as an APC: any op
+    /// but `exit`. It may wait, alertably too (then APCs queued meanwhile run inside it);
+    /// when its last op is done it returns to the wait it ran from. Default: none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = MAX_OPS))]
+    pub ops: Vec<super::op::Op>,
+}
+
+impl Routine {
+    /// The process's programs a validation or build walks: each thread's, then each
+    /// routine's ops, with where they are written.
+    pub fn ops_at<'a>(
+        process: &'a Process,
+        at: &crate::scenario::path::JsonPath,
+    ) -> Vec<(crate::scenario::path::JsonPath, &'a [super::op::Op])> {
+        let mut lists: Vec<_> = process
+            .threads
+            .iter()
+            .enumerate()
+            .map(|(t, thread)| {
+                (
+                    at.key("threads").index(t).key("program"),
+                    thread.program.as_slice(),
+                )
+            })
+            .collect();
+        lists.extend(process.routines.iter().map(|(name, routine)| {
+            (
+                at.key("routines").key(name).key("ops"),
+                routine.ops.as_slice(),
+            )
+        }));
+        lists
+    }
 }
 
 /// A thread and the program it runs.

@@ -28,7 +28,8 @@ use super::echo;
 use super::error::{Problem, ScenarioError};
 use super::handle_kind::{HandleKind, Wanted};
 use super::limits::*;
-use super::model::{Data, FileSpec, Process, Scenario};
+use super::model::{Data, FileSpec, Process, Routine, Scenario};
+use super::op::Op;
 use super::path::{JsonPath, PathSegment};
 
 /// Checks every rule of the format that serde cannot. Returns the first error, with the
@@ -167,6 +168,15 @@ fn devices(scenario: &Scenario) -> Check {
         }
     }
     Ok(())
+}
+
+/// Where an `exit` op is in `ops` (at `at`), repeats included.
+fn exit_in(ops: &[Op], at: JsonPath) -> Option<JsonPath> {
+    ops.iter().enumerate().find_map(|(i, op)| match op {
+        Op::Exit(_) => Some(at.index(i).key("exit")),
+        Op::Repeat(repeat) => exit_in(&repeat.ops, at.index(i).key("repeat").key("ops")),
+        _ => None,
+    })
 }
 
 /// Refuses a disk whose slowest single access would outlast [`MAX_NS`], so that the disk
@@ -326,10 +336,8 @@ fn processes(scenario: &Scenario) -> Check {
     // Named pipes are the machine's, not a process's: any process may open one.
     let mut pipes = NamedPipes::default();
     for (i, process) in scenario.processes.iter().enumerate() {
-        let threads_at = at.index(i).key("threads");
-        for (t, thread) in process.threads.iter().enumerate() {
-            let program_at = threads_at.index(t).key("program");
-            walk(List::Program(&program_at), &thread.program, &mut pipes)?;
+        for (program_at, ops) in Routine::ops_at(process, &at.index(i)) {
+            walk(List::Program(&program_at), ops, &mut pipes)?;
         }
     }
     let mut names: BTreeMap<&str, JsonPath> = BTreeMap::new();
@@ -369,9 +377,9 @@ fn processes(scenario: &Scenario) -> Check {
         }
 
         let mut bindings = Bindings::default();
-        for (t, thread) in process.threads.iter().enumerate() {
-            let program_at = threads_at.index(t).key("program");
-            walk(List::Program(&program_at), &thread.program, &mut bindings)?;
+        let programs = Routine::ops_at(process, &at.index(i));
+        for (program_at, ops) in &programs {
+            walk(List::Program(program_at), ops, &mut bindings)?;
         }
         bindings.resolve_duplicates()?;
         let mut checker = Checker(Context {
@@ -380,10 +388,23 @@ fn processes(scenario: &Scenario) -> Check {
             bindings: &bindings,
             pipes: &pipes.0,
         });
-        for (t, thread) in process.threads.iter().enumerate() {
-            let program_at = threads_at.index(t).key("program");
-            count(&program_at, "ops", thread.program.len(), 0, MAX_OPS)?;
-            walk(List::Program(&program_at), &thread.program, &mut checker)?;
+        for (program_at, ops) in &programs {
+            count(program_at, "ops", ops.len(), 0, MAX_OPS)?;
+            walk(List::Program(program_at), ops, &mut checker)?;
+        }
+        // A routine returns to the wait it ran from; ExitThread inside one is not modelled.
+        for (name, routine) in &process.routines {
+            if let Some(path) = exit_in(
+                &routine.ops,
+                at.index(i).key("routines").key(name).key("ops"),
+            ) {
+                return Err(ScenarioError::invalid(
+                    path,
+                    Problem::ExitInRoutine {
+                        routine: name.clone(),
+                    },
+                ));
+            }
         }
     }
     Ok(())

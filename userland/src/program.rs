@@ -2,7 +2,8 @@
 
 use crate::step::{Binding, Names, Step, StepCtx, handle_var};
 use kernel_sim::trace::Pass;
-use kernel_sim::{ProgramCtx, Syscall, SyscallResult, ThreadProgram};
+use kernel_sim::{ProgramCtx, RoutineId, Syscall, SyscallResult, ThreadProgram};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// Where the program is in one list of steps: the program's own, or a repeat's.
@@ -36,6 +37,8 @@ impl Cursor {
 pub struct ListProgram<S> {
     steps: Arc<[S]>,
     names: Arc<Names>,
+    /// The process's routines that make calls: each one's steps.
+    routines: Arc<BTreeMap<RoutineId, Arc<[S]>>>,
     /// One cursor per list the program is in: its own, then each repeat inside.
     stack: Vec<Cursor>,
     /// Where the handles the previous call returns go.
@@ -47,6 +50,7 @@ impl<S> Clone for ListProgram<S> {
         Self {
             steps: Arc::clone(&self.steps),
             names: Arc::clone(&self.names),
+            routines: Arc::clone(&self.routines),
             stack: self.stack.clone(),
             pending: self.pending.clone(),
         }
@@ -59,6 +63,7 @@ impl<S: Step> ListProgram<S> {
         Self {
             steps,
             names,
+            routines: Arc::default(),
             stack: vec![Cursor {
                 repeat_at: 0,
                 index: 0,
@@ -67,6 +72,13 @@ impl<S: Step> ListProgram<S> {
             }],
             pending: None,
         }
+    }
+
+    /// The same program, whose process's routines with steps (by number) run those steps
+    /// when called as APCs.
+    pub fn with_routines(mut self, routines: Arc<BTreeMap<RoutineId, Arc<[S]>>>) -> Self {
+        self.routines = routines;
+        self
     }
 
     /// The next step that makes a call, stepping into and out of repeats.
@@ -140,6 +152,13 @@ impl<S: Step + 'static> ThreadProgram for ListProgram<S> {
 
     fn clone_box(&self) -> Box<dyn ThreadProgram> {
         Box::new(self.clone())
+    }
+
+    fn routine(&self, routine: RoutineId) -> Option<Box<dyn ThreadProgram>> {
+        let steps = self.routines.get(&routine)?;
+        let body = ListProgram::new(Arc::clone(steps), Arc::clone(&self.names))
+            .with_routines(Arc::clone(&self.routines));
+        Some(Box::new(body))
     }
 }
 

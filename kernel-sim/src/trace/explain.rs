@@ -1140,6 +1140,11 @@ impl Kernel {
                     None => format!("routine {}", self.routine_name(*thread, *routine)),
                 }
             ),
+            What::ApcReturned { thread, routine } => format!(
+                "Routine {} returns, and {} goes back to the alertable wait it ran it from.",
+                self.routine_name(*thread, *routine),
+                t(*thread)
+            ),
             What::AlertableWaitReturned { thread, apcs } => format!(
                 "{} ran {} and its wait returns WAIT_IO_COMPLETION.",
                 t(*thread),
