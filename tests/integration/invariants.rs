@@ -580,7 +580,10 @@ fn scenario_json(case: &Case) -> String {
         "devices": [{"disk": {"name": "disk0", "irq": 14, "ring_size": case.ring, "queue": case.queue,
             "filters": case.filters, "media_error_ppm": case.media_error_ppm}}],
         "files": [{"name": "f.dat", "device": "disk0", "offset": 0, "length": 1_048_576}],
-        "processes": [{"name": "app", "routines": {"done": {"cost_ns": 3000}}, "threads": threads}]
+        // The routine makes a call of its own: the thread runs it inside its APC.
+        "processes": [{"name": "app", "routines": {"done": {"cost_ns": 3000, "ops": [
+                {"set_event": {"event": "ea"}}
+            ]}}, "threads": threads}]
     })
     .to_string()
 }
