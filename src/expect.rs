@@ -243,7 +243,10 @@ enum Watch {
         port: Option<PortId>,
         thread: Option<ThreadId>,
         dequeued: u64,
-        found: Option<(ThreadId, u64, Option<IrpId>, Seen)>,
+        /// The byte counts of the port's packets still queued, oldest first: a packet
+        /// leaves in the order it came.
+        queued: std::collections::VecDeque<u32>,
+        found: Option<(ThreadId, u64, u32, Option<IrpId>, Seen)>,
     },
     Order {
         thread: Option<ThreadId>,
@@ -519,6 +522,7 @@ impl<'s> Check<'s> {
                 port: None,
                 thread: e.thread.as_deref().map(thread).transpose()?,
                 dequeued: 0,
+                queued: Default::default(),
                 found: None,
             },
             Expectation::Order(e) => Watch::Order {
@@ -648,6 +652,7 @@ impl<'s> Check<'s> {
                 Watch::Packet {
                     port: resolved,
                     dequeued,
+                    queued,
                     found,
                     ..
                 },
@@ -658,6 +663,10 @@ impl<'s> Check<'s> {
                 {
                     *resolved = Some(port);
                 }
+                What::PacketQueued { port, bytes, .. } if Some(port) == *resolved => {
+                    queued.push_back(bytes);
+                }
+                What::PortClosed { port, .. } if Some(port) == *resolved => queued.clear(),
                 What::PacketDequeued {
                     port,
                     thread,
@@ -666,8 +675,9 @@ impl<'s> Check<'s> {
                     ..
                 } if Some(port) == *resolved => {
                     *dequeued += 1;
+                    let bytes = queued.pop_front().unwrap_or(0);
                     if *dequeued == e.nth {
-                        *found = Some((thread, key, irp, seen()));
+                        *found = Some((thread, key, bytes, irp, seen()));
                     }
                 }
                 _ => {}
@@ -904,14 +914,20 @@ impl<'s> Check<'s> {
                 Expectation::Packet(e),
             ) => {
                 let name = |t: ThreadId| kernel.thread_name(t).to_owned();
-                let expected = packet_words(e.thread.clone(), e.key, e.irp);
+                let expected = packet_words(e.thread.clone(), e.key, e.bytes, e.irp);
                 match found {
-                    Some((taker, key, irp, seen)) => Judged {
+                    Some((taker, key, bytes, irp, seen)) => Judged {
                         held: thread.is_none_or(|t| t == *taker)
                             && e.key.is_none_or(|k| k == *key)
+                            && e.bytes.is_none_or(|b| b == u64::from(*bytes))
                             && e.irp.is_none_or(|i| i == irp.map(|i| i.0)),
                         expected,
-                        found: packet_words(Some(name(*taker)), Some(*key), Some(irp.map(|i| i.0))),
+                        found: packet_words(
+                            Some(name(*taker)),
+                            Some(*key),
+                            e.bytes.map(|_| u64::from(*bytes)),
+                            Some(irp.map(|i| i.0)),
+                        ),
                         spot: Spot::Event(seen.clone()),
                     },
                     None => Judged {
@@ -1131,7 +1147,7 @@ fn statement(expectation: &Expectation) -> String {
             "the {} packet dequeued from {} {}",
             ordinal(e.nth),
             e.port,
-            packet_words(e.thread.clone(), e.key, e.irp)
+            packet_words(e.thread.clone(), e.key, e.bytes, e.irp)
         ),
         Expectation::Order(e) => {
             let list = order_words(e.of, &e.is);
@@ -1240,11 +1256,17 @@ fn port_words(facts: PortFacts) -> String {
 }
 
 /// "goes to W4, has key 7 and reports IRP3".
-fn packet_words(thread: Option<String>, key: Option<u64>, irp: Option<Option<u64>>) -> String {
+fn packet_words(
+    thread: Option<String>,
+    key: Option<u64>,
+    bytes: Option<u64>,
+    irp: Option<Option<u64>>,
+) -> String {
     and_list(
         [
             thread.map(|t| format!("goes to {t}")),
             key.map(|k| format!("has key {k}")),
+            bytes.map(|b| format!("reports {b} bytes")),
             irp.map(|irp| match irp {
                 Some(n) => format!("reports IRP{n}"),
                 None => "is a posted packet (no IRP)".to_owned(),

@@ -465,6 +465,8 @@ pub enum What {
         port: PortId,
         irp: Option<IrpId>,
         key: u64,
+        /// The byte count it reports (a posted packet's is the poster's, uninterpreted).
+        bytes: u32,
         queue_len: u32,
     },
     /// A file object now skips its port when a request succeeds at once.

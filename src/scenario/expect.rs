@@ -263,6 +263,10 @@ pub struct PacketExpect {
     /// Its completion key.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key: Option<u64>,
+    /// The byte count it reports: its request's, or what PostQueuedCompletionStatus was
+    /// given, passed through uninterpreted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bytes: Option<u64>,
     /// The IRP whose completion it reports; `null` for a posted packet
     /// (PostQueuedCompletionStatus), which reports none.
     #[serde(
@@ -670,8 +674,13 @@ impl<'s> Names<'s> {
                 stated(
                     at,
                     "packet",
-                    "`thread`, `key`, `irp`",
-                    [e.thread.is_some(), e.key.is_some(), e.irp.is_some()],
+                    "`thread`, `key`, `bytes`, `irp`",
+                    [
+                        e.thread.is_some(),
+                        e.key.is_some(),
+                        e.bytes.is_some(),
+                        e.irp.is_some(),
+                    ],
                 )
             }
             Expectation::Order(e) => self.order(at, e),

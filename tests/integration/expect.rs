@@ -174,6 +174,12 @@ fn wrong_values_are_broken_with_what_was_found_and_where() {
             At::Event("PacketDequeued", None),
         ),
         (
+            // A posted packet's byte count is the poster's: 0 when it gave none.
+            json!({"packet": {"port": "P1", "bytes": 512}}),
+            "goes to W2, has key 9, reports 0 bytes and is a posted packet (no IRP)".into(),
+            At::Event("PacketDequeued", None),
+        ),
+        (
             json!({"packet": {"port": "P1", "nth": 4, "key": 7}}),
             format!("only {} packets dequeued from P1", count("PacketDequeued")),
             At::End,

@@ -72,6 +72,7 @@ impl Core {
                 port,
                 irp: packet.irp,
                 key: packet.key,
+                bytes: packet.bytes,
                 queue_len,
             },
         );

@@ -1173,6 +1173,7 @@ impl Kernel {
                 irp,
                 key,
                 queue_len,
+                ..
             } => match irp {
                 Some(irp) => format!(
                     "The I/O manager queues a completion packet for {irp} (key {key}) to {} ({queue_len} \
