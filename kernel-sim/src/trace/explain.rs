@@ -1225,14 +1225,14 @@ impl Kernel {
             }
             What::SkipsPortOnSuccess { thread, object } => format!(
                 "{} sets FILE_SKIP_COMPLETION_PORT_ON_SUCCESS on file object {object}: from now \
-                 on, a request on it that succeeds at once queues no packet to its port; the \
-                 call's TRUE is all the program learns.",
+                 on, a request on it that succeeds at once queues no packet to its port: the \
+                 call's TRUE tells the program instead (its OVERLAPPED's event is still set).",
                 t(*thread)
             ),
             What::PacketSkipped { irp, port: p } => format!(
                 "{irp} succeeded inside its dispatch routine, and its file skips the port on \
-                 success: no packet goes to {}; the call returned TRUE instead of \
-                 ERROR_IO_PENDING.",
+                 success: no packet goes to {}; the call returns TRUE, which is how the \
+                 program learns of it.",
                 port(*p)
             ),
             What::PortRunningOver {
