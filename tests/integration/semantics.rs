@@ -33,6 +33,34 @@ fn thread_named(k: &Kernel, name: &str) -> kernel_sim::ThreadId {
     k.core().threads.iter().find(|t| t.name == name).unwrap().id
 }
 
+/// What each call `thread` made returned, in order: the call, its value and the code
+/// GetLastError then gives.
+type Returns = Vec<(&'static str, kernel_sim::Returned, Option<Status>)>;
+
+fn returns(k: &Kernel, thread: &str) -> Returns {
+    of(k, thread_named(k, thread))
+        .iter()
+        .filter_map(|e| match e.what {
+            What::CallReturned {
+                call,
+                returned,
+                error,
+                ..
+            } => Some((call, returned, error)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The values and codes of `thread`'s calls named `call`, in order.
+fn returns_of(k: &Kernel, thread: &str, call: &str) -> Vec<(kernel_sim::Returned, Option<Status>)> {
+    returns(k, thread)
+        .into_iter()
+        .filter(|&(c, ..)| c == call)
+        .map(|(_, r, e)| (r, e))
+        .collect()
+}
+
 /// The events about `thread`, in order.
 fn of(k: &Kernel, thread: kernel_sim::ThreadId) -> Vec<&TraceEvent> {
     k.trace()
@@ -325,20 +353,8 @@ fn a_synchronous_read_at_the_end_of_the_file_succeeds_with_nothing_read() {
         ]}]),
     ));
     let t = thread_named(&k, "T");
-    let returns: Vec<(&str, kernel_sim::Returned, Option<Status>)> = of(&k, t)
-        .iter()
-        .filter_map(|e| match e.what {
-            What::CallReturned {
-                call,
-                returned,
-                error,
-                ..
-            } => Some((call, returned, error)),
-            _ => None,
-        })
-        .collect();
     assert_eq!(
-        returns[1..],
+        returns(&k, "T")[1..],
         [
             ("ReadFile", kernel_sim::Returned::True, None),
             ("ReadFile", kernel_sim::Returned::True, None)
@@ -387,20 +403,9 @@ fn a_file_that_skips_its_port_on_success_queues_no_packet_for_a_request_done_at_
     })
     .to_string();
     let k = run(&src);
-    let server = thread_named(&k, "server");
-    let calls: Vec<(&str, kernel_sim::Returned, Option<Status>)> = of(&k, server)
-        .iter()
-        .filter_map(|e| match e.what {
-            What::CallReturned {
-                call,
-                returned,
-                error,
-                ..
-            } if call == "ReadFile" || call == "GetQueuedCompletionStatus" => {
-                Some((call, returned, error))
-            }
-            _ => None,
-        })
+    let calls: Returns = returns(&k, "server")
+        .into_iter()
+        .filter(|&(call, ..)| call == "ReadFile" || call == "GetQueuedCompletionStatus")
         .collect();
     use kernel_sim::Returned::{False, True};
     assert_eq!(
@@ -448,18 +453,7 @@ fn queue_user_apc_runs_in_an_alertable_wait_or_first_thing_and_fails_on_an_exite
             {"name": "gone", "program": [{"exit": {}}]}
         ]),
     ));
-    let calls: Vec<(kernel_sim::Returned, Option<Status>)> = of(&k, thread_named(&k, "queuer"))
-        .iter()
-        .filter_map(|e| match e.what {
-            What::CallReturned {
-                call: "QueueUserAPC",
-                returned,
-                error,
-                ..
-            } => Some((returned, error)),
-            _ => None,
-        })
-        .collect();
+    let calls = returns_of(&k, "queuer", "QueueUserAPC");
     use kernel_sim::Returned::{False, True};
     assert_eq!(
         calls,
@@ -488,13 +482,9 @@ fn queue_user_apc_runs_in_an_alertable_wait_or_first_thing_and_fails_on_an_exite
     assert!(first_run.is_some() && first_run < computed, "{late:?}");
     // The sleeper keeps it queued through its plain Sleep, runs it in SleepEx, whose wait
     // returns WAIT_IO_COMPLETION.
-    let sleeper = of(&k, thread_named(&k, "sleeper"));
-    let returned: Vec<(&str, kernel_sim::Returned)> = sleeper
-        .iter()
-        .filter_map(|e| match e.what {
-            What::CallReturned { call, returned, .. } => Some((call, returned)),
-            _ => None,
-        })
+    let returned: Vec<(&str, kernel_sim::Returned)> = returns(&k, "sleeper")
+        .into_iter()
+        .map(|(call, returned, _)| (call, returned))
         .collect();
     assert_eq!(
         returned,
@@ -520,18 +510,7 @@ fn get_overlapped_result_fails_with_io_incomplete_unless_it_waits() {
             {"get_overlapped_result": {"tag": "r"}}
         ]}]),
     ));
-    let got: Vec<(kernel_sim::Returned, Option<Status>)> = of(&k, thread_named(&k, "T"))
-        .iter()
-        .filter_map(|e| match e.what {
-            What::CallReturned {
-                call: "GetOverlappedResult",
-                returned,
-                error,
-                ..
-            } => Some((returned, error)),
-            _ => None,
-        })
-        .collect();
+    let got = returns_of(&k, "T", "GetOverlappedResult");
     use kernel_sim::Returned::{False, True};
     assert_eq!(
         got,
@@ -569,18 +548,7 @@ fn get_queued_completion_status_ex_takes_a_batch_or_ends_its_alertable_wait_for_
         ]),
     ));
     let t = thread_named(&k, "T");
-    let calls: Vec<(kernel_sim::Returned, Option<Status>)> = of(&k, t)
-        .iter()
-        .filter_map(|e| match e.what {
-            What::CallReturned {
-                call: "GetQueuedCompletionStatusEx",
-                returned,
-                error,
-                ..
-            } => Some((returned, error)),
-            _ => None,
-        })
-        .collect();
+    let calls = returns_of(&k, "T", "GetQueuedCompletionStatusEx");
     use kernel_sim::Returned::{False, True};
     assert_eq!(
         calls,
@@ -618,16 +586,9 @@ fn a_file_handle_is_signalled_when_a_request_with_no_event_completes() {
             {"wait_objects": {"handles": ["f"], "timeout_ns": 0}}
         ]}]),
     ));
-    let got: Vec<kernel_sim::Returned> = of(&k, thread_named(&k, "T"))
-        .iter()
-        .filter_map(|e| match e.what {
-            What::CallReturned {
-                call: "WaitForSingleObjectEx",
-                returned,
-                ..
-            } => Some(returned),
-            _ => None,
-        })
+    let got: Vec<kernel_sim::Returned> = returns_of(&k, "T", "WaitForSingleObjectEx")
+        .into_iter()
+        .map(|(returned, _)| returned)
         .collect();
     use kernel_sim::Returned::{WaitObject, WaitTimeout};
     // Not yet, then it waits for the completion, then it stays signalled.
