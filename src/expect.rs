@@ -1010,13 +1010,19 @@ fn note_changes(
     }
 }
 
-/// Where the value found was set: the last change of the first fact that is not as
-/// expected (`wrong`), or, if all are, the latest change of any.
+/// Where the value found was set: the latest change of a fact that is not as expected
+/// (`wrong`), or, if all are, the latest change of any. The latest, not the first wrong
+/// fact's: a fact set and reset within one step shows no change, and pointing at where
+/// it was first set would send the reader far back.
 fn where_set(changed: &[Option<Seen>; 3], wrong: [bool; 3]) -> Option<Seen> {
-    match wrong.iter().position(|w| *w) {
-        Some(i) => changed[i].clone(),
-        None => changed.iter().flatten().max_by_key(|s| s.index).cloned(),
-    }
+    let any_wrong = wrong.iter().any(|w| *w);
+    changed
+        .iter()
+        .zip(wrong)
+        .filter(|(_, w)| *w || !any_wrong)
+        .filter_map(|(seen, _)| seen.as_ref())
+        .max_by_key(|s| s.index)
+        .cloned()
 }
 
 impl ThreadFacts {

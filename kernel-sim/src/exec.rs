@@ -478,8 +478,12 @@ impl Kernel {
                 if count == 0 {
                     return self.fail(cpu, thread, name, Status::InvalidParameter);
                 }
+                // A packet is available if the thread could take it: the thread stops
+                // counting as running while it looks, so its own slot is free to it.
                 let p = &self.core.ports[port.0 as usize];
-                let available = !p.packets.is_empty() && p.running < p.concurrency;
+                let own = &self.core.threads[thread.0 as usize];
+                let own_slot = u32::from(own.port == Some(port) && own.counted);
+                let available = !p.packets.is_empty() && p.running - own_slot < p.concurrency;
                 if alertable && !available && !self.core.threads[thread.0 as usize].apcs.is_empty()
                 {
                     return self.run_next_apc(cpu, thread, 0, false);

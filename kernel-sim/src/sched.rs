@@ -337,7 +337,11 @@ impl Core {
             self.threads[thread.0 as usize].batch = 0;
         }
         self.trace(cpu, What::ThreadWoken { thread, reason });
-        if !matches!(was, Some(WaitFor::Port(_))) {
+        // A thread associated with a port runs again: it counts toward the port's
+        // concurrency value, even woken from the port's own wait by an APC ("the number
+        // of runnable threads associated with the completion port", Microsoft Learn: I/O
+        // Completion Ports). A thread released with a packet was counted when released.
+        if !(matches!(was, Some(WaitFor::Port(_))) && reason == WakeReason::Packet) {
             self.port_thread_unblocked(cpu, thread);
         }
         self.make_ready(cpu, thread);

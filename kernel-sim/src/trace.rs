@@ -506,6 +506,14 @@ pub enum What {
         running: u32,
         concurrency: u32,
     },
+    /// A packet was queued while threads wait on the port, and none is released: as many
+    /// of its threads run as its concurrency value allows, or more.
+    PortHeldPacket {
+        port: PortId,
+        running: u32,
+        concurrency: u32,
+        waiting: u32,
+    },
 }
 
 /// One trace record: when, where, what. As JSON it is one flat object: `time`, `cpu`,

@@ -287,6 +287,7 @@ impl Walk {
         | What::PacketQueued { port, .. }
         | What::PacketDequeued { port, .. }
         | What::PortRunningOver { port, .. }
+        | What::PortHeldPacket { port, .. }
         | What::PortClosed { port, .. } = e.what
             && !sentence.contains(k.port_name(port))
         {

@@ -77,6 +77,21 @@ impl Core {
             },
         );
         self.release_waiters(cpu, port);
+        let p = &self.ports[port.0 as usize];
+        if !p.packets.is_empty() && !p.waiters.is_empty() {
+            // Told at the moment, so nobody wonders why a waiter was not released.
+            let (running, concurrency, waiting) =
+                (p.running, p.concurrency, p.waiters.len() as u32);
+            self.trace(
+                cpu,
+                What::PortHeldPacket {
+                    port,
+                    running,
+                    concurrency,
+                    waiting,
+                },
+            );
+        }
     }
 
     /// Wakes waiting threads, last-in-first-out, while packets wait and the running count

@@ -1241,10 +1241,27 @@ impl Kernel {
                 running,
                 concurrency,
             } => format!(
-                "{} wakes from another wait and counts again: {running} threads of {} run, over its \
-                 concurrency value of {concurrency}, until some come back to the port.",
+                "{} runs again after a wait that brought it no packet, and counts again: \
+                 {running} threads of {} run, over its concurrency value of {concurrency}, \
+                 until some come back to the port.",
                 t(*thread),
                 port(*p)
+            ),
+            What::PortHeldPacket {
+                port: p,
+                running,
+                concurrency,
+                waiting,
+            } => format!(
+                "{} keeps the packet queued although {} waiting: {running} of its threads \
+                 already run, and its concurrency value is {concurrency}, so it releases no \
+                 waiter until a running one blocks elsewhere or calls \
+                 GetQueuedCompletionStatus again.",
+                port(*p),
+                match waiting {
+                    1 => "1 thread is".to_string(),
+                    n => format!("{n} threads are"),
+                }
             ),
             What::PortClosed {
                 port: p,
