@@ -130,7 +130,7 @@ pub fn build(scenario: &Scenario, seed: u64) -> Kernel {
             ..Names::default()
         };
         for (_, ops) in crate::scenario::model::Routine::ops_at(p, &JsonPath::root()) {
-            number_tags(ops, &mut names.overlapped);
+            number_tags(ops, &mut names.overlapped, &mut kernel);
         }
         let names = Arc::new(names);
         // The routines that make calls: their ops, by routine number.
@@ -175,13 +175,14 @@ fn costs(scenario: &Scenario) -> Costs {
 
 /// Gives every tag the process's programs use an OVERLAPPED of its own, in order of first
 /// use (set by a read or write, or named by a wait or a cancel).
-fn number_tags(ops: &[Op], ids: &mut BTreeMap<String, OverlappedId>) {
-    /// Numbers tags as the ops declare them.
-    struct Tags<'m>(&'m mut BTreeMap<String, OverlappedId>);
+/// Numbers the process's tags as its ops declare them; the kernel numbers them across
+/// processes, and keeps each one's name for the trace.
+fn number_tags(ops: &[Op], ids: &mut BTreeMap<String, OverlappedId>, kernel: &mut Kernel) {
+    struct Tags<'m>(&'m mut BTreeMap<String, OverlappedId>, &'m mut Kernel);
     impl Tags<'_> {
         fn number(&mut self, tag: &str) -> Check {
             if !self.0.contains_key(tag) {
-                let id = OverlappedId(self.0.len() as u32);
+                let id = self.1.add_overlapped(tag);
                 self.0.insert(tag.to_string(), id);
             }
             Ok(())
@@ -195,7 +196,7 @@ fn number_tags(ops: &[Op], ids: &mut BTreeMap<String, OverlappedId>) {
             self.number(tag)
         }
     }
-    declare_all(ops, &mut Tags(ids));
+    declare_all(ops, &mut Tags(ids, kernel));
 }
 
 /// Tells `d` what every op of `ops` declares. The scenario is valid, so nothing fails.

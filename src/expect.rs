@@ -26,13 +26,13 @@ use std::io;
 
 use kernel_sim::io::Status;
 use kernel_sim::trace::format_time;
-use kernel_sim::{IrpId, Kernel, PortId, Returned, ThreadId, Time, TraceEvent, What};
+use kernel_sim::{IrpId, Kernel, OverlappedId, PortId, Returned, ThreadId, Time, TraceEvent, What};
 use serde::Serialize;
 
 use crate::Error;
 use crate::scenario::expect::{
-    Expectation, Moment, Named, OrderOf, PortExpect, Returns, ThreadExpect, ThreadState,
-    error_named, event_kinds, status_named,
+    Expectation, Moment, Named, OrderOf, PacketExpect, PortExpect, Returns, ThreadExpect,
+    ThreadState, error_named, event_kinds, status_named,
 };
 use crate::scenario::model::Scenario;
 
@@ -243,10 +243,10 @@ enum Watch {
         port: Option<PortId>,
         thread: Option<ThreadId>,
         dequeued: u64,
-        /// The byte counts of the port's packets still queued, oldest first: a packet
-        /// leaves in the order it came.
-        queued: std::collections::VecDeque<u32>,
-        found: Option<(ThreadId, u64, u32, Option<IrpId>, Seen)>,
+        /// The byte counts and OVERLAPPEDs of the port's packets still queued, oldest
+        /// first: a packet leaves in the order it came.
+        queued: std::collections::VecDeque<(u32, Option<OverlappedId>)>,
+        found: Option<TakenPacket>,
     },
     Order {
         thread: Option<ThreadId>,
@@ -663,8 +663,13 @@ impl<'s> Check<'s> {
                 {
                     *resolved = Some(port);
                 }
-                What::PacketQueued { port, bytes, .. } if Some(port) == *resolved => {
-                    queued.push_back(bytes);
+                What::PacketQueued {
+                    port,
+                    bytes,
+                    overlapped,
+                    ..
+                } if Some(port) == *resolved => {
+                    queued.push_back((bytes, overlapped));
                 }
                 What::PortClosed { port, .. } if Some(port) == *resolved => queued.clear(),
                 What::PacketDequeued {
@@ -675,9 +680,16 @@ impl<'s> Check<'s> {
                     ..
                 } if Some(port) == *resolved => {
                     *dequeued += 1;
-                    let bytes = queued.pop_front().unwrap_or(0);
+                    let (bytes, overlapped) = queued.pop_front().unwrap_or_default();
                     if *dequeued == e.nth {
-                        *found = Some((thread, key, bytes, irp, seen()));
+                        *found = Some(TakenPacket {
+                            thread,
+                            key,
+                            bytes,
+                            irp,
+                            overlapped,
+                            seen: seen(),
+                        });
                     }
                 }
                 _ => {}
@@ -914,22 +926,34 @@ impl<'s> Check<'s> {
                 Expectation::Packet(e),
             ) => {
                 let name = |t: ThreadId| kernel.thread_name(t).to_owned();
-                let expected = packet_words(e.thread.clone(), e.key, e.bytes, e.irp);
+                let expected = packet_words(e);
                 match found {
-                    Some((taker, key, bytes, irp, seen)) => Judged {
-                        held: thread.is_none_or(|t| t == *taker)
-                            && e.key.is_none_or(|k| k == *key)
-                            && e.bytes.is_none_or(|b| b == u64::from(*bytes))
-                            && e.irp.is_none_or(|i| i == irp.map(|i| i.0)),
-                        expected,
-                        found: packet_words(
-                            Some(name(*taker)),
-                            Some(*key),
-                            e.bytes.map(|_| u64::from(*bytes)),
-                            Some(irp.map(|i| i.0)),
-                        ),
-                        spot: Spot::Event(seen.clone()),
-                    },
+                    Some(p) => {
+                        // A request always has an OVERLAPPED, tagged in the scenario or not;
+                        // only a posted packet can report none.
+                        let tag = match (p.overlapped, p.irp) {
+                            (Some(o), _) => Some(kernel.overlapped_name(o).to_owned()),
+                            (None, Some(_)) => Some("(untagged)".to_owned()),
+                            (None, None) => None,
+                        };
+                        Judged {
+                            held: thread.is_none_or(|t| t == p.thread)
+                                && e.key.is_none_or(|k| k == p.key)
+                                && e.bytes.is_none_or(|b| b == u64::from(p.bytes))
+                                && e.irp.is_none_or(|i| i == p.irp.map(|i| i.0))
+                                && e.overlapped.as_ref().is_none_or(|o| *o == tag),
+                            expected,
+                            found: packet_words(&PacketExpect {
+                                thread: Some(name(p.thread)),
+                                key: Some(p.key),
+                                bytes: e.bytes.map(|_| u64::from(p.bytes)),
+                                irp: Some(p.irp.map(|i| i.0)),
+                                overlapped: e.overlapped.as_ref().map(|_| tag),
+                                ..e.clone()
+                            }),
+                            spot: Spot::Event(p.seen.clone()),
+                        }
+                    }
                     None => Judged {
                         held: false,
                         expected,
@@ -1153,7 +1177,7 @@ fn statement(expectation: &Expectation) -> String {
             "the {} packet dequeued from {} {}",
             ordinal(e.nth),
             e.port,
-            packet_words(e.thread.clone(), e.key, e.bytes, e.irp)
+            packet_words(e)
         ),
         Expectation::Order(e) => {
             let list = order_words(e.of, &e.is);
@@ -1261,21 +1285,31 @@ fn port_words(facts: PortFacts) -> String {
     format!("has {}", and_list(parts))
 }
 
-/// "goes to W4, has key 7 and reports IRP3".
-fn packet_words(
-    thread: Option<String>,
-    key: Option<u64>,
-    bytes: Option<u64>,
-    irp: Option<Option<u64>>,
-) -> String {
+/// A packet a check looks for, as it was dequeued.
+#[derive(Debug, Clone)]
+struct TakenPacket {
+    thread: ThreadId,
+    key: u64,
+    bytes: u32,
+    irp: Option<IrpId>,
+    overlapped: Option<OverlappedId>,
+    seen: Seen,
+}
+
+/// "goes to W4, has key 7 and reports IRP3": what `e` states.
+fn packet_words(e: &PacketExpect) -> String {
     and_list(
         [
-            thread.map(|t| format!("goes to {t}")),
-            key.map(|k| format!("has key {k}")),
-            bytes.map(|b| format!("reports {b} bytes")),
-            irp.map(|irp| match irp {
+            e.thread.as_ref().map(|t| format!("goes to {t}")),
+            e.key.map(|k| format!("has key {k}")),
+            e.bytes.map(|b| format!("reports {b} bytes")),
+            e.irp.map(|irp| match irp {
                 Some(n) => format!("reports IRP{n}"),
                 None => "is a posted packet (no IRP)".to_owned(),
+            }),
+            e.overlapped.as_ref().map(|o| match o {
+                Some(tag) => format!("reports OVERLAPPED {tag}"),
+                None => "reports no OVERLAPPED".to_owned(),
             }),
         ]
         .into_iter()

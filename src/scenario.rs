@@ -454,6 +454,19 @@ mod tests {
                 },
             ),
             (
+                "expect-unknown-tag",
+                "expect[0].packet.overlapped".into(),
+                |k| {
+                    matches!(
+                        k,
+                        K::Invalid(Problem::UnknownNamed {
+                            what: expect::Named::Tag,
+                            ..
+                        })
+                    )
+                },
+            ),
+            (
                 "expect-unknown-thread",
                 "expect[0].thread.thread".into(),
                 |k| {
@@ -594,6 +607,11 @@ mod tests {
                 "port-used-as-file",
                 format!("{program}[2].read.file"),
                 |k| matches!(k, K::Invalid(Problem::WrongHandleKind { .. })),
+            ),
+            (
+                "post-bytes-too-large",
+                format!("{program}[1].post.bytes"),
+                |k| matches!(k, K::Invalid(Problem::OutOfRange { .. })),
             ),
             (
                 "random-offset-past-end-of-file",

@@ -146,7 +146,7 @@ impl Steps {
     }
     fn wait_io(self, overlapped: u32) -> Self {
         self.call(Keep::Nothing, move |_| Syscall::WaitIo {
-            overlapped: OverlappedId(overlapped),
+            overlapped: OverlappedId::nth(overlapped),
             alertable: false,
             timeout_ns: None,
         })
@@ -357,7 +357,7 @@ fn an_anonymous_pipe_is_one_way_and_synchronous() {
     // "you cannot use the ReadFileEx and WriteFileEx functions with anonymous pipes. In
     // addition, the lpOverlapped parameter of ReadFile and WriteFile is ignored"
     // (Microsoft Learn: Anonymous Pipe Operations).
-    let ov = IoMode::Overlapped(Some(OverlappedId(0)));
+    let ov = IoMode::Overlapped(Some(OverlappedId::nth(0)));
     let apc = IoMode::Apc(kernel_sim::RoutineId(0));
     let (_, logs) = run(vec![(
         "T",
@@ -437,7 +437,7 @@ fn a_named_pipe_whose_server_end_closed_cannot_be_opened() {
 
 #[test]
 fn an_overlapped_read_on_a_named_pipe_pends_and_its_event_reports_the_data() {
-    let ov = IoMode::Overlapped(Some(OverlappedId(0)));
+    let ov = IoMode::Overlapped(Some(OverlappedId::nth(0)));
     let (_, logs) = run(vec![
         (
             "server",

@@ -573,7 +573,12 @@ impl Kernel {
                 alertable,
                 timeout_ns,
             } => self.wait_objects(cpu, thread, name, &handles, all, alertable, timeout_ns),
-            Syscall::Post { port, key, bytes } => {
+            Syscall::Post {
+                port,
+                key,
+                bytes,
+                overlapped,
+            } => {
                 let Some(port) = self.port_of(thread, port) else {
                     return self.fail(cpu, thread, name, Status::InvalidHandle);
                 };
@@ -582,6 +587,7 @@ impl Kernel {
                     key,
                     bytes,
                     status: Status::Success,
+                    overlapped,
                 };
                 let cost = self.core.costs.port_ns;
                 self.work(cpu, thread, cost, Cont::Post { port, packet });

@@ -68,9 +68,17 @@ id!(
     /// An OVERLAPPED structure of a process: where the I/O manager records an overlapped
     /// request's result and signals its event, for a later wait. A program reuses one
     /// for request after request, as real programs reuse theirs.
-    OverlappedId(u32),
+    OverlappedId(std::num::NonZeroU32),
     "ov"
 );
+
+impl OverlappedId {
+    /// The OVERLAPPED numbered `i` from 0; it shows as ov{i+1}. Never zero, so an
+    /// `Option<OverlappedId>` costs a trace event no more than the number.
+    pub fn nth(i: u32) -> Self {
+        OverlappedId(std::num::NonZeroU32::MIN.saturating_add(i))
+    }
+}
 id!(
     /// An event object.
     EventId(u32),

@@ -123,6 +123,9 @@ pub struct Core {
     pub irps: crate::io::table::IrpTable,
     pub(crate) next_irp: u64,
     pub ports: Vec<CompletionPort>,
+    /// The scenario's name (tag) of each OVERLAPPED, by number: numbered across all
+    /// processes, so a packet's OVERLAPPED names one structure of one process.
+    pub overlapped_tags: Vec<String>,
     pub event_objects: Vec<crate::object::Event>,
     pub semaphores: Vec<crate::object::Semaphore>,
     /// Trace events not yet taken out (see [`Kernel::move_trace_into`]).
@@ -269,6 +272,7 @@ impl Core {
             irps: Default::default(),
             next_irp: 1,
             ports: Vec::new(),
+            overlapped_tags: Vec::new(),
             event_objects: Vec::new(),
             semaphores: Vec::new(),
             trace: Vec::new(),
@@ -435,6 +439,13 @@ impl Kernel {
     ) -> DeviceId {
         let id = self.add_device(name, device, driver);
         self.core.pipe_device = Some(id);
+        id
+    }
+
+    /// Names a new OVERLAPPED structure `tag`, giving it the next number.
+    pub fn add_overlapped(&mut self, tag: &str) -> OverlappedId {
+        let id = OverlappedId::nth(self.core.overlapped_tags.len() as u32);
+        self.core.overlapped_tags.push(tag.to_owned());
         id
     }
 

@@ -110,10 +110,13 @@ pub enum Syscall {
         port: Handle,
         timeout_ns: Option<u64>,
     },
+    /// PostQueuedCompletionStatus: `key`, `bytes` and `overlapped` go into the packet as
+    /// they are; the port interprets none of them.
     Post {
         port: Handle,
         key: u64,
         bytes: u32,
+        overlapped: Option<OverlappedId>,
     },
     /// CreateEvent: a new event object; `name` is the scenario's name for it.
     CreateEvent {
@@ -475,7 +478,7 @@ mod tests {
                 alertable: Some(true),
             },
             Syscall::WaitIo {
-                overlapped: OverlappedId(0),
+                overlapped: OverlappedId::nth(0),
                 alertable: false,
                 timeout_ns: None,
             },
@@ -496,6 +499,7 @@ mod tests {
                 port: h,
                 key: 0,
                 bytes: 0,
+                overlapped: None,
             },
             Syscall::CreateEvent {
                 manual_reset: false,
@@ -532,7 +536,7 @@ mod tests {
                 routine: RoutineId(0),
             },
             Syscall::GetOverlappedResult {
-                overlapped: OverlappedId(0),
+                overlapped: OverlappedId::nth(0),
                 wait: true,
             },
             Syscall::GetQueuedEx {

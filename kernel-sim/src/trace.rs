@@ -467,6 +467,8 @@ pub enum What {
         key: u64,
         /// The byte count it reports (a posted packet's is the poster's, uninterpreted).
         bytes: u32,
+        /// The OVERLAPPED it reports: its request's, or the poster's, uninterpreted.
+        overlapped: Option<OverlappedId>,
         queue_len: u32,
     },
     /// A file object now skips its port when a request succeeds at once.

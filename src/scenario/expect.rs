@@ -24,7 +24,7 @@
 //! scenario (threads, ports) or in iosim (calls, statuses, error codes, event kinds).
 //! [`crate::expect`] checks a run against them.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use kernel_sim::io::Status;
 use kernel_sim::{Returned, What};
@@ -276,6 +276,16 @@ pub struct PacketExpect {
     )]
     #[schemars(with = "Option<u64>", range(min = 1))]
     pub irp: Option<Option<u64>>,
+    /// The OVERLAPPED it reports, by tag: its request's, or the one
+    /// PostQueuedCompletionStatus was given, passed through uninterpreted; `null` for
+    /// none (NULL).
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[schemars(with = "Option<String>")]
+    pub overlapped: Option<Option<String>>,
     /// When to look. Default: the end of the run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub at: Option<Moment>,
@@ -452,6 +462,7 @@ pub enum Named {
     Error,
     Return,
     Kind,
+    Tag,
 }
 
 impl Named {
@@ -465,6 +476,7 @@ impl Named {
             Named::Error => "error code",
             Named::Return => "return value",
             Named::Kind => "event kind",
+            Named::Tag => "OVERLAPPED tag",
         }
     }
 
@@ -481,6 +493,7 @@ impl Named {
                  `WAIT_OBJECT_0 + n` for n from 1 to 63)"
             }
             Named::Kind => "the kind of a trace event, as `iosim run` prints it",
+            Named::Tag => "a tag a read, a write or a `post` in the scenario names",
         }
     }
 }
@@ -516,10 +529,12 @@ struct Names<'s> {
     threads: Vec<String>,
     /// Port name → the processes whose `create_port` binds it, in document order.
     ports: BTreeMap<&'s str, Vec<&'s str>>,
+    /// Every OVERLAPPED tag of every process.
+    tags: BTreeSet<&'s str>,
 }
 
-/// Collects the names `create_port` binds, as ports.
-struct PortNames<'s>(Vec<&'s str>);
+/// Collects the names `create_port` binds, as ports, and the tags ops name.
+struct PortNames<'s>(Vec<&'s str>, BTreeSet<&'s str>);
 
 impl<'a> Declare<'a> for PortNames<'a> {
     fn binds(&mut self, _: Place<'_>, name: &'a str, kind: HandleKind) -> Check {
@@ -528,18 +543,23 @@ impl<'a> Declare<'a> for PortNames<'a> {
         }
         Ok(())
     }
+    fn binds_tag(&mut self, _: Place<'_>, tag: &'a str) -> Check {
+        self.1.insert(tag);
+        Ok(())
+    }
 }
 
 impl<'s> Names<'s> {
     fn of(scenario: &'s Scenario) -> Self {
         let mut ports: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        let mut tags = BTreeSet::new();
         for process in &scenario.processes {
-            let mut found = PortNames(Vec::new());
-            for thread in &process.threads {
-                let nowhere = JsonPath::root();
-                walk(List::Program(&nowhere), &thread.program, &mut found)
-                    .expect("collecting names cannot fail");
+            let mut found = PortNames(Vec::new(), BTreeSet::new());
+            let nowhere = JsonPath::root();
+            for (at, ops) in crate::scenario::model::Routine::ops_at(process, &nowhere) {
+                walk(List::Program(&at), ops, &mut found).expect("collecting names cannot fail");
             }
+            tags.append(&mut found.1);
             for port in found.0 {
                 let processes = ports.entry(port).or_default();
                 if !processes.contains(&process.name.as_str()) {
@@ -555,6 +575,7 @@ impl<'s> Names<'s> {
                 .map(|t| t.name.clone())
                 .collect(),
             ports,
+            tags,
         }
     }
 
@@ -671,15 +692,22 @@ impl<'s> Names<'s> {
                 if let Some(Some(irp)) = e.irp {
                     range(&at.key("irp"), irp, 1, u64::MAX)?;
                 }
+                if let Some(Some(tag)) = &e.overlapped {
+                    let exists = self.tags.contains(tag.as_str()).then_some(());
+                    known(&at.key("overlapped"), Named::Tag, tag, exists, || {
+                        self.tags.iter().map(|t| (*t).to_owned()).collect()
+                    })?;
+                }
                 stated(
                     at,
                     "packet",
-                    "`thread`, `key`, `bytes`, `irp`",
+                    "`thread`, `key`, `bytes`, `irp`, `overlapped`",
                     [
                         e.thread.is_some(),
                         e.key.is_some(),
                         e.bytes.is_some(),
                         e.irp.is_some(),
+                        e.overlapped.is_some(),
                     ],
                 )
             }

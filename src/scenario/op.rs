@@ -260,7 +260,7 @@ mod tests {
     fn transfers_complete_as_their_op_says_with_routines_and_tags_numbered() {
         let names = Names {
             routines: [("done".to_owned(), RoutineId(3))].into(),
-            overlapped: [("t".to_owned(), OverlappedId(2))].into(),
+            overlapped: [("t".to_owned(), OverlappedId::nth(2))].into(),
             ..Names::default()
         };
         let got = calls(
@@ -284,7 +284,7 @@ mod tests {
                     handle: Handle(0),
                     offset: Some(8),
                     data: b"ababa".to_vec(),
-                    mode: IoMode::Overlapped(Some(OverlappedId(2)))
+                    mode: IoMode::Overlapped(Some(OverlappedId::nth(2)))
                 },
                 Syscall::Write {
                     handle: Handle(0),
@@ -403,7 +403,7 @@ mod tests {
     #[test]
     fn cancels_name_the_file_and_the_overlapped() {
         let names = Names {
-            overlapped: [("t".to_owned(), OverlappedId(2))].into(),
+            overlapped: [("t".to_owned(), OverlappedId::nth(2))].into(),
             ..Names::default()
         };
         let got = calls(
@@ -425,7 +425,7 @@ mod tests {
                 Syscall::CancelIo { handle: Handle(4) },
                 Syscall::CancelIoEx {
                     handle: Handle(4),
-                    overlapped: Some(OverlappedId(2))
+                    overlapped: Some(OverlappedId::nth(2))
                 },
                 Syscall::CancelIoEx {
                     handle: Handle(4),

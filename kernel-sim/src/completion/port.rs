@@ -27,6 +27,9 @@ pub struct Packet {
     pub key: u64,
     pub bytes: u32,
     pub status: Status,
+    /// The OVERLAPPED it reports (lpOverlapped): its request's, or what
+    /// PostQueuedCompletionStatus was given, which the port never reads.
+    pub overlapped: Option<OverlappedId>,
 }
 
 #[derive(Debug, Clone)]
@@ -73,6 +76,7 @@ impl Core {
                 irp: packet.irp,
                 key: packet.key,
                 bytes: packet.bytes,
+                overlapped: packet.overlapped,
                 queue_len,
             },
         );

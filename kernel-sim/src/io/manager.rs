@@ -311,6 +311,7 @@ impl Core {
                             key,
                             bytes,
                             status,
+                            overlapped,
                         };
                         self.queue_packet(cpu, port, packet);
                     }

@@ -270,6 +270,14 @@ impl Kernel {
         &self.core.ports[p.0 as usize].name
     }
 
+    /// An OVERLAPPED structure by the scenario's tag for it.
+    pub fn overlapped_name(&self, o: OverlappedId) -> &str {
+        self.core
+            .overlapped_tags
+            .get(o.0.get() as usize - 1)
+            .map_or("(unnamed)", String::as_str)
+    }
+
     pub fn process_name(&self, p: ProcessId) -> &str {
         &self.core.processes[p.0 as usize].name
     }
@@ -1172,16 +1180,25 @@ impl Kernel {
                 port: p,
                 irp,
                 key,
+                bytes,
+                overlapped,
                 queue_len,
-                ..
             } => match irp {
                 Some(irp) => format!(
                     "The I/O manager queues a completion packet for {irp} (key {key}) to {} ({queue_len} \
                      queued).",
                     port(*p)
                 ),
+                // "The system does not use or validate these values" (Microsoft Learn:
+                // PostQueuedCompletionStatus function).
                 None => format!(
-                    "A packet with key {key} is posted to {} ({queue_len} queued).",
+                    "A packet with key {key}, a byte count of {bytes} and {} is posted to {} \
+                     ({queue_len} queued); the system passes these on without using or checking \
+                     them.",
+                    match overlapped {
+                        Some(o) => format!("OVERLAPPED {}", self.overlapped_name(*o)),
+                        None => "no OVERLAPPED (NULL)".to_owned(),
+                    },
                     port(*p)
                 ),
             },

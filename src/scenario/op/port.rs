@@ -101,9 +101,16 @@ pub struct Post {
     /// Completion key of the packet. Default 0.
     #[serde(default)]
     pub key: u64,
-    /// Byte count the packet reports. Default 0.
+    /// Byte count the packet reports (a DWORD). Default 0.
     #[serde(default)]
+    #[schemars(range(max = u32::MAX))]
     pub bytes: u64,
+    /// Tag of an OVERLAPPED of this process the packet reports (lpOverlapped), or none
+    /// (NULL). The port neither reads it nor signals its event: the tag need not be one a
+    /// request was issued with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(pattern(LABEL_PATTERN))]
+    pub overlapped: Option<String>,
 }
 
 /// Arguments of `skip_port_on_success`.
@@ -177,7 +184,12 @@ impl OpForm for GetQueued {
 
 impl OpForm for Post {
     fn declare<'a, D: Declare<'a>>(&'a self, at: OpAt<'_>, d: &mut D) -> Check {
-        d.uses(at.key("port"), &self.port, Wanted::Kind(HandleKind::Port))
+        d.uses(at.key("port"), &self.port, Wanted::Kind(HandleKind::Port))?;
+        d.number(at.key("bytes"), self.bytes, 0, u32::MAX.into())?;
+        if let Some(tag) = &self.overlapped {
+            d.binds_tag(at.key("overlapped"), tag)?;
+        }
+        Ok(())
     }
 }
 
@@ -215,7 +227,9 @@ impl Step for Post {
         Syscall::Post {
             port: cx.handle(&self.port),
             key: self.key,
-            bytes: self.bytes as u32,
+            // Validation keeps it within a DWORD.
+            bytes: u32::try_from(self.bytes).unwrap_or(u32::MAX),
+            overlapped: self.overlapped.as_deref().map(|tag| cx.overlapped(tag)),
         }
     }
 }
