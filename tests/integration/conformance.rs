@@ -11,7 +11,7 @@ const DIR: &str = "scenarios/conformance";
 
 /// How many scenarios the suite held when this was last raised: deleting one fails
 /// `the_suite_is_complete`. Raise it when adding scenarios.
-const SCENARIOS: usize = 82;
+const SCENARIOS: usize = 83;
 
 /// The suite's scenario files, in name order.
 fn suite() -> Vec<PathBuf> {
