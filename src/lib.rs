@@ -7,10 +7,12 @@
 //! (`iosim check`). Underneath:
 //! - [`scenario`]: the JSON scenario format, its validation and its error messages;
 //! - [`build`]: a validated scenario becomes a kernel with devices and programs;
-//! - [`catalog`]: the scenarios built into the binary.
+//! - [`catalog`]: the scenarios built into the binary;
+//! - [`course`]: the course exercises (`iosim exercise`).
 
 pub mod build;
 pub mod catalog;
+pub mod course;
 pub mod expect;
 pub mod export;
 pub mod output;

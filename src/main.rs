@@ -71,6 +71,12 @@ enum Command {
         #[arg(long, value_parser = time_arg, value_name = "TIME")]
         to: Option<TimeArg>,
     },
+    /// Course exercises: a variant per seed, questions about it, and answers the
+    /// simulator computes (see docs/course.md).
+    Exercise {
+        #[command(subcommand)]
+        command: ExerciseCommand,
+    },
     /// Step through a scenario in the walkthrough (the guided tour by default).
     Tui {
         /// A built-in scenario name (see `iosim list`) or a path to a JSON file.
@@ -86,29 +92,105 @@ enum Command {
     },
 }
 
+/// The exercise commands: `iosim exercise …`.
+#[derive(Debug, Subcommand)]
+enum ExerciseCommand {
+    /// List the exercises: id, topic and goal, in course order.
+    List,
+    /// Print an exercise's variant for a seed: its scenario and its questions.
+    Show {
+        #[command(flatten)]
+        variant: VariantArgs,
+        /// Print only the variant's scenario, as JSON to save and run.
+        #[arg(long, conflicts_with = "tui")]
+        scenario: bool,
+        /// Open the variant in the walkthrough instead of printing it.
+        #[arg(long)]
+        tui: bool,
+    },
+    /// Print the answers the simulator computes for a variant, each with the step where
+    /// it can be seen.
+    Answer {
+        #[command(flatten)]
+        variant: VariantArgs,
+        /// How to print the answers.
+        #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
+        format: TextOrJson,
+    },
+    /// Grade a student's answer file against a variant: exit 0 if every answer is right,
+    /// 1 if one is not.
+    Check {
+        #[command(flatten)]
+        variant: VariantArgs,
+        /// The answer file: {"answers": {"q1": "12.5 us", "q2": "T2"}}.
+        file: PathBuf,
+        /// How to print the grades.
+        #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
+        format: TextOrJson,
+    },
+    /// Grade every answer file (*.json) in a folder, each naming its exercise and seed:
+    /// one row per file.
+    Grade {
+        /// The folder of answer files.
+        dir: PathBuf,
+        /// How to print the table.
+        #[arg(long, value_enum, default_value_t = TableFormat::Text)]
+        format: TableFormat,
+    },
+}
+
+/// Which exercise, with which seed.
+#[derive(Debug, clap::Args)]
+struct VariantArgs {
+    /// The exercise's id (see `iosim exercise list`).
+    id: String,
+    /// The seed that picks the variant: each student gets their own.
+    #[arg(long)]
+    seed: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum TextOrJson {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum TableFormat {
+    Text,
+    Csv,
+    Json,
+}
+
 /// Opens the walkthrough on a scenario, if standard input and output are a terminal.
 fn walkthrough(scenario: &str, seed: Option<u64>, sets: &[String]) -> Result<(), Error> {
     let loaded = load_scenario(scenario, sets)?;
+    let mut run = format!("iosim run {}", shell_word(scenario));
+    if let Some(seed) = seed {
+        run += &format!(" --seed {seed}");
+    }
+    for set in sets {
+        run += &format!(" --set {}", shell_word(set));
+    }
+    let seed = seed.unwrap_or(loaded.scenario.seed);
+    walk(&loaded.scenario, seed, &run)
+}
+
+/// Opens the walkthrough on `scenario` run with `seed`; `instead` is the command that
+/// prints the run, offered when there is no terminal.
+fn walk(scenario: &scenario::model::Scenario, seed: u64, instead: &str) -> Result<(), Error> {
     // Checked before anything touches the terminal: without one, ratatui would panic
     // after writing escape sequences to whatever standard output is.
     if !(io::stdin().is_terminal() && io::stdout().is_terminal()) {
-        let mut run = format!("iosim run {}", shell_word(scenario));
-        if let Some(seed) = seed {
-            run += &format!(" --seed {seed}");
-        }
-        for set in sets {
-            run += &format!(" --set {}", shell_word(set));
-        }
         return Err(Error::Usage(format!(
             "the walkthrough needs a terminal, and standard input or output is not one; \
-             to print the run instead: {run}"
+             to print the run instead: {instead}"
         )));
     }
-    let seed = seed.unwrap_or(loaded.scenario.seed);
-    let kernel = iosim::build::build(&loaded.scenario, seed);
+    let kernel = iosim::build::build(scenario, seed);
     // Expectations are judged at the step shown, by an evaluator that runs its own copy
     // of the machine as built (with the events the build recorded).
-    let expect = &loaded.scenario.expect;
+    let expect = &scenario.expect;
     let checks = if expect.is_empty() {
         None
     } else {
@@ -116,12 +198,8 @@ fn walkthrough(scenario: &str, seed: Option<u64>, sets: &[String]) -> Result<(),
         Some((checks, kernel.clone()))
     };
     // The walkthrough keeps the whole trace, so it stops where a kept trace must.
-    let limit = loaded
-        .scenario
-        .machine
-        .event_limit
-        .min(iosim::MAX_KEPT_EVENTS);
-    let mut app = tui::App::with_event_limit(kernel, &loaded.scenario.name, limit);
+    let limit = scenario.machine.event_limit.min(iosim::MAX_KEPT_EVENTS);
+    let mut app = tui::App::with_event_limit(kernel, &scenario.name, limit);
     if let Some((checks, kernel)) = checks {
         app = app.with_checks(kernel, Box::new(checks));
     }
@@ -197,6 +275,9 @@ fn stdout_was_closed() -> bool {
 fn writes_stdout(command: &Option<Command>) -> bool {
     match command {
         None | Some(Command::Tui { .. }) => false,
+        Some(Command::Exercise {
+            command: ExerciseCommand::Show { tui: true, .. },
+        }) => false,
         Some(Command::Svg { output, .. }) => output.is_none(),
         Some(_) => true,
     }
@@ -224,6 +305,7 @@ fn execute(command: Option<Command>, out: &mut impl Write) -> Result<Done, Error
             sets,
         } => walkthrough(&scenario, seed, &sets),
         Command::List => list(out),
+        Command::Exercise { command } => return exercise(command, out),
         Command::Schema => {
             let schema = scenario::schema();
             serde_json::to_writer_pretty(&mut *out, &schema).map_err(io::Error::from)?;
@@ -270,6 +352,82 @@ fn check(args: &ScenarioArgs, out: &mut impl Write) -> Result<Done, Error> {
     } else {
         Done::Broken
     })
+}
+
+/// `iosim exercise …`.
+fn exercise(command: ExerciseCommand, out: &mut impl Write) -> Result<Done, Error> {
+    use iosim::course::{Sheet, answers, find, print};
+    let sheet = |v: &VariantArgs| Sheet::new(find(&v.id)?, v.seed);
+    match command {
+        ExerciseCommand::List => print::list(out)?,
+        ExerciseCommand::Show {
+            variant,
+            scenario,
+            tui,
+        } => {
+            let sheet = sheet(&variant)?;
+            if tui {
+                let instead = format!(
+                    "iosim exercise show {} --seed {} --scenario > variant.json && iosim run variant.json",
+                    shell_word(&variant.id),
+                    variant.seed
+                );
+                walk(&sheet.scenario, sheet.scenario.seed, &instead)?;
+            } else if scenario {
+                writeln!(out, "{}", sheet.scenario_text())?;
+            } else {
+                print::sheet(out, &sheet)?;
+            }
+        }
+        ExerciseCommand::Answer { variant, format } => {
+            let sheet = sheet(&variant)?;
+            let answers = sheet.answers()?;
+            match format {
+                TextOrJson::Text => print::answers(out, &sheet, &answers)?,
+                TextOrJson::Json => json_line(
+                    out,
+                    &serde_json::json!({
+                        "exercise": variant.id,
+                        "seed": variant.seed,
+                        "answers": answers,
+                    }),
+                )?,
+            }
+        }
+        ExerciseCommand::Check {
+            variant,
+            file,
+            format,
+        } => {
+            let sheet = sheet(&variant)?;
+            let report = sheet.grade(&answers::load(&file)?)?;
+            match format {
+                TextOrJson::Text => print::report(out, &report)?,
+                TextOrJson::Json => json_line(out, &report)?,
+            }
+            return Ok(if report.all_right() {
+                Done::Ok
+            } else {
+                Done::Broken
+            });
+        }
+        ExerciseCommand::Grade { dir, format } => {
+            let rows = answers::grade_dir(&dir)?;
+            match format {
+                TableFormat::Text => print::class_text(out, &rows)?,
+                TableFormat::Csv => print::class_csv(out, &rows)?,
+                TableFormat::Json => json_line(out, &rows)?,
+            }
+        }
+    }
+    Ok(Done::Ok)
+}
+
+/// `value` as pretty JSON, and a newline.
+fn json_line(out: &mut impl Write, value: &impl serde::Serialize) -> Result<(), Error> {
+    serde_json::to_writer_pretty(&mut *out, value).map_err(io::Error::from)?;
+    writeln!(out)?;
+    Ok(())
 }
 
 /// `iosim list`: the built-in scenarios and what each shows.

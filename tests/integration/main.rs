@@ -7,6 +7,7 @@ mod checkpoints;
 mod chrome_trace;
 mod cli;
 mod conformance;
+mod course;
 mod determinism;
 mod expect;
 mod guarantees;
