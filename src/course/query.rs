@@ -60,7 +60,8 @@ pub enum Query {
         call: &'static str,
         nth: u64,
     },
-    /// A figure of device `device` in the run's summary (`seek_ns`, `tracks_moved`).
+    /// A figure of device `device` in the run's summary (`seek_ns`, `tracks_moved`); one
+    /// in nanoseconds (`…_ns`) is a time.
     DeviceFigure {
         device: String,
         figure: &'static str,
@@ -105,8 +106,9 @@ impl Query {
             Query::IrpBytes { .. }
             | Query::Count { .. }
             | Query::CountBefore { .. }
-            | Query::RingInUseAt { .. }
-            | Query::DeviceFigure { .. } => Form::Number,
+            | Query::RingInUseAt { .. } => Form::Number,
+            Query::DeviceFigure { figure, .. } if figure.ends_with("_ns") => Form::Time,
+            Query::DeviceFigure { .. } => Form::Number,
             Query::PacketTaker { .. } => Form::Thread,
             Query::CompletionOrder | Query::PacketOrder { .. } => Form::List,
         }
@@ -417,7 +419,13 @@ impl Run {
                     .len()
                     .checked_sub(1)
                     .ok_or_else(|| none("no events"))?;
-                (last, Value::Number(*n))
+                // A figure in nanoseconds is a time, and is asked and read as one.
+                let value = if figure.ends_with("_ns") {
+                    Value::Time(*n)
+                } else {
+                    Value::Number(*n)
+                };
+                (last, value)
             }
         };
         Ok(Computed {

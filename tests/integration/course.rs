@@ -277,8 +277,8 @@ fn a_variant_saved_with_scenario_runs_as_the_exercise_ran_it() {
         .into_iter()
         .find(|a| a.question.contains("seek time"))
         .unwrap();
-    let Value::Number(ns) = seek.computed.value else {
-        panic!("a number")
+    let Value::Time(ns) = seek.computed.value else {
+        panic!("a time")
     };
     assert!(summary.contains(&format!("\"seek_ns\": {ns}")), "{summary}");
 }

@@ -530,7 +530,7 @@ impl Kernel {
                 if *held {
                     format!(
                         "{why}: the I/O manager asks for {irp} to be cancelled (IoCancelIrp) and \
-                         calls the cancel routine of the driver that has it queued."
+                         calls the cancel routine of the driver that holds it."
                     )
                 } else {
                     format!(

@@ -61,7 +61,7 @@ impl Exercise for DiskOrdering {
                     Query::CompletionOrder,
                 ),
                 ("How many tracks does the head cross in all?".into(), Query::DeviceFigure { device: "disk0".into(), figure: "tracks_moved" }),
-                ("What total seek time does that cost, in ns (10 us per track crossed plus 500 us a seek)?".into(), Query::DeviceFigure { device: "disk0".into(), figure: "seek_ns" }),
+                ("What total seek time does that cost (500 us for each seek, plus 10 us per track crossed)?".into(), Query::DeviceFigure { device: "disk0".into(), figure: "seek_ns" }),
                 ("At what time does the last request complete?".into(), Query::TimeOf { kind: "IrpCompleted", nth: count }),
             ],
         )
