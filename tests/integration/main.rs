@@ -14,6 +14,7 @@ mod hostile;
 mod invariants;
 mod kernel_objects;
 mod narration;
+mod outputs;
 mod pipes;
 mod scenarios;
 mod segments;
