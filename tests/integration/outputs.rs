@@ -1,10 +1,202 @@
-//! What a script may rely on in the outputs: the summary's counters count what their
-//! documentation says, each interrupt count agreeing with its ISR time.
+//! What a script may rely on in the outputs (docs/outputs.md): the name tables of
+//! `--format json` name every id its events carry, and the summary's counters count what
+//! their documentation says, each interrupt count agreeing with its ISR time.
 
-use crate::load;
+use crate::{load, render};
+use iosim::output::Format;
+use iosim::output::names::{ID_FIELDS, Names, OBJECT_TYPES};
 use kernel_sim::io::Major;
 use kernel_sim::{Kernel, Summary, What};
-use std::collections::BTreeMap;
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Numeric event fields that are quantities, positions or flags, not ids: what the walk
+/// below may meet besides the fields of [`ID_FIELDS`]. A new numeric field fails the test
+/// until it is put in one list or the other (and, if it is an id, given a table).
+const NOT_IDS: &[&str] = &[
+    "ahead",
+    "apcs",
+    "broken",
+    "bytes",
+    "cancelling",
+    "checksum",
+    "completed",
+    "concurrency",
+    "count",
+    "device_offset",
+    "dropped",
+    "end",
+    "failed",
+    "in_flight",
+    "index",
+    "key",
+    "left",
+    "len",
+    "n",
+    "now",
+    "ns",
+    "of",
+    "offset",
+    "others",
+    "packets",
+    "queue_len",
+    "queued",
+    "records",
+    "released",
+    "requests",
+    "rotation_ns",
+    "running",
+    "seek_ns",
+    "seen",
+    "segments",
+    "skipped",
+    "slot",
+    "stack_location",
+    "started",
+    "time",
+    "transfer_ns",
+    "used",
+    "wait_object",
+    "waiters",
+    "waiting",
+    "wall_ns",
+    "write",
+];
+
+/// Numbers that are ids with no table, as docs/outputs.md says: an IRP is defined by its
+/// `IrpCreated` event, a handle by the event that opened it.
+const IDS_DEFINED_BY_EVENTS: &[&str] = &["irp", "read_irp", "handle"];
+
+/// Checks that every id in `value` (part of `event`) has an entry in `names`, counting the
+/// lookups per table in `found`.
+fn check_ids(
+    names: &Value,
+    event: &Value,
+    value: &Value,
+    found: &mut BTreeMap<&'static str, usize>,
+) {
+    let Value::Object(fields) = value else {
+        return;
+    };
+    for (field, v) in fields {
+        let table = ID_FIELDS.iter().find(|(f, _)| f == field).map(|(_, t)| *t);
+        match (v, table) {
+            (Value::Object(o), Some(_)) if o.contains_key("type") => {
+                let kind = o["type"].as_str().expect("an object's type is a string");
+                let (_, table) = OBJECT_TYPES
+                    .iter()
+                    .find(|(t, _)| *t == kind)
+                    .unwrap_or_else(|| panic!("object type {kind} has no table: {event}"));
+                look_up(names, event, table, &o["id"], found);
+            }
+            (Value::Object(_), _) => check_ids(names, event, v, found),
+            (Value::Number(_), Some(table)) => look_up(names, event, table, v, found),
+            (Value::Number(_), None) => assert!(
+                NOT_IDS.contains(&field.as_str())
+                    || IDS_DEFINED_BY_EVENTS.contains(&field.as_str()),
+                "field {field} is a number that is neither an id with a table nor a listed \
+                 quantity: {event}"
+            ),
+            _ => {}
+        }
+    }
+}
+
+fn look_up(
+    names: &Value,
+    event: &Value,
+    table: &'static str,
+    id: &Value,
+    found: &mut BTreeMap<&'static str, usize>,
+) {
+    let id = id.as_u64().expect("an id is a number").to_string();
+    let entry = if table == "routines" {
+        let thread = event["thread"].to_string();
+        let process = names["threads"][&thread]["process"].to_string();
+        &names["processes"][&process]["routines"][&id]
+    } else {
+        &names[table][&id]
+    };
+    assert!(
+        entry["name"].as_str().is_some_and(|n| !n.is_empty()),
+        "{table} has no name for {id}: {event}"
+    );
+    *found.entry(table).or_default() += 1;
+}
+
+/// Every id in every event of the scenario's JSON output, looked up in its `names`.
+fn check_scenario(path: &str, found: &mut BTreeMap<&'static str, usize>) {
+    let loaded = load(path, &[]);
+    let doc: Value = serde_json::from_str(&render(&loaded, Format::Json)).unwrap();
+    let names = &doc["names"];
+    for event in doc["events"].as_array().unwrap() {
+        check_ids(names, event, event, found);
+    }
+}
+
+#[test]
+fn json_names_name_every_id_the_events_carry() {
+    let mut found = BTreeMap::new();
+    for name in [
+        "iocp-thread-pool",
+        "pipe-completions",
+        "filter-work-item",
+        "events-and-waits",
+        "apc-completion-routines",
+        "media-errors",
+        "tour",
+    ] {
+        check_scenario(&format!("scenarios/{name}.json"), &mut found);
+    }
+    // Every table was used, so the walk really reached each kind of id (a scenario's run
+    // has no kernel clients).
+    let tables: BTreeSet<&str> = ID_FIELDS.iter().map(|(_, t)| *t).collect();
+    let unused: Vec<&str> = tables
+        .into_iter()
+        .filter(|t| *t != "clients" && !found.contains_key(t))
+        .collect();
+    assert_eq!(
+        unused,
+        Vec::<&str>::new(),
+        "tables no event used: {found:?}"
+    );
+}
+
+#[test]
+fn every_scenarios_and_conformance_runs_ids_are_named() {
+    let mut found = BTreeMap::new();
+    let mut paths = crate::scenario_paths();
+    paths.extend(crate::conformance::suite());
+    for path in paths {
+        check_scenario(path.to_str().unwrap(), &mut found);
+    }
+    assert!(found["ports"] > 0 && found["routines"] > 0, "{found:?}");
+}
+
+#[test]
+fn the_name_tables_of_a_run_with_pipes_and_a_port() {
+    // Pipes, their file objects and the port are made during the run, yet named.
+    let loaded = load("scenarios/pipe-completions.json", &[]);
+    let jsonl = render(&loaded, Format::Jsonl);
+    let first: Value = serde_json::from_str(jsonl.lines().next().unwrap()).unwrap();
+    insta::assert_snapshot!(serde_json::to_string_pretty(&first).unwrap());
+}
+
+#[test]
+fn names_come_from_the_finished_run_not_the_machine_as_built() {
+    // As built, nothing made during the run is known yet: the printed tables are the
+    // finished run's.
+    let loaded = load("scenarios/pipe-completions.json", &[]);
+    let built = Names::of(&iosim::build::build(&loaded.scenario, loaded.scenario.seed));
+    assert!(built.ports.is_empty() && built.files.is_empty());
+    let doc: Value = serde_json::from_str(&render(&loaded, Format::Json)).unwrap();
+    let finished = iosim::run(&loaded.scenario, loaded.scenario.seed).unwrap();
+    assert_eq!(
+        doc["names"],
+        serde_json::to_value(Names::of(&finished)).unwrap()
+    );
+    assert_eq!(doc["names"]["ports"]["0"]["name"], "P");
+}
 
 /// How many events of each kind the kept trace of `kernel` holds.
 fn kinds(kernel: &Kernel) -> BTreeMap<&'static str, u64> {
