@@ -291,3 +291,101 @@ fn every_counter_counts_its_event_kind() {
         assert_eq!((c.bytes_read, c.bytes_written), (read, written), "{path:?}");
     }
 }
+
+/// The examples of docs/outputs.md: each fenced block after a line
+/// `<!-- output of: iosim run SCENARIO [--format F] -->`, with its command.
+fn doc_examples(doc: &str) -> Vec<(String, Vec<&str>)> {
+    let mut examples = Vec::new();
+    let mut lines = doc.lines();
+    while let Some(line) = lines.next() {
+        let Some(command) = line
+            .strip_prefix("<!-- output of: ")
+            .and_then(|rest| rest.strip_suffix(" -->"))
+        else {
+            continue;
+        };
+        let fence = lines.next().expect("a fenced block after the marker");
+        assert!(fence.starts_with("```"), "{command}: {fence}");
+        let block = lines.by_ref().take_while(|l| *l != "```").collect();
+        examples.push((command.to_string(), block));
+    }
+    examples
+}
+
+#[test]
+fn docs_examples_are_what_the_binary_prints() {
+    let doc = std::fs::read_to_string("docs/outputs.md").expect("docs/outputs.md");
+    let examples = doc_examples(&doc);
+    assert!(examples.len() >= 5, "{} examples", examples.len());
+    for (command, block) in examples {
+        let words: Vec<&str> = command.split(' ').collect();
+        let (scenario, format) = match words[..] {
+            ["iosim", "run", scenario] => (scenario, Format::Text),
+            ["iosim", "run", scenario, "--format", "json"] => (scenario, Format::Json),
+            ["iosim", "run", scenario, "--format", "jsonl"] => (scenario, Format::Jsonl),
+            ["iosim", "run", scenario, "--format", "summary"] => (scenario, Format::Summary),
+            _ => panic!("an example command this test cannot run: {command}"),
+        };
+        let printed = render(&load(scenario, &[]), format);
+        let printed: Vec<&str> = printed.lines().collect();
+        if !block.contains(&"…") {
+            assert_eq!(block, printed, "{command}: the whole output");
+            continue;
+        }
+        // An excerpt: each run of lines between `…` appears in the output as it is, the
+        // runs in order.
+        let mut from = 0;
+        for run in block.split(|l| *l == "…").filter(|r| !r.is_empty()) {
+            let at = printed[from..]
+                .windows(run.len())
+                .position(|w| w == run)
+                .unwrap_or_else(|| panic!("{command}: not printed after line {from}: {run:#?}"));
+            from += at + run.len();
+        }
+        // Without `…` at an end, the excerpt starts or ends where the output does.
+        if block.first() != Some(&"…") {
+            assert_eq!(block[0], printed[0], "{command}");
+        }
+        if block.last() != Some(&"…") {
+            assert_eq!(block.last(), printed.last(), "{command}");
+        }
+    }
+}
+
+#[test]
+fn docs_describe_every_summary_field_and_name_table() {
+    let doc = std::fs::read_to_string("docs/outputs.md").expect("docs/outputs.md");
+    let mut keys = BTreeSet::new();
+    for path in crate::scenario_paths() {
+        let loaded = load(path.to_str().unwrap(), &[]);
+        let kernel = iosim::run(&loaded.scenario, loaded.scenario.seed).unwrap();
+        let summary = serde_json::to_value(kernel.summary()).unwrap();
+        for (key, value) in summary.as_object().unwrap() {
+            keys.insert(key.clone());
+            for cpu in value.as_array().into_iter().flatten() {
+                keys.extend(cpu.as_object().unwrap().keys().cloned());
+            }
+        }
+        for figures in summary["devices"].as_object().unwrap().values() {
+            keys.extend(figures.as_object().unwrap().keys().cloned());
+        }
+        let names = serde_json::to_value(Names::of(&kernel)).unwrap();
+        keys.extend(names.as_object().unwrap().keys().cloned());
+    }
+    keys.extend(ID_FIELDS.iter().map(|(field, _)| field.to_string()));
+    // The figures of every device stack the scenarios build: disk (one that can fail
+    // too), pipes, and both filters.
+    for figure in [
+        "media_errors",
+        "pipe_bytes_read",
+        "filter_digest",
+        "audit_records",
+    ] {
+        assert!(keys.contains(figure), "no scenario shows {figure}");
+    }
+    let missing: Vec<&String> = keys
+        .iter()
+        .filter(|k| !doc.contains(&format!("`{k}`")))
+        .collect();
+    assert_eq!(missing, Vec::<&String>::new(), "not in docs/outputs.md");
+}
