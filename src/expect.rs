@@ -98,7 +98,8 @@ pub enum Place {
 /// One event of the run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct EventAt {
-    /// Its place in the trace, from 0: the line of `--format jsonl` it is on.
+    /// Its place in the trace, from 0: its index in `--format json`'s `events`, and in
+    /// `--format jsonl` the line after the line of names (line `index + 2`, from 1).
     pub index: u64,
     /// The walkthrough step that recorded it.
     pub step: u64,

@@ -11,12 +11,21 @@
 //! A scenario with expectations gets their verdicts after the summary, in every format
 //! but the Chrome trace (whose format has no place for them): the second pass judges
 //! them as it prints ([`crate::expect::run_checking`]).
+//!
+//! `json` and `jsonl` give, before the events, the [`names`] of every id the events
+//! carry, read from the finished kernel of the first pass: complete for the whole run,
+//! ports and pipes made during it included, without keeping any event.
+//!
+//! Every format and every summary field is described in `docs/outputs.md`.
+
+pub mod names;
 
 use crate::Error;
 use crate::expect::{Place, Verdict};
 use crate::scenario::model::Scenario;
 use kernel_sim::trace::{Narrator, format_time};
 use kernel_sim::{Kernel, Summary, TraceEvent};
+use names::Names;
 use serde_json::Value;
 use std::io::{self, Write};
 
@@ -25,9 +34,9 @@ use std::io::{self, Write};
 pub enum Format {
     /// One narrated line per event, then the summary.
     Text,
-    /// One JSON object: scenario, seed, events, summary.
+    /// One JSON object: scenario, seed, names (of every id), events, summary.
     Json,
-    /// One JSON object per line: each event, then the summary.
+    /// One JSON object per line: the names of every id, each event, then the summary.
     Jsonl,
     /// Only the summary, as JSON.
     Summary,
@@ -62,14 +71,17 @@ pub fn write(
             writeln!(out)?;
         }
         Format::Text | Format::Json | Format::Jsonl => {
-            let checked = crate::run_streaming(scenario, seed, |_, _| Ok(()))?.summary();
+            let finished = crate::run_streaming(scenario, seed, |_, _| Ok(()))?;
+            let checked = finished.summary();
+            let names = Names::of(&finished);
+            drop(finished);
             let mut printer = Printer {
                 out,
                 format,
                 narrator: Narrator::new(),
                 first: true,
             };
-            printer.start(name, seed, checked.events)?;
+            printer.start(name, seed, checked.events, &names)?;
             let (kernel, verdicts) =
                 crate::expect::run_checking(scenario, seed, |kernel, event| {
                     printer.event(kernel, event)
@@ -97,20 +109,27 @@ struct Printer<'w, W: Write> {
 }
 
 impl<W: Write> Printer<'_, W> {
-    /// What comes before the first event. `events` is the run's count, known from the
-    /// checking pass.
-    fn start(&mut self, scenario: &str, seed: u64, events: u64) -> io::Result<()> {
+    /// What comes before the first event. `events` is the run's count and `names` its
+    /// name tables, both known from the checking pass.
+    fn start(&mut self, scenario: &str, seed: u64, events: u64, names: &Names) -> io::Result<()> {
         match self.format {
             Format::Text => writeln!(
                 self.out,
                 "iosim run of {scenario} (seed {seed}): {events} events"
             ),
-            Format::Json => write!(
-                self.out,
-                "{{\n  \"scenario\": {},\n  \"seed\": {seed},\n  \"events\": [",
-                serde_json::to_string(scenario).expect("a string serializes")
-            ),
-            _ => Ok(()),
+            Format::Json => {
+                write!(
+                    self.out,
+                    "{{\n  \"scenario\": {},\n  \"seed\": {seed},\n  \"names\": ",
+                    serde_json::to_string(scenario).expect("a string serializes")
+                )?;
+                write_indented(self.out, names, "  ")?;
+                write!(self.out, ",\n  \"events\": [")
+            }
+            _ => {
+                serde_json::to_writer(&mut *self.out, &serde_json::json!({ "names": names }))?;
+                writeln!(self.out)
+            }
         }
     }
 

@@ -205,7 +205,7 @@ pub mod events {
     pub static HANDED_OVER: DeviceEventKind = DeviceEventKind {
         name: "PipeHandedOver",
         small: "",
-        values: ["irp", "read", "bytes", "file"],
+        values: ["irp", "read_irp", "bytes", "file"],
         irp: Some(0),
         lane: Lane::Same,
         ring_delta: 0,
@@ -332,7 +332,7 @@ pub mod events {
     pub static CONNECTED: DeviceEventKind = DeviceEventKind {
         name: "PipeConnected",
         small: "",
-        values: ["server", "client", "file", ""],
+        values: ["server_end", "client_end", "file", ""],
         irp: None,
         lane: Lane::Same,
         ring_delta: 0,

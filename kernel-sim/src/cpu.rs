@@ -78,18 +78,33 @@ pub struct Frame {
     pub remaining: Time,
 }
 
-/// Where a CPU's time went.
+/// Where a CPU's time went, in nanoseconds of simulated time, by what ran on top of its
+/// frame stack. Each piece of work books the time it actually ran, so an ISR or DPC
+/// interrupted by a higher level books its cost once, around the interruption.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct CpuTime {
+    /// Threads' own time: user-mode code, and the kernel work of their calls done in
+    /// their context (system call entry, building and dispatching IRPs, copies, APC
+    /// routines, port operations), the system worker's work items included.
     pub thread_ns: u64,
+    /// The dispatcher saving one thread's context and loading another's.
     pub switch_ns: u64,
-    pub isr_ns: u64,
+    /// Device ISRs: one per `device_interrupts` counted, each costing
+    /// `machine.costs.isr_ns`. The clock's ISR is not included.
+    pub device_isr_ns: u64,
+    /// Clock ISRs: one per `clock_interrupts` counted, each costing
+    /// `machine.costs.clock_isr_ns`.
+    pub clock_isr_ns: u64,
+    /// DPCs: entering each, and all the work done inside it (reaping descriptors,
+    /// completing IRPs with the copies, completion routines and port packets their
+    /// completion costs, starting the next transfer).
     pub dpc_ns: u64,
 }
 
 impl CpuTime {
+    /// Time spent on anything: the sum of the parts.
     pub fn busy_ns(&self) -> u64 {
-        self.thread_ns + self.switch_ns + self.isr_ns + self.dpc_ns
+        self.thread_ns + self.switch_ns + self.device_isr_ns + self.clock_isr_ns + self.dpc_ns
     }
 }
 

@@ -62,7 +62,7 @@ impl Core {
         }
         line.state = LineState::Raised;
         let level = line.level;
-        self.stats.interrupts += 1;
+        self.stats.device_interrupts += 1;
         self.trace(None, What::InterruptRaised { irq, device });
         // Deliver to the CPU at the lowest level, idle CPUs first, lowest number on ties.
         let target = self

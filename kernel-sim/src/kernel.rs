@@ -56,21 +56,63 @@ pub(crate) enum Event {
     Start { thread: ThreadId },
 }
 
-/// Counters kept as the run goes.
+/// Counters kept as the run goes. Each one counts one kind of trace event, and is
+/// raised exactly where that event is recorded, so it always equals the number of those
+/// events in the run's trace (the integration test `every_counter_counts_its_event_kind`
+/// checks this on every built-in scenario).
+///
+/// Interrupts are counted by source: a device's line (`device_interrupts`) and the clock
+/// (`clock_interrupts`) are different mechanisms (a device asserts a line that the
+/// controller delivers, and its ISR queues a DPC; the clock interrupts the CPU whose
+/// timeslice ran out, and its ISR only decides whether the thread yields), and each has
+/// its own ISR cost (`machine.costs.isr_ns` and `clock_isr_ns`). One `interrupts` count
+/// beside one ISR time used to disagree about the clock: the count left it out and the
+/// time put it in. Each count now has the CPU time of exactly those ISRs beside it, in
+/// [`CpuTime`](crate::cpu::CpuTime).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Counters {
+    /// IRPs the I/O manager created, for programs' calls and for the kernel's own
+    /// requests alike (`IrpCreated` events).
     pub irps_issued: u64,
+    /// IRPs completed, whatever their status: successes, failures and cancellations
+    /// (`IrpCompleted` events). A request that fails before it has an IRP is not one.
     pub irps_completed: u64,
+    /// Bytes that completed read IRPs report having moved (the sum of `bytes` over the
+    /// `IrpCompleted` events of reads), from disks and pipes alike.
     pub bytes_read: u64,
+    /// Bytes that completed write IRPs report having moved (the sum of `bytes` over the
+    /// `IrpCompleted` events of writes).
     pub bytes_written: u64,
-    pub interrupts: u64,
+    /// Times a device asserted its idle interrupt line (`InterruptRaised` events). Each
+    /// is serviced by one device ISR, whose time is in `device_isr_ns`. The clock
+    /// interrupt is not one of them: it is counted in `clock_interrupts`.
+    pub device_interrupts: u64,
+    /// Times a device signalled a completion while its line was already raised or in
+    /// service (`InterruptCoalesced` events): no ISR of its own, as the DPC already due
+    /// reaps that completion too.
     pub interrupts_coalesced: u64,
+    /// Clock interrupts (`ClockInterrupt` events): a running thread's timeslice ran out.
+    /// Each is serviced by one clock ISR, whose time is in `clock_isr_ns`.
+    pub clock_interrupts: u64,
+    /// DPCs that started running (`DpcStarted` events); a DPC queued while already
+    /// queued is not queued twice, so it is counted once.
     pub dpcs: u64,
+    /// User APCs that ran: completion routines and APCs queued by QueueUserAPC
+    /// (`ApcRun` events).
     pub apcs_run: u64,
+    /// User APCs thrown away because their thread had exited (`ApcDiscarded` events).
     pub apcs_discarded: u64,
+    /// Completion packets queued to ports, for completed requests and posted by
+    /// PostQueuedCompletionStatus alike (`PacketQueued` events).
     pub packets_queued: u64,
+    /// Completion packets a thread took from a port (`PacketDequeued` events).
     pub packets_dequeued: u64,
+    /// Times the dispatcher loaded a thread onto a CPU (`ContextSwitched` events),
+    /// including a thread's first load and a load onto an idle CPU. A thread that goes
+    /// on after an ISR or DPC on its own CPU is not switched.
     pub context_switches: u64,
+    /// Times a running thread was taken off its CPU because its timeslice ran out while
+    /// another thread was ready (`ThreadPreempted` events).
     pub preemptions: u64,
 }
 
@@ -210,9 +252,13 @@ pub enum RunError {
     },
 }
 
-/// Per-CPU figures in the summary.
+/// Per-CPU figures in the summary: where one CPU's time went, in nanoseconds of
+/// simulated time. Time is booked to what ran on top of the CPU's frame stack; a frame
+/// paused under an interrupt books nothing while it waits.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CpuSummary {
+    /// Time the CPU ran anything: the sum of the five times below. The CPU idled for
+    /// the rest of `sim_time_ns`.
     pub busy_ns: u64,
     #[serde(flatten)]
     pub time: crate::cpu::CpuTime,
@@ -221,15 +267,22 @@ pub struct CpuSummary {
 /// What a run did, in numbers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Summary {
+    /// The simulated clock, in nanoseconds, when the summary was taken: at the end of a
+    /// run, the time of its last step.
     pub sim_time_ns: u64,
+    /// Trace events the run recorded: as many as `--format json` and `jsonl` print.
     pub events: u64,
     #[serde(flatten)]
     pub counters: Counters,
     /// Threads still waiting when nothing was left to happen (a deadlock or a missed
-    /// wake-up in the scenario).
+    /// wake-up in the scenario), by name, in thread-number order. The system worker,
+    /// which waits for work by design, is never listed; nothing is listed while the run
+    /// can go on.
     pub threads_blocked_at_end: Vec<String>,
+    /// One entry per CPU, by CPU number.
     pub cpus: Vec<CpuSummary>,
-    /// Each device's figures: its hardware's and its drivers', by name.
+    /// Each device's figures: its hardware's and its drivers', by device name, then by
+    /// figure name (see each device model's `stats`).
     pub devices: BTreeMap<String, BTreeMap<String, u64>>,
 }
 

@@ -85,7 +85,8 @@ impl Core {
         match top.kind {
             FrameKind::Thread { .. } => c.time.thread_ns += ran,
             FrameKind::Switch { .. } => c.time.switch_ns += ran,
-            FrameKind::Isr { .. } | FrameKind::Clock => c.time.isr_ns += ran,
+            FrameKind::Isr { .. } => c.time.device_isr_ns += ran,
+            FrameKind::Clock => c.time.clock_isr_ns += ran,
             FrameKind::Dpc { .. } | FrameKind::DpcTail { .. } => c.time.dpc_ns += ran,
         }
     }
@@ -225,6 +226,7 @@ impl Core {
             return;
         }
         self.pause_top(cpu);
+        self.stats.clock_interrupts += 1;
         self.trace(Some(cpu), What::ClockInterrupt);
         let cost = self.costs.clock_isr_ns;
         self.push_frame(cpu, FrameKind::Clock, cost);

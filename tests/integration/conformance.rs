@@ -14,7 +14,7 @@ const DIR: &str = "scenarios/conformance";
 const SCENARIOS: usize = 83;
 
 /// The suite's scenario files, in name order.
-fn suite() -> Vec<PathBuf> {
+pub fn suite() -> Vec<PathBuf> {
     let mut paths: Vec<_> = std::fs::read_dir(DIR)
         .expect("the conformance directory")
         .map(|e| e.expect("a directory entry").path())

@@ -48,15 +48,17 @@ fn another_seed_changes_a_random_workload() {
 }
 
 #[test]
-fn jsonl_is_the_json_events_one_per_line() {
+fn jsonl_is_the_json_names_then_events_one_per_line() {
     let loaded = load("scenarios/tour.json", &[]);
     let doc: serde_json::Value = serde_json::from_str(&render(&loaded, Format::Json)).unwrap();
     let lines: Vec<serde_json::Value> = render(&loaded, Format::Jsonl)
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
+    assert_eq!(lines[0], serde_json::json!({ "names": doc["names"] }));
     let events = doc["events"].as_array().unwrap();
-    assert_eq!(&lines[..events.len()], &events[..]);
+    assert_eq!(&lines[1..=events.len()], &events[..]);
+    assert_eq!(lines.len(), events.len() + 2);
     assert_eq!(lines.last().unwrap()["summary"], doc["summary"]);
     assert_eq!(doc["scenario"], "tour");
     assert_eq!(doc["seed"], 1);

@@ -254,8 +254,9 @@ fn wrong_values_are_broken_with_what_was_found_and_where() {
                 if let Some(irp) = irp {
                     assert_eq!(event.what.irp().map(|i| i.0), Some(*irp), "{expectation}");
                 }
-                // The line `--format jsonl` prints for the event, sentence and all.
-                let line = &lines[e.index as usize];
+                // The line `--format jsonl` prints for the event, sentence and all (after
+                // the line of names).
+                let line = &lines[e.index as usize + 1];
                 assert_eq!(line["kind"], *kind, "{expectation}");
                 let text = line["text"].as_str().expect("a sentence");
                 assert!(text.starts_with(&e.text), "{expectation}: {text}");

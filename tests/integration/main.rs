@@ -15,6 +15,7 @@ mod hostile;
 mod invariants;
 mod kernel_objects;
 mod narration;
+mod outputs;
 mod pipes;
 mod scenarios;
 mod segments;

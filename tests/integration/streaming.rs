@@ -35,6 +35,7 @@ fn streaming_hands_out_every_event_once_in_order() {
 struct Whole<'a> {
     scenario: &'a str,
     seed: u64,
+    names: iosim::output::names::Names,
     events: &'a [serde_json::Value],
     summary: kernel_sim::Summary,
 }
@@ -49,6 +50,7 @@ fn the_streamed_json_is_the_document_serde_writes_whole() {
         let whole = Whole {
             scenario: &loaded.scenario.name,
             seed: loaded.scenario.seed,
+            names: iosim::output::names::Names::of(&kernel),
             events: parsed["events"].as_array().expect("an events array"),
             summary: kernel.summary(),
         };
@@ -187,7 +189,7 @@ fn a_reader_that_stops_early_ends_the_run_quietly() {
         .unwrap();
     // The reader is gone: the pipe is closed.
     let usage = watch(child);
-    assert!(first.starts_with("{\"cpu\""), "{first}");
+    assert!(first.starts_with("{\"names\""), "{first}");
     assert_eq!(usage.status.code(), Some(0), "{}", usage.stderr);
     assert_eq!(usage.stderr, "", "nothing on stderr");
     assert!(

@@ -121,6 +121,11 @@ impl Kernel {
         self.core.queue_work(None, Work::Request(request));
     }
 
+    /// Every client's name, by client number.
+    pub fn client_names(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.clients.iter().map(|c| c.name())
+    }
+
     /// The client's name, for sentences.
     pub fn client_name(&self, client: ClientId) -> &'static str {
         self.clients[client.0 as usize].name()
