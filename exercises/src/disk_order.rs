@@ -44,9 +44,10 @@ pub const EXERCISE: Exercise = Exercise {
     student_file: "exercises/src/student/disk_order.rs",
     scenario_file: "exercises/scenarios/disk-order.json",
     scenario: include_str!("../scenarios/disk-order.json"),
-    look: "the DmaDescriptorPosted lines give the order your policy sent the requests in \
-           (IRPn is the n-th read of the scenario: tracks 53, 98, 183, 37, 122, 14, 124, 65, \
-           67, 122); the line before the first difference is the last pick you got right",
+    look: "the IrpStarted lines give the order your policy sent the requests to the disk in \
+           (IRPn is the n-th read of the scenario, on tracks 53, 98, 183, 37, 122, 14, 124, 65, \
+           67, 122): the first one that differs is your first wrong pick, when the requests \
+           not started above it were waiting",
     student: || run(crate::student::disk_order::CLook),
     reference: || run(crate::reference::disk_order::CLook),
 };

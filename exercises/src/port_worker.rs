@@ -112,9 +112,11 @@ pub const EXERCISE: Exercise = Exercise {
     student_file: "exercises/src/student/port_worker.rs",
     scenario_file: "exercises/scenarios/port-worker.json",
     scenario: include_str!("../scenarios/port-worker.json"),
-    look: "the worker's calls are the CallMade lines (ReadFile, GetQueuedCompletionStatus, \
-           compute, ExitThread): the first difference is usually a call made too early, too \
-           late, or on the wrong file (key 1 is a.log, key 2 is b.log)",
+    look: "the worker's calls are its SyscallEntered lines (ReadFile, \
+           GetQueuedCompletionStatus, ExitThread) and ThreadComputed lines (Process); the \
+           IrpCreated line after a ReadFile gives its offset, and a PacketDequeued line the \
+           packet's key (1 is a.log, 2 is b.log): the first difference is usually a call made \
+           too early, too late, or for the wrong file",
     student: || run(crate::student::port_worker::Worker::default()),
     reference: || run(crate::reference::port_worker::Worker::default()),
 };
