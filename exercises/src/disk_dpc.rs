@@ -128,7 +128,9 @@ pub fn run(pass: impl DpcPass) -> Result<String, ExerciseError> {
 struct Plugged<P> {
     pass: P,
     slot: Arc<Slot>,
-    /// IRPs reaped and not completed yet, across the passes of one DPC.
+    /// IRPs reaped and not completed yet, across the passes of one DPC. Shared by the
+    /// driver's clones, like `slot`: an exercise's run steps one kernel forward and never
+    /// restores a checkpoint.
     reaped: Mutex<Vec<IrpId>>,
 }
 
