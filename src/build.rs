@@ -1,6 +1,10 @@
 //! Wiring: turns a validated scenario into a kernel with its devices, files, processes
 //! and thread programs. A thread's program is its scenario ops, run by
 //! [`userland::ListProgram`] with the names of its process numbered here.
+//!
+//! [`build_with`] builds the same machine with some of its parts written in Rust in place
+//! of what the scenario names ([`Parts`]): the build-it-yourself exercises plug a
+//! student's code in that way.
 
 use crate::scenario::declare::{Check, Declare, List, Place, walk};
 use crate::scenario::device::{Device, Fill, Filter, QueuePolicy};
@@ -8,13 +12,16 @@ use crate::scenario::handle_kind::HandleKind;
 use crate::scenario::model::Scenario;
 use crate::scenario::op::Op;
 use crate::scenario::path::JsonPath;
-use devices::disk::order::Policy;
+use devices::disk::driver::DpcRoutine;
+use devices::disk::order::{OrderPolicy, Policy};
 use devices::disk::storage;
 use devices::disk::{DiskConfig, DiskDriver, DiskHardware};
 use devices::filter::{AuditFilter, ChecksumFilter};
 use devices::pipe::{PipeDevice, PipeDriver};
 use kernel_sim::thread::Routine;
-use kernel_sim::{Costs, Irq, Kernel, MachineConfig, OverlappedId, RoutineId, ThreadId};
+use kernel_sim::{
+    Costs, Irq, Kernel, MachineConfig, OverlappedId, RoutineId, ThreadId, ThreadProgram,
+};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use userland::{ListProgram, Names};
@@ -42,10 +49,54 @@ fn uses_pipes(scenario: &Scenario) -> bool {
     found.0
 }
 
+/// Parts of a machine written in Rust, each taking the place of what the scenario names
+/// for it. The scenario format has no way to name them: a scenario run alone gets its
+/// own parts.
+#[derive(Debug, Default)]
+pub struct Parts {
+    /// Disk name → the policy that orders its driver's queue, in place of its `queue`.
+    pub disk_order: BTreeMap<String, Arc<dyn OrderPolicy>>,
+    /// Disk name → the body of its driver's DPC, in place of the driver's own.
+    pub disk_dpc: BTreeMap<String, Arc<dyn DpcRoutine>>,
+    /// (process name, thread name) → the thread's program, in place of its ops.
+    pub programs: BTreeMap<(String, String), Box<dyn ThreadProgram>>,
+}
+
 /// Builds the machine a scenario describes, with `seed` for its random streams.
 ///
 /// The scenario must have passed validation: names resolve and values are in range.
 pub fn build(scenario: &Scenario, seed: u64) -> Kernel {
+    build_with(scenario, seed, &Parts::default())
+}
+
+/// As [`build`], with `parts` in place of what the scenario names for them.
+///
+/// Panics if a part names a disk or thread the scenario does not have: the caller wrote
+/// both.
+pub fn build_with(scenario: &Scenario, seed: u64, parts: &Parts) -> Kernel {
+    let disks: Vec<&str> = scenario
+        .devices
+        .iter()
+        .map(|device| match device {
+            Device::Disk(d) => d.name.as_str(),
+        })
+        .collect();
+    for name in parts.disk_order.keys().chain(parts.disk_dpc.keys()) {
+        assert!(
+            disks.contains(&name.as_str()),
+            "a part names disk `{name}`, which the scenario does not have"
+        );
+    }
+    for (process, thread) in parts.programs.keys() {
+        assert!(
+            scenario
+                .processes
+                .iter()
+                .any(|p| &p.name == process && p.threads.iter().any(|t| &t.name == thread)),
+            "a part names thread `{thread}` of process `{process}`, which the scenario does \
+             not have"
+        );
+    }
     let mut kernel = Kernel::new(MachineConfig {
         cpus: scenario.machine.cpus as u16,
         costs: costs(scenario),
@@ -72,7 +123,13 @@ pub fn build(scenario: &Scenario, seed: u64) -> Kernel {
                     QueuePolicy::Sstf => Policy::Sstf,
                 };
                 let disk = DiskHardware::new(config);
-                let driver = DiskDriver::new(&disk, policy, d.max_segment);
+                let mut driver = match parts.disk_order.get(&d.name) {
+                    Some(order) => DiskDriver::with_order(&disk, Arc::clone(order), d.max_segment),
+                    None => DiskDriver::new(&disk, policy, d.max_segment),
+                };
+                if let Some(dpc) = parts.disk_dpc.get(&d.name) {
+                    driver = driver.with_dpc(Arc::clone(dpc));
+                }
                 let id = kernel.add_device(&d.name, Box::new(disk), Box::new(driver));
                 for filter in &d.filters {
                     kernel.attach(
@@ -143,9 +200,14 @@ pub fn build(scenario: &Scenario, seed: u64) -> Kernel {
             .collect();
         let bodies = Arc::new(bodies);
         for t in &p.threads {
-            let program = ListProgram::new(t.program.as_slice().into(), Arc::clone(&names))
-                .with_routines(Arc::clone(&bodies));
-            let id = kernel.add_thread(pid, &t.name, t.start_ns, Box::new(program));
+            let program = match parts.programs.get(&(p.name.clone(), t.name.clone())) {
+                Some(program) => program.clone(),
+                None => Box::new(
+                    ListProgram::new(t.program.as_slice().into(), Arc::clone(&names))
+                        .with_routines(Arc::clone(&bodies)),
+                ),
+            };
+            let id = kernel.add_thread(pid, &t.name, t.start_ns, program);
             assert_eq!(id, names.threads[&t.name], "threads are numbered in order");
         }
     }

@@ -7,7 +7,8 @@
 //! - [`dma`]: the descriptor ring shared by a driver and its device, and scatter/gather;
 //! - [`disk::geometry`]: seek, rotation and transfer times;
 //! - [`disk::storage`]: the disk's bytes;
-//! - [`disk::order`]: the driver's queue disciplines (FIFO, SCAN, SSTF);
+//! - [`disk::order`]: the driver's queue disciplines (FIFO, SCAN, SSTF) and the trait
+//!   another discipline implements;
 //! - [`filter`]: filter drivers that attach above a device's function driver.
 //!
 //! [`pipe`] needs no hardware: its driver keeps anonymous and named pipes in kernel

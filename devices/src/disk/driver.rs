@@ -1,14 +1,21 @@
-//! The disk driver: it queues IRPs in the order its [`Policy`] picks, moves them to the
-//! disk's DMA ring when there is room (a full ring leaves them queued: that is the
-//! back-pressure) and rings the doorbell; its ISR acknowledges the disk, and its DPC
-//! reaps finished descriptors, completes their IRPs and refills the ring.
+//! The disk driver: it queues IRPs in the order its [`Policy`] (or any [`OrderPolicy`])
+//! picks, moves them to the disk's DMA ring when there is room (a full ring leaves them
+//! queued: that is the back-pressure) and rings the doorbell; its ISR acknowledges the
+//! disk, and its DPC reaps finished descriptors, completes their IRPs and refills the
+//! ring.
+//!
+//! The DPC's body is a [`DpcRoutine`], so that it can be written against the three
+//! things it does ([`DiskDpc`]: reap, complete, start queued requests) without the rest
+//! of the driver; [`ReapOneAPass`] is the driver's own.
 
 use super::hardware::DiskHardware;
-use super::order::{Direction, Policy, Queue};
+use super::order::{Direction, OrderPolicy, Policy, Queue};
 use crate::dma::{Descriptor, events, split_into_segments};
 use kernel_sim::device::SHOWN_QUEUE;
 use kernel_sim::io::{Major, Status};
 use kernel_sim::{DeviceView, Dispatch, DpcStep, Driver, DriverCtx, IrpId, QueueView};
+use std::fmt::Debug;
+use std::sync::Arc;
 
 /// An IRP waiting in the driver's queue.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,7 +29,6 @@ struct Queued {
 /// The disk's function driver.
 #[derive(Debug, Clone)]
 pub struct DiskDriver {
-    policy: Policy,
     /// Largest scatter/gather segment, in bytes (a page).
     max_segment: u32,
     queue: Queue<Queued>,
@@ -32,20 +38,37 @@ pub struct DiskDriver {
     planned_track: u32,
     /// The disk's track size, to place requests (copied from its geometry).
     track_bytes: u64,
+    /// The body of the DPC.
+    dpc: Arc<dyn DpcRoutine>,
 }
 
 impl DiskDriver {
     /// A driver for `disk`, ordering its queue by `policy` and cutting buffers into
     /// scatter/gather segments of at most `max_segment` bytes.
     pub fn new(disk: &DiskHardware, policy: Policy, max_segment: u32) -> Self {
+        Self::with_queue(disk, Queue::new(policy), max_segment)
+    }
+
+    /// A driver for `disk` whose queue is ordered by a policy of the caller's.
+    pub fn with_order(disk: &DiskHardware, order: Arc<dyn OrderPolicy>, max_segment: u32) -> Self {
+        Self::with_queue(disk, Queue::custom(order), max_segment)
+    }
+
+    fn with_queue(disk: &DiskHardware, queue: Queue<Queued>, max_segment: u32) -> Self {
         Self {
-            policy,
             max_segment,
-            queue: Queue::new(policy),
+            queue,
             direction: Direction::Up,
             planned_track: 0,
             track_bytes: disk.geometry().track_bytes(),
+            dpc: Arc::new(ReapOneAPass),
         }
+    }
+
+    /// The same driver with `dpc` as the body of its DPC.
+    pub fn with_dpc(mut self, dpc: Arc<dyn DpcRoutine>) -> Self {
+        self.dpc = dpc;
+        self
     }
 
     fn track_of(&self, byte_offset: u64) -> u32 {
@@ -151,37 +174,15 @@ impl Driver for DiskDriver {
     }
 
     fn dpc(&mut self, io: &mut DriverCtx<'_>) -> DpcStep {
-        if let Some((slot, desc)) = io.hardware::<DiskHardware>().ring_mut().reap() {
-            let irp = IrpId(desc.tag);
-            let skipped = u64::from(desc.aborted);
-            let failed = u64::from(!desc.aborted && !desc.status_ok);
-            io.trace_event(events::event(
-                &events::REAPED,
-                slot,
-                irp,
-                [skipped, failed, 0],
-            ));
-            let cost = io.costs().complete_ns;
-            io.charge(cost);
-            let status = if desc.aborted {
-                Status::Cancelled
-            } else if desc.status_ok {
-                Status::Success
-            } else {
-                Status::DeviceError
-            };
-            io.complete_irp(irp, status, desc.done_bytes);
-            return DpcStep::More;
-        }
-        self.start_io(io);
-        DpcStep::Done
+        let routine = Arc::clone(&self.dpc);
+        routine.run(&mut DiskDpc { driver: self, io })
     }
 
     fn view(&self) -> DeviceView {
         DeviceView {
             queues: vec![QueueView {
                 name: "queue".into(),
-                policy: self.policy.name(),
+                policy: self.queue.policy_name(),
                 first: self.service_order(),
                 len: self.queue.len(),
             }],
@@ -191,5 +192,96 @@ impl Driver for DiskDriver {
 
     fn clone_box(&self) -> Box<dyn Driver> {
         Box::new(self.clone())
+    }
+}
+
+/// A descriptor the DPC took back from the ring, with what the disk wrote in it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reaped {
+    /// The ring slot it was in.
+    pub slot: usize,
+    /// The request it carried.
+    pub irp: IrpId,
+    /// The driver had asked the disk to skip it (a cancel) and the disk did: nothing
+    /// moved.
+    pub skipped: bool,
+    /// The disk reports the transfer succeeded.
+    pub ok: bool,
+    /// How many bytes the disk moved.
+    pub done_bytes: u32,
+}
+
+/// What the disk's DPC can do. Each call does what the driver's own DPC does at that
+/// point, with its trace event and its cost.
+pub struct DiskDpc<'d, 'k> {
+    driver: &'d mut DiskDriver,
+    io: &'d mut DriverCtx<'k>,
+}
+
+impl DiskDpc<'_, '_> {
+    /// Takes the oldest finished descriptor back from the ring (`DmaReaped`, and the CPU
+    /// time completing a request costs); `None` when the disk has finished nothing more.
+    pub fn reap(&mut self) -> Option<Reaped> {
+        let (slot, desc) = self.io.hardware::<DiskHardware>().ring_mut().reap()?;
+        let irp = IrpId(desc.tag);
+        let skipped = u64::from(desc.aborted);
+        let failed = u64::from(!desc.aborted && !desc.status_ok);
+        self.io.trace_event(events::event(
+            &events::REAPED,
+            slot,
+            irp,
+            [skipped, failed, 0],
+        ));
+        let cost = self.io.costs().complete_ns;
+        self.io.charge(cost);
+        Some(Reaped {
+            slot,
+            irp,
+            skipped: desc.aborted,
+            ok: desc.status_ok,
+            done_bytes: desc.done_bytes,
+        })
+    }
+
+    /// Completes `irp` with `status`, having moved `bytes` (IoCompleteRequest).
+    pub fn complete(&mut self, irp: IrpId, status: Status, bytes: u32) {
+        self.io.complete_irp(irp, status, bytes);
+    }
+
+    /// Moves queued requests into the ring's free slots, in the queue's order, and rings
+    /// the doorbell if it posted any (the driver's StartIo).
+    pub fn start_queued(&mut self) {
+        self.driver.start_io(self.io);
+    }
+}
+
+/// The body of the disk's DPC: the kernel calls [`DpcRoutine::run`] for one pass after
+/// another, each taking the CPU time its calls cost, until one returns [`DpcStep::Done`].
+/// The IRPs a pass completes reach the I/O manager when the pass's time is paid.
+pub trait DpcRoutine: Debug + Send + Sync {
+    fn run(&self, dpc: &mut DiskDpc<'_, '_>) -> DpcStep;
+}
+
+/// The driver's own DPC: each pass reaps one descriptor and completes its IRP with the
+/// status the disk reported (cancelled if it skipped it); the pass that finds nothing
+/// left refills the ring from the queue and ends the DPC.
+#[derive(Debug)]
+pub struct ReapOneAPass;
+
+impl DpcRoutine for ReapOneAPass {
+    fn run(&self, dpc: &mut DiskDpc<'_, '_>) -> DpcStep {
+        let Some(reaped) = dpc.reap() else {
+            dpc.start_queued();
+            return DpcStep::Done;
+        };
+        let status = if reaped.skipped {
+            Status::Cancelled
+        } else if reaped.ok {
+            Status::Success
+        } else {
+            Status::DeviceError
+        };
+        dpc.complete(reaped.irp, status, reaped.done_bytes);
+        DpcStep::More
     }
 }

@@ -10,12 +10,21 @@
 //! 3. [`Policy::Scan`] sweeps like an elevator: short moves, and every request is
 //!    reached within two sweeps.
 //!
-//! [`Queue`] holds the waiting requests so that a pick costs the same however long the
-//! queue grows: FIFO keeps arrival order in a ring buffer; SCAN and SSTF keep requests
-//! ordered by (track, arrival), so the nearest request at or beyond the head, or at or
-//! below it, is one range lookup, O(log n). Ties always go to the earliest arrival.
+//! [`OrderPolicy`] states a discipline in its plainest form: given the head and the
+//! waiting requests in arrival order, which one next. [`Policy`] implements it for the
+//! three built-in disciplines, and any other type can, to give the driver a discipline of
+//! its own ([`Queue::custom`]; the build-it-yourself exercises in `exercises/` do).
+//!
+//! [`Queue`] holds the waiting requests so that a built-in pick costs the same however
+//! long the queue grows: FIFO keeps arrival order in a ring buffer; SCAN and SSTF keep
+//! requests ordered by (track, arrival), so the nearest request at or beyond the head, or
+//! at or below it, is one range lookup, O(log n). Ties always go to the earliest arrival.
+//! It picks exactly what [`Policy`]'s [`OrderPolicy::pick`] picks (a property test checks
+//! it). A custom policy's queue is the plain list, O(n) a pick.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::fmt::Debug;
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -61,15 +70,107 @@ impl Direction {
     }
 }
 
+/// What an [`OrderPolicy`] knows of the disk's head: the track it will be over once every
+/// request already sent to the device is done, and which way it was last moving.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Head {
+    pub track: u32,
+    pub direction: Direction,
+}
+
+/// A request waiting in the driver's queue, as an [`OrderPolicy`] sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Request {
+    /// The track its transfer starts on.
+    pub track: u32,
+    /// Its place in the order requests reached the queue: 0 for the first, counting on
+    /// (the queue is in arrival order, so this only grows along it).
+    pub arrival: u64,
+}
+
+/// A policy's choice: the position in the waiting list of the request to send next, and
+/// the direction the head moves in from now on (a policy that has no direction returns
+/// the one it was given).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pick {
+    pub index: usize,
+    pub direction: Direction,
+}
+
+/// A queue discipline: which waiting request the driver sends to the device next.
+///
+/// The contract, which the driver relies on:
+/// 1. `pick` is called only with a non-empty `waiting` list, in arrival order (oldest
+///    first), and returns an index into it.
+/// 2. It is a function of its arguments: the driver may ask again with the same
+///    arguments (to show the walkthrough the order it would serve) and must get the same
+///    answer. Anything a policy needs to remember between picks travels in
+///    [`Head::direction`].
+pub trait OrderPolicy: Debug + Send + Sync {
+    /// The short name used in traces, summaries and the walkthrough's queue pane.
+    fn name(&self) -> &'static str;
+
+    /// The request to send next with the head at `head`, out of `waiting`.
+    fn pick(&self, head: Head, waiting: &[Request]) -> Pick;
+}
+
+/// The built-in disciplines, written as the plain scan of the list the contract
+/// describes: O(n) a pick. The driver's [`Queue`] makes the same picks in O(log n).
+impl OrderPolicy for Policy {
+    fn name(&self) -> &'static str {
+        Policy::name(*self)
+    }
+
+    fn pick(&self, head: Head, waiting: &[Request]) -> Pick {
+        let keep = |index| Pick {
+            index,
+            direction: head.direction,
+        };
+        match self {
+            Policy::Fifo => keep(0),
+            Policy::Sstf => keep(nearest(waiting, head.track, |_| true).expect("not empty")),
+            Policy::Scan => match nearest_ahead(waiting, head.track, head.direction) {
+                Some(index) => keep(index),
+                None => {
+                    let turned = head.direction.reversed();
+                    let index = nearest_ahead(waiting, head.track, turned).expect("not empty");
+                    Pick {
+                        index,
+                        direction: turned,
+                    }
+                }
+            },
+        }
+    }
+}
+
+/// The nearest request at or beyond `track` going `direction`.
+fn nearest_ahead(waiting: &[Request], track: u32, direction: Direction) -> Option<usize> {
+    nearest(waiting, track, |t| match direction {
+        Direction::Up => t >= track,
+        Direction::Down => t <= track,
+    })
+}
+
+/// The nearest `allowed` request to `track`; `min_by_key` keeps the first of equals, the
+/// earliest arrival.
+fn nearest(waiting: &[Request], track: u32, allowed: impl Fn(u32) -> bool) -> Option<usize> {
+    waiting
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| allowed(r.track))
+        .min_by_key(|(_, r)| r.track.abs_diff(track))
+        .map(|(i, _)| i)
+}
+
 /// Where a request waits in a by-track queue: its track, then its arrival number, so
 /// that among requests on one track the earliest comes first.
 type Key = (u32, u64);
 
 /// Requests waiting for the device, each with the track it starts on, in a structure
-/// that makes the policy's next pick O(log n) (O(1) for FIFO).
+/// that makes a built-in policy's next pick O(log n) (O(1) for FIFO).
 #[derive(Debug, Clone)]
 pub struct Queue<T> {
-    policy: Policy,
     /// The next arrival's number.
     arrivals: u64,
     waiting: Waiting<T>,
@@ -80,26 +181,55 @@ enum Waiting<T> {
     /// FIFO: oldest first.
     InArrivalOrder(VecDeque<T>),
     /// SCAN and SSTF: by track, then by arrival.
-    ByTrack(BTreeMap<Key, T>),
+    ByTrack(Policy, BTreeMap<Key, T>),
+    /// Any other policy: the list it picks from, in arrival order, and each request's
+    /// own item at the same index.
+    Custom {
+        policy: Arc<dyn OrderPolicy>,
+        requests: Vec<Request>,
+        items: Vec<T>,
+    },
 }
 
 impl<T> Queue<T> {
     pub fn new(policy: Policy) -> Self {
         let waiting = match policy {
             Policy::Fifo => Waiting::InArrivalOrder(VecDeque::new()),
-            Policy::Scan | Policy::Sstf => Waiting::ByTrack(BTreeMap::new()),
+            Policy::Scan | Policy::Sstf => Waiting::ByTrack(policy, BTreeMap::new()),
         };
         Self {
-            policy,
             arrivals: 0,
             waiting,
+        }
+    }
+
+    /// A queue ordered by a policy of the caller's, which sees the whole waiting list at
+    /// every pick.
+    pub fn custom(policy: Arc<dyn OrderPolicy>) -> Self {
+        Self {
+            arrivals: 0,
+            waiting: Waiting::Custom {
+                policy,
+                requests: Vec::new(),
+                items: Vec::new(),
+            },
+        }
+    }
+
+    /// The name of the policy that orders the queue.
+    pub fn policy_name(&self) -> &'static str {
+        match &self.waiting {
+            Waiting::InArrivalOrder(_) => Policy::Fifo.name(),
+            Waiting::ByTrack(policy, _) => policy.name(),
+            Waiting::Custom { policy, .. } => policy.name(),
         }
     }
 
     pub fn len(&self) -> usize {
         match &self.waiting {
             Waiting::InArrivalOrder(list) => list.len(),
-            Waiting::ByTrack(map) => map.len(),
+            Waiting::ByTrack(_, map) => map.len(),
+            Waiting::Custom { items, .. } => items.len(),
         }
     }
 
@@ -113,7 +243,13 @@ impl<T> Queue<T> {
         self.arrivals += 1;
         match &mut self.waiting {
             Waiting::InArrivalOrder(list) => list.push_back(request),
-            Waiting::ByTrack(map) => drop(map.insert((track, arrival), request)),
+            Waiting::ByTrack(_, map) => drop(map.insert((track, arrival), request)),
+            Waiting::Custom {
+                requests, items, ..
+            } => {
+                requests.push(Request { track, arrival });
+                items.push(request);
+            }
         }
     }
 
@@ -125,23 +261,41 @@ impl<T> Queue<T> {
                 let at = list.iter().position(is)?;
                 list.remove(at)
             }
-            Waiting::ByTrack(map) => {
+            Waiting::ByTrack(_, map) => {
                 let key = *map.iter().find(|(_, r)| is(r))?.0;
                 map.remove(&key)
+            }
+            Waiting::Custom {
+                requests, items, ..
+            } => {
+                let at = items.iter().position(is)?;
+                requests.remove(at);
+                Some(items.remove(at))
             }
         }
     }
 
     /// Removes and returns the request to send next with the head over `head_track`,
-    /// or `None` when the queue is empty. Only [`Policy::Scan`] uses and updates
-    /// `direction`: it flips it when nothing is left ahead of the head.
+    /// or `None` when the queue is empty. Of the built-in policies only [`Policy::Scan`]
+    /// uses and updates `direction`: it flips it when nothing is left ahead of the head;
+    /// a custom policy sets it to the direction it picks.
+    ///
+    /// Panics if a custom policy picks past the end of the list (a broken contract).
     pub fn pop_next(&mut self, head_track: u32, direction: &mut Direction) -> Option<T> {
-        let policy = self.policy;
         match &mut self.waiting {
             Waiting::InArrivalOrder(list) => list.pop_front(),
-            Waiting::ByTrack(map) => {
-                let key = choose(policy, map, &BTreeSet::new(), head_track, direction)?;
+            Waiting::ByTrack(policy, map) => {
+                let key = choose(*policy, map, &BTreeSet::new(), head_track, direction)?;
                 map.remove(&key)
+            }
+            Waiting::Custom {
+                policy,
+                requests,
+                items,
+            } => {
+                let index = pick_custom(policy.as_ref(), head_track, direction, requests)?;
+                requests.remove(index);
+                Some(items.remove(index))
             }
         }
     }
@@ -159,12 +313,12 @@ impl<T> Queue<T> {
     ) -> Vec<&T> {
         match &self.waiting {
             Waiting::InArrivalOrder(list) => list.iter().take(limit).collect(),
-            Waiting::ByTrack(map) => {
+            Waiting::ByTrack(policy, map) => {
                 let mut taken = BTreeSet::new();
                 let (mut head, mut direction) = (head_track, direction);
                 let mut order = Vec::with_capacity(limit.min(map.len()));
                 while order.len() < limit {
-                    let Some(key) = choose(self.policy, map, &taken, head, &mut direction) else {
+                    let Some(key) = choose(*policy, map, &taken, head, &mut direction) else {
                         break;
                     };
                     taken.insert(key);
@@ -174,8 +328,57 @@ impl<T> Queue<T> {
                 }
                 order
             }
+            // O(limit × n): a custom policy sees the whole list at each pick.
+            Waiting::Custom {
+                policy,
+                requests,
+                items,
+            } => {
+                let mut left: Vec<Request> = requests.clone();
+                let mut at: Vec<usize> = (0..items.len()).collect();
+                let (mut head, mut direction) = (head_track, direction);
+                let mut order = Vec::with_capacity(limit.min(items.len()));
+                while order.len() < limit {
+                    let Some(index) = pick_custom(policy.as_ref(), head, &mut direction, &left)
+                    else {
+                        break;
+                    };
+                    left.remove(index);
+                    let request = &items[at.remove(index)];
+                    head = end_track(request);
+                    order.push(request);
+                }
+                order
+            }
         }
     }
+}
+
+/// What `policy` picks from `requests` with the head over `head_track` going `direction`,
+/// which it updates; `None` for an empty list.
+fn pick_custom(
+    policy: &dyn OrderPolicy,
+    head_track: u32,
+    direction: &mut Direction,
+    requests: &[Request],
+) -> Option<usize> {
+    if requests.is_empty() {
+        return None;
+    }
+    let head = Head {
+        track: head_track,
+        direction: *direction,
+    };
+    let pick = policy.pick(head, requests);
+    assert!(
+        pick.index < requests.len(),
+        "the {} policy picked request {} of a queue of {}",
+        policy.name(),
+        pick.index,
+        requests.len()
+    );
+    *direction = pick.direction;
+    Some(pick.index)
 }
 
 /// The key of the request `policy` sends next from `map`, ignoring the keys in `taken`.
@@ -239,10 +442,10 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    /// The simple implementation the queue must agree with: a scan of a list in arrival
-    /// order, O(n) per pick. Returns the index in `queue` of the request to send next.
+    /// The plain statement the queue must agree with: [`OrderPolicy::pick`] over a list
+    /// in arrival order. Returns the index in `queue` of the request to send next.
     mod reference {
-        use super::super::{Direction, Policy};
+        use super::super::{Direction, Policy, Request, pick_custom};
 
         pub fn pick(
             policy: Policy,
@@ -250,34 +453,11 @@ mod tests {
             head_track: u32,
             direction: &mut Direction,
         ) -> Option<usize> {
-            if queue.is_empty() {
-                return None;
-            }
-            match policy {
-                Policy::Fifo => Some(0),
-                Policy::Sstf => nearest(queue, head_track, |_| true),
-                Policy::Scan => nearest_ahead(queue, head_track, *direction).or_else(|| {
-                    *direction = direction.reversed();
-                    nearest_ahead(queue, head_track, *direction)
-                }),
-            }
-        }
-
-        fn nearest_ahead(queue: &[u32], head_track: u32, direction: Direction) -> Option<usize> {
-            nearest(queue, head_track, |track| match direction {
-                Direction::Up => track >= head_track,
-                Direction::Down => track <= head_track,
-            })
-        }
-
-        /// `min_by_key` keeps the first of equals: the earliest arrival.
-        fn nearest(queue: &[u32], head_track: u32, allowed: impl Fn(u32) -> bool) -> Option<usize> {
-            queue
-                .iter()
-                .enumerate()
-                .filter(|(_, track)| allowed(**track))
-                .min_by_key(|(_, track)| track.abs_diff(head_track))
-                .map(|(i, _)| i)
+            let requests: Vec<Request> = (0u64..)
+                .zip(queue)
+                .map(|(arrival, &track)| Request { track, arrival })
+                .collect();
+            pick_custom(&policy, head_track, direction, &requests)
         }
     }
 
@@ -400,6 +580,58 @@ mod tests {
         assert_eq!(first_pick(Policy::Scan, &[20, 30, 30], 50, &mut d), Some(1));
     }
 
+    /// A policy of the test's own: always the newest request, heading nowhere new.
+    #[derive(Debug)]
+    struct Newest;
+
+    impl OrderPolicy for Newest {
+        fn name(&self) -> &'static str {
+            "NEWEST"
+        }
+
+        fn pick(&self, head: Head, waiting: &[Request]) -> Pick {
+            Pick {
+                index: waiting.len() - 1,
+                direction: head.direction,
+            }
+        }
+    }
+
+    #[test]
+    fn a_custom_policy_orders_the_queue_and_names_it() {
+        let mut q = Queue::custom(Arc::new(Newest));
+        for (i, track) in [5, 9, 1].into_iter().enumerate() {
+            q.push(track, i);
+        }
+        assert_eq!(q.policy_name(), "NEWEST");
+        assert_eq!(q.remove_where(|&i| i == 1), Some(1));
+        let mut d = Direction::Up;
+        assert_eq!(q.pop_next(0, &mut d), Some(2));
+        assert_eq!(q.pop_next(0, &mut d), Some(0));
+        assert_eq!(q.pop_next(0, &mut d), None);
+    }
+
+    #[test]
+    #[should_panic(expected = "the NEWEST policy picked request 1 of a queue of 1")]
+    fn a_custom_pick_past_the_end_is_a_broken_contract() {
+        #[derive(Debug)]
+        struct PastTheEnd;
+        impl OrderPolicy for PastTheEnd {
+            fn name(&self) -> &'static str {
+                "NEWEST"
+            }
+            fn pick(&self, head: Head, waiting: &[Request]) -> Pick {
+                Pick {
+                    index: waiting.len(),
+                    direction: head.direction,
+                }
+            }
+        }
+        let mut q = Queue::custom(Arc::new(PastTheEnd));
+        q.push(3, ());
+        q.pop_next(0, &mut Direction::Up);
+    }
+
     #[test]
     fn policy_names() {
         let names: Vec<_> = Policy::ALL.iter().map(|p| p.name()).collect();
@@ -495,13 +727,16 @@ mod tests {
             let policy = Policy::ALL[policy_index];
             let start = if start_up { Direction::Up } else { Direction::Down };
             let mut q = Queue::new(policy);
+            // The same policy as a custom one: the queue keeps the plain list.
+            let mut c = Queue::custom(Arc::new(policy));
             // The reference keeps (track, arrival number) in arrival order.
             let mut list: Vec<(u32, usize)> = Vec::new();
-            let (mut dq, mut dr) = (start, start);
+            let (mut dq, mut dc, mut dr) = (start, start, start);
             for (arrival, step) in steps.into_iter().enumerate() {
                 match step {
                     Step::Arrive(track) => {
                         q.push(track, arrival);
+                        c.push(track, arrival);
                         list.push((track, arrival));
                     }
                     Step::Take(head) => {
@@ -509,10 +744,13 @@ mod tests {
                         let want = reference::pick(policy, &tracks, head, &mut dr)
                             .map(|i| list.remove(i).1);
                         prop_assert_eq!(q.pop_next(head, &mut dq), want);
+                        prop_assert_eq!(c.pop_next(head, &mut dc), want);
                         prop_assert_eq!(dq, dr);
+                        prop_assert_eq!(dc, dr);
                     }
                 }
                 prop_assert_eq!(q.len(), list.len());
+                prop_assert_eq!(c.len(), list.len());
             }
         }
 
@@ -532,6 +770,13 @@ mod tests {
             let end = |i: &usize| tracks[*i] + spans[*i];
             let got: Vec<usize> =
                 q.service_order(head, start, end, limit).into_iter().copied().collect();
+            let mut c = Queue::custom(Arc::new(policy));
+            for (i, &track) in tracks.iter().enumerate() {
+                c.push(track, i);
+            }
+            let custom: Vec<usize> =
+                c.service_order(head, start, end, limit).into_iter().copied().collect();
+            prop_assert_eq!(&custom, &got);
             let mut list: Vec<usize> = (0..tracks.len()).collect();
             let (mut at, mut direction) = (head, start);
             let mut want = Vec::new();

@@ -84,8 +84,7 @@ pub static REAPED: DeviceEventKind = DeviceEventKind {
         if e.values[2] != 0 {
             format!(
                 "The DPC reaps descriptor {} of {device}, which reports a failure: {}'s \
-                 transfer did not happen, and the driver completes it with \
-                 STATUS_IO_DEVICE_ERROR.",
+                 transfer did not happen.",
                 e.small,
                 IrpId(e.values[0])
             )
