@@ -93,8 +93,8 @@ impl Driver for ChecksumFilter {
     fn view(&self) -> DeviceView {
         DeviceView {
             counters: vec![
-                ("checksum filter: requests", self.requests),
-                ("checksum filter: bytes", self.bytes),
+                ("checksum filter: requests", self.requests.to_string()),
+                ("checksum filter: bytes", self.bytes.to_string()),
             ],
             ..DeviceView::default()
         }
@@ -196,8 +196,8 @@ impl Driver for AuditFilter {
     fn view(&self) -> DeviceView {
         DeviceView {
             counters: vec![
-                ("audit filter: records", self.records),
-                ("audit filter: records to write", self.to_write),
+                ("audit filter: records", self.records.to_string()),
+                ("audit filter: records to write", self.to_write.to_string()),
             ],
             ..DeviceView::default()
         }

@@ -869,14 +869,16 @@ impl Driver for PipeDriver {
                             .take(kernel_sim::device::SHOWN_QUEUE)
                             .map(|w| w.irp)
                             .collect(),
+                        places: Vec::new(),
+                        place: "",
                         len: queue.len(),
                     });
                 }
             }
         }
         view.counters = vec![
-            ("pipe driver: completed at once", self.at_once),
-            ("pipe driver: waited", self.waited),
+            ("pipe driver: completed at once", self.at_once.to_string()),
+            ("pipe driver: waited", self.waited.to_string()),
         ];
         view
     }

@@ -248,10 +248,10 @@ pub struct DeviceView {
     pub queues: Vec<QueueView>,
     /// Buffers in kernel memory a driver keeps data in (a pipe's).
     pub buffers: Vec<BufferView>,
-    /// Registers and other state, as name and value.
+    /// Registers and other state, as name and value: what the device is doing now.
     pub registers: Vec<(&'static str, String)>,
-    /// Counters, as name and value.
-    pub counters: Vec<(&'static str, u64)>,
+    /// Counts and totals so far, as name and value with its unit: what it has done.
+    pub counters: Vec<(&'static str, String)>,
     /// The IRP the device is moving data for, with when it ends: its lane's activity.
     pub in_flight: Option<(IrpId, Time)>,
 }
@@ -302,6 +302,12 @@ pub struct QueueView {
     /// The first requests in the order the driver will serve them if nothing else
     /// arrives (at most a screenful).
     pub first: Vec<IrpId>,
+    /// Where on the device each of `first` lies, in the same order, when where a request
+    /// lies decides its cost and the policy orders by it: a count of [`QueueView::place`]s
+    /// from the device's start (a disk's tracks). Empty otherwise.
+    pub places: Vec<u64>,
+    /// What `places` count, in a word ("track"); "" when there are none.
+    pub place: &'static str,
     /// How many wait in all.
     pub len: usize,
 }

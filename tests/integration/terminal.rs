@@ -164,3 +164,24 @@ fn ctrl_c_quits_and_restores_the_terminal() {
     tmux.keys(&["C-c"]);
     tmux.assert_restored("iocp-thread-pool · step");
 }
+
+#[test]
+fn predict_mode_asks_takes_an_answer_and_keeps_the_tally() {
+    let tmux = Tmux::start("predict", "tui tour", 80, 24);
+    tmux.wait_for("step 0/");
+    tmux.keys(&["p"]);
+    tmux.wait_for("predict 0/0");
+    tmux.keys(&["Right"]);
+    let asked = tmux.wait_for("what happens next?");
+    assert!(asked.contains("step 0/"), "asking does not step:\n{asked}");
+    tmux.keys(&["1"]);
+    let shown = tmux.wait_for("step 1/");
+    assert!(shown.contains("step 1/"), "{shown}");
+    assert!(
+        shown.contains("predict 1/1") && shown.contains("✓ Right")
+            || shown.contains("predict 0/1") && shown.contains("✗ Not"),
+        "{shown}"
+    );
+    tmux.keys(&["q"]);
+    tmux.assert_restored("iosim · tour");
+}

@@ -91,6 +91,7 @@ fn keys_map_to_actions() {
     assert_eq!(k(KeyCode::Char('q')), Some(Action::Quit));
     assert_eq!(k(KeyCode::Tab), Some(Action::FocusNext));
     assert_eq!(k(KeyCode::Char('e')), Some(Action::ToggleChecks));
+    assert_eq!(k(KeyCode::Char('p')), Some(Action::TogglePredict));
     assert_eq!(k(KeyCode::Char('x')), None);
     let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
     assert_eq!(action_for(ctrl_c), Some(Action::Quit));
@@ -938,4 +939,199 @@ fn a_long_list_of_expectations_scrolls() {
     assert!(screen(&a, 80, 24).contains("more below"));
     // The panes underneath kept their selection: ↓ scrolled the overlay only.
     assert_eq!(a.selected_irp, None);
+}
+
+/// A key as the terminal gives it (a question takes digits and arrows that are not
+/// actions).
+fn key(app: &mut App, code: KeyCode) {
+    app.handle_key(KeyEvent::new(code, KeyModifiers::NONE));
+    app.settle();
+}
+
+#[test]
+fn predict_mode_asks_then_shows_the_step_with_a_verdict_and_a_tally() {
+    let mut a = app("tour");
+    press(&mut a, KeyCode::Right, 5);
+    key(&mut a, KeyCode::Char('p'));
+    key(&mut a, KeyCode::Right);
+    // Asked, not stepped: the question is about step 6, and step 5 is still shown.
+    assert_eq!(a.view.step, 5);
+    let q = a.predict.question.clone().expect("a question");
+    assert_eq!(q.step, 6);
+    insta::assert_snapshot!("predict_question_80x24", screen(&a, 80, 24));
+    insta::assert_snapshot!("predict_question_120x40", screen(&a, 120, 40));
+    // A wrong guess: the step shows, with why, and the tally counts it.
+    let wrong = q.right.iter().position(|r| !r).expect("a wrong choice");
+    key(&mut a, KeyCode::Char(char::from(b'1' + wrong as u8)));
+    assert_eq!(a.view.step, 6);
+    assert_eq!((a.predict.right, a.predict.answered), (0, 1));
+    let s = screen(&a, 80, 24);
+    assert!(s.contains("predict 0/1") && s.contains("✗ Not"), "{s}");
+    insta::assert_snapshot!("predict_wrong_80x24", s);
+    // A right one, picked with the arrows and Enter.
+    key(&mut a, KeyCode::Right);
+    let q = a.predict.question.clone().expect("a question");
+    let right = q.right.iter().position(|&r| r).unwrap();
+    for _ in 0..right {
+        key(&mut a, KeyCode::Down);
+    }
+    key(&mut a, KeyCode::Enter);
+    assert_eq!(a.view.step, 7);
+    insta::assert_snapshot!("predict_right_120x40", screen(&a, 120, 40));
+    assert_eq!((a.predict.right, a.predict.answered), (1, 2));
+}
+
+#[test]
+fn esc_closes_a_question_without_stepping_and_steps_seen_are_not_asked_again() {
+    let mut a = app("tour");
+    key(&mut a, KeyCode::Char('p'));
+    key(&mut a, KeyCode::Right);
+    assert!(a.predict.question.is_some());
+    key(&mut a, KeyCode::Esc);
+    assert!(a.predict.question.is_none());
+    assert_eq!(a.view.step, 0, "Esc does not step");
+    assert!(!a.quit, "Esc closes the question, not the walkthrough");
+    for _ in 0..3 {
+        key(&mut a, KeyCode::Right);
+        key(&mut a, KeyCode::Char('1'));
+    }
+    assert_eq!((a.view.step, a.predict.answered), (3, 3));
+    // Back over steps already shown, and forward again: no question, no count.
+    press(&mut a, KeyCode::Left, 2);
+    key(&mut a, KeyCode::Right);
+    key(&mut a, KeyCode::Right);
+    assert_eq!((a.view.step, a.predict.answered), (3, 3));
+    assert!(a.predict.question.is_none());
+    // A new step asks again; a jump does not.
+    key(&mut a, KeyCode::Right);
+    assert!(a.predict.question.is_some());
+    key(&mut a, KeyCode::Esc);
+    key(&mut a, KeyCode::Char('n'));
+    assert!(a.predict.question.is_none() && a.view.step > 4);
+    // Off: → steps at once.
+    key(&mut a, KeyCode::Char('p'));
+    let at = a.view.step;
+    key(&mut a, KeyCode::Right);
+    assert_eq!(a.view.step, at + 1);
+    let tally = format!("predict {}/3", a.predict.right);
+    assert!(screen(&a, 80, 24).contains(&tally), "{tally}");
+}
+
+/// Every step of a run, every kind of question: the right choices are the ones the
+/// trace and the panes say, and there is always one.
+#[test]
+fn every_predicted_answer_matches_the_trace_and_the_panes() {
+    use kernel_sim::What;
+    use kernel_sim::cpu::FrameKind;
+    use tui::predict::{Ask, Question, cpu_of};
+    use tui::view::{Lens, View};
+    for name in ["tour", "disk-elevator", "iocp-thread-pool"] {
+        let loaded = load(&format!("scenarios/{name}.json"), &[]);
+        let kernel = iosim::build::build(&loaded.scenario, loaded.scenario.seed);
+        let mut s = tui::Session::explored(kernel);
+        let lens = Lens::default();
+        let mut before = View::capture(&s, &lens);
+        let mut asked = [0usize; 3];
+        let mut raised_count = 0;
+        while s.forward() {
+            let after = View::capture(&s, &lens);
+            let events = s.last_events();
+            let k = s.kernel();
+            for (n, kind) in Ask::ALL.into_iter().enumerate() {
+                let q = Question::about(kind, &before, &after, k, events);
+                let at = format!("{name} step {} {kind:?}: {q:?}", after.step);
+                assert_eq!(q.step, after.step, "{at}");
+                assert_eq!(q.choices.len(), q.right.len(), "{at}");
+                assert!(q.right.contains(&true), "{at}");
+                assert!(q.choices.len() <= tui::predict::MAX_CHOICES, "{at}");
+                let right: Vec<&str> = q
+                    .choices
+                    .iter()
+                    .zip(&q.right)
+                    .filter(|(_, r)| **r)
+                    .map(|(c, _)| c.as_str())
+                    .collect();
+                match kind {
+                    Ask::Interrupt => {
+                        let raised = events
+                            .iter()
+                            .any(|e| matches!(e.what, What::InterruptRaised { .. }));
+                        assert_eq!(right, [if raised { "yes" } else { "no" }], "{at}");
+                        raised_count += usize::from(raised);
+                    }
+                    Ask::Cpu => {
+                        let cpu = cpu_of(events);
+                        // The CPUs pane's line for that CPU names what runs on it.
+                        let line = &after.cpus[cpu.0 as usize];
+                        let shown = line.split_whitespace().nth(1).unwrap();
+                        let thread = k
+                            .core()
+                            .threads
+                            .iter()
+                            .find(|t| t.name == shown)
+                            .map(|t| t.name.as_str());
+                        assert_eq!(right, [thread.unwrap_or("no thread's")], "{at} {line}");
+                        // And the trace: the step's last event on that CPU.
+                        match events
+                            .iter()
+                            .rev()
+                            .find(|e| e.cpu == Some(cpu))
+                            .map(|e| &e.what)
+                        {
+                            Some(What::ThreadResumed { thread }) => {
+                                assert_eq!(right, [k.thread_name(*thread)], "{at}")
+                            }
+                            Some(What::IsrStarted { .. } | What::DpcStarted { .. }) => {
+                                assert_eq!(right, ["no thread's"], "{at}")
+                            }
+                            _ => {}
+                        }
+                        if let Some(FrameKind::Thread { thread }) =
+                            k.core().cpus[cpu.0 as usize].top()
+                        {
+                            assert_eq!(right, [k.thread_name(thread)], "{at}");
+                        }
+                    }
+                    Ask::Pane => {
+                        let has = |pane: &str| right.contains(&pane);
+                        // What the step's events imply, pane by pane.
+                        for e in events {
+                            match e.what {
+                                What::IrpCreated { .. } => assert!(has("IRPs"), "{at}"),
+                                What::IsrStarted { .. } | What::ContextSwitched { .. } => {
+                                    assert!(has("CPUs"), "{at}")
+                                }
+                                What::ThreadWaiting { .. } | What::ThreadExited { .. } => {
+                                    assert!(has("Threads"), "{at}")
+                                }
+                                _ => {}
+                            }
+                        }
+                        let none = before.cpus == after.cpus
+                            && before.devices == after.devices
+                            && before.lines_and_ports == after.lines_and_ports
+                            && before
+                                .threads
+                                .iter()
+                                .map(|r| &r.text)
+                                .eq(after.threads.iter().map(|r| &r.text))
+                            && before
+                                .irps
+                                .iter()
+                                .map(|r| &r.text)
+                                .eq(after.irps.iter().map(|r| &r.text));
+                        assert_eq!(has("none of them"), none, "{at}");
+                        assert_eq!(has("Devices"), before.devices != after.devices, "{at}");
+                    }
+                }
+                asked[n] += 1;
+            }
+            before = after;
+        }
+        assert!(asked.iter().all(|&n| n > 10), "{name}: {asked:?}");
+        assert!(
+            raised_count > 0 && raised_count < asked[2],
+            "{name}: both answers occur"
+        );
+    }
 }

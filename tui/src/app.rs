@@ -3,6 +3,7 @@
 //! and [`App::receive`] takes its answers. The screen never steps the kernel itself.
 
 use crate::checks::{Checker, Checks};
+use crate::predict::Question;
 use crate::sim::{Command, Progress, SimHandle, Update};
 use crate::timeline::{DEFAULT_SPAN, SPANS};
 use crate::view::{Detail, Lens, View};
@@ -29,6 +30,8 @@ pub enum Action {
     ToggleDetails,
     /// Show or hide the scenario's expectations and their verdicts at this step.
     ToggleChecks,
+    /// Turn predict mode on or off: stepping to a new step first asks what it will do.
+    TogglePredict,
     /// Ask for a step number or a time to go to.
     Goto,
     /// Ask for text to find in the coming steps' events.
@@ -92,6 +95,11 @@ pub const KEYS: &[(&str, &str, &[Action])] = &[
         "expectations: verdicts at this step",
         &[Action::ToggleChecks],
     ),
+    (
+        "p",
+        "predict mode: guess each new step first",
+        &[Action::TogglePredict],
+    ),
     ("?", "this help", &[Action::ToggleHelp]),
     ("Esc", "cancel, close, or quit", &[Action::Escape]),
     ("q Ctrl-C", "quit", &[Action::Quit]),
@@ -119,6 +127,7 @@ pub fn action_for(key: KeyEvent) -> Option<Action> {
         KeyCode::Up | KeyCode::Char('k') => Action::Up,
         KeyCode::Enter => Action::ToggleDetails,
         KeyCode::Char('e') => Action::ToggleChecks,
+        KeyCode::Char('p') => Action::TogglePredict,
         KeyCode::Char('<') | KeyCode::Char(',') => Action::ZoomOut,
         KeyCode::Char('>') | KeyCode::Char('.') => Action::ZoomIn,
         KeyCode::Char('?') => Action::ToggleHelp,
@@ -193,6 +202,40 @@ pub struct App {
     pub span: Time,
     /// The simulation thread is gone (it panicked): the walkthrough cannot go on.
     pub lost: bool,
+    /// Predict mode, its open question and its tally.
+    pub predict: Predict,
+}
+
+/// Predict mode: while it is on, stepping forward to a step never shown first asks what
+/// the step will do ([`Question`]); the answer picked, the step shows with a verdict.
+///
+/// A step counts once: going back and forward again over steps already shown steps
+/// without asking (the student has seen them), and so do jumps (`n`, `g`, `/`, End) and
+/// running (`r`). Only `→` onto a step beyond the furthest one shown asks.
+#[derive(Debug, Clone, Default)]
+pub struct Predict {
+    pub on: bool,
+    /// The question waiting for an answer, and the choice under the cursor.
+    pub question: Option<Question>,
+    pub cursor: usize,
+    /// The verdict on the last answer, shown with the step it was about.
+    pub verdict: Option<Verdict>,
+    /// Right answers, and questions answered.
+    pub right: u32,
+    pub answered: u32,
+    /// The furthest step shown so far: steps up to it are not asked about.
+    pub furthest: u64,
+    /// A question was asked for and has not arrived yet.
+    asking: bool,
+}
+
+/// How the student's answer fared.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verdict {
+    /// The step the question was about.
+    pub step: u64,
+    pub right: bool,
+    pub text: String,
 }
 
 /// What the typed line is for.
@@ -253,6 +296,7 @@ impl App {
             color: false,
             span: DEFAULT_SPAN,
             lost: false,
+            predict: Predict::default(),
         };
         app.settle();
         app
@@ -278,6 +322,11 @@ impl App {
         self.view.answered < self.sent
     }
 
+    /// Whether commands are still unanswered once `answered` of them are.
+    fn busy_after(&self, answered: u64) -> bool {
+        answered < self.sent
+    }
+
     /// The channel the simulation's answers arrive on, for the event loop to wait on.
     pub fn updates(&self) -> &crossbeam_channel::Receiver<Update> {
         &self.sim.updates
@@ -293,10 +342,19 @@ impl App {
     /// Takes in one answer from the simulation.
     pub fn receive(&mut self, update: Update) {
         match update {
-            Update::View(view) => {
+            Update::View(mut view) => {
                 if view.message.is_some() {
                     self.message = view.message.clone();
                 }
+                if let Some(q) = view.question.take() {
+                    self.running = false;
+                    self.predict.question = Some(q);
+                    self.predict.cursor = 0;
+                }
+                if !self.busy_after(view.answered) {
+                    self.predict.asking = false;
+                }
+                self.predict.furthest = self.predict.furthest.max(view.step);
                 let moved = view.step != self.view.step;
                 let old = std::mem::replace(&mut self.view, *view);
                 if moved {
@@ -356,10 +414,13 @@ impl App {
         }
     }
 
-    /// A key press: typed into the prompt if one is open, otherwise looked up.
+    /// A key press: typed into the prompt if one is open, an answer if a question is,
+    /// otherwise looked up.
     pub fn handle_key(&mut self, key: KeyEvent) {
         if self.prompt.is_some() {
             self.prompt_key(key);
+        } else if self.predict.question.is_some() {
+            self.question_key(key);
         } else if let Some(action) = action_for(key) {
             self.message = None;
             self.update(action);
@@ -399,9 +460,68 @@ impl App {
         }
     }
 
+    /// A key while a question is open: a digit picks a choice, ↑↓ move the cursor and
+    /// Enter picks it, Esc closes the question without stepping; Ctrl-C still quits.
+    fn question_key(&mut self, key: KeyEvent) {
+        let Some(q) = &self.predict.question else {
+            return;
+        };
+        let n = q.choices.len();
+        match key.code {
+            KeyCode::Char('c') if key.modifiers.contains(KeyModifiers::CONTROL) => self.quit = true,
+            KeyCode::Char(c @ '1'..='9') => {
+                let i = c as usize - '1' as usize;
+                if i < n {
+                    self.answer(i);
+                }
+            }
+            KeyCode::Up | KeyCode::Char('k') | KeyCode::Left | KeyCode::Char('h') => {
+                self.predict.cursor = self.predict.cursor.saturating_sub(1)
+            }
+            KeyCode::Down | KeyCode::Char('j') | KeyCode::Right | KeyCode::Char('l') => {
+                self.predict.cursor = (self.predict.cursor + 1).min(n - 1)
+            }
+            KeyCode::Enter => self.answer(self.predict.cursor),
+            KeyCode::Esc => {
+                self.predict.question = None;
+                self.message = Some("no guess, no step: → asks again".into());
+            }
+            _ => {}
+        }
+    }
+
+    /// The student picks choice `i`: the tally counts it and the step shows, with the
+    /// verdict.
+    pub fn answer(&mut self, i: usize) {
+        let Some(q) = self.predict.question.take() else {
+            return;
+        };
+        let (right, text) = q.verdict(i);
+        self.predict.answered += 1;
+        self.predict.right += u32::from(right);
+        self.predict.verdict = Some(Verdict {
+            step: q.step,
+            right,
+            text,
+        });
+        self.send(Command::Forward);
+    }
+
+    /// Forward: in predict mode, onto a step never shown, ask first.
+    fn forward(&mut self) {
+        let new = self.view.step >= self.predict.furthest;
+        let at_end = self.view.total == Some(self.view.step);
+        if self.predict.on && new && !at_end && !self.predict.asking && !self.busy() {
+            self.predict.asking = true;
+            self.send(Command::Ask);
+        } else if !self.predict.asking {
+            self.send(Command::Forward);
+        }
+    }
+
     pub fn update(&mut self, action: Action) {
         match action {
-            Action::Forward => self.send(Command::Forward),
+            Action::Forward => self.forward(),
             Action::Back => self.send(Command::Back),
             Action::NextInterrupt => self.send(Command::NextInterrupt),
             Action::First => self.send(Command::First),
@@ -431,6 +551,14 @@ impl App {
                     self.show_details = false;
                     self.look();
                 }
+            }
+            Action::TogglePredict => {
+                self.predict.on = !self.predict.on;
+                self.message = Some(if self.predict.on {
+                    "predict mode: → asks what the next new step will do before showing it".into()
+                } else {
+                    "predict mode off".into()
+                });
             }
             Action::Goto => self.open_prompt(PromptKind::Goto),
             Action::Search => self.open_prompt(PromptKind::Search),

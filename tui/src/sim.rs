@@ -9,6 +9,7 @@
 //! that explores alongside the session and is read at the step every view shows.
 
 use crate::checks::Checker;
+use crate::predict::{Ask, Question};
 use crate::view::{Lens, View};
 use crossbeam_channel::{Receiver, Sender, TryRecvError};
 use kernel_sim::session::Session;
@@ -36,6 +37,9 @@ pub enum Command {
     Search(String),
     /// Only show something else (a detail overlay).
     Look(Lens),
+    /// Ask a question about the next step (predict mode): take it, read the answer off
+    /// it, and come back, so the view stays at the step shown and carries the question.
+    Ask,
     /// Stop the long command under way.
     Cancel,
     /// Judge the scenario's expectations from now on, at every step shown.
@@ -96,6 +100,7 @@ impl SimHandle {
                     session: Session::new(kernel).with_event_limit(event_limit),
                     lens: Lens::default(),
                     checker: None,
+                    question: None,
                     answered: 0,
                     backlog: VecDeque::new(),
                     commands: command_rx,
@@ -129,6 +134,8 @@ struct Sim {
     lens: Lens,
     /// The expectations' judge, once the screen has sent one.
     checker: Option<Checker>,
+    /// The question the last command asked, for the view that answers it.
+    question: Option<Question>,
     answered: u64,
     /// Commands that arrived while a long one ran, in arrival order.
     backlog: VecDeque<Command>,
@@ -220,6 +227,7 @@ impl Sim {
         }
         view.answered = self.answered;
         view.message = message;
+        view.question = self.question.take();
         self.updates.send(Update::View(Box::new(view))).is_ok()
     }
 
@@ -363,6 +371,22 @@ impl Sim {
                         "\"{text}\" does not occur after step {start}"
                     )));
                 }
+            }
+            Command::Ask => {
+                let before = View::capture(&self.session, &self.lens);
+                if !self.session.forward() {
+                    return Ok(Some("the run is over: nothing more happens".into()));
+                }
+                let after = View::capture(&self.session, &self.lens);
+                let kind = Ask::for_step(after.step, &after);
+                self.question = Some(Question::about(
+                    kind,
+                    &before,
+                    &after,
+                    self.session.kernel(),
+                    self.session.last_events(),
+                ));
+                self.session.back();
             }
             Command::Look(lens) => self.lens = lens,
             Command::Cancel => {}

@@ -5,6 +5,7 @@ mod panel;
 
 use crate::app::{Action, App, KEYS, Pane};
 use crate::checks::{CheckLine, CheckVerdict};
+use crate::predict::Question;
 use crate::sim::Task;
 use crate::timeline::LEGEND;
 use crate::view::View;
@@ -170,11 +171,13 @@ impl Widget for &App {
             (false, true) => "Devices and drivers · buffers",
             (false, false) => "Devices and drivers",
         };
+        // Long lines (a queue with each request's place) wrap rather than lose their end.
         self.panel(Pane::Devices, devices_title, &v.devices)
             .changes(before.map(|b| b.devices.as_slice()), self.color)
+            .wrapped()
             .render(a.devices, buf);
         if !a.ports.is_empty() {
-            let side_title = side_title(v);
+            let side_title = v.side_title();
             // Long lines (an object's waiters) wrap rather than lose their end.
             self.panel(Pane::Ports, &side_title, &v.lines_and_ports)
                 .changes(before.map(|b| b.lines_and_ports.as_slice()), self.color)
@@ -183,6 +186,9 @@ impl Widget for &App {
         }
         self.timeline(a.timeline, buf);
         self.story(a.story, buf);
+        if let Some(q) = &self.predict.question {
+            self.question(q, a.story, buf);
+        }
 
         Line::from(self.bottom_line(area.width))
             .style(self.bar_style())
@@ -232,13 +238,19 @@ impl App {
         } else {
             format!(" · expect {held}/{} held", v.checks.len())
         };
+        let p = &self.predict;
+        let predict = if p.on || p.answered > 0 {
+            format!(" · predict {}/{}", p.right, p.answered)
+        } else {
+            String::new()
+        };
         let line = format!(
-            " iosim · {} · step {}/{of} · t={} · {mode}{expect} ",
+            " iosim · {} · step {}/{of} · t={} · {mode}{expect}{predict} ",
             self.scenario,
             grouped(v.step),
             format_time(v.now)
         );
-        if line.chars().count() > width as usize && !expect.is_empty() {
+        if line.chars().count() > width as usize && !(expect.is_empty() && predict.is_empty()) {
             return line.replacen(" iosim ·", "", 1);
         }
         line
@@ -269,6 +281,12 @@ impl App {
                     grouped(p.known)
                 ),
             };
+        }
+        if let Some(q) = &self.predict.question {
+            return format!(
+                " 1-{} or ←→ Enter: your guess · Esc: no guess, no step",
+                q.choices.len()
+            );
         }
         if let Some(m) = &self.message {
             return format!(" {m}");
@@ -393,6 +411,47 @@ impl App {
         }
     }
 
+    /// Predict mode's question, over the story pane (the panes above stay in sight): the
+    /// question, then the choices in a row, numbered, the one under the cursor marked.
+    fn question(&self, q: &Question, area: Rect, buf: &mut Buffer) {
+        Clear.render(area, buf);
+        let block = focus_style(
+            Block::bordered().title(format!(
+                " Predict step {} · what happens next? ",
+                grouped(q.step)
+            )),
+            self.color,
+        );
+        let inner = block.inner(area);
+        block.render(area, buf);
+        let marker = if self.color {
+            Style::new().fg(Color::Black).bg(Color::Yellow)
+        } else {
+            Style::new().add_modifier(Modifier::REVERSED)
+        };
+        let mut choices: Vec<Span> = Vec::new();
+        for (i, choice) in q.choices.iter().enumerate() {
+            if i > 0 {
+                choices.push(Span::raw("  "));
+            }
+            // The cursor reads without colour or reverse video too.
+            let cursor = if i == self.predict.cursor { '▶' } else { ' ' };
+            let text = format!("{cursor}{} {choice}", i + 1);
+            choices.push(if i == self.predict.cursor {
+                Span::styled(text, marker)
+            } else {
+                Span::raw(text)
+            });
+        }
+        Paragraph::new(vec![
+            Line::from(q.text.clone()),
+            Line::from(""),
+            Line::from(choices),
+        ])
+        .wrap(Wrap { trim: true })
+        .render(inner, buf);
+    }
+
     /// "What just happened": the step's events, then where to look next.
     fn story(&self, area: Rect, buf: &mut Buffer) {
         let v = &self.view;
@@ -408,7 +467,7 @@ impl App {
         });
         let [events, look] =
             Layout::vertical([Constraint::Min(1), Constraint::Length(hint_rows)]).areas(inner);
-        let lines: Vec<Line> = if v.narration.is_empty() && v.step == 0 {
+        let mut lines: Vec<Line> = if v.narration.is_empty() && v.step == 0 {
             vec![Line::from(
                 "Nothing has happened yet. Press → to take the first step.",
             )]
@@ -424,6 +483,18 @@ impl App {
                 .map(|e| Line::from(format!("• {e}")))
                 .collect()
         };
+        // Predict mode's verdict on the guess about this step, above what it did.
+        if let Some(verdict) = self.predict.verdict.as_ref().filter(|x| x.step == v.step) {
+            let style = match (verdict.right, self.color) {
+                (true, true) => Style::new().fg(Color::Green),
+                (false, true) => Style::new().fg(Color::Red),
+                (_, false) => Style::new(),
+            };
+            lines.insert(
+                0,
+                Line::from(verdict.text.clone()).style(style.add_modifier(Modifier::BOLD)),
+            );
+        }
         let total: usize = lines
             .iter()
             .map(|l| wrapped_rows(&l.to_string(), events.width))
@@ -458,13 +529,14 @@ impl App {
 
 /// The keys that matter on the panes, in the order shown: each hint with the rank at
 /// which it goes when the line is too narrow (the highest goes first).
-const HINTS: [(&str, u8); 9] = [
+const HINTS: [(&str, u8); 10] = [
     ("→/space step", 0),
     ("← back", 0),
     ("r run", 3),
     ("n next irq", 4),
     ("g go to", 2),
     ("/ search", 2),
+    ("p predict", 5),
     ("Tab focus", 5),
     ("? help", 0),
     ("q quit", 6),
@@ -573,24 +645,6 @@ fn wrap_words(text: &str, width: usize) -> Vec<String> {
     }
     rows.push(rest.to_string());
     rows
-}
-
-/// The title of the pane beside the devices: what it lists.
-fn side_title(v: &View) -> String {
-    let parts: Vec<&str> = [
-        (v.has_lines, "Interrupt lines"),
-        (v.has_ports, "ports"),
-        (v.has_objects, "objects"),
-    ]
-    .into_iter()
-    .filter_map(|(has, name)| has.then_some(name))
-    .collect();
-    let title = parts.join(" · ");
-    let mut chars = title.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => title,
-    }
 }
 
 /// How many rows `text` takes wrapped at `width` (an estimate by characters; word wrap

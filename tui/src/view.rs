@@ -4,6 +4,7 @@
 
 use crate::checks::CheckLine;
 use crate::hint::look_next;
+use crate::predict::Question;
 use crate::timeline::{DEFAULT_SPAN, Timeline};
 use kernel_sim::cpu::FrameKind;
 use kernel_sim::intr::LineState;
@@ -83,6 +84,9 @@ pub struct View {
     /// The scenario's expectations at this step, when it states some (filled in by the
     /// simulation thread's checker, not by [`View::capture`]).
     pub checks: Vec<CheckLine>,
+    /// The question about the next step the screen asked for (predict mode), if it did
+    /// with the command this view answers.
+    pub question: Option<Question>,
 }
 
 /// How many finished IRPs the IRP table keeps after the live ones.
@@ -124,6 +128,27 @@ impl View {
             }),
             message: None,
             checks: Vec::new(),
+            question: None,
+        }
+    }
+}
+
+impl View {
+    /// The title of the pane beside the devices: what it lists.
+    pub fn side_title(&self) -> String {
+        let parts: Vec<&str> = [
+            (self.has_lines, "Interrupt lines"),
+            (self.has_ports, "ports"),
+            (self.has_objects, "objects"),
+        ]
+        .into_iter()
+        .filter_map(|(has, name)| has.then_some(name))
+        .collect();
+        let title = parts.join(" · ");
+        let mut chars = title.chars();
+        match chars.next() {
+            Some(first) => first.to_uppercase().chain(chars).collect(),
+            None => title,
         }
     }
 }
@@ -307,18 +332,37 @@ pub fn irp_rows(k: &Kernel, trace: &[TraceEvent], from: usize) -> Vec<Row<IrpId>
 fn device_lines(k: &Kernel) -> Vec<String> {
     let mut lines = Vec::new();
     let mut rings = false;
+    let mut places = None;
     for d in 0..k.core().device_names.len() {
         let id = DeviceId(d as u16);
         let v = k.device_view(id);
         let name = k.device_name(id);
+        // The state that explains the queue's order first (a disk's head), then the
+        // queue and the rings; what the device has done so far comes last. At 80x24 a
+        // disk's head, queue and ring show.
+        lines.extend(v.registers.iter().map(|(n, value)| format!("{n}: {value}")));
         for q in &v.queues {
             // The count first: a narrow pane cuts the end of the line, not the number.
             lines.push(if q.first.is_empty() {
                 format!("{name} {} ({}): empty", q.name, q.policy)
             } else {
-                let ids: Vec<String> = q.first.iter().map(|i| i.to_string()).collect();
+                // Each request with its place when the device says where they lie.
+                let ids: Vec<String> = if q.places.len() == q.first.len() {
+                    places = Some(q.place);
+                    q.first
+                        .iter()
+                        .zip(&q.places)
+                        .map(|(i, at)| format!("{i}@{at}"))
+                        .collect()
+                } else {
+                    q.first.iter().map(|i| i.to_string()).collect()
+                };
                 // A long queue lists only its first IRPs.
-                let more = if q.len > ids.len() { " …" } else { "" };
+                let more = if q.len > ids.len() {
+                    format!(" (+{} more)", q.len - ids.len())
+                } else {
+                    String::new()
+                };
                 format!(
                     "{name} {} ({}, {} waiting): {}{more}",
                     q.name,
@@ -354,8 +398,10 @@ fn device_lines(k: &Kernel) -> Vec<String> {
                 b.state
             ));
         }
-        lines.extend(v.registers.iter().map(|(n, value)| format!("{n}: {value}")));
         lines.extend(v.counters.iter().map(|(n, value)| format!("{n}: {value}")));
+    }
+    if let Some(place) = places {
+        lines.push(format!("IRPn@t: the request starts on {place} t"));
     }
     if rings {
         lines.push("d: the device owns the slot · R: done, to reap".into());

@@ -76,8 +76,9 @@ impl DiskDriver {
     }
 
     /// The first [`SHOWN_QUEUE`] queued IRPs in the order the policy would send them to
-    /// the device if no other request arrived: the picks `start_io` would make.
-    fn service_order(&self) -> Vec<IrpId> {
+    /// the device if no other request arrived (the picks `start_io` would make), each
+    /// with the track it starts on.
+    fn service_order(&self) -> Vec<(IrpId, u32)> {
         self.queue
             .service_order(
                 self.planned_track,
@@ -86,7 +87,7 @@ impl DiskDriver {
                 SHOWN_QUEUE,
             )
             .into_iter()
-            .map(|q| q.irp)
+            .map(|q| (q.irp, self.track_of(q.device_offset)))
             .collect()
     }
 
@@ -179,11 +180,14 @@ impl Driver for DiskDriver {
     }
 
     fn view(&self) -> DeviceView {
+        let (first, tracks): (Vec<IrpId>, Vec<u32>) = self.service_order().into_iter().unzip();
         DeviceView {
             queues: vec![QueueView {
                 name: "queue".into(),
                 policy: self.queue.policy_name(),
-                first: self.service_order(),
+                first,
+                places: tracks.into_iter().map(u64::from).collect(),
+                place: "track",
                 len: self.queue.len(),
             }],
             ..DeviceView::default()

@@ -8,7 +8,7 @@
 use super::geometry::Geometry;
 use super::storage::{CHUNK_SIZE, Fill, Storage};
 use crate::dma::{DmaRing, SlotOwner, events};
-use kernel_sim::trace::{duration, format_time};
+use kernel_sim::trace::duration;
 use kernel_sim::{
     Device, DeviceEvent, DeviceEventKind, DeviceView, HwCtx, IrpId, Irq, Lane, RingView, SlotView,
     Time,
@@ -96,6 +96,8 @@ struct InFlight {
     slot: usize,
     irp: IrpId,
     until: Time,
+    /// The track the head seeks to, where the transfer starts.
+    to_track: u32,
     end_track: u32,
 }
 
@@ -208,14 +210,13 @@ impl DiskHardware {
         self.stats.rotation_ns += access.rotation_ns;
         self.stats.transfer_ns += transfer;
         self.stats.busy_ns += total;
-        self.stats.tracks_moved += u64::from(
-            self.head_track
-                .abs_diff(self.config.geometry.track_of(desc.device_offset)),
-        );
+        let to_track = self.config.geometry.track_of(desc.device_offset);
+        self.stats.tracks_moved += u64::from(self.head_track.abs_diff(to_track));
         self.in_flight = Some(InFlight {
             slot,
             irp,
             until: hw.now() + total,
+            to_track,
             end_track: access.end_track,
         });
         hw.trace(DeviceEvent {
@@ -330,10 +331,18 @@ impl Device for DiskHardware {
                 (SlotOwner::Driver, d) => SlotView::Driver(IrpId(d.map_or(0, |d| d.tag))),
             })
             .collect();
-        let in_flight = match self.in_flight {
-            Some(f) => format!("slot {} {} until {}", f.slot, f.irp, format_time(f.until)),
-            None => "nothing".into(),
+        // The ordering lesson: where the head is and which track the transfer under way
+        // takes it to, and what the seeks have cost (a seek counts when its transfer
+        // starts). The timeline shows how long the transfer takes.
+        let head = match self.in_flight {
+            Some(f) => format!("track {} → {} for {}", self.head_track, f.to_track, f.irp),
+            None => format!("track {}, idle", self.head_track),
         };
+        let seeks = format!(
+            "{} tracks, {}",
+            self.stats.tracks_moved,
+            duration(self.stats.seek_ns)
+        );
         DeviceView {
             rings: vec![RingView {
                 name: "DMA ring",
@@ -342,7 +351,8 @@ impl Device for DiskHardware {
                 tail: self.ring.tail() as u16,
                 reap: self.ring.reap_index() as u16,
             }],
-            registers: vec![("in flight", in_flight)],
+            registers: vec![("head", head)],
+            counters: vec![("seeks begun", seeks)],
             in_flight: self.in_flight.map(|f| (f.irp, f.until)),
             ..DeviceView::default()
         }
