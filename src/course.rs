@@ -60,8 +60,18 @@ pub struct Answered {
     pub id: String,
     pub question: String,
     pub form: Form,
+    /// The answer in words, as `iosim exercise answer` prints it.
+    pub answer: String,
     #[serde(flatten)]
     pub computed: Computed,
+}
+
+/// `iosim exercise answer --format json`: a variant's answer key.
+#[derive(Debug, Clone, Serialize)]
+pub struct AnswerKey {
+    pub exercise: String,
+    pub seed: u64,
+    pub answers: Vec<Answered>,
 }
 
 impl Sheet {
@@ -113,6 +123,7 @@ impl Sheet {
                     id: q.id.clone(),
                     question: q.ask.clone(),
                     form: q.query.form(),
+                    answer: computed.value.to_string(),
                     computed,
                 })
             })

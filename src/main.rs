@@ -1,7 +1,8 @@
 //! The `iosim` command: runs scenarios and prints their traces. Only this binary turns
 //! errors into messages and exit codes: 0 on success, 1 when `iosim check` finds an
-//! expectation broken, 2 on bad input or output that cannot be written. A reader that stops early (`iosim run … | head`) is not an error:
-//! the run stops at once and the command ends quietly with 0.
+//! expectation broken (or `iosim exercise check` a wrong answer), 2 on bad input or
+//! output that cannot be written. A reader that stops early (`iosim run … | head`) is
+//! not an error: the run stops at once and the command ends quietly with 0.
 
 use clap::{Parser, Subcommand};
 use iosim::export::svg::{LATEST_TIME, Window};
@@ -386,11 +387,11 @@ fn exercise(command: ExerciseCommand, out: &mut impl Write) -> Result<Done, Erro
                 TextOrJson::Text => print::answers(out, &sheet, &answers)?,
                 TextOrJson::Json => json_line(
                     out,
-                    &serde_json::json!({
-                        "exercise": variant.id,
-                        "seed": variant.seed,
-                        "answers": answers,
-                    }),
+                    &iosim::course::AnswerKey {
+                        exercise: variant.id,
+                        seed: variant.seed,
+                        answers,
+                    },
                 )?,
             }
         }

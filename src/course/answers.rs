@@ -29,11 +29,29 @@ pub struct AnswerFile {
 }
 
 /// An answer: text, or a bare number (a count).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
+#[derive(Debug, Clone)]
 pub enum AnswerText {
     Text(String),
     Number(u64),
+}
+
+impl<'de> Deserialize<'de> for AnswerText {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = AnswerText;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an answer: a string such as \"12.5 us\" or \"T2\", or a whole number")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<AnswerText, E> {
+                Ok(AnswerText::Text(v.to_owned()))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<AnswerText, E> {
+                Ok(AnswerText::Number(v))
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
 }
 
 impl AnswerText {
@@ -60,10 +78,17 @@ pub fn load(path: &Path) -> Result<AnswerFile, Error> {
 pub fn parse(name: &str, text: &str) -> Result<AnswerFile, Error> {
     let mut de = serde_json::Deserializer::from_str(text);
     serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let at = e.path().to_string();
+        // The JSON path, where one is known ("?" marks a member not read yet).
+        let path = e.path().to_string();
+        let path = path.trim_end_matches(".?").trim_end_matches('?');
+        let at = if path.is_empty() || path == "." {
+            String::new()
+        } else {
+            format!(" (at {path})")
+        };
         let inner = e.into_inner();
         Error::Usage(format!(
-            "{name}:{}:{}: {} (at {at}); an answer file looks like {{\"answers\": {{\"q1\": \"12.5 us\", \"q2\": \"T2\"}}}}",
+            "{name}:{}:{}: {}{at}; an answer file looks like {{\"answers\": {{\"q1\": \"12.5 us\", \"q2\": \"T2\"}}}}",
             inner.line(),
             inner.column(),
             strip_position(&inner.to_string()),
@@ -235,7 +260,7 @@ pub fn grade_dir(dir: &Path) -> Result<Vec<Row>, Error> {
                 Err(e) => Row {
                     file,
                     student: stem,
-                    outcome: Outcome::Error(e.render().trim_end().to_owned()),
+                    outcome: Outcome::Error(e.to_string()),
                 },
             }
         })

@@ -9,10 +9,16 @@ use super::answers::{Mark, Outcome, Report, Row};
 use super::{Answered, Sheet, exercises};
 use crate::expect::EventAt;
 
-/// `iosim exercise list`: id, topic and goal of each exercise, in course order.
+/// `iosim exercise list`: each exercise's id and goal, under its topic, in course order.
 pub fn list(out: &mut impl Write) -> io::Result<()> {
+    let mut topic = None;
     for e in exercises::ALL {
-        writeln!(out, "{:<18} {:<22} {}", e.id(), e.topic().title(), e.goal())?;
+        if topic != Some(e.topic()) {
+            topic = Some(e.topic());
+            let title = e.topic().title();
+            writeln!(out, "{}{}:", title[..1].to_uppercase(), &title[1..])?;
+        }
+        writeln!(out, "  {:<18} {}", e.id(), e.goal())?;
     }
     Ok(())
 }
@@ -149,9 +155,8 @@ pub fn class_text(out: &mut impl Write, rows: &[Row]) -> io::Result<()> {
             )?,
             Outcome::Error(e) => writeln!(
                 out,
-                "{:<width$}  not graded: {}: {}",
+                "{:<width$}  not graded: {}",
                 row.student,
-                row.file.display(),
                 e.lines().next().unwrap_or_default()
             )?,
         }

@@ -116,8 +116,9 @@ impl Query {
 }
 
 /// An answer's value.
+/// As JSON it is the bare value: nanoseconds, a name, a number, a list of IRP numbers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "form", content = "value", rename_all = "snake_case")]
+#[serde(untagged)]
 pub enum Value {
     /// Nanoseconds of simulated time.
     Time(u64),
