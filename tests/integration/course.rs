@@ -222,6 +222,13 @@ fn the_command_line_shows_answers_checks_and_grades_a_class() {
     let (code, _, err) = iosim(&["exercise", "check", "port-release", "--seed", "5", &ada]);
     assert_eq!(code, Some(2));
     assert!(err.contains("seed 4, not 5"), "{err}");
+    // Without a terminal, --tui says how to print the variant's run instead.
+    let (code, _, err) = iosim(&["exercise", "show", "port-release", "--seed", "4", "--tui"]);
+    assert_eq!(code, Some(2));
+    assert!(
+        err.contains("iosim exercise show port-release --seed 4 --scenario > variant.json"),
+        "{err}"
+    );
     let (code, _, err) = iosim(&["exercise", "show", "no-such", "--seed", "1"]);
     assert_eq!(code, Some(2));
     assert!(
