@@ -33,7 +33,10 @@ impl Exercise for ApcAlertable {
         program.push(json!({ "sleep_ex": { "ns": 100000000, "alertable": true } }));
         let mut quitter =
             vec![json!({ "open": { "path": "data.bin", "as": "f", "overlapped": true } })];
-        quitter.push(json!({ "read_ex": { "file": "f", "offset": 1048576, "len": 4096, "routine": "done" } }));
+        let quitter_reads = d.range(1, 3);
+        for i in 0..quitter_reads {
+            quitter.push(json!({ "read_ex": { "file": "f", "offset": 1048576 + i * 4096, "len": 4096, "routine": "done" } }));
+        }
         quitter.push(json!({ "compute": { "ns": busy } }));
         let scenario = json!({
             "name": "apc-alertable",
@@ -69,7 +72,11 @@ impl Exercise for ApcAlertable {
                     Query::Count { kind: "ApcRun" },
                 ),
                 (
-                    "How many APCs are discarded?".into(),
+                    format!(
+                        "Quitter makes {}, computes for {} and exits without ever waiting alertably. How many APCs are discarded?",
+                        kernel_sim::trace::count(quitter_reads as u32, "ReadFileEx call"),
+                        kernel_sim::trace::duration(busy)
+                    ),
                     Query::Count {
                         kind: "ApcDiscarded",
                     },

@@ -69,9 +69,10 @@ impl Exercise for CancelRace {
                     },
                 ),
                 (
-                    "How many IRPs have their cancel routine run?".into(),
+                    "For how many IRPs does the I/O manager ask for cancellation (IoCancelIrp)?"
+                        .into(),
                     Query::Count {
-                        kind: "CancelRoutineRan",
+                        kind: "IrpCancelRequested",
                     },
                 ),
             ],

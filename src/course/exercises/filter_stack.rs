@@ -47,7 +47,8 @@ impl Exercise for FilterStack {
             vec![
                 (
                     format!(
-                        "T1 makes {reads} synchronous reads through {stack}. How many times does an IRP pass down from one driver to the next (IrpPassedDown)?"
+                        "T1 makes {} through {stack}. How many times does an IRP pass down from one driver to the next (IrpPassedDown)?",
+                        kernel_sim::trace::count(reads as u32, "synchronous read")
                     ),
                     Query::Count {
                         kind: "IrpPassedDown",
