@@ -54,8 +54,12 @@ impl Exercise for DiskOrdering {
             vec![
                 (
                     format!(
-                        "The driver orders its queue by {}, and its ring holds one request. The head starts at track 0; T1 queues, in this order: {}. In what order do the IRPs complete?",
-                        policy.to_uppercase(),
+                        "The driver orders its queue by {}, and its ring holds one request, so the first read goes to the disk at once and the others wait in the queue. The head starts at track 0; T1 queues, in this order: {}. In what order do the IRPs complete?",
+                        match policy {
+                            "fifo" => "FIFO (arrival order)",
+                            "sstf" => "SSTF (the nearest track next, either side; a tie goes to the earliest arrival)",
+                            _ => "SCAN in its LOOK form (the head sweeps up serving requests on its way, and turns round at the last request, not at the disk's edge)",
+                        },
                         listed.join(", ")
                     ),
                     Query::CompletionOrder,
