@@ -225,7 +225,8 @@ pub enum Outcome {
 }
 
 /// Grades every `*.json` file in `dir`, in file-name order. A file that cannot be graded
-/// becomes a row saying why; only a folder that cannot be read is an error.
+/// becomes a row saying why; only a folder that cannot be read, or holds no answer file,
+/// is an error.
 pub fn grade_dir(dir: &Path) -> Result<Vec<Row>, Error> {
     let entries = std::fs::read_dir(dir)
         .map_err(|e| Error::Usage(format!("cannot read the folder {}: {e}", dir.display())))?;
@@ -234,6 +235,12 @@ pub fn grade_dir(dir: &Path) -> Result<Vec<Row>, Error> {
         .filter(|p| p.extension().is_some_and(|x| x == "json") && p.is_file())
         .collect();
     files.sort();
+    if files.is_empty() {
+        return Err(Error::Usage(format!(
+            "no answer files (*.json) in the folder {}",
+            dir.display()
+        )));
+    }
     Ok(files
         .into_iter()
         .map(|file| {

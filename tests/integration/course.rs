@@ -258,6 +258,12 @@ fn the_command_line_shows_answers_checks_and_grades_a_class() {
         rows[3].starts_with("eve,") && rows[3].contains("eve.json:1:"),
         "{table}"
     );
+    // A folder with no answer file is a mistake worth saying, not an empty table.
+    let empty = dir.join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    let (code, _, err) = iosim(&["exercise", "grade", &empty.display().to_string()]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("no answer files"), "{err}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
