@@ -43,18 +43,20 @@ pub struct Areas {
 const MIN_COLUMNS: u16 = 16;
 
 /// Rows of the story pane's own text it keeps however full the panes above are (the
-/// hint's rows come on top).
+/// hint's rows come on top), unless that takes over two fifths of the screen.
 const STORY_MIN: u16 = 4;
 
 impl Areas {
     /// The layout for a screen of `area` showing `app`'s view. The panes share the room
-    /// by what they hold, at every size: in each row of panes a pane gets the columns its
-    /// longest line needs while another needs more, then the rest is shared evenly; the
-    /// rows of panes, the timeline and the story get the lines they need, and when they
-    /// need more than the screen has, the one missing the most gets the next line (so
-    /// each hides about as much, with a note saying what). A screen with room to spare
-    /// gives it to the lists, never to empty story lines. The CPUs, which do not scroll,
-    /// always show all their lines while the screen has room for them.
+    /// by what they hold, at every size. Across: in each row of panes, the narrowest
+    /// gets the next column until each has what its longest line and title need; what is
+    /// left goes to the lists (Threads and IRPs; the devices and the lines' pane). Down:
+    /// the rows of panes, the timeline and the story each get the lines they need; when
+    /// the screen has fewer, each first gets a minimum, then the one missing the most
+    /// gets the next line, so no one hides far more than the others, and each says what
+    /// it hides. Rows to spare go to the lists, never to empty story lines. The CPUs,
+    /// which do not scroll, keep all their lines unless they would take over half the
+    /// screen.
     pub fn new(area: Rect, app: &App) -> Self {
         let v = &app.view;
         let [status, body, bottom] = Layout::vertical([
