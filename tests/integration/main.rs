@@ -18,6 +18,7 @@ mod narration;
 mod outputs;
 mod pipes;
 mod scenarios;
+mod screen;
 mod segments;
 mod semantics;
 mod streaming;

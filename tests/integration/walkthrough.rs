@@ -295,7 +295,7 @@ fn the_mouse_focuses_and_scrolls_the_pane_under_it() {
     use tui::Pane;
     use tui::ui::Areas;
     let mut a = app("iocp-thread-pool");
-    let areas = Areas::new(Rect::new(0, 0, 120, 40), &a.view);
+    let areas = Areas::new(Rect::new(0, 0, 120, 40), &a);
     let (x, y) = (areas.threads.x + 3, areas.threads.y + 2);
     let pane = areas.pane_at(x, y).expect("a pane under the pointer");
     assert_eq!(pane, Pane::Threads);
@@ -612,9 +612,10 @@ fn objects_frame_shows_each_wait_and_each_object() {
     typed(&mut a, "/joiner waits in");
     let frame = screen(&a, 120, 40);
     for seen in [
-        "poller   waits: go",
+        // Names padded to the longest, consumer_all's.
+        "poller       waits: go",
         "consumer_all waits all: items go",
-        "joiner   waits: thread producer",
+        "joiner       waits: thread producer",
         "event item_ready (auto) □ waiters: consumer_any",
         "event go (manual) □ waiters: poller consumer_all",
         "semaphore items 0/2 waiters: consumer_any",

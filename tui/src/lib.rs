@@ -67,7 +67,7 @@ fn event_loop(terminal: &mut ratatui::DefaultTerminal, app: &mut App) -> io::Res
                 Event::Key(key) if key.kind == KeyEventKind::Press => app.handle_key(key),
                 Event::Mouse(mouse) => {
                     let area = terminal.get_frame().area();
-                    let areas = ui::Areas::new(area, &app.view);
+                    let areas = ui::Areas::new(area, app);
                     if let Some(pane) = areas.pane_at(mouse.column, mouse.row) {
                         match mouse.kind {
                             MouseEventKind::ScrollDown => {

@@ -8,7 +8,6 @@ use crate::checks::{CheckLine, CheckVerdict};
 use crate::predict::Question;
 use crate::sim::Task;
 use crate::timeline::LEGEND;
-use crate::view::View;
 use kernel_sim::ThreadId;
 use kernel_sim::trace::{format_time, format_time_short};
 use panel::{Panel, focus_style};
@@ -17,9 +16,6 @@ use ratatui::layout::{Constraint, Layout, Position, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Widget, Wrap};
-
-/// Rows the story keeps however many timeline lanes there are.
-const STORY_MIN: u16 = 7;
 
 /// Columns of a timeline lane's label.
 const LABEL: usize = 7;
@@ -43,50 +39,113 @@ pub struct Areas {
     pub bottom: Rect,
 }
 
+/// Columns a pane gets before any pane beside it gets more.
+const MIN_COLUMNS: u16 = 16;
+
+/// Rows of the story pane's own text it keeps however full the panes above are (the
+/// hint's rows come on top), unless that takes over two fifths of the screen.
+const STORY_MIN: u16 = 4;
+
 impl Areas {
-    /// The layout for a screen of `area` showing `view`.
-    pub fn new(area: Rect, view: &View) -> Self {
-        // Taller screens give the panes more rows; the timeline takes what it needs
-        // while the story keeps at least STORY_MIN rows; the story takes the rest.
-        let (top, mid) = match area.height {
-            ..30 => (5, 6),
-            30..36 => (6, 7),
-            _ => (7, 8),
-        };
-        let fixed = 1 + top + mid + 1;
-        let spare = area.height.saturating_sub(fixed + STORY_MIN);
-        let lanes = view.timeline.lanes.len() as u16;
-        let timeline = (1 + lanes).min(spare).max(2);
-        let [status, top, mid, timeline, story, bottom] = Layout::vertical([
+    /// The layout for a screen of `area` showing `app`'s view. The panes share the room
+    /// by what they hold, at every size. Across: in each row of panes, the narrowest
+    /// gets the next column until each has what its longest line and title need; what is
+    /// left goes to the lists (Threads and IRPs; the devices and the lines' pane). Down:
+    /// the rows of panes, the timeline and the story each get the lines they need; when
+    /// the screen has fewer, each first gets a minimum, then the one missing the most
+    /// gets the next line, so no one hides far more than the others, and each says what
+    /// it hides. Rows to spare go to the lists, never to empty story lines. The CPUs,
+    /// which do not scroll, keep all their lines unless they would take over half the
+    /// screen.
+    pub fn new(area: Rect, app: &App) -> Self {
+        let v = &app.view;
+        let [status, body, bottom] = Layout::vertical([
             Constraint::Length(1),
-            Constraint::Length(top),
-            Constraint::Length(mid),
-            Constraint::Length(timeline),
-            Constraint::Min(4),
+            Constraint::Fill(1),
             Constraint::Length(1),
         ])
         .areas(area);
-        // A wide screen gives the CPUs' short lines less and the threads' waits more.
-        let cpus_share = if area.width < 100 { 30 } else { 26 };
-        let [cpus, threads, irps] = Layout::horizontal([
-            Constraint::Percentage(cpus_share),
-            Constraint::Percentage(62 - cpus_share),
-            Constraint::Percentage(38),
-        ])
-        .areas(top);
-        // The lines' pane gives its room to the devices when there is nothing to list
-        // (pipes raise no interrupts), and takes more when it lists objects, whose
-        // waiters make long lines.
-        let side = match (view.lines_and_ports.is_empty(), view.has_objects) {
-            (true, _) => 0,
-            (false, false) => 38,
-            (false, true) => 45,
+        let texts = Texts::of(app);
+        // The columns a pane needs for its longest line and its title, borders included
+        // (the title keeps a border cell before the corner).
+        let widest = |title: &str, lines: &[String]| {
+            let chars = lines.iter().map(|l| l.chars().count()).max().unwrap_or(0);
+            (chars + 2).max(title.chars().count() + 5) as u16
         };
-        let [devices, ports] = Layout::horizontal([
-            Constraint::Percentage(100 - side),
-            Constraint::Percentage(side),
-        ])
-        .areas(mid);
+        // Rows a pane of `width` columns needs for `lines`, borders left out.
+        let rows = |lines: &[String], width: u16| {
+            panel::rows_needed(lines, width.saturating_sub(2) as usize) as u16
+        };
+        let w = area.width;
+        let top = share(
+            w,
+            [MIN_COLUMNS; 3],
+            [
+                widest("CPUs", &v.cpus),
+                widest("Threads", &texts.threads),
+                widest("IRPs", &texts.irps),
+            ],
+            Fair::Level,
+            &[1, 2],
+        );
+        let (cpus_w, threads_w, irps_w) = (top[0], top[1], top[2]);
+        let mid = if v.lines_and_ports.is_empty() {
+            // Nothing to list (pipes raise no interrupts): the devices take the row.
+            [w, 0]
+        } else {
+            share(
+                w,
+                [MIN_COLUMNS; 2],
+                [
+                    widest(v.devices_title(), &v.devices),
+                    widest(&v.side_title(), &v.lines_and_ports),
+                ],
+                Fair::Level,
+                &[0, 1],
+            )
+        };
+        let (devices_w, ports_w) = (mid[0], mid[1]);
+
+        let cpu_rows = rows(&v.cpus, cpus_w);
+        let top_rows = cpu_rows
+            .max(rows(&texts.threads, threads_w))
+            .max(rows(&texts.irps, irps_w));
+        let mid_rows = rows(&v.devices, devices_w).max(if ports_w > 0 {
+            rows(&v.lines_and_ports, ports_w)
+        } else {
+            0
+        });
+        let lanes = v.timeline.lanes.len() as u16;
+        let story_rows = rows(&texts.story, w);
+        let hint_rows = texts
+            .hint
+            .as_ref()
+            .map_or(0, |h| rows(std::slice::from_ref(h), w));
+        let h = body.height;
+        // In the order that wins a tie: the story, the lists, the timeline, the devices.
+        let [story, top, timeline, mid] = share(
+            h,
+            [
+                (2 + hint_rows + story_rows.min(STORY_MIN)).min(h * 2 / 5),
+                (cpu_rows.max(2) + 2).min(h / 2),
+                (1 + lanes).min(3),
+                (mid_rows + 2).min(5),
+            ],
+            [
+                2 + hint_rows + story_rows,
+                top_rows + 2,
+                1 + lanes,
+                mid_rows + 2,
+            ],
+            Fair::Deficit,
+            &[1, 3],
+        );
+        let [top, mid, timeline, story] =
+            Layout::vertical([top, mid, timeline, story].map(Constraint::Length)).areas(body);
+        let [cpus, threads, irps] =
+            Layout::horizontal([cpus_w, threads_w, irps_w].map(Constraint::Length)).areas(top);
+        let [devices, ports] =
+            Layout::horizontal([devices_w, ports_w].map(Constraint::Length)).areas(mid);
         Self {
             status,
             cpus,
@@ -123,7 +182,8 @@ impl Widget for &App {
             return;
         }
         let v = &self.view;
-        let a = Areas::new(area, v);
+        let a = Areas::new(area, self);
+        let texts = Texts::of(self);
         Line::from(self.status_line(area.width))
             .style(self.bar_style())
             .render(a.status, buf);
@@ -134,12 +194,7 @@ impl Widget for &App {
             .render(a.cpus, buf);
         let threads_before = before.map(|b| row_texts(&b.threads));
         let irps_before = before.map(|b| row_texts(&b.irps));
-        let threads: Vec<String> = v
-            .threads
-            .iter()
-            .map(|r| marked(r.text.as_str(), Some(r.id) == self.selected_thread))
-            .collect();
-        self.panel(Pane::Threads, "Threads", &threads)
+        self.panel(Pane::Threads, "Threads", &texts.threads)
             .changes_in(&v.threads, threads_before.as_deref(), self.color)
             .colored(
                 v.threads
@@ -153,39 +208,21 @@ impl Widget for &App {
                     .position(|r| Some(r.id) == self.selected_thread),
             )
             .render(a.threads, buf);
-        let mut irps: Vec<String> = v
-            .irps
-            .iter()
-            .map(|r| marked(r.text.as_str(), Some(r.id) == self.selected_irp))
-            .collect();
-        if irps.is_empty() {
-            irps.push("(none yet)".into());
-        }
-        self.panel(Pane::Irps, "IRPs", &irps)
+        self.panel(Pane::Irps, "IRPs", &texts.irps)
             .changes_in(&v.irps, irps_before.as_deref(), self.color)
             .selected(v.irps.iter().position(|r| Some(r.id) == self.selected_irp))
             .render(a.irps, buf);
-        let devices_title = match (v.has_rings, v.has_buffers) {
-            (true, true) => "Devices and drivers · DMA rings · buffers",
-            (true, false) => "Devices and drivers · DMA rings",
-            (false, true) => "Devices and drivers · buffers",
-            (false, false) => "Devices and drivers",
-        };
-        // Long lines (a queue with each request's place) wrap rather than lose their end.
-        self.panel(Pane::Devices, devices_title, &v.devices)
+        self.panel(Pane::Devices, v.devices_title(), &v.devices)
             .changes(before.map(|b| b.devices.as_slice()), self.color)
-            .wrapped()
             .render(a.devices, buf);
         if !a.ports.is_empty() {
             let side_title = v.side_title();
-            // Long lines (an object's waiters) wrap rather than lose their end.
             self.panel(Pane::Ports, &side_title, &v.lines_and_ports)
                 .changes(before.map(|b| b.lines_and_ports.as_slice()), self.color)
-                .wrapped()
                 .render(a.ports, buf);
         }
         self.timeline(a.timeline, buf);
-        self.story(a.story, buf);
+        self.story(&texts, a.story, buf);
         if let Some(q) = &self.predict.question {
             self.question(q, a.story, buf);
         }
@@ -452,79 +489,163 @@ impl App {
         .render(inner, buf);
     }
 
-    /// "What just happened": the step's events, then where to look next.
-    fn story(&self, area: Rect, buf: &mut Buffer) {
-        let v = &self.view;
+    /// "What just happened": the step's events, then where to look next, each wrapped at
+    /// word boundaries; the hint keeps its rows at the bottom and the events scroll above
+    /// it, with notes on the edge rows saying what is hidden.
+    fn story(&self, texts: &Texts, area: Rect, buf: &mut Buffer) {
         let mut block = Block::bordered().title(" What just happened ");
         if self.focus == Pane::Story {
             block = focus_style(block, self.color);
         }
         let inner = block.inner(area);
         block.render(area, buf);
-        let hint = v.hint.as_ref().map(|h| format!("Look next: {h}"));
-        let hint_rows = hint.as_ref().map_or(0, |h| {
-            (wrapped_rows(h, inner.width) as u16).min(inner.height.saturating_sub(1))
-        });
+        let width = inner.width as usize;
+        let mut hint = texts
+            .hint
+            .as_ref()
+            .map_or_else(Vec::new, |h| panel::wrap(std::slice::from_ref(h), width).0);
+        let hint_rows = hint.len().min(inner.height.saturating_sub(1) as usize);
+        if hint.len() > hint_rows && hint_rows > 0 {
+            // Only on a screen too short for the layout's minimum: mark what is cut.
+            let cut = format!("{} {}", hint[hint_rows - 1], hint[hint_rows].trim_start());
+            hint[hint_rows - 1] = panel::fit(&cut, width.saturating_sub(1));
+        }
+        hint.truncate(hint_rows);
         let [events, look] =
-            Layout::vertical([Constraint::Min(1), Constraint::Length(hint_rows)]).areas(inner);
-        let mut lines: Vec<Line> = if v.narration.is_empty() && v.step == 0 {
-            vec![Line::from(
-                "Nothing has happened yet. Press → to take the first step.",
-            )]
-        } else if v.narration.is_empty() {
-            vec![Line::from(
-                "This step recorded no event: the kernel handled something with no effect to \
-                 show, such as a doorbell write reaching a device that is already busy. Press → \
-                 to go on.",
-            )]
+            Layout::vertical([Constraint::Min(1), Constraint::Length(hint_rows as u16)])
+                .areas(inner);
+        let (rows, from) = panel::wrap(&texts.story, width);
+        let n = rows.len();
+        let room = events.height as usize;
+        let offset = self.scroll_of(Pane::Story).min(n.saturating_sub(room));
+        let end = (offset + room).min(n);
+        let mut shown: Vec<Line> = (offset..end)
+            .map(|i| Line::from(rows[i].clone()).style(texts.story_styles[from[i]]))
+            .collect();
+        // As a pane does: the notes take the edge rows, so those are hidden too.
+        if offset > 0 && !shown.is_empty() {
+            shown[0] = Line::from(format!("(+{} more lines above: ↑)", offset + 1));
+        }
+        let below = n - end;
+        if below > 0 && shown.len() > 1 {
+            let last = shown.len() - 1;
+            shown[last] = Line::from(format!("(+{} more lines: Tab here, then ↓)", below + 1));
+        }
+        Paragraph::new(shown).render(events, buf);
+        let style = if self.color {
+            Style::new().fg(Color::Yellow)
         } else {
-            v.narration
-                .iter()
-                .map(|e| Line::from(format!("• {e}")))
-                .collect()
+            Style::new().add_modifier(Modifier::BOLD)
         };
+        Paragraph::new(hint.into_iter().map(Line::from).collect::<Vec<_>>())
+            .style(style)
+            .render(look, buf);
+    }
+}
+
+/// The lines of the panes that depend on more than the view (the selection, predict
+/// mode's verdict), made once for the layout and once for the drawing.
+struct Texts {
+    threads: Vec<String>,
+    irps: Vec<String>,
+    /// The story's lines above the hint, and each one's style.
+    story: Vec<String>,
+    story_styles: Vec<Style>,
+    hint: Option<String>,
+}
+
+impl Texts {
+    fn of(app: &App) -> Self {
+        let v = &app.view;
+        let threads = v
+            .threads
+            .iter()
+            .map(|r| marked(r.text.as_str(), Some(r.id) == app.selected_thread))
+            .collect();
+        let mut irps: Vec<String> = v
+            .irps
+            .iter()
+            .map(|r| marked(r.text.as_str(), Some(r.id) == app.selected_irp))
+            .collect();
+        if irps.is_empty() {
+            irps.push("(none yet)".into());
+        }
+        let mut story: Vec<String> = if v.narration.is_empty() && v.step == 0 {
+            vec!["Nothing has happened yet. Press → to take the first step.".into()]
+        } else if v.narration.is_empty() {
+            vec![
+                "This step recorded no event: the kernel handled something with no effect to \
+                 show, such as a doorbell write reaching a device that is already busy. Press \
+                 → to go on."
+                    .into(),
+            ]
+        } else {
+            v.narration.iter().map(|e| format!("• {e}")).collect()
+        };
+        let mut story_styles = vec![Style::new(); story.len()];
         // Predict mode's verdict on the guess about this step, above what it did.
-        if let Some(verdict) = self.predict.verdict.as_ref().filter(|x| x.step == v.step) {
-            let style = match (verdict.right, self.color) {
+        if let Some(verdict) = app.predict.verdict.as_ref().filter(|x| x.step == v.step) {
+            let style = match (verdict.right, app.color) {
                 (true, true) => Style::new().fg(Color::Green),
                 (false, true) => Style::new().fg(Color::Red),
                 (_, false) => Style::new(),
             };
-            lines.insert(
-                0,
-                Line::from(verdict.text.clone()).style(style.add_modifier(Modifier::BOLD)),
-            );
+            story.insert(0, verdict.text.clone());
+            story_styles.insert(0, style.add_modifier(Modifier::BOLD));
         }
-        let total: usize = lines
-            .iter()
-            .map(|l| wrapped_rows(&l.to_string(), events.width))
-            .sum();
-        let room = events.height as usize;
-        let offset = self.scroll_of(Pane::Story).min(total.saturating_sub(room));
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: true })
-            .scroll((offset as u16, 0))
-            .render(events, buf);
-        if total > offset + room && room > 0 {
-            // The note takes the last row, so that row is hidden too.
-            let below = total - offset - room + 1;
-            let r = Rect::new(events.x, events.bottom() - 1, events.width, 1);
-            Clear.render(r, buf);
-            let s = if below == 1 { "" } else { "s" };
-            Line::from(format!("(+{below} more line{s}: Tab here, then ↓)")).render(r, buf);
-        }
-        if let Some(h) = hint {
-            let style = if self.color {
-                Style::new().fg(Color::Yellow)
-            } else {
-                Style::new().add_modifier(Modifier::BOLD)
-            };
-            Paragraph::new(h)
-                .style(style)
-                .wrap(Wrap { trim: true })
-                .render(look, buf);
+        Self {
+            threads,
+            irps,
+            story,
+            story_styles,
+            hint: v.hint.as_ref().map(|h| format!("Look next: {h}")),
         }
     }
+}
+
+/// How [`share`] picks the part that gets the next unit.
+#[derive(Debug, Clone, Copy)]
+enum Fair {
+    /// The smallest part: one that needs little gets all it needs.
+    Level,
+    /// The part missing the most: each ends up hiding about as much.
+    Deficit,
+}
+
+/// `total` split among parts that need `need` and get at least `min` (when the total is
+/// too small even for those, the largest minimum gives first). Units go one at a time to
+/// the part `fair` picks among those that need more, the first among equals; once every
+/// need is met, the rest goes evenly to the parts in `spare`. The parts add up to `total`.
+fn share<const N: usize>(
+    total: u16,
+    min: [u16; N],
+    need: [u16; N],
+    fair: Fair,
+    spare: &[usize],
+) -> [u16; N] {
+    let mut give = min;
+    while give.iter().sum::<u16>() > total {
+        let largest = (0..N)
+            .max_by_key(|&i| (give[i], std::cmp::Reverse(i)))
+            .expect("at least one part");
+        give[largest] -= 1;
+    }
+    let mut left = total - give.iter().sum::<u16>();
+    while left > 0 {
+        let wanting = (0..N).filter(|&i| give[i] < need[i]);
+        let next = match fair {
+            Fair::Level => wanting.min_by_key(|&i| give[i]),
+            Fair::Deficit => wanting.max_by_key(|&i| (need[i] - give[i], std::cmp::Reverse(i))),
+        };
+        let Some(i) = next else { break };
+        give[i] += 1;
+        left -= 1;
+    }
+    let parts = spare.len() as u16;
+    for (k, &i) in spare.iter().enumerate() {
+        give[i] += left / parts + u16::from((k as u16) < left % parts);
+    }
+    give
 }
 
 /// The keys that matter on the panes, in the order shown: each hint with the rank at
@@ -647,13 +768,6 @@ fn wrap_words(text: &str, width: usize) -> Vec<String> {
     rows
 }
 
-/// How many rows `text` takes wrapped at `width` (an estimate by characters; word wrap
-/// may take one more).
-fn wrapped_rows(text: &str, width: u16) -> usize {
-    let n = text.chars().count().max(1);
-    n.div_ceil(width.max(1) as usize)
-}
-
 /// A count with thousands separators: 1,048,576.
 fn grouped(n: u64) -> String {
     let digits = n.to_string();
@@ -759,4 +873,49 @@ fn details(title: &str, lines: &[String], area: Rect, buf: &mut Buffer) {
     Paragraph::new(shown.into_iter().map(Line::from).collect::<Vec<_>>())
         .block(Block::bordered().title(format!(" {title} · Enter closes ")))
         .render(r, buf);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn share_gives_a_short_part_all_it_needs_by_level() {
+        // The CPUs need 20 of 80 columns; the other two split the rest.
+        assert_eq!(
+            share(80, [16; 3], [20, 60, 50], Fair::Level, &[1, 2]),
+            [20, 30, 30]
+        );
+        // Everything fits: the spare goes to the parts named, the first taking the odd one.
+        assert_eq!(
+            share(80, [16; 3], [20, 20, 20], Fair::Level, &[1, 2]),
+            [20, 30, 30]
+        );
+        assert_eq!(
+            share(81, [16; 3], [20, 20, 20], Fair::Level, &[1, 2]),
+            [20, 31, 30]
+        );
+    }
+
+    #[test]
+    fn share_by_deficit_leaves_each_part_missing_about_as_much() {
+        let parts = share(22, [4; 4], [14, 12, 6, 8], Fair::Deficit, &[1, 3]);
+        assert_eq!(parts.iter().sum::<u16>(), 22);
+        let missing: Vec<u16> = [14, 12, 6, 8]
+            .iter()
+            .zip(parts)
+            .map(|(n, g)| n - g)
+            .collect();
+        // The two missing most (10 and 8 rows past the minimums) end up even; the others,
+        // missing less from the start, get nothing more.
+        assert_eq!(missing, [6, 6, 2, 4]);
+    }
+
+    #[test]
+    fn share_shrinks_the_largest_minimum_when_the_total_is_too_small() {
+        assert_eq!(
+            share(10, [8, 4, 2], [8, 4, 2], Fair::Deficit, &[0]),
+            [4, 4, 2]
+        );
+    }
 }

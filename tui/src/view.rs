@@ -134,6 +134,16 @@ impl View {
 }
 
 impl View {
+    /// The title of the devices' pane: what it shows besides the devices and drivers.
+    pub fn devices_title(&self) -> &'static str {
+        match (self.has_rings, self.has_buffers) {
+            (true, true) => "Devices and drivers · DMA rings · buffers",
+            (true, false) => "Devices and drivers · DMA rings",
+            (false, true) => "Devices and drivers · buffers",
+            (false, false) => "Devices and drivers",
+        }
+    }
+
     /// The title of the pane beside the devices: what it lists.
     pub fn side_title(&self) -> String {
         let parts: Vec<&str> = [
@@ -219,6 +229,14 @@ fn object_name(k: &Kernel, object: kernel_sim::io::Object) -> String {
 }
 
 fn thread_rows(k: &Kernel) -> Vec<Row<ThreadId>> {
+    // Names padded to the longest, so the states line up in no more room than needed.
+    let pad = k
+        .core()
+        .threads
+        .iter()
+        .map(|t| t.name.chars().count())
+        .max();
+    let pad = pad.unwrap_or(0);
     k.core()
         .threads
         .iter()
@@ -243,7 +261,7 @@ fn thread_rows(k: &Kernel) -> Vec<Row<ThreadId>> {
             };
             Row {
                 id: t.id,
-                text: format!("{:<8} {}{apcs}", t.name, thread_state(k, t)),
+                text: format!("{:<pad$} {}{apcs}", t.name, thread_state(k, t)),
             }
         })
         .collect()
@@ -432,7 +450,11 @@ fn line_and_port_lines(k: &Kernel) -> Vec<String> {
             p.concurrency,
             p.packets.len()
         ));
-        lines.push(format!(" waiters (next first): {}", waiters.join(" ")));
+        lines.push(if waiters.is_empty() {
+            " waiters: none".to_string()
+        } else {
+            format!(" waiters (next first): {}", waiters.join(" "))
+        });
     }
     // Kernel objects threads wait on: signalled or not, and who waits.
     let waiters = |list: &[ThreadId]| {

@@ -1,5 +1,5 @@
-//! A pane: a bordered list of lines that scrolls, keeps a selection in sight, says what it
-//! hides, and shows which lines the last step changed.
+//! A pane: a bordered list of lines that wraps at word boundaries, scrolls, keeps a
+//! selection in sight, says what it hides, and shows which lines the last step changed.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -17,8 +17,8 @@ pub(super) fn focus_style(block: Block<'_>, color: bool) -> Block<'_> {
     }
 }
 
-/// A bordered list of lines that scrolls and, when it cannot show everything, says how
-/// many lines are hidden above and below.
+/// A bordered list of lines that wraps what is too wide (nothing is cut), scrolls and,
+/// when it cannot show everything, says how many lines are hidden above and below.
 pub(super) struct Panel<'a> {
     title: &'a str,
     lines: &'a [String],
@@ -30,9 +30,6 @@ pub(super) struct Panel<'a> {
     changed_style: Style,
     /// A colour per line (threads wear their timeline colour).
     colors: Vec<Option<Color>>,
-    /// Whether lines too long for the pane go on under it, indented, rather than lose
-    /// their end (for panes whose lines are not selectable rows).
-    wrap: bool,
 }
 
 impl<'a> Panel<'a> {
@@ -46,13 +43,7 @@ impl<'a> Panel<'a> {
             changed: Vec::new(),
             changed_style: Style::new(),
             colors: Vec::new(),
-            wrap: false,
         }
-    }
-
-    pub(super) fn wrapped(mut self) -> Self {
-        self.wrap = true;
-        self
     }
 
     pub(super) fn colored(mut self, colors: Vec<Option<Color>>) -> Self {
@@ -106,32 +97,32 @@ impl<'a> Panel<'a> {
 }
 
 impl Widget for Panel<'_> {
-    fn render(mut self, area: Rect, buf: &mut Buffer) {
+    fn render(self, area: Rect, buf: &mut Buffer) {
         let room = area.height.saturating_sub(2) as usize;
-        let wrapped = self.wrap.then(|| {
-            let (lines, rows) = wrap(self.lines, area.width.saturating_sub(2) as usize);
-            self.changed = rows
-                .iter()
-                .map(|&r| self.changed.get(r).copied().unwrap_or(false))
-                .collect();
-            self.colors = rows
-                .iter()
-                .map(|&r| self.colors.get(r).copied().flatten())
-                .collect();
-            lines
-        });
-        let all: &[String] = wrapped.as_deref().unwrap_or(self.lines);
+        // Lines too long for the pane go on under it, indented, rather than lose their end.
+        let (all, rows) = wrap(self.lines, area.width.saturating_sub(2) as usize);
+        let changed: Vec<bool> = rows
+            .iter()
+            .map(|&r| self.changed.get(r).copied().unwrap_or(false))
+            .collect();
+        let colors: Vec<Option<Color>> = rows
+            .iter()
+            .map(|&r| self.colors.get(r).copied().flatten())
+            .collect();
         let n = all.len();
         let max_offset = n.saturating_sub(room);
+        // The shown rows of each offset, once the "more above / below" notes take theirs.
+        let shown_at = |o: usize| o + usize::from(o > 0)..o + room - usize::from(o + room < n);
         let offset = match self.selected {
-            Some(row) => (0..=max_offset)
-                .find(|&o| {
-                    // The rows left once the "more above / below" notes take theirs.
-                    let first = o + usize::from(o > 0);
-                    let end = o + room - usize::from(o + room < n);
-                    (first..end).contains(&row)
-                })
-                .unwrap_or(max_offset),
+            Some(row) => {
+                // The selected row with all its wrapped lines if they fit, else its first.
+                let first = rows.iter().position(|&r| r == row).unwrap_or(0);
+                let last = rows.iter().rposition(|&r| r == row).unwrap_or(first);
+                (0..=max_offset)
+                    .find(|&o| shown_at(o).contains(&first) && shown_at(o).contains(&last))
+                    .or_else(|| (0..=max_offset).find(|&o| shown_at(o).contains(&first)))
+                    .unwrap_or(max_offset)
+            }
             None => self.offset.min(max_offset),
         };
         let mut shown: Vec<String> = all[offset..(offset + room).min(n)].to_vec();
@@ -145,7 +136,9 @@ impl Widget for Panel<'_> {
             let last = shown.len() - 1;
             shown[last] = format!("(+{} more below)", below + 1);
         }
-        let mut block = Block::bordered().title(format!(" {} ", self.title));
+        // The title leaves a border cell before the corner, so a cut one shows its mark.
+        let title = fit(self.title, area.width.saturating_sub(5) as usize);
+        let mut block = Block::bordered().title(format!(" {title} "));
         if let Some(color) = self.focused {
             block = focus_style(block, color);
         }
@@ -156,10 +149,10 @@ impl Widget for Panel<'_> {
                 let row = offset + i;
                 let note = (i == 0 && above > 0) || (row + 1 == offset + room && below > 0);
                 let mut style = Style::new();
-                if !note && self.changed.get(row).copied().unwrap_or(false) {
+                if !note && changed.get(row).copied().unwrap_or(false) {
                     style = self.changed_style;
                 }
-                if let Some(color) = self.colors.get(row).copied().flatten().filter(|_| !note) {
+                if let Some(color) = colors.get(row).copied().flatten().filter(|_| !note) {
                     style = style.fg(color);
                 }
                 Line::from(text).style(style)
@@ -169,10 +162,32 @@ impl Widget for Panel<'_> {
     }
 }
 
+/// How many rows `lines` take wrapped at `width` columns.
+pub(super) fn rows_needed(lines: &[String], width: usize) -> usize {
+    wrap(lines, width).0.len()
+}
+
+/// `text` in at most `width` columns: whole, or cut at a word boundary where there is one
+/// and marked with `…`.
+pub(super) fn fit(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        return text.to_string();
+    }
+    let limit = text
+        .char_indices()
+        .nth(width.saturating_sub(1))
+        .map_or(text.len(), |(i, _)| i);
+    let cut = match text[..limit].rfind(' ') {
+        Some(space) if space > 0 => space,
+        _ => limit,
+    };
+    format!("{}…", text[..cut].trim_end())
+}
+
 /// `lines` cut to `width` columns, each cut-off part going on under its line after two
-/// spaces (at word boundaries where there is one); with, for each shown line, the line
-/// it came from.
-fn wrap(lines: &[String], width: usize) -> (Vec<String>, Vec<usize>) {
+/// spaces, at a word boundary; a word too long for a row is split with a `…` at the end
+/// of its first part. With, for each shown line, the line it came from.
+pub(super) fn wrap(lines: &[String], width: usize) -> (Vec<String>, Vec<usize>) {
     const INDENT: &str = "  ";
     let mut out = Vec::new();
     let mut rows = Vec::new();
@@ -183,17 +198,22 @@ fn wrap(lines: &[String], width: usize) -> (Vec<String>, Vec<usize>) {
             let indent = if first { "" } else { INDENT };
             let room = width.saturating_sub(indent.len()).max(1);
             let fits = rest.chars().count() <= room;
-            let cut = if fits {
-                rest.len()
+            let (cut, mark) = if fits {
+                (rest.len(), "")
             } else {
                 let limit = rest.char_indices().nth(room).map_or(rest.len(), |(i, _)| i);
-                // The last space before the limit, unless that leaves nothing.
-                match rest[..limit].rfind(' ') {
-                    Some(space) if space > 0 => space,
-                    _ => limit,
+                match last_break(rest, limit) {
+                    Some(space) => (space, ""),
+                    None => {
+                        let split = rest
+                            .char_indices()
+                            .nth(room.saturating_sub(1).max(1))
+                            .map_or(rest.len(), |(i, _)| i);
+                        (split, "…")
+                    }
                 }
             };
-            out.push(format!("{indent}{}", &rest[..cut]));
+            out.push(format!("{indent}{}{mark}", rest[..cut].trim_end()));
             rows.push(row);
             rest = rest[cut..].trim_start();
             first = false;
@@ -205,8 +225,71 @@ fn wrap(lines: &[String], width: usize) -> (Vec<String>, Vec<usize>) {
     (out, rows)
 }
 
+/// Where `text` may break at or before byte `limit`: the last space after its first word
+/// that is not inside brackets (a DMA ring's `[ ]` slot stays whole), else the last place
+/// between two bracketed slots (`][`), as a ring too long for the row breaks.
+fn last_break(text: &str, limit: usize) -> Option<usize> {
+    let mut depth = 0i32;
+    let mut word = false;
+    let mut space = None;
+    let mut slot = None;
+    let mut previous = ' ';
+    for (i, c) in text.char_indices() {
+        if i > limit {
+            break;
+        }
+        match c {
+            '[' if previous == ']' && depth <= 0 => slot = Some(i),
+            ' ' if word && depth <= 0 => space = Some(i),
+            _ => {}
+        }
+        match c {
+            '[' => depth += 1,
+            ']' => depth -= 1,
+            _ => {}
+        }
+        word |= c != ' ';
+        previous = c;
+    }
+    space.or(slot)
+}
+
 /// Lines that changed in the last step: bold, and cyan when colour is on.
 fn changed_style(color: bool) -> Style {
     let bold = Style::new().add_modifier(Modifier::BOLD);
     if color { bold.fg(Color::Cyan) } else { bold }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(text: &[&str]) -> Vec<String> {
+        text.iter().map(|l| l.to_string()).collect()
+    }
+
+    #[test]
+    fn wrap_breaks_at_spaces_and_indents_the_rest() {
+        let (rows, from) = wrap(&lines(&["cpu0 DPC disk0 DISPATCH", "cpu1 idle"]), 16);
+        assert_eq!(rows, ["cpu0 DPC disk0", "  DISPATCH", "cpu1 idle"]);
+        assert_eq!(from, [0, 0, 1]);
+    }
+
+    #[test]
+    fn wrap_keeps_a_ring_slot_whole_and_marks_a_split_word() {
+        let (rows, _) = wrap(&lines(&["[ ][d][R][ ] head 1"]), 8);
+        assert_eq!(rows, ["[ ][d]", "  [R][ ]", "  head 1"]);
+        let (rows, _) = wrap(&lines(&["requests.database"]), 8);
+        assert_eq!(rows, ["request…", "  s.dat…", "  abase"]);
+    }
+
+    #[test]
+    fn fit_cuts_at_a_word_and_marks_it() {
+        assert_eq!(
+            fit("Interrupt lines · ports", 30),
+            "Interrupt lines · ports"
+        );
+        assert_eq!(fit("Interrupt lines · ports", 20), "Interrupt lines ·…");
+        assert_eq!(fit("Interrupt", 5), "Inte…");
+    }
 }
