@@ -1,9 +1,13 @@
 //! A static SVG timeline of a run, sized for a slide: the lanes of the Chrome trace (a
 //! lane per CPU, thread, driver of each device's stack, device and interrupt line, and
 //! rows of IRP lifetimes), the spans `kernel_sim::trace::segments` rebuilds from the
-//! trace (threads' runs and waits among them), the marks of [`super::marks`] (what each
-//! driver did with an IRP, what a thread did to objects and handles), a time axis and a
-//! legend.
+//! trace (threads' runs, ready periods and waits among them), the marks of
+//! [`super::marks`] (what each driver did with an IRP, what a thread did to objects and
+//! handles), a time axis and a legend.
+//!
+//! Each thread's runs wear its colour, the one the walkthrough gives it
+//! ([`tui::palette`]), on its own lane and on the CPUs'; its ready periods are a pale
+//! wash of it, and its waits grey.
 //!
 //! A long run is shown through a window of simulated time rather than squeezed: by
 //! default the first [`DEFAULT_WINDOW`] ns, and the title says what part of the run it
@@ -16,6 +20,8 @@ use kernel_sim::trace::{format_time, format_time_short};
 use kernel_sim::{CpuId, DeviceId, Kernel, ThreadId, Time, TraceEvent};
 use std::collections::BTreeMap;
 use std::fmt::Write;
+use tui::palette::thread_hex;
+use tui::timeline::{format_range, in_unit, unit_of};
 
 /// The window shown when none is asked for: a few disk accesses.
 pub const DEFAULT_WINDOW: Time = 20_000_000;
@@ -110,36 +116,47 @@ impl Window {
 }
 
 /// The kinds of span, in legend order, with their colours.
-const KINDS: [(&str, &str); 13] = [
-    ("thread runs", "#4e79a7"),
+const KINDS: [(&str, &str); 14] = [
+    // No colour of their own: each thread's is its palette colour (see `fill`).
+    ("thread runs", ""),
     ("context switch", "#9c9c9c"),
     ("ISR", "#e15759"),
     ("clock ISR", "#b07aa1"),
     ("DPC", "#f28e2b"),
-    ("device transfer", "#59a14f"),
+    ("device transfer", "#55677a"),
     ("line raised", "#ff9da7"),
     ("line in service", "#c0392b"),
     ("thread waits", "#c9d3df"),
+    ("thread ready", ""),
     ("driver at work", "#76b7b2"),
     ("object, handle or failed call", "#8c6bb1"),
-    ("device event", "#2f7a3a"),
+    ("device event", "#2b3440"),
     ("IRP lifetime", "#edc948"),
 ];
 
+const RUNS: usize = 0;
 /// A thread's wait, light enough for dark text.
 const WAIT: usize = 8;
+const READY: usize = 9;
 /// Indexes into [`KINDS`] for the spans that are not segments.
-const DRIVER: usize = 9;
-const THREAD_MARK: usize = 10;
-const DEVICE_MARK: usize = 11;
-const IRP: usize = 12;
+const DRIVER: usize = 10;
+const THREAD_MARK: usize = 11;
+const DEVICE_MARK: usize = 12;
+const IRP: usize = 13;
+
+/// How strongly a ready period shows its thread's colour: pale enough for dark text and
+/// to tell from a run at a glance.
+const READY_OPACITY: f64 = 0.35;
+
+/// How many of the palette's colours the legend's "thread runs" swatch shows.
+const SWATCH_THREADS: u32 = 3;
 
 /// The most IRP rows drawn; more IRPs in flight at once are counted, not drawn.
 const MAX_IRP_ROWS: usize = 8;
 
 fn kind(activity: Activity) -> usize {
     match activity {
-        Activity::Thread(_) => 0,
+        Activity::Thread(_) => RUNS,
         Activity::Switch { .. } => 1,
         Activity::Isr(_) => 2,
         Activity::Clock => 3,
@@ -148,13 +165,46 @@ fn kind(activity: Activity) -> usize {
         Activity::Raised => 6,
         Activity::InService(_) => 7,
         Activity::Waiting(_) => WAIT,
+        Activity::Ready => READY,
     }
 }
 
-/// One drawn row: its label and its spans (start, end, kind, text inside).
+/// A span's fill: its thread's colour for a run or a ready period (drawn pale, at
+/// [`READY_OPACITY`]), else its kind's.
+fn fill(kind: usize, thread: Option<ThreadId>) -> String {
+    if matches!(kind, RUNS | READY) {
+        thread_hex(thread.expect("a thread's run or ready period names its thread"))
+    } else {
+        KINDS[kind].1.to_string()
+    }
+}
+
+/// One drawn row: its label and its spans.
 struct Row {
     label: String,
-    spans: Vec<(Time, Time, usize, String)>,
+    spans: Vec<Span>,
+}
+
+/// One bar: from, to, its kind (an index into [`KINDS`]), the text inside, and the
+/// thread whose colour it wears, if any.
+struct Span {
+    from: Time,
+    to: Time,
+    kind: usize,
+    text: String,
+    thread: Option<ThreadId>,
+}
+
+impl Span {
+    fn new(from: Time, to: Time, kind: usize, text: String) -> Self {
+        Span {
+            from,
+            to,
+            kind,
+            text,
+            thread: None,
+        }
+    }
 }
 
 /// The SVG of `kernel`'s finished run over `window`.
@@ -180,7 +230,8 @@ pub fn render(kernel: &Kernel, scenario: &str, seed: u64, window: Window) -> Str
     let whole = if window.from == 0 && window.to >= run_end {
         "the whole run".to_string()
     } else {
-        format!("of a run of {}", format_time_short(run_end))
+        let (unit, name) = unit_of(run_end.max(1));
+        format!("of a run of {} {name}", in_unit(run_end, unit))
     };
     let _ = writeln!(
         s,
@@ -189,9 +240,8 @@ pub fn render(kernel: &Kernel, scenario: &str, seed: u64, window: Window) -> Str
     );
     let _ = writeln!(
         s,
-        r##"<text x="20" y="56" font-size="14" fill="#555">{} to {}, {whole}</text>"##,
-        format_time_short(window.from),
-        format_time_short(window.to)
+        r##"<text x="20" y="56" font-size="14" fill="#555">{}, {whole}</text>"##,
+        format_range(window.from, window.to)
     );
     let bottom = TOP + rows.len() as f64 * LANE;
     for (i, _) in rows.iter().enumerate() {
@@ -220,25 +270,35 @@ pub fn render(kernel: &Kernel, scenario: &str, seed: u64, window: Window) -> Str
             y + LANE / 2.0 + 5.0,
             escape(&row.label)
         );
-        for (from, to, k, text) in &row.spans {
-            // A thread that held the CPU for no time between two interrupt routines
-            // says nothing on a slide.
-            if from == to && KINDS[*k].0 == "thread runs" {
+        for span in &row.spans {
+            let (from, to, k, text) = (span.from, span.to, span.kind, &span.text);
+            // A thread that held the CPU, or stood ready, for no time between two
+            // other things says nothing on a slide.
+            if from == to && matches!(k, RUNS | READY) {
                 continue;
             }
-            let (x0, x1) = (x(*from), x(*to));
+            let (x0, x1) = (x(from), x(to));
             // Instants still show: a mark as a tick, anything else a hairline.
-            let tick = matches!(*k, DRIVER | THREAD_MARK | DEVICE_MARK);
+            let tick = matches!(k, DRIVER | THREAD_MARK | DEVICE_MARK);
             let w = (x1 - x0).max(if tick { 2.0 } else { 1.0 });
+            let opacity = if k == READY {
+                format!(r#" fill-opacity="{READY_OPACITY}""#)
+            } else {
+                String::new()
+            };
             let _ = writeln!(
                 s,
-                r#"<rect x="{x0:.1}" y="{:.1}" width="{w:.1}" height="{BAR}" fill="{}"><title>{} {}: {}–{}</title></rect>"#,
+                r#"<rect x="{x0:.1}" y="{:.1}" width="{w:.1}" height="{BAR}" fill="{}"{opacity}><title>{} {}: {}–{}</title></rect>"#,
                 y + (LANE - BAR) / 2.0,
-                KINDS[*k].1,
-                KINDS[*k].0,
-                escape(text),
-                format_time(*from),
-                format_time(*to)
+                fill(k, span.thread),
+                KINDS[k].0,
+                // A ready period's bar says "ready"; its tooltip says whose it is.
+                escape(match span.thread {
+                    Some(t) if k == READY => kernel.thread_name(t),
+                    _ => text,
+                }),
+                format_time(from),
+                format_time(to)
             );
             // A label only where it fits (about 7 px a character at this size).
             if !text.is_empty() && w > 7.0 * text.chars().count() as f64 + 6.0 {
@@ -248,7 +308,7 @@ pub fn render(kernel: &Kernel, scenario: &str, seed: u64, window: Window) -> Str
                     x0 + 3.0,
                     y + LANE / 2.0 + 4.0,
                     // Dark text on the light colours.
-                    if matches!(*k, IRP | WAIT) {
+                    if matches!(k, IRP | WAIT | READY) {
                         "#222"
                     } else {
                         "white"
@@ -265,7 +325,7 @@ pub fn render(kernel: &Kernel, scenario: &str, seed: u64, window: Window) -> Str
 }
 
 /// The lanes: CPUs, threads, devices, interrupt lines, each with the spans that touch
-/// the window.
+/// the window, then the IRPs'.
 fn rows(k: &Kernel, segments: &Segments, run_end: Time, window: Window) -> Vec<Row> {
     let core = k.core();
     let in_window = |lane: Lane| -> Vec<(Time, Time, Activity)> {
@@ -276,36 +336,45 @@ fn rows(k: &Kernel, segments: &Segments, run_end: Time, window: Window) -> Vec<R
             .map(|s: &Segment| (s.start, s.end.map_or(run_end, |(t, _)| t), s.activity))
             .collect()
     };
-    let text = |a: Activity| match a {
-        Activity::Thread(t) => k.thread_name(t).to_string(),
-        Activity::Isr(_) => "ISR".into(),
-        Activity::Dpc(_) => "DPC".into(),
-        Activity::Transfer(irp) => irp.to_string(),
-        Activity::Waiting(reason) => format!("waits: {}", reason.short()),
-        _ => String::new(),
+    let span = |(a, b, act): (Time, Time, Activity)| {
+        let text = match act {
+            Activity::Thread(t) => k.thread_name(t).to_string(),
+            Activity::Isr(_) => "ISR".into(),
+            Activity::Dpc(_) => "DPC".into(),
+            Activity::Transfer(irp) => irp.to_string(),
+            Activity::Waiting(reason) => format!("waits: {}", reason.short()),
+            Activity::Ready => "ready".into(),
+            _ => String::new(),
+        };
+        let thread = match act {
+            Activity::Thread(t) => Some(t),
+            _ => None,
+        };
+        Span {
+            thread,
+            ..Span::new(a, b, kind(act), text)
+        }
     };
     let mut rows = Vec::new();
-    let mut runs: BTreeMap<ThreadId, Vec<(Time, Time, usize, String)>> = BTreeMap::new();
+    let mut runs: BTreeMap<ThreadId, Vec<Span>> = BTreeMap::new();
     for c in 0..core.cpus.len() {
         let cpu = CpuId(c as u16);
         let spans = in_window(Lane::Cpu(cpu));
         for &(a, b, act) in &spans {
             if let Activity::Thread(t) = act {
-                runs.entry(t)
-                    .or_default()
-                    .push((a, b, 0, format!("on {cpu}")));
+                runs.entry(t).or_default().push(Span {
+                    thread: Some(t),
+                    ..Span::new(a, b, RUNS, format!("on {cpu}"))
+                });
             }
         }
         rows.push(Row {
             label: cpu.to_string(),
-            spans: spans
-                .into_iter()
-                .map(|(a, b, act)| (a, b, kind(act), text(act)))
-                .collect(),
+            spans: spans.into_iter().map(span).collect(),
         });
     }
     // The marks in the window, by track.
-    let mut marked: BTreeMap<Track, Vec<(Time, Time, usize, String)>> = BTreeMap::new();
+    let mut marked: BTreeMap<Track, Vec<Span>> = BTreeMap::new();
     marks::each(k, k.trace(), |m| {
         if (window.from..=window.to).contains(&m.time) {
             let kind = match m.track {
@@ -316,21 +385,20 @@ fn rows(k: &Kernel, segments: &Segments, run_end: Time, window: Window) -> Vec<R
             marked
                 .entry(m.track)
                 .or_default()
-                .push((m.time, m.time, kind, m.label));
+                .push(Span::new(m.time, m.time, kind, m.label));
         }
     });
     let mut take = |track: Track| marked.remove(&track).unwrap_or_default();
     for t in &core.threads {
         let mut spans = runs.remove(&t.id).unwrap_or_default();
-        spans.extend(
-            in_window(Lane::Thread(t.id))
-                .into_iter()
-                .map(|(a, b, act)| (a, b, kind(act), text(act))),
-        );
+        spans.extend(in_window(Lane::Thread(t.id)).into_iter().map(|s| Span {
+            thread: Some(t.id),
+            ..span(s)
+        }));
         spans.extend(take(Track::Thread(t.id)));
-        spans.sort_by_key(|s| s.0);
+        spans.sort_by_key(|s| s.from);
         rows.push(Row {
-            label: t.name.clone(),
+            label: format!("thread {}", t.name),
             spans,
         });
     }
@@ -342,12 +410,9 @@ fn rows(k: &Kernel, segments: &Segments, run_end: Time, window: Window) -> Vec<R
     }
     for d in 0..core.device_names.len() {
         let id = DeviceId(d as u16);
-        let mut spans: Vec<_> = in_window(Lane::Device(id))
-            .into_iter()
-            .map(|(a, b, act)| (a, b, kind(act), text(act)))
-            .collect();
+        let mut spans: Vec<Span> = in_window(Lane::Device(id)).into_iter().map(span).collect();
         spans.extend(take(Track::Device(id)));
-        spans.sort_by_key(|s| s.0);
+        spans.sort_by_key(|s| s.from);
         rows.push(Row {
             label: k.device_name(id).to_string(),
             spans,
@@ -355,10 +420,10 @@ fn rows(k: &Kernel, segments: &Segments, run_end: Time, window: Window) -> Vec<R
     }
     for l in core.lines.values() {
         rows.push(Row {
-            label: l.irq.to_string(),
+            label: format!("{} line", l.irq),
             spans: in_window(Lane::Line(l.irq))
                 .into_iter()
-                .map(|(a, b, act)| (a, b, kind(act), String::new()))
+                .map(|(a, b, act)| Span::new(a, b, kind(act), String::new()))
                 .collect(),
         });
     }
@@ -366,7 +431,8 @@ fn rows(k: &Kernel, segments: &Segments, run_end: Time, window: Window) -> Vec<R
 }
 
 /// IRP lifetimes that touch the window, on as few rows as they need (at most
-/// [`MAX_IRP_ROWS`]; a last row counts the rest).
+/// [`MAX_IRP_ROWS`]; a last row counts the rest): the first row is labelled "IRPs in
+/// flight", the rows below it hold those in flight at the same time.
 fn irp_rows(trace: &[TraceEvent], window: Window) -> Vec<Row> {
     let mut rows: Vec<Row> = Vec::new();
     let mut busy_until: Vec<Time> = Vec::new();
@@ -381,7 +447,11 @@ fn irp_rows(trace: &[TraceEvent], window: Window) -> Vec<Row> {
             None if busy_until.len() < MAX_IRP_ROWS => {
                 busy_until.push(0);
                 rows.push(Row {
-                    label: format!("IRPs {}", rows.len() + 1),
+                    label: if rows.is_empty() {
+                        "IRPs in flight".to_string()
+                    } else {
+                        "  more at once".to_string()
+                    },
                     spans: Vec::new(),
                 });
                 busy_until.len() - 1
@@ -392,13 +462,17 @@ fn irp_rows(trace: &[TraceEvent], window: Window) -> Vec<Row> {
             }
         };
         busy_until[row] = p.end;
-        rows[row]
-            .spans
-            .push((from, p.end, IRP, format!("{} {}", p.irp, p.major)));
+        rows[row].spans.push(Span::new(
+            from,
+            p.end,
+            IRP,
+            format!("{} {}", p.irp, p.major),
+        ));
     }
     if hidden > 0 {
+        let s = if hidden == 1 { "" } else { "s" };
         rows.push(Row {
-            label: format!("+{hidden} more IRPs"),
+            label: format!("{hidden} more IRP{s}, not drawn"),
             spans: Vec::new(),
         });
     }
@@ -438,15 +512,10 @@ fn axis(s: &mut String, ticks: &[Time], y: f64, x: &impl Fn(Time) -> f64) {
     }
 }
 
-/// A tick's time in the unit the window's end calls for: "5.5 ms", "120 us", "2 s".
+/// A tick's time in the unit the window's end calls for: "5.5 ms", "120 µs", "2 s".
 fn tick_label(t: Time, window_end: Time) -> String {
-    let (unit, name) = match window_end {
-        1_000_000_000.. => (1e9, "s"),
-        1_000_000.. => (1e6, "ms"),
-        1_000.. => (1e3, "us"),
-        _ => (1.0, "ns"),
-    };
-    format!("{} {name}", t as f64 / unit)
+    let (unit, name) = unit_of(window_end.max(1));
+    format!("{} {name}", t as f64 / unit as f64)
 }
 
 /// The legend's entries, each with where it goes (left edge and line), wrapped to the
@@ -470,13 +539,37 @@ fn legend_lines() -> usize {
     legend_layout().last().map_or(0, |&(_, line)| line + 1)
 }
 
+/// The legend: a swatch and a name per kind; the threads' kinds show the first few
+/// threads' colours side by side, as each thread wears its own.
 fn legend(s: &mut String, y: f64) {
-    for ((name, colour), (x, line)) in KINDS.into_iter().zip(legend_layout()) {
+    for (k, ((name, colour), (x, line))) in KINDS.into_iter().zip(legend_layout()).enumerate() {
         let y = y + 22.0 * line as f64;
+        if matches!(k, RUNS | READY) {
+            let w = 14.0 / SWATCH_THREADS as f64;
+            for i in 0..SWATCH_THREADS {
+                let _ = write!(
+                    s,
+                    r#"<rect x="{:.2}" y="{:.1}" width="{w:.2}" height="14" fill="{}"{}/>"#,
+                    x + w * i as f64,
+                    y - 11.0,
+                    thread_hex(ThreadId(i)),
+                    if k == READY {
+                        format!(r#" fill-opacity="{READY_OPACITY}""#)
+                    } else {
+                        String::new()
+                    }
+                );
+            }
+        } else {
+            let _ = write!(
+                s,
+                r#"<rect x="{x:.1}" y="{:.1}" width="14" height="14" fill="{colour}"/>"#,
+                y - 11.0
+            );
+        }
         let _ = writeln!(
             s,
-            r#"<rect x="{x:.1}" y="{:.1}" width="14" height="14" fill="{colour}"/><text x="{:.1}" y="{y:.1}" font-size="13">{name}</text>"#,
-            y - 11.0,
+            r#"<text x="{:.1}" y="{y:.1}" font-size="13">{name}</text>"#,
             x + 19.0
         );
     }

@@ -1,10 +1,12 @@
 //! The timeline lanes rebuilt from the trace agree with the kernel's own state after
-//! every step: what each CPU runs, what each device transfers, what each line is doing.
+//! every step: what each CPU runs, what each device transfers, what each line is doing,
+//! which threads are ready and which wait.
 //! This is what makes the trace enough to draw a run (the walkthrough's strip, exports).
 
 use crate::load;
 use kernel_sim::cpu::FrameKind;
 use kernel_sim::intr::LineState;
+use kernel_sim::thread::ThreadState;
 use kernel_sim::trace::segments::{Activity, Lane, Segments};
 use kernel_sim::{DeviceId, Kernel};
 
@@ -61,6 +63,20 @@ pub fn check(k: &Kernel, segments: &mut Segments, fed: &mut usize) -> Result<(),
             return Err(format!(
                 "{}: lane shows {got:?}, line is {want:?}",
                 line.irq
+            ));
+        }
+    }
+    for thread in &core.threads {
+        let want = match thread.state {
+            ThreadState::Ready => Some(Activity::Ready),
+            ThreadState::Waiting { reason, .. } => Some(Activity::Waiting(reason)),
+            ThreadState::NotStarted | ThreadState::Running { .. } | ThreadState::Terminated => None,
+        };
+        let got = open(Lane::Thread(thread.id));
+        if got != want {
+            return Err(format!(
+                "{}: lane shows {got:?}, thread is {:?}",
+                thread.name, thread.state
             ));
         }
     }

@@ -380,12 +380,28 @@ fn checkpoints_stay_bounded_and_going_anywhere_is_exact() {
     }
 }
 
+/// The timeline's row of a lane, as drawn at `w`x`h`: the cells after its label.
+fn timeline_row(a: &App, w: u16, h: u16, label: &str) -> String {
+    let frame = plain(&screen(a, w, h));
+    let skip = a.view.timeline.label_width();
+    let line = frame
+        .lines()
+        .find(|l| l.starts_with(&format!("{label} ")) && l.chars().count() > skip)
+        .unwrap_or_else(|| panic!("lane {label} in\n{frame}"));
+    line.chars().skip(skip).collect()
+}
+
 #[test]
 fn the_timeline_shows_what_ran_up_to_now_and_zooms() {
     use ratatui::style::Modifier;
     let mut a = app("tour");
     let t = &a.view.timeline;
-    assert_eq!(t.lanes.len(), 2, "cpu0 and disk0");
+    let labels: Vec<&str> = t.lanes.iter().map(|l| l.label.as_str()).collect();
+    assert_eq!(
+        labels,
+        ["cpu0", "disk0", "T1", "T2"],
+        "a lane per thread too"
+    );
     assert!(
         t.lanes.iter().all(|l| l.marks.is_empty()),
         "nothing yet at step 0"
@@ -398,12 +414,20 @@ fn the_timeline_shows_what_ran_up_to_now_and_zooms() {
             .map(|c| c.glyph)
             .collect::<String>()
     };
+    // T2 computes on cpu0 until the interrupt: its runs start with its mark, 2.
     assert!(
-        cells(0).contains('█') && cells(0).contains('I'),
+        cells(0).contains("2█") && cells(0).contains('I'),
         "{}",
         cells(0)
     );
     assert!(cells(1).contains('═'), "{}", cells(1));
+    // T1 waits for its read all the while; T2 runs.
+    assert!(
+        cells(2).contains("···") && !cells(2).contains('█'),
+        "{}",
+        cells(2)
+    );
+    assert!(cells(3).contains("2██"), "{}", cells(3));
     // Nothing drawn lies in the future of the current step.
     assert!(t.lanes.iter().flat_map(|l| &l.marks).all(|m| m.to <= t.now));
     // The current moment's column is highlighted on every lane.
@@ -413,14 +437,88 @@ fn the_timeline_shows_what_ran_up_to_now_and_zooms() {
     let row = (0..40)
         .find(|&y| buf[(0, y)].symbol() == "c" && buf[(1, y)].symbol() == "p")
         .expect("the cpu0 lane");
-    let col = 7 + t.column(t.now, 113) as u16;
-    assert!(buf[(col, row)].modifier.contains(Modifier::REVERSED));
+    let label = t.label_width();
+    let col = (label + t.column(t.now, 120 - label)) as u16;
+    for lane in 0..4 {
+        assert!(buf[(col, row + lane)].modifier.contains(Modifier::REVERSED));
+    }
     assert_eq!(buf[(col, row)].symbol(), "I", "the ISR runs now");
-    let span = t.to - t.from;
+    // T2's mark is underlined in its label, so the 2s on cpu0 read as T2 without colour.
+    assert_eq!(buf[(1, row + 3)].symbol(), "2");
+    assert!(buf[(1, row + 3)].modifier.contains(Modifier::UNDERLINED));
+    // > and < move one width narrower and wider than the one that follows the steps,
+    // and the window goes on holding the current moment.
+    let width = |a: &App| a.view.timeline.to - a.view.timeline.from;
+    let followed = tui::timeline::SPANS
+        .iter()
+        .position(|&s| s == width(&a))
+        .unwrap();
     press(&mut a, KeyCode::Char('>'), 1);
-    assert_eq!(a.view.timeline.to - a.view.timeline.from, span / 2);
+    assert_eq!(width(&a), tui::timeline::SPANS[followed - 1]);
     press(&mut a, KeyCode::Char('<'), 2);
-    assert_eq!(a.view.timeline.to - a.view.timeline.from, span * 5 / 2);
+    assert_eq!(width(&a), tui::timeline::SPANS[followed + 1]);
+    for _ in 0..10 {
+        press(&mut a, KeyCode::Right, 1);
+        let t = &a.view.timeline;
+        assert!(t.from <= t.now && t.now < t.to, "{t:?}");
+    }
+}
+
+#[test]
+fn early_steps_microseconds_apart_fall_in_columns_of_their_own() {
+    let mut a = app("tour");
+    // The steps up to T2's first run: T1 opens and reads (5-10 us), T2 starts at 20 us
+    // and runs at 25 us.
+    while a.view.now < 25_000 {
+        press(&mut a, KeyCode::Right, 1);
+    }
+    let t = &a.view.timeline;
+    assert!(
+        t.to - t.from <= 50_000,
+        "a window of tens of microseconds, not milliseconds: {}",
+        t.range()
+    );
+    // The moments of the last few steps, each in a column of its own on the narrowest
+    // screen.
+    let width = 80 - t.label_width();
+    let moments = [5_000, 6_000, 7_000, 7_500, 8_500, 10_000, 20_000, 25_000];
+    let mut columns: Vec<usize> = moments.iter().map(|&m| t.column(m, width)).collect();
+    columns.dedup();
+    assert_eq!(columns.len(), moments.len(), "{columns:?}");
+    insta::assert_snapshot!("tour_t2_runs_80x24", screen(&a, 80, 24));
+    insta::assert_snapshot!("tour_t2_runs_120x40", screen(&a, 120, 40));
+    // On the lanes: T1 ran (its mark, 1) then waits; T2 stood ready, then was switched
+    // to, and runs now.
+    let t1 = timeline_row(&a, 120, 40, "T1");
+    assert!(t1.contains("1█") && t1.contains('·'), "{t1}");
+    let t2 = timeline_row(&a, 120, 40, "T2");
+    assert!(t2.contains("s2") || t2.contains("░s"), "{t2}");
+    // Steps 3 ms apart (T2's passes) get a window of milliseconds.
+    while a.view.now < 3_025_000 {
+        press(&mut a, KeyCode::Right, 1);
+    }
+    let t = &a.view.timeline;
+    assert!(t.to - t.from >= 5_000_000, "{}", t.range());
+    insta::assert_snapshot!("tour_second_pass_80x24", screen(&a, 80, 24));
+}
+
+#[test]
+fn without_colour_threads_on_a_busy_machine_are_told_apart_by_their_marks() {
+    // Four CPUs, five threads: on a screen of 30 rows the thread lanes do not fit, so
+    // the CPU lanes carry each run's mark (W3's 3, W4's 4), even where a switch shares
+    // its column. (At 80x24 only the first lanes fit, with the rest counted as hidden.)
+    let (w, h) = (100, 30);
+    let mut a = app("iocp-thread-pool");
+    press(&mut a, KeyCode::Char('n'), 3);
+    let frame = plain(&screen(&a, w, h));
+    assert!(frame.contains("lanes hidden"), "{frame}");
+    let cpus: String = ["cpu1", "cpu2"]
+        .into_iter()
+        .map(|l| timeline_row(&a, w, h, l))
+        .collect();
+    for mark in ['3', '4'] {
+        assert!(cpus.contains(&format!("{mark}█")), "{mark} in {cpus}");
+    }
 }
 
 #[test]
@@ -479,15 +577,25 @@ fn each_thread_wears_one_colour_in_the_timeline_and_the_threads_pane() {
     let lines: Vec<&str> = text.lines().collect();
     let row = |prefix: &str| lines.iter().position(|l| l.starts_with(prefix)).unwrap() as u16;
     // T2 runs on cpu0 before the interrupt: its cells on the cpu0 lane wear T2's colour.
-    let lane = row("\"cpu0   ");
+    let lane = row("\"cpu0 ");
     let t2 = kernel_sim::ThreadId(1);
-    let x = (7..120).find(|&x| buf[(x, lane)].symbol() == "█").unwrap();
+    let x = (6..120).find(|&x| buf[(x, lane)].symbol() == "█").unwrap();
     assert_eq!(buf[(x, lane)].fg, thread_color(t2));
     assert_eq!(
         plain[(x, lane)].fg,
         ratatui::style::Color::Reset,
         "no colour under NO_COLOR"
     );
+    // So do its own lane, its label's mark, and T1's waits on T1's lane its colour.
+    let t1 = kernel_sim::ThreadId(0);
+    for (label, thread, glyph) in [("\"T2 ", t2, "█"), ("\"T1 ", t1, "·")] {
+        let lane = row(label);
+        let x = (6..120)
+            .find(|&x| buf[(x, lane)].symbol() == glyph)
+            .unwrap();
+        assert_eq!(buf[(x, lane)].fg, thread_color(thread), "{label}");
+        assert_eq!(buf[(1, lane)].fg, thread_color(thread), "{label}'s mark");
+    }
     // And so does T2's row in the Threads pane.
     let pane = row("\"┌ CPUs");
     let t2_row = (pane..pane + 8).find(|&y| {

@@ -5,10 +5,10 @@
 use crate::checks::{Checker, Checks};
 use crate::predict::Question;
 use crate::sim::{Command, Progress, SimHandle, Update};
-use crate::timeline::{DEFAULT_SPAN, SPANS};
+use crate::timeline::SPANS;
 use crate::view::{Detail, Lens, View};
 use kernel_sim::trace::parse_time;
-use kernel_sim::{IrpId, Kernel, ThreadId, Time};
+use kernel_sim::{IrpId, Kernel, ThreadId};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::cell::Cell;
 
@@ -198,8 +198,9 @@ pub struct App {
     pub message: Option<String>,
     /// Whether to use colour; off when NO_COLOR is set (see [`crate::run`]).
     pub color: bool,
-    /// The timeline's window, in simulated ns.
-    pub span: Time,
+    /// How many widths wider (positive) or narrower the timeline's window is than the one
+    /// that follows the steps.
+    pub zoom: i8,
     /// The simulation thread is gone (it panicked): the walkthrough cannot go on.
     pub lost: bool,
     /// Predict mode, its open question and its tally.
@@ -294,7 +295,7 @@ impl App {
             prompt: None,
             message: None,
             color: false,
-            span: DEFAULT_SPAN,
+            zoom: 0,
             lost: false,
             predict: Predict::default(),
         };
@@ -621,16 +622,17 @@ impl App {
             None
         };
         self.show_details = detail.is_some();
-        let span = self.span;
-        self.send(Command::Look(Lens { detail, span }));
+        let zoom = self.zoom;
+        self.send(Command::Look(Lens { detail, zoom }));
     }
 
-    /// Moves the timeline's window one zoom step wider (+1) or narrower (-1).
-    fn zoom(&mut self, by: isize) {
-        let at = SPANS.iter().position(|&s| s >= self.span).unwrap_or(0);
-        let to = at.saturating_add_signed(by).min(SPANS.len() - 1);
-        if SPANS[to] != self.span {
-            self.span = SPANS[to];
+    /// Makes the timeline's window one width wider (+1) or narrower (-1) than it is
+    /// now, relative to the one that follows the steps.
+    fn zoom(&mut self, by: i8) {
+        let limit = SPANS.len() as i8 - 1;
+        let zoom = self.zoom.saturating_add(by).clamp(-limit, limit);
+        if zoom != self.zoom {
+            self.zoom = zoom;
             self.look();
         }
     }

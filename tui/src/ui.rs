@@ -7,18 +7,14 @@ use crate::app::{Action, App, KEYS, Pane};
 use crate::checks::{CheckLine, CheckVerdict};
 use crate::predict::Question;
 use crate::sim::Task;
-use crate::timeline::LEGEND;
-use kernel_sim::ThreadId;
-use kernel_sim::trace::{format_time, format_time_short};
+use crate::timeline::legend;
+use kernel_sim::trace::format_time;
 use panel::{Panel, focus_style};
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Position, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Widget, Wrap};
-
-/// Columns of a timeline lane's label.
-const LABEL: usize = 7;
 
 /// The smallest screen the walkthrough draws on.
 pub const MIN_WIDTH: u16 = 80;
@@ -399,28 +395,28 @@ impl App {
     }
 
     /// The timeline strip: a header with the window and the legend, then a row per
-    /// lane with the current moment's column marked.
+    /// lane (CPUs, devices, threads) with the current moment's column marked. A thread's
+    /// lane and its runs wear its colour; its mark is underlined in the lane's label.
     fn timeline(&self, area: Rect, buf: &mut Buffer) {
         let t = &self.view.timeline;
-        let width = (area.width as usize).saturating_sub(LABEL);
+        let label = t.label_width();
+        let width = (area.width as usize).saturating_sub(label);
         if area.height == 0 || width == 0 {
             return;
         }
         let rows = area.height as usize - 1;
         let hidden = t.lanes.len().saturating_sub(rows);
-        let more = if hidden > 0 {
-            format!(" (+{hidden} lanes hidden)")
-        } else {
-            String::new()
+        let more = match hidden {
+            0 => String::new(),
+            1 => " · 1 lane hidden".to_string(),
+            n => format!(" · {n} lanes hidden"),
         };
-        let header = format!(
-            "{:<LABEL$}{} – {}{more} │ {LEGEND}",
-            "time",
-            format_time_short(t.from),
-            format_time_short(t.to),
-        );
+        let head = format!("{}{more} │ ", t.range());
+        let room = (area.width as usize).saturating_sub(head.chars().count());
         let dim = Style::new().add_modifier(Modifier::DIM);
-        Line::from(header).style(dim).render(area, buf);
+        Line::from(format!("{head}{}", legend(room)))
+            .style(dim)
+            .render(area, buf);
         let now = t.column(t.now, width);
         let marker = if self.color {
             Style::new().bg(Color::DarkGray)
@@ -434,17 +430,22 @@ impl App {
             if cells[now].glyph == ' ' {
                 cells[now].glyph = '│';
             }
-            let label: String = lane.label.chars().take(LABEL - 1).collect();
-            Line::from(format!("{label:<LABEL$}"))
-                .render(Rect::new(area.x, y, LABEL as u16, 1), buf);
+            Line::from(lane.label.clone()).render(Rect::new(area.x, y, label as u16, 1), buf);
+            if let Some((thread, at)) = lane.thread {
+                let c = &mut buf[(area.x + at as u16, y)];
+                c.set_style(Style::new().add_modifier(Modifier::UNDERLINED));
+                if self.color {
+                    c.set_fg(thread_color(thread));
+                }
+            }
             for (i, cell) in cells.iter().enumerate() {
-                let c = &mut buf[(area.x + (LABEL + i) as u16, y)];
+                let c = &mut buf[(area.x + (label + i) as u16, y)];
                 c.set_char(cell.glyph);
                 if let Some(t) = cell.thread.filter(|_| self.color) {
                     c.set_fg(thread_color(t));
                 }
             }
-            buf[(area.x + (LABEL + now) as u16, y)].set_style(marker);
+            buf[(area.x + (label + now) as u16, y)].set_style(marker);
         }
     }
 
@@ -789,18 +790,8 @@ fn row_texts<Id>(rows: &[crate::view::Row<Id>]) -> Vec<String> {
     rows.iter().map(|r| r.text.clone()).collect()
 }
 
-/// A thread's colour, the same in the timeline and the Threads pane (with colour on).
-pub fn thread_color(t: ThreadId) -> Color {
-    const PALETTE: [Color; 6] = [
-        Color::LightBlue,
-        Color::LightGreen,
-        Color::LightMagenta,
-        Color::LightRed,
-        Color::LightYellow,
-        Color::LightCyan,
-    ];
-    PALETTE[t.0 as usize % PALETTE.len()]
-}
+/// A thread's colour, the same in the timeline, the Threads pane and the SVG.
+pub use crate::palette::thread_color;
 
 /// Says what is missing instead of drawing a broken screen.
 fn too_small(area: Rect, buf: &mut Buffer) {
@@ -839,10 +830,8 @@ fn help(area: Rect, buf: &mut Buffer, checks: bool) {
     lines.push(Line::from(
         " A thread's colour is the same in the timeline.",
     ));
-    lines.push(Line::from(
-        " Timeline: CPUs and devices over time; │ is now.",
-    ));
-    lines.push(Line::from(format!(" {LEGEND}")));
+    lines.push(Line::from(" Timeline: CPUs, devices, threads; │ is now."));
+    lines.push(Line::from(format!(" {}", legend(usize::MAX))));
     Paragraph::new(lines)
         .block(Block::bordered().title(" Keys · ? closes "))
         .render(r, buf);

@@ -5,7 +5,7 @@
 use crate::checks::CheckLine;
 use crate::hint::look_next;
 use crate::predict::Question;
-use crate::timeline::{DEFAULT_SPAN, Timeline};
+use crate::timeline::Timeline;
 use kernel_sim::cpu::FrameKind;
 use kernel_sim::intr::LineState;
 use kernel_sim::io::IrpState;
@@ -15,21 +15,13 @@ use kernel_sim::trace::format_time;
 use kernel_sim::{DeviceId, IrpId, Kernel, SlotView, ThreadId, Time, TraceEvent, What};
 
 /// What the screen asks to see besides the panes every frame has.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Lens {
     /// The overlay open over the panes, if any.
     pub detail: Option<Detail>,
-    /// The timeline's width in simulated ns.
-    pub span: Time,
-}
-
-impl Default for Lens {
-    fn default() -> Self {
-        Self {
-            detail: None,
-            span: DEFAULT_SPAN,
-        }
-    }
+    /// How many of the timeline's widths wider (positive) or narrower than the one that
+    /// follows the steps ([`crate::timeline`]).
+    pub zoom: i8,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -121,7 +113,7 @@ impl View {
             has_objects: !k.core().event_objects.is_empty() || !k.core().semaphores.is_empty(),
             narration: step.clone().map(|i| session.narrate(i)).collect(),
             hint: look_next(k, session.trace(), step.start).map(str::to_string),
-            timeline: Timeline::capture(session, lens.span),
+            timeline: Timeline::capture(session, lens.zoom),
             detail: lens.detail.map(|d| match d {
                 Detail::Irp(irp) => irp_detail(session, irp),
                 Detail::Thread(thread) => thread_detail(session, thread),

@@ -5,8 +5,9 @@
 //! each pop), so [`Segments`] replays those stacks and records, per CPU, which frame was
 //! on top when: a thread's segment ends when an ISR interrupts it and a new one starts
 //! when the ISR returns. Devices show their transfers; interrupt lines show when they
-//! were raised and in service; threads show when they waited, and for what. Idle time is
-//! the absence of a segment.
+//! were raised and in service; threads show when they were ready (runnable, waiting for
+//! a CPU) and when they waited, and for what. Idle time is the absence of a segment;
+//! a thread's runs are on the CPU lanes.
 //!
 //! Segments are built incrementally, one event at a time in trace order, so a viewer can
 //! feed the trace as the run grows.
@@ -22,7 +23,7 @@ pub enum Lane {
     Cpu(CpuId),
     Device(DeviceId),
     Line(Irq),
-    /// A thread's waits (when it runs shows on the CPU lanes).
+    /// A thread's ready periods and waits (when it runs shows on the CPU lanes).
     Thread(ThreadId),
 }
 
@@ -47,6 +48,9 @@ pub enum Activity {
     InService(CpuId),
     /// The thread waits (thread lanes): for I/O, a sleep, a port, objects, work.
     Waiting(super::WaitReason),
+    /// The thread is ready to run and waits for a CPU (thread lanes): from the moment it
+    /// is made ready or preempted until the dispatcher starts switching to it.
+    Ready,
 }
 
 /// One stretch of one activity on a lane. Indexes are positions in the trace, which
@@ -118,7 +122,11 @@ impl Segments {
         let t = event.time;
         match event.what {
             What::ContextSwitched { to, .. } => {
+                self.close(Lane::Thread(to), t, index);
                 self.cpu_push(index, event, Activity::Switch { to })
+            }
+            What::ThreadReady { thread, .. } => {
+                self.open(Lane::Thread(thread), Activity::Ready, t, index)
             }
             What::ThreadResumed { thread } => {
                 self.cpu_pop(index, event, |a| matches!(a, Activity::Switch { .. }));
@@ -148,8 +156,12 @@ impl Segments {
                 self.open(Lane::Thread(thread), Activity::Waiting(reason), t, index);
             }
             What::ThreadWoken { thread, .. } => self.close(Lane::Thread(thread), t, index),
-            What::ThreadExited { .. } | What::ThreadPreempted { .. } => {
+            What::ThreadExited { .. } => {
                 self.cpu_pop(index, event, |a| matches!(a, Activity::Thread(_)))
+            }
+            What::ThreadPreempted { thread } => {
+                self.cpu_pop(index, event, |a| matches!(a, Activity::Thread(_)));
+                self.open(Lane::Thread(thread), Activity::Ready, t, index);
             }
             What::Device { device, kind, .. } => match kind.lane {
                 crate::device::Lane::BeginTransfer => {
