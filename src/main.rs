@@ -200,7 +200,8 @@ fn walk(scenario: &scenario::model::Scenario, seed: u64, instead: &str) -> Resul
     };
     // The walkthrough keeps the whole trace, so it stops where a kept trace must.
     let limit = scenario.machine.event_limit.min(iosim::MAX_KEPT_EVENTS);
-    let mut app = tui::App::with_event_limit(kernel, &scenario.name, limit);
+    let mut app = tui::App::with_event_limit(kernel, &scenario.name, limit)
+        .with_description(&scenario.description);
     if let Some((checks, kernel)) = checks {
         app = app.with_checks(kernel, Box::new(checks));
     }

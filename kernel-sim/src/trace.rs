@@ -14,7 +14,8 @@ mod explain;
 mod probe;
 pub mod segments;
 pub use explain::{
-    Narrator, Note, count, duration, format_time, format_time_short, parse_time, with_note,
+    Narrator, Note, count, duration, format_time, format_time_scaled, format_time_short,
+    parse_time, with_note,
 };
 
 /// Why a thread is waiting.

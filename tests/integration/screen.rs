@@ -211,6 +211,13 @@ fn sources(app: &App) -> Vec<(&'static str, Vec<String>)> {
             .into(),
     );
     story.extend(v.hint.iter().map(|h| format!("Look next: {h}")));
+    // The last step's account of the whole run.
+    if !v.summary.is_empty() {
+        story.push("The run is over: nothing is left to happen.".into());
+        story.extend(v.stopped.map(|why| format!("The run stops here ({why}).")));
+        story.extend(v.summary.iter().cloned());
+        story.push(format!("What this scenario shows: {}", app.description));
+    }
     vec![
         ("CPUs", v.cpus.clone()),
         (

@@ -126,7 +126,7 @@ impl Drop for Tmux {
 fn the_walkthrough_runs_in_a_terminal_and_restores_it() {
     let tmux = Tmux::start("keys", "tui tour", 80, 24);
     let first = tmux.wait_for("step 0/");
-    assert!(first.contains("iosim · tour · step 0/"), "{first}");
+    assert!(first.contains("iosim · tour · seed "), "{first}");
     tmux.keys(&["Right", "Right", "Right"]);
     tmux.wait_for("step 3/");
     tmux.keys(&["Left"]);
@@ -154,15 +154,15 @@ fn the_expectations_overlay_opens_in_a_terminal() {
     tmux.keys(&["Escape"]);
     tmux.wait_for("What just happened");
     tmux.keys(&["q"]);
-    tmux.assert_restored("expectations-hold · step");
+    tmux.assert_restored("expectations-hold · seed");
 }
 
 #[test]
 fn ctrl_c_quits_and_restores_the_terminal() {
     let tmux = Tmux::start("ctrl-c", "tui iocp-thread-pool", 100, 30);
-    tmux.wait_for("iocp-thread-pool · step 0/");
+    tmux.wait_for("iocp-thread-pool · seed ");
     tmux.keys(&["C-c"]);
-    tmux.assert_restored("iocp-thread-pool · step");
+    tmux.assert_restored("iocp-thread-pool · seed");
 }
 
 #[test]
@@ -184,4 +184,81 @@ fn predict_mode_asks_takes_an_answer_and_keeps_the_tally() {
     );
     tmux.keys(&["q"]);
     tmux.assert_restored("iosim · tour");
+}
+
+#[test]
+fn esc_never_quits_and_searches_go_both_ways_in_a_terminal() {
+    let tmux = Tmux::start("search", "tui disk-elevator", 80, 24);
+    tmux.wait_for("step 0/");
+    // Esc on the main screen says how to quit, and the walkthrough goes on.
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("nothing to close: q quits");
+    tmux.keys(&["Right"]);
+    tmux.wait_for("step 1/");
+    tmux.keys(&["/"]);
+    tmux.wait_for("search forward for:");
+    tmux.keys(&["-l", "InterruptRaised"]);
+    tmux.keys(&["Enter"]);
+    let first = wait_for_step(&tmux, |s| s > 1);
+    tmux.keys(&["]"]);
+    let second = wait_for_step(&tmux, |s| s > first);
+    tmux.keys(&["["]);
+    wait_for_step(&tmux, |s| s == first);
+    // Backward, Enter alone: the last search's text.
+    tmux.keys(&["\\"]);
+    tmux.wait_for("search backward (Enter alone: \"InterruptRaised\")");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for(&format!("does not occur before step {first}"));
+    assert!(second > first);
+    tmux.keys(&["q"]);
+    tmux.assert_restored("disk-elevator · seed");
+}
+
+#[test]
+fn the_irp_details_scroll_to_their_end_in_a_terminal() {
+    let tmux = Tmux::start("details", "tui tour", 80, 24);
+    tmux.wait_for("step 0/");
+    tmux.keys(&["n"]);
+    tmux.wait_for("t=9.028 ms");
+    tmux.keys(&["Down", "Enter"]);
+    tmux.wait_for("more below: ↓ PgDn scroll");
+    for _ in 0..30 {
+        tmux.keys(&["PageDown"]);
+    }
+    let end = tmux.wait_for("done: STATUS, N bytes");
+    assert!(end.contains("more above"), "{end}");
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("What just happened");
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("nothing to close: q quits");
+    tmux.keys(&["q"]);
+    tmux.assert_restored("iosim · tour");
+}
+
+/// The step the status line shows.
+fn step_of(screen: &str) -> u64 {
+    let at = screen.find("step ").expect("a status line") + "step ".len();
+    screen[at..]
+        .split('/')
+        .next()
+        .unwrap()
+        .replace(',', "")
+        .parse()
+        .expect("a step number")
+}
+
+/// Waits until the status line's step satisfies `want`; that step.
+fn wait_for_step(tmux: &Tmux, want: impl Fn(u64) -> bool) -> u64 {
+    let start = Instant::now();
+    loop {
+        let screen = tmux.screen();
+        if screen.contains("step ") && want(step_of(&screen)) {
+            return step_of(&screen);
+        }
+        assert!(
+            start.elapsed() < DEADLINE,
+            "the step did not come:\n{screen}"
+        );
+        sleep(POLL);
+    }
 }

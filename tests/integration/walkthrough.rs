@@ -226,7 +226,8 @@ fn tab_moves_focus_and_the_arrows_follow_it() {
     use tui::Pane;
     let mut a = app("apc-completion-routines");
     assert_eq!(a.focus, Pane::Irps);
-    press(&mut a, KeyCode::Tab, 1);
+    // Tab goes in reading order: the Threads pane is left of the IRPs'.
+    press(&mut a, KeyCode::BackTab, 1);
     assert_eq!(a.focus, Pane::Threads);
     press(&mut a, KeyCode::Down, 2);
     let second = a.view.threads[1].id;
@@ -235,13 +236,17 @@ fn tab_moves_focus_and_the_arrows_follow_it() {
         Some(second),
         "↓ twice: first, then second"
     );
-    let back_tab = KeyEvent::new(KeyCode::BackTab, KeyModifiers::SHIFT);
-    act(&mut a, action_for(back_tab).unwrap());
+    press(&mut a, KeyCode::Tab, 1);
     assert_eq!(a.focus, Pane::Irps);
+    let mut seen = vec![a.focus];
     for _ in 0..Pane::ALL.len() {
         press(&mut a, KeyCode::Tab, 1);
+        seen.push(a.focus);
     }
     assert_eq!(a.focus, Pane::Irps, "Tab cycles through every pane");
+    seen.sort_by_key(|p| Pane::ALL.iter().position(|q| q == p));
+    seen.dedup();
+    assert_eq!(seen, Pane::ALL, "every pane takes focus");
     // The focused pane's border is drawn thick.
     let s = screen(&a, 80, 24);
     assert!(s.contains("┏ IRPs"), "{s}");
@@ -262,7 +267,7 @@ fn a_thread_shows_its_apc_queue_in_the_order_it_will_run() {
         press(&mut a, KeyCode::Right, 1);
         assert_ne!(a.view.step, at, "the scenario queues two APCs for a thread");
     }
-    press(&mut a, KeyCode::Tab, 1);
+    press(&mut a, KeyCode::BackTab, 1);
     let row = a
         .view
         .threads
@@ -271,12 +276,20 @@ fn a_thread_shows_its_apc_queue_in_the_order_it_will_run() {
         .unwrap();
     press(&mut a, KeyCode::Down, row + 1);
     press(&mut a, KeyCode::Enter, 1);
-    let detail = &a.view.detail.as_ref().expect("the thread's details").1;
+    let detail: Vec<&str> = a
+        .view
+        .detail
+        .as_ref()
+        .expect("the thread's details")
+        .lines
+        .iter()
+        .map(|l| l.text.as_str())
+        .collect();
     let start = detail
         .iter()
         .position(|l| l.starts_with("APC queue"))
         .unwrap();
-    let end = detail.iter().position(|l| l == "history:").unwrap();
+    let end = detail.iter().position(|&l| l == "history:").unwrap();
     let queue = &detail[start + 1..end];
     assert_eq!(queue.len(), 2, "{detail:?}");
     assert!(
@@ -307,10 +320,14 @@ fn the_mouse_focuses_and_scrolls_the_pane_under_it() {
         areas.pane_at(areas.story.x + 1, areas.story.y + 1),
         Some(Pane::Story)
     );
+    // Every pane takes focus, the CPUs' and the timeline's too.
     assert_eq!(
         areas.pane_at(areas.cpus.x + 1, areas.cpus.y + 1),
-        None,
-        "CPUs do not scroll"
+        Some(Pane::Cpus)
+    );
+    assert_eq!(
+        areas.pane_at(areas.timeline.x + 1, areas.timeline.y + 1),
+        Some(Pane::Timeline)
     );
 }
 
@@ -511,7 +528,7 @@ fn without_colour_threads_on_a_busy_machine_are_told_apart_by_their_marks() {
     let mut a = app("iocp-thread-pool");
     press(&mut a, KeyCode::Char('n'), 3);
     let frame = plain(&screen(&a, w, h));
-    assert!(frame.contains("lanes hidden"), "{frame}");
+    assert!(frame.contains("lanes 1-"), "some lanes do not fit: {frame}");
     let cpus: String = ["cpu1", "cpu2"]
         .into_iter()
         .map(|l| timeline_row(&a, w, h, l))
@@ -624,6 +641,8 @@ fn the_help_lists_every_action_a_key_can_ask_for() {
         KeyCode::Esc,
         KeyCode::Tab,
         KeyCode::BackTab,
+        KeyCode::PageUp,
+        KeyCode::PageDown,
     ]);
     let bound: BTreeSet<String> = codes
         .into_iter()
@@ -638,7 +657,7 @@ fn the_help_lists_every_action_a_key_can_ask_for() {
     // The expectations' key is listed only for a scenario that states some.
     let mut a = app_checking(ALL_HOLD, &[]);
     act(&mut a, Action::ToggleHelp);
-    let s = screen(&a, 80, 24);
+    let s = screen(&a, 120, 60);
     for (keys, what, _) in KEYS {
         assert!(
             s.contains(keys) && s.contains(what),
@@ -1032,13 +1051,13 @@ fn a_long_list_of_expectations_scrolls() {
     act(&mut a, Action::Last);
     press(&mut a, KeyCode::Char('e'), 1);
     let top = screen(&a, 80, 24);
-    assert!(top.contains("more below: ↓ scrolls"), "{top}");
+    assert!(top.contains("more below: ↓ PgDn scroll"), "{top}");
     assert!(top.contains("[0] IRP3"), "{top}");
     assert!(!top.contains("[19]"), "{top}");
     // Scrolled to the bottom, and no further however often ↓ is pressed.
     press(&mut a, KeyCode::Down, 100);
     let bottom = screen(&a, 80, 24);
-    assert!(bottom.contains("more above: ↑ scrolls"), "{bottom}");
+    assert!(bottom.contains("more above: ↑ PgUp scroll"), "{bottom}");
     assert!(
         bottom.contains("[19] after the 2nd InterruptRaised"),
         "{bottom}"
@@ -1243,4 +1262,313 @@ fn every_predicted_answer_matches_the_trace_and_the_panes() {
             "{name}: both answers occur"
         );
     }
+}
+
+#[test]
+fn esc_closes_what_is_open_and_never_quits_from_the_main_screen() {
+    let mut a = app("tour");
+    press(&mut a, KeyCode::Esc, 3);
+    assert!(!a.quit, "Esc on the main screen does not quit");
+    let s = screen(&a, 80, 24);
+    assert!(s.contains("nothing to close: q quits"), "{s}");
+    // Each Esc closes one thing, the one on top first.
+    press(&mut a, KeyCode::Right, 8);
+    press(&mut a, KeyCode::Down, 1);
+    press(&mut a, KeyCode::Enter, 1);
+    press(&mut a, KeyCode::Char('?'), 1);
+    assert!(a.show_details && a.show_help);
+    press(&mut a, KeyCode::Esc, 1);
+    assert!(a.show_details && !a.show_help);
+    press(&mut a, KeyCode::Esc, 1);
+    assert!(!a.show_details);
+    press(&mut a, KeyCode::Esc, 1);
+    assert!(!a.quit);
+    press(&mut a, KeyCode::Char('q'), 1);
+    assert!(a.quit, "q quits");
+}
+
+#[test]
+fn search_backward_and_repeat_in_both_directions() {
+    let mut a = app("disk-elevator");
+    press(&mut a, KeyCode::Char(']'), 1);
+    assert!(
+        screen(&a, 80, 24).contains("no search yet"),
+        "] with no search before says so"
+    );
+    typed(&mut a, "/InterruptRaised");
+    let first = a.view.step;
+    assert!(first > 0);
+    // Enter alone repeats the last search; the prompt says what it will look for.
+    a.handle_key(KeyEvent::new(KeyCode::Char('/'), KeyModifiers::NONE));
+    assert!(
+        screen(&a, 80, 24).contains("search forward (Enter alone: \"InterruptRaised\")"),
+        "{}",
+        screen(&a, 80, 24)
+    );
+    typed(&mut a, "");
+    let second = a.view.step;
+    assert!(second > first, "{second} after {first}");
+    press(&mut a, KeyCode::Char(']'), 1);
+    let third = a.view.step;
+    assert!(third > second, "{third} after {second}");
+    press(&mut a, KeyCode::Char('['), 1);
+    assert_eq!(a.view.step, second, "[ goes back to the one before");
+    typed(&mut a, "\\");
+    assert_eq!(
+        a.view.step, first,
+        "\\ then Enter alone: the last search, back"
+    );
+    press(&mut a, KeyCode::Char('['), 1);
+    assert_eq!(a.view.step, first, "none before the first: it stays");
+    assert!(
+        screen(&a, 80, 24).contains(&format!(
+            "\"InterruptRaised\" does not occur before step {first}"
+        )),
+        "{}",
+        screen(&a, 80, 24)
+    );
+    // Each step found has the event; none between them does.
+    let loaded = load("scenarios/disk-elevator.json", &[]);
+    let session =
+        tui::Session::explored(iosim::build::build(&loaded.scenario, loaded.scenario.seed));
+    let steps: Vec<u64> = session
+        .explored_trace()
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| e.what.kind() == "InterruptRaised")
+        .map(|(i, _)| session.step_of_event(i))
+        .collect();
+    assert_eq!(steps[..3], [first, second, third]);
+}
+
+#[test]
+fn searching_backward_from_the_last_step_finds_text_said_only_early() {
+    for (name, lines) in narrated_runs() {
+        // The first sentence no later sentence contains.
+        let lower: Vec<String> = lines.iter().map(|l| l.to_lowercase()).collect();
+        let at = (0..lines.len())
+            .find(|&i| !lower[i + 1..].iter().any(|l| l.contains(&lower[i])))
+            .unwrap();
+        let loaded = load(&format!("scenarios/{name}.json"), &[]);
+        let session =
+            tui::Session::explored(iosim::build::build(&loaded.scenario, loaded.scenario.seed));
+        let want = session.step_of_event(at);
+        let mut a = app(&name);
+        act(&mut a, Action::Last);
+        typed(&mut a, &format!("\\{}", lines[at]));
+        assert!(!a.lost, "{name}: the simulation thread is gone");
+        assert_eq!(a.message, None, "{name}");
+        assert_eq!(
+            a.view.step, want,
+            "{name}: searched back for {:?}",
+            lines[at]
+        );
+    }
+}
+
+/// Every line an overlay can show, scrolling it from top to bottom with ↓ (the rows at
+/// its edges that say what is hidden left out).
+fn scrolled_through(a: &mut App, w: u16, h: u16) -> Vec<String> {
+    let mut seen: Vec<String> = Vec::new();
+    loop {
+        let s = plain(&screen(a, w, h));
+        for line in s.lines() {
+            let line = line.to_string();
+            if !seen.contains(&line) {
+                seen.push(line);
+            }
+        }
+        let before = s;
+        press(a, KeyCode::Down, 1);
+        if plain(&screen(a, w, h)) == before {
+            return seen;
+        }
+    }
+}
+
+#[test]
+fn the_irp_details_scroll_to_the_end_of_the_history_and_the_buffer() {
+    let mut a = app("tour");
+    press(&mut a, KeyCode::Char('n'), 1);
+    press(&mut a, KeyCode::Right, 2);
+    press(&mut a, KeyCode::Down, 1);
+    press(&mut a, KeyCode::Enter, 1);
+    let irp = a.selected_irp.expect("IRP1 selected");
+    let top = screen(&a, 80, 24);
+    assert!(top.contains("more below: ↓ PgDn scroll"), "{top}");
+    // PgDn reaches the end, and stops there.
+    press(&mut a, KeyCode::PageDown, 100);
+    let end = screen(&a, 80, 24);
+    assert!(end.contains("more above: ↑ PgUp scroll"), "{end}");
+    assert!(!end.contains("more below"), "{end}");
+    assert!(
+        end.contains("done: STATUS, N bytes"),
+        "the legend ends it:\n{end}"
+    );
+    press(&mut a, KeyCode::PageUp, 100);
+    assert_eq!(screen(&a, 80, 24), top, "PgUp comes back to the top");
+    // Line by line, every buffer row and every event of its history shows.
+    let seen = scrolled_through(&mut a, 80, 24).join("\n");
+    for row in (0..4096).step_by(16) {
+        assert!(
+            seen.contains(&format!("  {row:04x}  ")),
+            "buffer row {row:04x}"
+        );
+    }
+    let loaded = load("scenarios/tour.json", &[]);
+    let mut session =
+        tui::Session::explored(iosim::build::build(&loaded.scenario, loaded.scenario.seed));
+    session.goto(a.view.step);
+    let history: Vec<String> = session
+        .trace()
+        .iter()
+        .filter(|e| e.what.irp() == Some(irp))
+        .map(|e| {
+            let time = kernel_sim::trace::format_time_scaled(e.time);
+            format!("{time:>10}  {:<22}", e.what.kind())
+        })
+        .collect();
+    assert!(history.len() > 8, "{history:?}");
+    for event in &history {
+        assert!(seen.contains(event.as_str()), "{event:?} in\n{seen}");
+    }
+    // Each state word the IRPs pane uses is explained.
+    for state in tui::detail::IRP_STATES {
+        let word = tui::detail::state_meaning(state);
+        assert!(seen.contains(&word[..20.min(word.len())]), "{word}");
+    }
+}
+
+#[test]
+fn a_thread_history_longer_than_the_overlay_is_read_whole() {
+    let mut a = app("disk-elevator");
+    act(&mut a, Action::Last);
+    press(&mut a, KeyCode::BackTab, 1);
+    assert_eq!(a.focus, tui::Pane::Threads);
+    press(&mut a, KeyCode::Down, 1);
+    press(&mut a, KeyCode::Enter, 1);
+    let thread = a.selected_thread.expect("a thread selected");
+    let loaded = load("scenarios/disk-elevator.json", &[]);
+    let session =
+        tui::Session::explored(iosim::build::build(&loaded.scenario, loaded.scenario.seed));
+    let history: Vec<String> = session
+        .explored_trace()
+        .iter()
+        .filter(|e| e.what.thread() == Some(thread))
+        .map(|e| {
+            let time = kernel_sim::trace::format_time_scaled(e.time);
+            format!("{time:>10}  {:<22}", e.what.kind())
+        })
+        .collect();
+    assert!(history.len() > 100, "{}", history.len());
+    let seen = scrolled_through(&mut a, 120, 40).join("\n");
+    for event in &history {
+        assert!(seen.contains(event.as_str()), "{event:?}");
+    }
+    assert!(!seen.contains("not shown"), "nothing is left out");
+}
+
+#[test]
+fn the_story_names_the_keys_that_reach_its_hidden_lines_from_any_focus() {
+    use tui::Pane;
+    let mut a = app("tour");
+    press(&mut a, KeyCode::Char('n'), 1);
+    for start in 0..Pane::ALL.len() {
+        a.focus = Pane::ALL[start];
+        let s = plain(&screen(&a, 80, 24));
+        let hint = s
+            .lines()
+            .find_map(|l| l.split("more lines: ").nth(1))
+            .unwrap_or_else(|| panic!("a hint of hidden lines:\n{s}"))
+            .split(')')
+            .next()
+            .unwrap()
+            .to_string();
+        // Do what it says.
+        let (tabs, _) = hint.split_once(", then ↓").unwrap_or(("", ""));
+        let times = tabs
+            .split_once(" ×")
+            .map_or(1, |(_, n)| n.parse::<usize>().unwrap());
+        if a.focus == Pane::Story {
+            assert_eq!(hint, "↓ scrolls");
+        } else if tabs.starts_with("⇧Tab") {
+            press(&mut a, KeyCode::BackTab, times);
+        } else {
+            assert!(tabs.starts_with("Tab"), "{hint}");
+            press(&mut a, KeyCode::Tab, times);
+        }
+        assert_eq!(a.focus, Pane::Story, "from {:?}: {hint}", Pane::ALL[start]);
+        let before = screen(&a, 80, 24);
+        press(&mut a, KeyCode::Down, 1);
+        assert_ne!(screen(&a, 80, 24), before, "↓ scrolls the story");
+        press(&mut a, KeyCode::Up, 1);
+    }
+}
+
+#[test]
+fn the_last_step_sums_the_run_up_and_says_what_the_scenario_shows() {
+    let loaded = load("scenarios/disk-elevator.json", &[]);
+    let kernel = iosim::build::build(&loaded.scenario, loaded.scenario.seed);
+    let mut whole = kernel.clone();
+    whole.run(u64::MAX).unwrap();
+    let summary = whole.summary();
+    let mut a =
+        App::new(kernel, &loaded.scenario.name).with_description(&loaded.scenario.description);
+    a.settle_explored();
+    assert!(a.view.summary.is_empty(), "not before the last step");
+    let s = screen(&a, 120, 40);
+    assert!(
+        s.contains(&format!(
+            "iosim · disk-elevator · seed {} · step 0/",
+            loaded.scenario.seed
+        )),
+        "{s}"
+    );
+    act(&mut a, Action::Last);
+    let c = &summary.counters;
+    let text = a.view.summary.join("\n");
+    for figure in [
+        format!("{} IRPs", c.irps_issued),
+        format!("{} device interrupts", c.device_interrupts),
+        format!("{} DPCs", c.dpcs),
+        format!("{} APCs run", c.apcs_run),
+        format!("{} completion packets", c.packets_queued),
+    ] {
+        assert!(text.contains(&figure), "{figure} in {text}");
+    }
+    let disk = &summary.devices["disk0"];
+    let seek = kernel_sim::trace::format_time_scaled(disk["seek_ns"]);
+    assert!(
+        text.contains(&format!(
+            "disk0 served {} requests and spent {seek} seeking, over {} tracks",
+            disk["requests"], disk["tracks_moved"]
+        )),
+        "{text}"
+    );
+    // The story shows it, with what the scenario sets out to show, at the end.
+    let s = plain(&screen(&a, 200, 60));
+    assert!(s.contains("The run is over"), "{s}");
+    assert!(s.contains("In all: "), "{s}");
+    let start: String = loaded.scenario.description.chars().take(40).collect();
+    assert!(
+        s.replace('\n', " ").contains(&start) || s.contains(&start),
+        "{start} in\n{s}"
+    );
+    act(&mut a, Action::Back);
+    assert!(a.view.summary.is_empty(), "only at the last step");
+}
+
+#[test]
+fn the_help_scrolls_to_the_irp_state_legend() {
+    let mut a = app("tour");
+    press(&mut a, KeyCode::Char('?'), 1);
+    let top = screen(&a, 80, 24);
+    assert!(top.contains("more below"), "{top}");
+    press(&mut a, KeyCode::PageDown, 20);
+    let end = screen(&a, 80, 24);
+    assert!(!end.contains("more below"), "{end}");
+    assert!(end.contains("done: STATUS, N bytes"), "{end}");
+    assert!(end.contains("in device"), "{end}");
+    press(&mut a, KeyCode::Esc, 1);
+    assert!(!a.show_help && !a.quit);
 }

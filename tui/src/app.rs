@@ -4,7 +4,7 @@
 
 use crate::checks::{Checker, Checks};
 use crate::predict::Question;
-use crate::sim::{Command, Progress, SimHandle, Update};
+use crate::sim::{Command, Progress, SimHandle, Task, Update};
 use crate::timeline::SPANS;
 use crate::view::{Detail, Lens, View};
 use kernel_sim::trace::parse_time;
@@ -21,9 +21,13 @@ pub enum Action {
     NextInterrupt,
     First,
     Last,
-    /// Down / up in the focused pane: the next IRP or thread, or scroll.
+    /// Down / up in the open overlay, else in the focused pane: the next IRP or thread,
+    /// or scroll.
     Down,
     Up,
+    /// A page down / up in the open overlay; ten rows in a pane.
+    PageDown,
+    PageUp,
     FocusNext,
     FocusPrev,
     /// Show or hide the details of the selected IRP or thread.
@@ -36,6 +40,11 @@ pub enum Action {
     Goto,
     /// Ask for text to find in the coming steps' events.
     Search,
+    /// Ask for text to find in the earlier steps' events.
+    SearchBack,
+    /// The last search again, forward / backward, from the step shown.
+    RepeatSearch,
+    RepeatSearchBack,
     /// Start or stop stepping on its own.
     ToggleRun,
     Faster,
@@ -44,7 +53,8 @@ pub enum Action {
     ZoomOut,
     ZoomIn,
     ToggleHelp,
-    /// Cancel what runs, else close what is open, else quit.
+    /// Cancel what runs, else close what is open; never quits (a stray Esc on the main
+    /// screen must not end a student's walk: `q` does).
     Escape,
     Quit,
 }
@@ -62,7 +72,21 @@ pub const KEYS: &[(&str, &str, &[Action])] = &[
         &[Action::First, Action::Last],
     ),
     ("g", "go to a step or a time", &[Action::Goto]),
-    ("/", "search the coming steps", &[Action::Search]),
+    (
+        "/",
+        "search forward (Enter alone: the last)",
+        &[Action::Search],
+    ),
+    (
+        "\\",
+        "search backward (Enter alone: the last)",
+        &[Action::SearchBack],
+    ),
+    (
+        "] [",
+        "the last search again, forward / back",
+        &[Action::RepeatSearch, Action::RepeatSearchBack],
+    ),
     ("r", "run / pause", &[Action::ToggleRun]),
     (
         "+ -",
@@ -76,8 +100,13 @@ pub const KEYS: &[(&str, &str, &[Action])] = &[
     ),
     (
         "↓ j / ↑ k",
-        "select or scroll in the focused pane",
+        "scroll the overlay, or select / scroll in the pane",
         &[Action::Down, Action::Up],
+    ),
+    (
+        "PgDn PgUp",
+        "a page in the overlay; ten rows in the pane",
+        &[Action::PageDown, Action::PageUp],
     ),
     ("mouse wheel", "scroll the pane under the pointer", &[]),
     (
@@ -101,7 +130,11 @@ pub const KEYS: &[(&str, &str, &[Action])] = &[
         &[Action::TogglePredict],
     ),
     ("?", "this help", &[Action::ToggleHelp]),
-    ("Esc", "cancel, close, or quit", &[Action::Escape]),
+    (
+        "Esc",
+        "cancel a long jump, or close (never quits)",
+        &[Action::Escape],
+    ),
     ("q Ctrl-C", "quit", &[Action::Quit]),
 ];
 
@@ -119,6 +152,11 @@ pub fn action_for(key: KeyEvent) -> Option<Action> {
         KeyCode::Char('r') => Action::ToggleRun,
         KeyCode::Char('g') => Action::Goto,
         KeyCode::Char('/') => Action::Search,
+        KeyCode::Char('\\') => Action::SearchBack,
+        KeyCode::Char(']') => Action::RepeatSearch,
+        KeyCode::Char('[') => Action::RepeatSearchBack,
+        KeyCode::PageDown => Action::PageDown,
+        KeyCode::PageUp => Action::PageUp,
         KeyCode::Char('+') | KeyCode::Char('=') => Action::Faster,
         KeyCode::Char('-') => Action::Slower,
         KeyCode::Tab => Action::FocusNext,
@@ -137,22 +175,27 @@ pub fn action_for(key: KeyEvent) -> Option<Action> {
     })
 }
 
-/// The panes that take focus, in Tab order.
+/// The panes, every one of which takes focus, in Tab order: the screen's reading order,
+/// left to right, then down.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Pane {
-    Irps,
+    Cpus,
     Threads,
+    Irps,
     Devices,
     Ports,
+    Timeline,
     Story,
 }
 
 impl Pane {
-    pub const ALL: [Pane; 5] = [
-        Pane::Irps,
+    pub const ALL: [Pane; 7] = [
+        Pane::Cpus,
         Pane::Threads,
+        Pane::Irps,
         Pane::Devices,
         Pane::Ports,
+        Pane::Timeline,
         Pane::Story,
     ];
 
@@ -173,21 +216,27 @@ pub struct App {
     /// How far a long task has got, while one runs.
     pub progress: Option<Progress>,
     pub scenario: String,
+    /// The seed the run was built with (the kernel's), for the status line.
+    pub seed: u64,
+    /// What the scenario sets out to show, for the last step's summary; empty if not
+    /// given.
+    pub description: String,
     pub focus: Pane,
     /// How far each scrolling pane is scrolled, by [`Pane`] order.
-    pub scroll: [usize; 5],
+    pub scroll: [usize; Pane::ALL.len()],
     /// The IRP and the thread chosen in their tables. An IRP stays selected when it
     /// leaves the table: its history stays in the trace.
     pub selected_irp: Option<IrpId>,
     pub selected_thread: Option<ThreadId>,
     pub show_details: bool,
+    /// How far the detail overlay is scrolled: the simulation sends the lines from there.
+    pub details_scroll: Scroll,
+    /// The detail the simulation was last asked for: a new one opens at its top.
+    looked: Option<Detail>,
     pub show_help: bool,
-    /// The expectations overlay is open, scrolled this many rows down.
+    pub help_scroll: Scroll,
     pub show_checks: bool,
-    pub checks_scroll: usize,
-    /// How far the expectations overlay could scroll when it was last drawn (drawing
-    /// sets it: only the layout knows how many rows the verdicts wrap to).
-    pub checks_scroll_max: Cell<usize>,
+    pub checks_scroll: Scroll,
     pub quit: bool,
     /// Stepping on its own, `speed` steps per tick.
     pub running: bool,
@@ -196,6 +245,8 @@ pub struct App {
     pub prompt: Option<Prompt>,
     /// A one-line answer to the last command ("not found", ...).
     pub message: Option<String>,
+    /// The last search's text and direction, for `]`, `[` and an empty search.
+    pub last_search: Option<String>,
     /// Whether to use colour; off when NO_COLOR is set (see [`crate::run`]).
     pub color: bool,
     /// How many widths wider (positive) or narrower the timeline's window is than the one
@@ -239,6 +290,30 @@ pub struct Verdict {
     pub text: String,
 }
 
+/// How far an overlay is scrolled. Drawing records how far it can go and how many rows
+/// a page is: only the layout knows how many rows its lines wrap to and how tall it is.
+#[derive(Debug, Default)]
+pub struct Scroll {
+    pub offset: usize,
+    pub max: Cell<usize>,
+    pub page: Cell<usize>,
+}
+
+impl Scroll {
+    /// Moves `delta` rows, within what the last drawing allowed.
+    fn by(&mut self, delta: i64) {
+        self.offset = self
+            .offset
+            .saturating_add_signed(delta as isize)
+            .min(self.max.get());
+    }
+
+    /// Moves a page down (+1) or up (-1).
+    fn pages(&mut self, sign: i64) {
+        self.by(sign * self.page.get().max(1) as i64);
+    }
+}
+
 /// What the typed line is for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Prompt {
@@ -250,16 +325,26 @@ pub struct Prompt {
 pub enum PromptKind {
     Goto,
     Search,
+    SearchBack,
 }
 
 impl PromptKind {
-    pub fn label(self) -> &'static str {
-        match self {
-            PromptKind::Goto => "go to step, or time such as 8.3ms or 120us: ",
-            PromptKind::Search => "search forward for: ",
+    /// The prompt's words; a search's say what Enter alone does.
+    pub fn label(self, last: Option<&str>) -> String {
+        let way = match self {
+            PromptKind::Goto => return "go to step, or time such as 8.3ms or 120us: ".into(),
+            PromptKind::Search => "forward",
+            PromptKind::SearchBack => "backward",
+        };
+        match last {
+            Some(last) => format!("search {way} (Enter alone: \"{last}\"): "),
+            None => format!("search {way} for: "),
         }
     }
 }
+
+/// Rows PgDn and PgUp move in a pane (an overlay moves by its height).
+const PANE_PAGE: i64 = 10;
 
 /// Speeds `+` and `-` move between, in steps per tick (a tick is 100 ms).
 const SPEEDS: [u32; 6] = [1, 4, 16, 64, 256, 1024];
@@ -272,6 +357,7 @@ impl App {
 
     /// As [`App::new`], ending the run after `event_limit` trace events.
     pub fn with_event_limit(kernel: Kernel, scenario: &str, event_limit: u64) -> Self {
+        let seed = kernel.core().seed;
         let sim = SimHandle::spawn(kernel, event_limit);
         let mut app = Self {
             sim,
@@ -280,20 +366,25 @@ impl App {
             sent: 0,
             progress: None,
             scenario: scenario.to_string(),
+            seed,
+            description: String::new(),
             focus: Pane::Irps,
-            scroll: [0; 5],
+            scroll: [0; Pane::ALL.len()],
             selected_irp: None,
             selected_thread: None,
             show_details: false,
+            details_scroll: Scroll::default(),
+            looked: None,
             show_help: false,
+            help_scroll: Scroll::default(),
             show_checks: false,
-            checks_scroll: 0,
-            checks_scroll_max: Cell::new(0),
+            checks_scroll: Scroll::default(),
             quit: false,
             running: false,
             speed: 1,
             prompt: None,
             message: None,
+            last_search: None,
             color: false,
             zoom: 0,
             lost: false,
@@ -301,6 +392,13 @@ impl App {
         };
         app.settle();
         app
+    }
+
+    /// Says what the scenario sets out to show: the last step shows it under the run's
+    /// summary.
+    pub fn with_description(mut self, description: &str) -> Self {
+        self.description = description.to_string();
+        self
     }
 
     /// Judges the scenario's expectations at every step shown: `checks` is their
@@ -454,10 +552,26 @@ impl App {
                         Some(command) => self.send(command),
                         None => self.message = Some(format!("not a step or a time: {text}")),
                     },
-                    PromptKind::Search => self.send(Command::Search(text.to_string())),
+                    PromptKind::Search => self.search(text, false),
+                    PromptKind::SearchBack => self.search(text, true),
                 }
             }
             _ => {}
+        }
+    }
+
+    /// Searches for `text`, or for the last search's text when `text` is empty, forward
+    /// or `backward` from the step shown.
+    fn search(&mut self, text: &str, backward: bool) {
+        if !text.is_empty() {
+            self.last_search = Some(text.to_string());
+        }
+        match &self.last_search {
+            Some(text) => {
+                let text = text.clone();
+                self.send(Command::Search { text, backward });
+            }
+            None => self.message = Some("no search yet: / or \\ asks for the text".into()),
         }
     }
 
@@ -529,10 +643,13 @@ impl App {
             Action::Last => self.send(Command::Last),
             Action::Down => self.move_in_focus(1),
             Action::Up => self.move_in_focus(-1),
+            Action::PageDown => self.page(1),
+            Action::PageUp => self.page(-1),
             Action::FocusNext => self.cycle_focus(1),
-            Action::FocusPrev => self.cycle_focus(Pane::ALL.len() - 1),
+            Action::FocusPrev => self.cycle_focus(-1),
             Action::ToggleDetails => {
                 self.show_details = !self.show_details && self.detail().is_some();
+                self.details_scroll.offset = 0;
                 if self.show_details {
                     self.show_checks = false;
                 }
@@ -548,6 +665,7 @@ impl App {
                     return;
                 }
                 self.show_checks = !self.show_checks;
+                self.checks_scroll.offset = 0;
                 if self.show_checks && self.show_details {
                     self.show_details = false;
                     self.look();
@@ -563,6 +681,9 @@ impl App {
             }
             Action::Goto => self.open_prompt(PromptKind::Goto),
             Action::Search => self.open_prompt(PromptKind::Search),
+            Action::SearchBack => self.open_prompt(PromptKind::SearchBack),
+            Action::RepeatSearch => self.search("", false),
+            Action::RepeatSearchBack => self.search("", true),
             Action::ToggleRun => self.running = !self.running,
             Action::Faster => {
                 self.speed = SPEEDS
@@ -579,9 +700,18 @@ impl App {
             }
             Action::ZoomOut => self.zoom(1),
             Action::ZoomIn => self.zoom(-1),
-            Action::ToggleHelp => self.show_help = !self.show_help,
+            Action::ToggleHelp => {
+                self.show_help = !self.show_help;
+                self.help_scroll.offset = 0;
+            }
             Action::Escape => {
-                if self.busy() {
+                // Only a task the bottom line shows ("Esc cancels") is cancelled: an Esc
+                // while a quick answer is on its way closes what is open, as it looks.
+                let long = self
+                    .progress
+                    .as_ref()
+                    .is_some_and(|p| p.task != Task::Exploring);
+                if self.busy() && long {
                     self.send(Command::Cancel);
                 } else if self.show_help {
                     self.show_help = false;
@@ -591,7 +721,7 @@ impl App {
                     self.show_details = false;
                     self.look();
                 } else {
-                    self.quit = true;
+                    self.message = Some("nothing to close: q quits".into());
                 }
             }
             Action::Quit => self.quit = true,
@@ -614,7 +744,8 @@ impl App {
         }
     }
 
-    /// Tells the simulation what overlay to build.
+    /// Tells the simulation what overlay to build, and from which of its lines: a detail
+    /// other than the last one asked for opens at its top.
     fn look(&mut self) {
         let detail = if self.show_details {
             self.detail()
@@ -622,8 +753,16 @@ impl App {
             None
         };
         self.show_details = detail.is_some();
-        let zoom = self.zoom;
-        self.send(Command::Look(Lens { detail, zoom }));
+        if detail != self.looked {
+            self.details_scroll.offset = 0;
+            self.looked = detail;
+        }
+        self.send(Command::Look(Lens {
+            detail,
+            zoom: self.zoom,
+            from: self.details_scroll.offset,
+            rows: self.details_scroll.page.get(),
+        }));
     }
 
     /// Makes the timeline's window one width wider (+1) or narrower (-1) than it is
@@ -637,11 +776,49 @@ impl App {
         }
     }
 
-    fn cycle_focus(&mut self, by: usize) {
-        let n = Pane::ALL.len();
-        self.focus = Pane::ALL[(self.focus.index() + by) % n];
+    /// Whether `pane` is on the screen: the lines' and ports' pane gives its room away
+    /// when it has nothing to list (as [`crate::ui::Areas`] lays it out).
+    pub fn shown(&self, pane: Pane) -> bool {
+        pane != Pane::Ports || !self.view.lines_and_ports.is_empty()
+    }
+
+    /// Focus the next pane on the screen (+1) or the previous one (-1).
+    fn cycle_focus(&mut self, by: i64) {
+        let n = Pane::ALL.len() as i64;
+        let mut at = self.focus.index() as i64;
+        loop {
+            at = (at + by).rem_euclid(n);
+            if self.shown(Pane::ALL[at as usize]) {
+                break;
+            }
+        }
+        self.focus = Pane::ALL[at as usize];
         if self.show_details {
             self.look();
+        }
+    }
+
+    /// The keys that focus `pane` from the focused one and scroll it down, the fewer
+    /// presses of Tab or ⇧Tab: "↓ scrolls" (it has focus), "Tab, then ↓", "⇧Tab ×2, then ↓".
+    pub fn keys_to_scroll(&self, pane: Pane) -> String {
+        let shown: Vec<Pane> = Pane::ALL.into_iter().filter(|&p| self.shown(p)).collect();
+        let (Some(from), Some(to)) = (
+            shown.iter().position(|&p| p == self.focus),
+            shown.iter().position(|&p| p == pane),
+        ) else {
+            return "↓ scrolls".into();
+        };
+        let n = shown.len();
+        let ahead = (to + n - from) % n;
+        let (key, times) = match (ahead, n - ahead) {
+            (0, _) => return "↓ scrolls".into(),
+            (a, b) if a <= b => ("Tab", a),
+            (_, b) => ("⇧Tab", b),
+        };
+        if times == 1 {
+            format!("{key}, then ↓")
+        } else {
+            format!("{key} ×{times}, then ↓")
         }
     }
 
@@ -655,14 +832,40 @@ impl App {
         }
     }
 
-    /// Down (+1) or up (-1) in the focused pane, or in the expectations overlay while it
-    /// is open.
+    /// The overlay on top, if one is open: help, else expectations, else details (the
+    /// order they are drawn in, the last on top).
+    fn overlay_scroll(&mut self) -> Option<&mut Scroll> {
+        if self.show_help {
+            Some(&mut self.help_scroll)
+        } else if self.show_checks {
+            Some(&mut self.checks_scroll)
+        } else if self.show_details {
+            Some(&mut self.details_scroll)
+        } else {
+            None
+        }
+    }
+
+    /// A page down (+1) or up (-1) in the open overlay; ten rows in the focused pane.
+    fn page(&mut self, sign: i64) {
+        match self.overlay_scroll() {
+            Some(scroll) => {
+                scroll.pages(sign);
+                if self.show_details && !self.show_help && !self.show_checks {
+                    self.look();
+                }
+            }
+            None => self.move_in_focus(sign * PANE_PAGE),
+        }
+    }
+
+    /// Down (+1) or up (-1) in the open overlay, else in the focused pane.
     pub fn move_in_focus(&mut self, delta: i64) {
-        if self.show_checks {
-            self.checks_scroll = self
-                .checks_scroll
-                .saturating_add_signed(delta as isize)
-                .min(self.checks_scroll_max.get());
+        if let Some(scroll) = self.overlay_scroll() {
+            scroll.by(delta);
+            if self.show_details && !self.show_help && !self.show_checks {
+                self.look();
+            }
             return;
         }
         match self.focus {
@@ -678,9 +881,6 @@ impl App {
                 let s = &mut self.scroll[pane.index()];
                 *s = s.saturating_add_signed(delta as isize);
             }
-        }
-        if self.show_details {
-            self.look();
         }
     }
 

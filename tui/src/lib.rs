@@ -4,14 +4,16 @@
 //! Two threads. [`sim`] owns the [`Session`] (kernel-sim's checkpoints and replay) and answers
 //! commands with a [`view::View`] of the panes; [`app`] holds the screen's state and the
 //! key table and talks to the simulation over crossbeam channels; [`ui`] lays out the
-//! latest view, with [`timeline`]'s strip in it and [`palette`]'s colour for each thread
-//! (which the SVG export shares); [`run`] drives a real terminal. [`predict`] asks the student what the
+//! latest view, with [`timeline`]'s strip in it, [`palette`]'s colour for each thread
+//! (which the SVG export shares) and [`detail`]'s overlays on an IRP or a thread; [`run`]
+//! drives a real terminal. [`predict`] asks the student what the
 //! next step will do before showing it. [`checks`] judges a scenario's
 //! expectations at the step shown, through an evaluator the caller supplies (the scenario
 //! format and its evaluator live in the root crate, which this crate does not know).
 
 pub mod app;
 pub mod checks;
+pub mod detail;
 pub mod hint;
 pub mod palette;
 pub mod predict;

@@ -33,8 +33,12 @@ pub enum Command {
     /// Forward to the next step that raises an interrupt.
     NextInterrupt,
     /// Forward to the next step with an event whose kind or narration (its sentence and
-    /// the model's note due there) contains the text, ignoring case.
-    Search(String),
+    /// the model's note due there) contains the text, ignoring case; or `backward`, to the
+    /// last such step before the one shown.
+    Search {
+        text: String,
+        backward: bool,
+    },
     /// Only show something else (a detail overlay).
     Look(Lens),
     /// Ask a question about the next step (predict mode): take it, read the answer off
@@ -72,6 +76,9 @@ pub enum Task {
     Seeking,
     /// Running ahead to find an event.
     Searching,
+    /// Looking through the steps already taken, the latest first, for an event; the
+    /// progress's `target` is then the step it has looked back to.
+    SearchingBack,
 }
 
 /// Steps explored between two looks at the command channel: about a millisecond.
@@ -297,6 +304,30 @@ impl Sim {
         }
     }
 
+    /// Finds the last event before the current step's that `matches` accepts, looking
+    /// back a chunk at a time (so a search back over a long run can be cancelled), and
+    /// goes to its step. `None` when no earlier step has one.
+    fn find_back(
+        &mut self,
+        matches: impl Fn(&Session, usize) -> bool,
+    ) -> Result<Option<u64>, Stop> {
+        let mut to = self.session.last_range().start;
+        while to > 0 {
+            let from = to.saturating_sub(CHUNK as usize);
+            if let Some(index) = (from..to).rev().find(|&i| matches(&self.session, i)) {
+                let step = self.session.step_of_event(index);
+                self.session.goto(step);
+                return Ok(Some(step));
+            }
+            to = from;
+            if to > 0 {
+                let at = self.session.step_of_event(to);
+                self.between_chunks(Task::SearchingBack, Some(at))?;
+            }
+        }
+        Ok(None)
+    }
+
     /// Carries out one command; its answer, if it has one, goes in the view's message.
     fn handle(&mut self, command: Command) -> Result<Option<String>, Stop> {
         let s = &mut self.session;
@@ -354,21 +385,26 @@ impl Sim {
                     return Ok(Some("no interrupt after this step".into()));
                 }
             }
-            Command::Search(text) => {
+            Command::Search { text, backward } => {
                 let needle = text.to_lowercase();
                 let start = self.session.step();
                 // What the story would show for the event: its sentence and its note.
-                let found = self.find(|s, i| {
+                let matches = |s: &Session, i: usize| {
                     s.explored_trace()[i]
                         .what
                         .kind()
                         .to_lowercase()
                         .contains(&needle)
                         || s.narrate(i).to_lowercase().contains(&needle)
-                })?;
+                };
+                let (found, way) = if backward {
+                    (self.find_back(matches)?, "before")
+                } else {
+                    (self.find(matches)?, "after")
+                };
                 if found.is_none() {
                     return Ok(Some(format!(
-                        "\"{text}\" does not occur after step {start}"
+                        "\"{text}\" does not occur {way} step {start}"
                     )));
                 }
             }

@@ -5,10 +5,11 @@ mod panel;
 
 use crate::app::{Action, App, KEYS, Pane};
 use crate::checks::{CheckLine, CheckVerdict};
+use crate::detail::{DetailView, irp_state_legend};
 use crate::predict::Question;
 use crate::sim::Task;
 use crate::timeline::legend;
-use kernel_sim::trace::format_time;
+use kernel_sim::trace::format_time_scaled;
 use panel::{Panel, focus_style};
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Position, Rect};
@@ -159,10 +160,12 @@ impl Areas {
     pub fn pane_at(&self, column: u16, row: u16) -> Option<Pane> {
         let p = Position::new(column, row);
         [
+            (self.cpus, Pane::Cpus),
             (self.irps, Pane::Irps),
             (self.threads, Pane::Threads),
             (self.devices, Pane::Devices),
             (self.ports, Pane::Ports),
+            (self.timeline, Pane::Timeline),
             (self.story, Pane::Story),
         ]
         .into_iter()
@@ -185,7 +188,7 @@ impl Widget for &App {
             .render(a.status, buf);
 
         let before = self.before.as_ref();
-        Panel::new("CPUs", &v.cpus)
+        self.panel(Pane::Cpus, "CPUs", &v.cpus)
             .changes(before.map(|b| b.cpus.as_slice()), self.color)
             .render(a.cpus, buf);
         let threads_before = before.map(|b| row_texts(&b.threads));
@@ -228,22 +231,23 @@ impl Widget for &App {
             .render(a.bottom, buf);
 
         if self.show_details
-            && let Some((title, lines)) = &v.detail
+            && let Some(detail) = &v.detail
         {
-            details(title, lines, area, buf);
+            self.details(detail, area, buf);
         }
         if self.show_checks {
             self.checks(area, buf);
         }
         if self.show_help {
-            help(area, buf, self.has_checks());
+            self.help(area, buf);
         }
     }
 }
 
 impl App {
-    /// The step, the time and the mode; with expectations, how many hold at this step.
-    /// The program's name goes first when the line is too long for `width`.
+    /// The scenario and its seed, the step, the time and the mode; with expectations, how
+    /// many hold at this step; in predict mode, the tally. When the line is too long for
+    /// `width`, the program's name goes first, then the word "paused", then the seed.
     fn status_line(&self, width: u16) -> String {
         let v = &self.view;
         let of = match v.total {
@@ -256,44 +260,56 @@ impl App {
                 format!("≥{} (exploring)", grouped(known))
             }
         };
-        let mode = if self.running {
-            format!("running ×{}", self.speed)
+        // Each part with the rank at which it goes when the line is too long (the
+        // highest first; 0 stays).
+        let mut parts: Vec<(String, u8)> = vec![
+            ("iosim".into(), 3),
+            (self.scenario.clone(), 0),
+            (format!("seed {}", self.seed), 1),
+            (format!("step {}/{of}", grouped(v.step)), 0),
+            (format!("t={}", format_time_scaled(v.now)), 0),
+        ];
+        parts.push(if self.running {
+            (format!("running ×{}", self.speed), 0)
         } else {
-            "paused".to_string()
-        };
-        let held = v
-            .checks
-            .iter()
-            .filter(|c| c.verdict == CheckVerdict::Held)
-            .count();
-        let expect = if v.checks.is_empty() {
-            String::new()
-        } else {
-            format!(" · expect {held}/{} held", v.checks.len())
-        };
-        let p = &self.predict;
-        let predict = if p.on || p.answered > 0 {
-            format!(" · predict {}/{}", p.right, p.answered)
-        } else {
-            String::new()
-        };
-        let line = format!(
-            " iosim · {} · step {}/{of} · t={} · {mode}{expect}{predict} ",
-            self.scenario,
-            grouped(v.step),
-            format_time(v.now)
-        );
-        if line.chars().count() > width as usize && !(expect.is_empty() && predict.is_empty()) {
-            return line.replacen(" iosim ·", "", 1);
+            ("paused".into(), 2)
+        });
+        if !v.checks.is_empty() {
+            let held = v
+                .checks
+                .iter()
+                .filter(|c| c.verdict == CheckVerdict::Held)
+                .count();
+            parts.push((format!("expect {held}/{} held", v.checks.len()), 0));
         }
-        line
+        let p = &self.predict;
+        if p.on || p.answered > 0 {
+            parts.push((format!("predict {}/{}", p.right, p.answered), 0));
+        }
+        let line = |parts: &[(String, u8)]| {
+            let words: Vec<&str> = parts.iter().map(|p| p.0.as_str()).collect();
+            format!(" {} ", words.join(" · "))
+        };
+        while line(&parts).chars().count() > width as usize {
+            let Some(worst) = parts
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| p.1 > 0)
+                .max_by_key(|(_, p)| p.1)
+                .map(|(i, _)| i)
+            else {
+                break;
+            };
+            parts.remove(worst);
+        }
+        line(&parts)
     }
 
     /// The typed line, else what a long task has done so far, else the last answer, else
     /// the keys that matter now, as many as fit in `width`.
     fn bottom_line(&self, width: u16) -> String {
         if let Some(p) = &self.prompt {
-            return format!(" {}{}_", p.kind.label(), p.text);
+            return format!(" {}{}_", p.kind.label(self.last_search.as_deref()), p.text);
         }
         if let Some(p) = self.progress.as_ref().filter(|_| self.busy()) {
             return match (p.task, p.target) {
@@ -309,6 +325,10 @@ impl App {
                         p.known
                     )
                 }
+                (Task::SearchingBack, at) => format!(
+                    " searching back: looked back to step {} · Esc cancels",
+                    grouped(at.unwrap_or(0))
+                ),
                 _ => format!(
                     " running ahead: {} steps explored so far · Esc cancels",
                     grouped(p.known)
@@ -324,11 +344,14 @@ impl App {
         if let Some(m) = &self.message {
             return format!(" {m}");
         }
+        if self.show_help {
+            return " ↑↓ PgDn PgUp scroll  ?/Esc close  q quit".into();
+        }
         if self.show_checks {
             return " ↑↓ scroll  e/Esc close  →/← step: the verdicts follow  ? help  q quit".into();
         }
         if self.show_details {
-            return " ↑↓ select  Enter/Esc close  →/← step  ? help  q quit".into();
+            return " ↑↓ PgDn PgUp scroll  Enter/Esc close  →/← step  ? help  q quit".into();
         }
         key_hints(self.has_checks(), width)
     }
@@ -377,20 +400,12 @@ impl App {
         let inner = block.inner(r);
         block.render(r, buf);
         let room = inner.height as usize;
-        let max = rows.len().saturating_sub(room);
-        self.checks_scroll_max.set(max);
-        let offset = self.checks_scroll.min(max);
+        let scroll = &self.checks_scroll;
+        scroll.max.set(rows.len().saturating_sub(room));
+        scroll.page.set(room);
+        let offset = scroll.offset.min(scroll.max.get());
         let end = (offset + room).min(rows.len());
-        let mut shown: Vec<Line> = rows[offset..end].to_vec();
-        // As a pane does: say what is hidden, on the rows at the edges.
-        let below = rows.len() - end;
-        if offset > 0 && !shown.is_empty() {
-            shown[0] = Line::from(format!("(+{} more above: ↑ scrolls)", offset + 1));
-        }
-        if below > 0 && shown.len() > 1 {
-            let last = shown.len() - 1;
-            shown[last] = Line::from(format!("(+{} more below: ↓ scrolls)", below + 1));
-        }
+        let shown = with_edge_marks(rows[offset..end].to_vec(), offset, rows.len() - end);
         Paragraph::new(shown).render(inner, buf);
     }
 
@@ -406,16 +421,28 @@ impl App {
         }
         let rows = area.height as usize - 1;
         let hidden = t.lanes.len().saturating_sub(rows);
-        let more = match hidden {
-            0 => String::new(),
-            1 => " · 1 lane hidden".to_string(),
-            n => format!(" · {n} lanes hidden"),
+        // Focused, ↓ and ↑ scroll the lanes.
+        let skip = self.scroll_of(Pane::Timeline).min(hidden);
+        let more = if hidden > 0 {
+            format!(
+                " · lanes {}-{} of {}",
+                skip + 1,
+                skip + rows.min(t.lanes.len()),
+                t.lanes.len()
+            )
+        } else {
+            String::new()
         };
-        let head = format!("{}{more} │ ", t.range());
+        let focused = self.focus == Pane::Timeline;
+        let head = format!("{}{}{more} │ ", if focused { "▶ " } else { "" }, t.range());
         let room = (area.width as usize).saturating_sub(head.chars().count());
-        let dim = Style::new().add_modifier(Modifier::DIM);
+        let style = Style::new().add_modifier(if focused {
+            Modifier::BOLD
+        } else {
+            Modifier::DIM
+        });
         Line::from(format!("{head}{}", legend(room)))
-            .style(dim)
+            .style(style)
             .render(area, buf);
         let now = t.column(t.now, width);
         let marker = if self.color {
@@ -423,7 +450,7 @@ impl App {
         } else {
             Style::new().add_modifier(Modifier::REVERSED)
         };
-        for (row, lane) in t.lanes.iter().take(rows).enumerate() {
+        for (row, lane) in t.lanes.iter().skip(skip).take(rows).enumerate() {
             let y = area.y + 1 + row as u16;
             let mut cells = t.cells(lane, width);
             // The current moment: a line where the lane is idle, highlighted either way.
@@ -530,7 +557,8 @@ impl App {
         let below = n - end;
         if below > 0 && shown.len() > 1 {
             let last = shown.len() - 1;
-            shown[last] = Line::from(format!("(+{} more lines: Tab here, then ↓)", below + 1));
+            let keys = self.keys_to_scroll(Pane::Story);
+            shown[last] = Line::from(format!("(+{} more lines: {keys})", below + 1));
         }
         Paragraph::new(shown).render(events, buf);
         let style = if self.color {
@@ -584,6 +612,20 @@ impl Texts {
             v.narration.iter().map(|e| format!("• {e}")).collect()
         };
         let mut story_styles = vec![Style::new(); story.len()];
+        // At the last step, what the whole run did and what it was for.
+        if !v.summary.is_empty() {
+            let over = match v.stopped {
+                Some(why) => format!("The run stops here ({why})."),
+                None => "The run is over: nothing is left to happen.".to_string(),
+            };
+            story.push(over);
+            story_styles.push(Style::new().add_modifier(Modifier::BOLD));
+            story.extend(v.summary.iter().cloned());
+            if !app.description.is_empty() {
+                story.push(format!("What this scenario shows: {}", app.description));
+            }
+            story_styles.resize(story.len(), Style::new());
+        }
         // Predict mode's verdict on the guess about this step, above what it did.
         if let Some(verdict) = app.predict.verdict.as_ref().filter(|x| x.step == v.step) {
             let style = match (verdict.right, app.color) {
@@ -806,62 +848,150 @@ fn too_small(area: Rect, buf: &mut Buffer) {
     .render(area, buf);
 }
 
-/// The keys, and how to read the panes; the expectations' key only when the scenario
-/// states some.
-fn help(area: Rect, buf: &mut Buffer, checks: bool) {
-    let keys: Vec<_> = KEYS
-        .iter()
-        .filter(|(_, _, actions)| checks || !actions.contains(&Action::ToggleChecks))
-        .collect();
-    let w = 56.min(area.width);
-    let h = (keys.len() as u16 + 6).min(area.height);
-    let r = Rect::new(
-        area.x + (area.width - w) / 2,
-        area.y + (area.height - h) / 2,
-        w,
-        h,
-    );
-    Clear.render(r, buf);
-    let mut lines: Vec<Line> = keys
-        .iter()
-        .map(|(keys, what, _)| Line::from(format!(" {keys:<12} {what}")))
-        .collect();
-    lines.push(Line::from(" Bold lines changed in the last step."));
-    lines.push(Line::from(
-        " A thread's colour is the same in the timeline.",
-    ));
-    lines.push(Line::from(" Timeline: CPUs, devices, threads; │ is now."));
-    lines.push(Line::from(format!(" {}", legend(usize::MAX))));
-    Paragraph::new(lines)
-        .block(Block::bordered().title(" Keys · ? closes "))
-        .render(r, buf);
+/// The rows at the edges of a scrolled window say what is hidden beyond them, as a pane's
+/// do: `above` rows before the window, `below` after it. A marked row hides its own line,
+/// so it counts it.
+fn with_edge_marks(mut shown: Vec<Line<'_>>, above: usize, below: usize) -> Vec<Line<'_>> {
+    if above > 0 && !shown.is_empty() {
+        shown[0] = Line::from(format!("(+{} more above: ↑ PgUp scroll)", above + 1));
+    }
+    if below > 0 && shown.len() > 1 {
+        let last = shown.len() - 1;
+        shown[last] = Line::from(format!("(+{} more below: ↓ PgDn scroll)", below + 1));
+    }
+    shown
 }
 
-/// The detail overlay: its lines, keeping the newest history when they do not fit.
-fn details(title: &str, lines: &[String], area: Rect, buf: &mut Buffer) {
-    let r = Rect::new(
-        area.x + 2,
-        area.y + 2,
-        area.width.saturating_sub(4),
-        area.height.saturating_sub(4),
-    );
-    Clear.render(r, buf);
-    let room = r.height.saturating_sub(2) as usize;
-    let mut shown: Vec<String> = lines.to_vec();
-    if shown.len() > room && room > 1 {
-        // The head (parameters, buffer) stays; the oldest history goes.
-        let head = shown
+impl App {
+    /// The keys (the expectations' key only when the scenario states some), how to read
+    /// the panes and the timeline, and what each IRP state word means; scrolls when the
+    /// screen is too short for it all.
+    fn help(&self, area: Rect, buf: &mut Buffer) {
+        let checks = self.has_checks();
+        let keys: Vec<_> = KEYS
             .iter()
-            .position(|l| l == "history:")
-            .map_or(0, |p| p + 1)
-            .min(room - 1);
-        let cut = shown.len() - room + 1;
-        shown.drain(head..head + cut);
-        shown.insert(head, format!("  ({cut} earlier lines not shown)"));
+            .filter(|(_, _, actions)| checks || !actions.contains(&Action::ToggleChecks))
+            .collect();
+        let mut lines: Vec<Line> = keys
+            .iter()
+            .map(|(keys, what, _)| Line::from(format!(" {keys:<12} {what}")))
+            .collect();
+        lines.push(Line::from(""));
+        lines.push(Line::from(" Bold lines changed in the last step."));
+        lines.push(Line::from(
+            " A thread's colour is the same in the timeline.",
+        ));
+        lines.push(Line::from(" Timeline: CPUs, devices, threads; │ is now."));
+        lines.push(Line::from(format!(" {}", legend(usize::MAX))));
+        lines.push(Line::from(""));
+        lines.push(Line::from(" IRP states, as the IRPs pane words them:"));
+        let w = 76.min(area.width);
+        for legend in irp_state_legend() {
+            let rows = legend.rows(w.saturating_sub(3) as usize);
+            lines.extend(rows.into_iter().map(|r| Line::from(format!(" {r}"))));
+        }
+        let h = (lines.len() as u16 + 2).min(area.height.saturating_sub(2));
+        let r = Rect::new(
+            area.x + (area.width - w) / 2,
+            area.y + (area.height - h) / 2,
+            w,
+            h,
+        );
+        Clear.render(r, buf);
+        let room = h.saturating_sub(2) as usize;
+        let scroll = &self.help_scroll;
+        scroll.max.set(lines.len().saturating_sub(room));
+        scroll.page.set(room);
+        let offset = scroll.offset.min(scroll.max.get());
+        let end = (offset + room).min(lines.len());
+        let shown = with_edge_marks(lines[offset..end].to_vec(), offset, lines.len() - end);
+        Paragraph::new(shown)
+            .block(Block::bordered().title(" Help · ? or Esc closes "))
+            .render(r, buf);
     }
-    Paragraph::new(shown.into_iter().map(Line::from).collect::<Vec<_>>())
-        .block(Block::bordered().title(format!(" {title} · Enter closes ")))
-        .render(r, buf);
+
+    /// The detail overlay: its lines from the offset asked for, wrapped, with a row at
+    /// each edge that says how many lines are hidden beyond it. Records how far down it
+    /// can scroll: until its last line shows at the bottom.
+    fn details(&self, detail: &DetailView, area: Rect, buf: &mut Buffer) {
+        let r = Rect::new(
+            area.x + 2,
+            area.y + 2,
+            area.width.saturating_sub(4),
+            area.height.saturating_sub(4),
+        );
+        Clear.render(r, buf);
+        let block = Block::bordered().title(format!(" {} · Enter or Esc closes ", detail.title));
+        let inner = block.inner(r);
+        block.render(r, buf);
+        let (room, width) = (inner.height as usize, inner.width as usize);
+        // The furthest offset: the last lines fill the rows under the "more above" row;
+        // none when every line fits with no mark at all.
+        let tail_from = detail.total - detail.tail.len();
+        let (mut used, mut furthest, mut all) = (0, None, true);
+        for (i, line) in detail.tail.iter().enumerate().rev() {
+            used += line.rows(width).len();
+            if used > room {
+                all = false;
+                break;
+            }
+            if used < room {
+                furthest = Some(tail_from + i);
+            }
+        }
+        let max = if all && tail_from == 0 {
+            0
+        } else {
+            furthest.unwrap_or(detail.total.saturating_sub(1))
+        };
+        let scroll = &self.details_scroll;
+        scroll.max.set(max);
+        scroll.page.set(room.saturating_sub(2).max(1));
+        // Drawn from the tail when the screen grew since the offset was asked for.
+        let offset = detail.offset.min(max);
+        let lines: &[_] = if offset == detail.offset {
+            &detail.lines
+        } else {
+            &detail.tail[offset - tail_from..]
+        };
+        let top = usize::from(offset > 0);
+        // The whole lines that fit in `rows` rows.
+        let fit = |rows: usize| {
+            let mut shown: Vec<String> = Vec::new();
+            let mut n = 0;
+            for line in lines {
+                let wrapped = line.rows(width);
+                if shown.len() + wrapped.len() > rows {
+                    // A line taller than the overlay shows what fits of it.
+                    if n == 0 {
+                        shown.extend(wrapped.into_iter().take(rows));
+                    }
+                    break;
+                }
+                shown.extend(wrapped);
+                n += 1;
+            }
+            (shown, n)
+        };
+        let (mut shown, mut n) = fit(room.saturating_sub(top));
+        let below = |n: usize| detail.total - offset - n;
+        if below(n) > 0 {
+            (shown, n) = fit(room.saturating_sub(top + 1));
+        }
+        let mut rows: Vec<Line> = Vec::new();
+        if top > 0 {
+            rows.push(Line::from(format!("(+{offset} more above: ↑ PgUp scroll)")));
+        }
+        rows.extend(shown.into_iter().map(Line::from));
+        if below(n) > 0 {
+            rows.resize(room.saturating_sub(1), Line::from(""));
+            rows.push(Line::from(format!(
+                "(+{} more below: ↓ PgDn scroll)",
+                below(n)
+            )));
+        }
+        Paragraph::new(rows).render(inner, buf);
+    }
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 //! current step, so the panes always agree; the screen only lays them out.
 
 use crate::checks::CheckLine;
+use crate::detail::DetailView;
 use crate::hint::look_next;
 use crate::predict::Question;
 use crate::timeline::Timeline;
@@ -11,7 +12,7 @@ use kernel_sim::intr::LineState;
 use kernel_sim::io::IrpState;
 use kernel_sim::session::Session;
 use kernel_sim::thread::ThreadState;
-use kernel_sim::trace::format_time;
+use kernel_sim::trace::format_time_scaled;
 use kernel_sim::{DeviceId, IrpId, Kernel, SlotView, ThreadId, Time, TraceEvent, What};
 
 /// What the screen asks to see besides the panes every frame has.
@@ -22,6 +23,11 @@ pub struct Lens {
     /// How many of the timeline's widths wider (positive) or narrower than the one that
     /// follows the steps ([`crate::timeline`]).
     pub zoom: i8,
+    /// The overlay's first line to send, and how many rows it showed when last drawn (0
+    /// before it was): only a window of its lines is written and sent, so a thread's
+    /// history of a million events costs no more than one of ten.
+    pub from: usize,
+    pub rows: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,8 +75,10 @@ pub struct View {
     /// Where to look next.
     pub hint: Option<String>,
     pub timeline: Timeline,
-    /// The overlay asked for by the lens: a title and its lines.
-    pub detail: Option<(String, Vec<String>)>,
+    /// The overlay asked for by the lens: a window of its lines.
+    pub detail: Option<DetailView>,
+    /// At the run's last step: what the whole run did, in a few lines.
+    pub summary: Vec<String>,
     /// The answer to the last command, when it has one ("not found", ...).
     pub message: Option<String>,
     /// The scenario's expectations at this step, when it states some (filled in by the
@@ -86,9 +94,6 @@ const RECENT_IRPS: usize = 3;
 
 /// How far back the IRP table looks for finished IRPs, in trace events.
 const RECENT_LOOKBACK: usize = 20_000;
-
-/// The most history lines a detail overlay carries.
-const HISTORY_LINES: usize = 200;
 
 impl View {
     pub fn capture(session: &Session, lens: &Lens) -> View {
@@ -114,10 +119,12 @@ impl View {
             narration: step.clone().map(|i| session.narrate(i)).collect(),
             hint: look_next(k, session.trace(), step.start).map(str::to_string),
             timeline: Timeline::capture(session, lens.zoom),
-            detail: lens.detail.map(|d| match d {
-                Detail::Irp(irp) => irp_detail(session, irp),
-                Detail::Thread(thread) => thread_detail(session, thread),
-            }),
+            detail: lens.detail.map(|d| DetailView::capture(session, d, lens)),
+            summary: if session.total() == Some(session.step()) {
+                summary_lines(&k.summary())
+            } else {
+                Vec::new()
+            },
             message: None,
             checks: Vec::new(),
             question: None,
@@ -181,7 +188,7 @@ fn cpu_lines(k: &Kernel) -> Vec<String> {
 }
 
 /// A thread's state in a few words; a wait says what for (and which objects).
-fn thread_state(k: &Kernel, t: &kernel_sim::thread::Thread) -> String {
+pub(crate) fn thread_state(k: &Kernel, t: &kernel_sim::thread::Thread) -> String {
     match t.state {
         ThreadState::NotStarted => "not started".to_string(),
         ThreadState::Ready => "ready".into(),
@@ -260,7 +267,7 @@ fn thread_rows(k: &Kernel) -> Vec<Row<ThreadId>> {
 }
 
 /// An IRP's state in a word or two.
-fn state_words(state: IrpState) -> &'static str {
+pub(crate) fn state_words(state: IrpState) -> &'static str {
     match state {
         IrpState::Created => "new",
         IrpState::Dispatched => "in dispatch",
@@ -484,118 +491,43 @@ fn line_and_port_lines(k: &Kernel) -> Vec<String> {
     lines
 }
 
-/// History lines for the events up to the current step that `concerns` picks, the
-/// newest last, at most [`HISTORY_LINES`] of them.
-fn history(session: &Session, concerns: impl Fn(&What) -> bool) -> Vec<String> {
-    let trace = session.trace();
-    let events: Vec<usize> = (0..trace.len())
-        .filter(|&i| concerns(&trace[i].what))
-        .collect();
-    let skip = events.len().saturating_sub(HISTORY_LINES);
-    let mut lines = Vec::new();
-    if skip > 0 {
-        lines.push(format!("  ({skip} earlier events not shown)"));
-    }
-    lines.extend(events[skip..].iter().map(|&i| {
-        let e = &trace[i];
-        format!(
-            "  {:>14}  {:<22} {}",
-            format_time(e.time),
-            e.what.kind(),
-            session.explain(i)
-        )
-    }));
-    lines
-}
-
-/// The selected IRP: its parameters, the first bytes of its buffer, and its story so far.
-fn irp_detail(session: &Session, id: IrpId) -> (String, Vec<String>) {
-    let (k, trace) = (session.kernel(), session.trace());
-    let mut lines = Vec::new();
-    match k.core().irps.get(&id) {
-        Some(irp) => {
-            let file = k.core().file_objects[irp.file_object.0 as usize].file;
-            let loc = irp.location();
-            lines.push(format!(
-                "{} {} {} bytes at offset {} of {} · {} · {:?} · {:?}",
-                irp.id,
-                irp.major.name(),
-                irp.len,
-                irp.offset,
-                k.file_name(file),
-                irp.thread().map_or("the kernel", |t| k.thread_name(t)),
-                irp.mode,
-                irp.state
-            ));
-            let cancel = if irp.cancel { " · cancel asked" } else { "" };
-            lines.push(format!(
-                "stack location {} of {}: {}'s {} at device byte {}{cancel}",
-                irp.current,
-                irp.stack.len(),
-                k.device_name(loc.device),
-                k.driver_name(loc.driver),
-                loc.device_offset
-            ));
-            lines.push("buffer:".into());
-            for (row, chunk) in irp.buffer.chunks(16).take(4).enumerate() {
-                let hex: Vec<String> = chunk.iter().map(|b| format!("{b:02x}")).collect();
-                let ascii: String = chunk
-                    .iter()
-                    .map(|&b| {
-                        if b.is_ascii_graphic() || b == b' ' {
-                            b as char
-                        } else {
-                            '.'
-                        }
-                    })
-                    .collect();
-                lines.push(format!("  {:04x}  {:<48} {ascii}", row * 16, hex.join(" ")));
-            }
-        }
-        None if trace.iter().any(|e| e.what.irp() == Some(id)) => {
-            let kernel_own = trace
-                .iter()
-                .any(|e| matches!(e.what, What::IrpCreated { irp, thread: None, .. } if irp == id));
-            lines.push(if kernel_own {
-                format!("{id} is no longer in flight: the I/O manager gave its result to the kernel component's callback and freed it.")
-            } else {
-                format!("{id} is no longer in flight: the I/O manager sent its result on the path the caller chose and freed it.")
-            })
-        }
-        None => lines.push(format!("{id} has not been created yet at this step.")),
-    }
-    lines.push("history:".into());
-    lines.extend(history(session, |w| w.irp() == Some(id)));
-    (format!("{id}"), lines)
-}
-
-/// The selected thread: its state, its APC queue in the order the APCs will run, and
-/// its story so far.
-fn thread_detail(session: &Session, id: ThreadId) -> (String, Vec<String>) {
-    let k = session.kernel();
-    let t = &k.core().threads[id.0 as usize];
-    let process = &k.core().processes[t.process.0 as usize].name;
+/// The run's figures, for its last step: what it did in all, and a disk's seeking, the
+/// cost the disk scenarios are about.
+fn summary_lines(s: &kernel_sim::Summary) -> Vec<String> {
+    let c = &s.counters;
     let mut lines = vec![format!(
-        "{} in process {process} · {}",
-        t.name,
-        thread_state(k, t)
+        "In all: {} IRPs ({} completed), {} device interrupts ({} more coalesced), \
+         {} clock interrupts, {} DPCs, {} APCs run ({} discarded), {} completion packets \
+         queued and {} taken, {} context switches, over {}.",
+        c.irps_issued,
+        c.irps_completed,
+        c.device_interrupts,
+        c.interrupts_coalesced,
+        c.clock_interrupts,
+        c.dpcs,
+        c.apcs_run,
+        c.apcs_discarded,
+        c.packets_queued,
+        c.packets_dequeued,
+        c.context_switches,
+        format_time_scaled(s.sim_time_ns),
     )];
-    if t.apcs.is_empty() {
-        lines.push("APC queue: empty".into());
-    } else {
-        lines.push("APC queue (runs first to last):".into());
-        for apc in &t.apcs {
-            let routine = k.routine_name(id, apc.routine);
-            lines.push(match apc.irp {
-                Some(irp) => format!(
-                    "  {routine} for {irp}: {:?}, {} bytes",
-                    apc.status, apc.bytes
-                ),
-                None => format!("  {routine}, queued with QueueUserAPC"),
-            });
+    for (device, figures) in &s.devices {
+        if let (Some(&seek), Some(&tracks)) = (figures.get("seek_ns"), figures.get("tracks_moved"))
+        {
+            let requests = figures.get("requests").copied().unwrap_or(0);
+            lines.push(format!(
+                "{device} served {requests} requests and spent {} seeking, over {tracks} \
+                 tracks in total.",
+                format_time_scaled(seek)
+            ));
         }
     }
-    lines.push("history:".into());
-    lines.extend(history(session, |w| w.thread() == Some(id)));
-    (t.name.clone(), lines)
+    if !s.threads_blocked_at_end.is_empty() {
+        lines.push(format!(
+            "Still waiting when nothing was left to happen: {}.",
+            s.threads_blocked_at_end.join(", ")
+        ));
+    }
+    lines
 }

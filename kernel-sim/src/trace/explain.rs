@@ -35,6 +35,22 @@ pub fn format_time_short(ns: u64) -> String {
     }
 }
 
+/// Formats a time for a reader: in the largest unit that keeps it at or above 1, rounded
+/// to three decimals, so that "310895964.225 us" reads "310.896 s". Unlike
+/// [`format_time_short`], which cuts (an axis label must not claim a later time than its
+/// column's), this rounds, and moves up a unit when rounding reaches 1000 of one:
+/// 999.9996 ms reads "1.000 s", never "1000.000 ms".
+pub fn format_time_scaled(ns: u64) -> String {
+    for (scale, unit) in [(1_000_000_000u128, "s"), (1_000_000, "ms")] {
+        // Thousandths of the unit, rounded half up.
+        let milli = (u128::from(ns) * 1000 + scale / 2) / scale;
+        if milli >= 1000 {
+            return format!("{}.{:03} {unit}", milli / 1000, milli % 1000);
+        }
+    }
+    format!("{}.{:03} us", ns / 1000, ns % 1000)
+}
+
 /// Parses a time written with its unit, such as "8.3ms", "120us", "5000ns" or "2s",
 /// into nanoseconds; `None` if it is not one.
 pub fn parse_time(text: &str) -> Option<u64> {
@@ -1305,5 +1321,24 @@ impl Kernel {
                 )
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scaled_times_take_the_unit_that_fits_and_round() {
+        assert_eq!(format_time_scaled(0), "0.000 us");
+        assert_eq!(format_time_scaled(999_499), "999.499 us");
+        assert_eq!(format_time_scaled(999_500), "1.000 ms");
+        assert_eq!(format_time_scaled(1_000_000), "1.000 ms");
+        assert_eq!(format_time_scaled(9_031_333), "9.031 ms");
+        assert_eq!(format_time_scaled(9_031_500), "9.032 ms");
+        assert_eq!(format_time_scaled(310_895_964_225), "310.896 s");
+        assert_eq!(format_time_scaled(999_999_600), "1.000 s");
+        assert_eq!(format_time_scaled(999_499_999), "999.500 ms");
+        assert_eq!(format_time_scaled(u64::MAX), "18446744073.710 s");
     }
 }
