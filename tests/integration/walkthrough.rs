@@ -1,4 +1,5 @@
-//! The walkthrough: frames at chosen steps pinned at 80x24 and 120x40, and key handling,
+//! The walkthrough: frames at chosen steps pinned at 80x24 and 120x40, every scenario's key
+//! steps at 80x24, 120x40 and 200x50, a resize in the middle of a run, and key handling,
 //! including that stepping back then forward gives identical screens.
 
 use crate::load;
@@ -1571,4 +1572,51 @@ fn the_help_scrolls_to_the_irp_state_legend() {
     assert!(end.contains("in device"), "{end}");
     press(&mut a, KeyCode::Esc, 1);
     assert!(!a.show_help && !a.quit);
+}
+
+/// The sizes every scenario's key frames are pinned at: the smallest screen the
+/// walkthrough draws on, a common laptop terminal, and a large one.
+const SIZES: [(u16, u16); 3] = [(80, 24), (120, 40), (200, 50)];
+
+#[test]
+fn every_scenarios_key_steps_are_pinned_at_three_sizes() {
+    for builtin in iosim::catalog::BUILTINS {
+        let mut a = app(builtin.name);
+        let total = a.view.total.expect("explored");
+        // Key steps: the first interrupt (or, on a machine without one, the middle of the
+        // run), the middle, and the last step with the run's summary.
+        press(&mut a, KeyCode::Char('n'), 1);
+        let first = if a.view.step > 0 {
+            a.view.step
+        } else {
+            total / 4
+        };
+        for (moment, step) in [("first", first), ("middle", total / 2), ("last", total)] {
+            typed(&mut a, &format!("g{step}"));
+            assert_eq!(a.view.step, step, "{}", builtin.name);
+            for (w, h) in SIZES {
+                insta::assert_snapshot!(
+                    format!("frame_{}_{moment}_{w}x{h}", builtin.name),
+                    screen(&a, w, h)
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn a_resize_in_the_middle_of_a_run_redraws_the_same_step_in_the_new_size() {
+    let mut a = app("iocp-thread-pool");
+    typed(&mut a, "g60");
+    let big = screen(&a, 200, 50);
+    // The terminal shrinks, then grows back: the state is the same, only the layout
+    // changes, and growing back gives the first frame again exactly.
+    let small = screen(&a, 80, 24);
+    assert!(small.contains("step 60/"), "{small}");
+    press(&mut a, KeyCode::Right, 1);
+    press(&mut a, KeyCode::Left, 1);
+    assert_eq!(screen(&a, 200, 50), big);
+    insta::assert_snapshot!("resize_iocp_step_60_200x50", big);
+    insta::assert_snapshot!("resize_iocp_step_60_80x24", small);
+    insta::assert_snapshot!("resize_iocp_step_60_120x40", screen(&a, 120, 40));
 }
