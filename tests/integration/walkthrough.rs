@@ -13,7 +13,8 @@ use tui::{Action, App, action_for};
 fn app(name: &str) -> App {
     let loaded = load(&format!("scenarios/{name}.json"), &[]);
     let kernel = iosim::build::build(&loaded.scenario, loaded.scenario.seed);
-    let mut app = App::new(kernel, &loaded.scenario.name);
+    let mut app =
+        App::new(kernel, &loaded.scenario.name).with_description(&loaded.scenario.description);
     app.settle_explored();
     app
 }

@@ -495,21 +495,30 @@ fn line_and_port_lines(k: &Kernel) -> Vec<String> {
 /// cost the disk scenarios are about.
 fn summary_lines(s: &kernel_sim::Summary) -> Vec<String> {
     let c = &s.counters;
+    // "1 DPC", "2 DPCs"; "switch" takes "es".
+    let n = |count: u64, what: &str| {
+        let plural = if what.ends_with("ch") { "es" } else { "s" };
+        let what = if count == 1 {
+            what.to_string()
+        } else {
+            format!("{what}{plural}")
+        };
+        format!("{count} {what}")
+    };
     let mut lines = vec![format!(
-        "In all: {} IRPs ({} completed), {} device interrupts ({} more coalesced), \
-         {} clock interrupts, {} DPCs, {} APCs run ({} discarded), {} completion packets \
-         queued and {} taken, {} context switches, over {}.",
-        c.irps_issued,
+        "In all: {} ({} completed), {} ({} more coalesced), {}, {}, {} run ({} \
+         discarded), {} queued and {} taken, {}, over {}.",
+        n(c.irps_issued, "IRP"),
         c.irps_completed,
-        c.device_interrupts,
+        n(c.device_interrupts, "device interrupt"),
         c.interrupts_coalesced,
-        c.clock_interrupts,
-        c.dpcs,
-        c.apcs_run,
+        n(c.clock_interrupts, "clock interrupt"),
+        n(c.dpcs, "DPC"),
+        n(c.apcs_run, "APC"),
         c.apcs_discarded,
-        c.packets_queued,
+        n(c.packets_queued, "completion packet"),
         c.packets_dequeued,
-        c.context_switches,
+        n(c.context_switches, "context switch"),
         format_time_scaled(s.sim_time_ns),
     )];
     for (device, figures) in &s.devices {
@@ -517,9 +526,10 @@ fn summary_lines(s: &kernel_sim::Summary) -> Vec<String> {
         {
             let requests = figures.get("requests").copied().unwrap_or(0);
             lines.push(format!(
-                "{device} served {requests} requests and spent {} seeking, over {tracks} \
-                 tracks in total.",
-                format_time_scaled(seek)
+                "{device} served {} and spent {} seeking, over {} in total.",
+                n(requests, "request"),
+                format_time_scaled(seek),
+                n(tracks, "track")
             ));
         }
     }
