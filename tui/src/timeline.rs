@@ -116,18 +116,27 @@ pub const LEGEND: [&str; 8] = [
     "c clock",
 ];
 
-/// The legend's entries that fit in `width` columns, whole ones only.
+/// The legend's entries that fit in `width` columns, whole ones only; when some do not
+/// fit, a closing `… ?` says so and where the whole legend is (the help).
 pub fn legend(width: usize) -> String {
+    let all = LEGEND.join(" ");
+    if all.chars().count() <= width {
+        return all;
+    }
+    const MORE: &str = " … ?";
     let mut line = String::new();
     for entry in LEGEND {
         let sep = if line.is_empty() { "" } else { " " };
-        if line.chars().count() + sep.len() + entry.chars().count() > width {
+        if line.chars().count() + sep.len() + entry.chars().count() + MORE.chars().count() > width {
             break;
         }
         line.push_str(sep);
         line.push_str(entry);
     }
-    line
+    if line.is_empty() {
+        return String::new();
+    }
+    line + MORE
 }
 
 /// The glyphs a CPU or device lane draws; no thread takes one of these as its mark.
@@ -599,7 +608,9 @@ mod tests {
     fn the_legend_keeps_whole_entries_that_fit() {
         let full = legend(usize::MAX);
         assert_eq!(full.split(' ').count(), 2 * LEGEND.len());
-        assert_eq!(legend(20), "█ runs ░ ready");
+        // Cut short, it says so and points to the help, which has it whole.
+        assert_eq!(legend(20), "█ runs ░ ready … ?");
+        assert_eq!(legend(17), "█ runs … ?");
         assert_eq!(legend(3), "");
     }
 }
