@@ -352,11 +352,7 @@ impl Kernel {
                 alertable,
                 timeout_ns,
             } => {
-                let process = self.core.threads[thread.0 as usize].process;
-                let record = self.core.processes[process.0 as usize]
-                    .overlapped
-                    .get(&overlapped)
-                    .copied();
+                let record = self.overlapped_record(thread, overlapped);
                 match record {
                     // No request was ever issued with this OVERLAPPED.
                     None => self.fail(cpu, thread, name, Status::InvalidParameter),
@@ -385,11 +381,7 @@ impl Kernel {
             // function returns FALSE and the GetLastError function returns
             // ERROR_IO_INCOMPLETE" (Microsoft Learn: GetOverlappedResult function).
             Syscall::GetOverlappedResult { overlapped, wait } => {
-                let process = self.core.threads[thread.0 as usize].process;
-                let record = self.core.processes[process.0 as usize]
-                    .overlapped
-                    .get(&overlapped)
-                    .copied();
+                let record = self.overlapped_record(thread, overlapped);
                 match record {
                     None => self.fail(cpu, thread, name, Status::InvalidParameter),
                     Some(r) if r.result.is_some() => {
@@ -593,6 +585,20 @@ impl Kernel {
                 self.work(cpu, thread, cost, Cont::Post { port, packet });
             }
         }
+    }
+
+    /// What the process of `thread` knows of its OVERLAPPED `overlapped`: the request
+    /// last issued with it and its result, if a request ever was.
+    fn overlapped_record(
+        &self,
+        thread: ThreadId,
+        overlapped: OverlappedId,
+    ) -> Option<crate::thread::Overlapped> {
+        let process = self.core.threads[thread.0 as usize].process;
+        self.core.processes[process.0 as usize]
+            .overlapped
+            .get(&overlapped)
+            .copied()
     }
 
     /// WaitForSingleObjectEx / WaitForMultipleObjectsEx: returns at once if the wait can
