@@ -66,14 +66,13 @@ enum Source {
 
 /// What each IRP state word of the panes means, in the order of an IRP's life. The words
 /// are the IRPs pane's ([`state_words`]).
-pub const IRP_STATES: [IrpState; 7] = [
+pub const IRP_STATES: [IrpState; 6] = [
     IrpState::Created,
     IrpState::Dispatched,
     IrpState::Queued,
     IrpState::InDevice,
     IrpState::Held,
     IrpState::Completed,
-    IrpState::Delivered,
 ];
 
 /// What an IRP state means, in a line.
@@ -90,7 +89,6 @@ pub fn state_meaning(state: IrpState) -> &'static str {
         IrpState::Completed => {
             "a driver completed it (IoCompleteRequest); the I/O manager delivers the result"
         }
-        IrpState::Delivered => "its result reached the program",
     }
 }
 

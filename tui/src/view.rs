@@ -275,7 +275,6 @@ pub(crate) fn state_words(state: IrpState) -> &'static str {
         IrpState::InDevice => "in device",
         IrpState::Held => "held",
         IrpState::Completed => "completed",
-        IrpState::Delivered => "delivered",
     }
 }
 

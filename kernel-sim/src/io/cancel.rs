@@ -50,7 +50,7 @@ impl Kernel {
             // A request completing, or held by a completion routine, is past cancelling.
             let held = match request.state {
                 _ if request.cancel => continue,
-                IrpState::Held | IrpState::Completed | IrpState::Delivered => continue,
+                IrpState::Held | IrpState::Completed => continue,
                 IrpState::Queued | IrpState::InDevice => true,
                 // On its way to a driver, or inside a dispatch routine: no cancel routine
                 // is set yet, so IoCancelIrp only sets the flag, and the driver that

@@ -156,10 +156,10 @@ pub enum IrpState {
     /// A completion routine returned STATUS_MORE_PROCESSING_REQUIRED: its driver holds
     /// the IRP and will complete it again.
     Held,
-    /// Completed by the driver; the I/O manager is delivering the result.
+    /// Completed by the driver; the I/O manager is delivering the result. The IRP is
+    /// freed once the result is on its way (`IrpFreed`), so no IRP outlives this state:
+    /// its result reaching the program (`IoDelivered`) is the request's, not the IRP's.
     Completed,
-    /// The result reached the program (woken waiter, APC run, packet dequeued).
-    Delivered,
 }
 
 /// One driver's view of the request: which driver it is at and what that driver was
