@@ -299,8 +299,8 @@ fn cpu_spans(k: &Kernel, segments: &Segments, end: Time, out: &mut Sink<'_>) {
     }
 }
 
-/// Each thread's track, in time order: when it ran, when it waited and for what, and
-/// its calls on objects and handles. Returns the runs per thread, in time order, for
+/// Each thread's track, in time order: when it ran, when it was ready and waited for a
+/// CPU, when it waited and for what, and its calls on objects and handles. Returns the runs per thread, in time order, for
 /// binding flow arrows.
 fn thread_tracks(
     k: &Kernel,
@@ -311,6 +311,7 @@ fn thread_tracks(
     /// What a thread's track shows, by start.
     enum Item {
         Run(Time, CpuId),
+        Ready(Time),
         Wait(Time, kernel_sim::trace::WaitReason),
         /// A mark: its label and the trace position of its event.
         Mark(String, usize),
@@ -326,10 +327,13 @@ fn thread_tracks(
     }
     for t in &k.core().threads {
         for s in segments.lane(Lane::Thread(t.id)) {
-            if let Activity::Waiting(reason) = s.activity {
-                let item = Item::Wait(end_of(s, end), reason);
-                items.entry(t.id).or_default().push((s.start, item));
-            }
+            let item = match s.activity {
+                Activity::Waiting(reason) => Item::Wait(end_of(s, end), reason),
+                // A thread made ready and switched to at once has no wait to show.
+                Activity::Ready if end_of(s, end) > s.start => Item::Ready(end_of(s, end)),
+                _ => continue,
+            };
+            items.entry(t.id).or_default().push((s.start, item));
         }
     }
     let trace = k.trace();
@@ -351,6 +355,14 @@ fn thread_tracks(
                     runs.push((from, to));
                     Record::span(format!("runs on {cpu}"), "thread", from, to, THREADS, tid)
                 }
+                Item::Ready(to) => Record::span(
+                    "ready, waits for a CPU".to_string(),
+                    "ready",
+                    from,
+                    to,
+                    THREADS,
+                    tid,
+                ),
                 Item::Wait(to, reason) => {
                     let name = format!("waits: {}", reason.short());
                     Record::span(name, "wait", from, to, THREADS, tid)

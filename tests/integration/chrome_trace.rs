@@ -181,6 +181,33 @@ fn every_scenario_gives_a_well_formed_chrome_trace() {
 }
 
 #[test]
+fn a_thread_ready_but_not_running_shows_on_its_track() {
+    // In the tour, T1's read completes while T2 computes on the only CPU: T1 is ready,
+    // and waits its turn (no priority boost), from its wake-up to the switch to it.
+    let loaded = load("scenarios/tour.json", &[]);
+    let doc: Value = serde_json::from_str(&render(&loaded, Format::ChromeTrace)).unwrap();
+    let run = iosim::run(&loaded.scenario, loaded.scenario.seed).unwrap();
+    let segments = kernel_sim::trace::segments::Segments::from_trace(run.trace());
+    let t1 = kernel_sim::ThreadId(0);
+    let expected: Vec<(f64, f64)> = segments
+        .lane(kernel_sim::trace::segments::Lane::Thread(t1))
+        .iter()
+        .filter(|s| matches!(s.activity, kernel_sim::trace::segments::Activity::Ready))
+        .filter_map(|s| s.end.map(|(e, _)| (s.start, e)).filter(|&(a, b)| b > a))
+        .map(|(a, b)| (a as f64 / 1000.0, (b - a) as f64 / 1000.0))
+        .collect();
+    let shown: Vec<(f64, f64)> = doc["traceEvents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["cat"] == "ready" && e["tid"] == 1)
+        .map(|e| (e["ts"].as_f64().unwrap(), e["dur"].as_f64().unwrap()))
+        .collect();
+    assert!(!expected.is_empty(), "the tour has T1 ready behind T2");
+    assert_eq!(shown, expected);
+}
+
+#[test]
 fn the_check_catches_broken_traces() {
     let loaded = load("scenarios/tour.json", &[]);
     let good: Value = serde_json::from_str(&render(&loaded, Format::ChromeTrace)).unwrap();
