@@ -66,6 +66,27 @@ pub struct Answered {
     pub computed: Computed,
 }
 
+/// `iosim exercise show --format json`: a variant and its questions, without answers.
+#[derive(Debug, Clone, Serialize)]
+pub struct QuestionSheet {
+    pub exercise: String,
+    pub seed: u64,
+    pub topic: Topic,
+    pub goal: String,
+    pub scenario: serde_json::Value,
+    pub questions: Vec<Asked>,
+}
+
+/// One question as a sheet gives it: what to answer, and in what form.
+#[derive(Debug, Clone, Serialize)]
+pub struct Asked {
+    pub id: String,
+    pub question: String,
+    pub form: Form,
+    /// How to write an answer of that form.
+    pub hint: &'static str,
+}
+
 /// `iosim exercise answer --format json`: a variant's answer key.
 #[derive(Debug, Clone, Serialize)]
 pub struct AnswerKey {
@@ -103,6 +124,28 @@ impl Sheet {
         let mut text = String::new();
         layout(&self.variant.scenario, 0, &mut text);
         text
+    }
+
+    /// The variant and its questions, for `iosim exercise show --format json`.
+    pub fn questions_sheet(&self) -> QuestionSheet {
+        QuestionSheet {
+            exercise: self.exercise.id().to_owned(),
+            seed: self.seed,
+            topic: self.exercise.topic(),
+            goal: self.exercise.goal().to_owned(),
+            scenario: self.variant.scenario.clone(),
+            questions: self
+                .variant
+                .questions
+                .iter()
+                .map(|q| Asked {
+                    id: q.id.clone(),
+                    question: q.ask.clone(),
+                    form: q.query.form(),
+                    hint: q.query.form().hint(),
+                })
+                .collect(),
+        }
     }
 
     /// Runs the variant and computes every answer.

@@ -108,6 +108,10 @@ enum ExerciseCommand {
         /// Open the variant in the walkthrough instead of printing it.
         #[arg(long)]
         tui: bool,
+        /// How to print the sheet: JSON carries the scenario and each question's id,
+        /// text and answer form, for tools that hand out or collect answers.
+        #[arg(long, value_enum, default_value_t = TextOrJson::Text, conflicts_with_all = ["tui", "scenario"])]
+        format: TextOrJson,
     },
     /// Print the answers the simulator computes for a variant, each with the step where
     /// it can be seen.
@@ -366,6 +370,7 @@ fn exercise(command: ExerciseCommand, out: &mut impl Write) -> Result<Done, Erro
             variant,
             scenario,
             tui,
+            format,
         } => {
             let sheet = sheet(&variant)?;
             if tui {
@@ -377,6 +382,8 @@ fn exercise(command: ExerciseCommand, out: &mut impl Write) -> Result<Done, Erro
                 walk(&sheet.scenario, sheet.scenario.seed, &instead)?;
             } else if scenario {
                 writeln!(out, "{}", sheet.scenario_text())?;
+            } else if format == TextOrJson::Json {
+                json_line(out, &sheet.questions_sheet())?;
             } else {
                 print::sheet(out, &sheet)?;
             }

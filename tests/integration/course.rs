@@ -222,6 +222,27 @@ fn the_command_line_shows_answers_checks_and_grades_a_class() {
     let (code, _, err) = iosim(&["exercise", "check", "port-release", "--seed", "5", &ada]);
     assert_eq!(code, Some(2));
     assert!(err.contains("seed 4, not 5"), "{err}");
+    // The sheet as JSON, for tools: the scenario and each question, no answers.
+    let (code, json, _) = iosim(&[
+        "exercise",
+        "show",
+        "port-release",
+        "--seed",
+        "4",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, Some(0));
+    let sheet_json: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let ids: Vec<&str> = sheet_json["questions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| q["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["q1", "q2", "q3", "q4"]);
+    assert_eq!(sheet_json["scenario"], sheet.variant.scenario);
+    assert!(!json.contains("seen_at"), "a sheet gives no answers");
     // Without a terminal, --tui says how to print the variant's run instead.
     let (code, _, err) = iosim(&["exercise", "show", "port-release", "--seed", "4", "--tui"]);
     assert_eq!(code, Some(2));
