@@ -311,7 +311,13 @@ impl App {
         if let Some(p) = &self.prompt {
             return format!(" {}{}_", p.kind.label(self.last_search.as_deref()), p.text);
         }
-        if let Some(p) = self.progress.as_ref().filter(|_| self.busy()) {
+        // What Esc cancels, and only that: a task the student asked for (the background
+        // exploration is not one, and Esc leaves it alone).
+        if let Some(p) = self
+            .progress
+            .as_ref()
+            .filter(|p| self.busy() && p.task != Task::Exploring)
+        {
             return match (p.task, p.target) {
                 (Task::Seeking, Some(target)) if target != u64::MAX => format!(
                     " running ahead to step {}: {} explored ({}%) · Esc cancels",
@@ -366,7 +372,9 @@ impl App {
     }
 
     fn panel<'a>(&self, pane: Pane, title: &'a str, lines: &'a [String]) -> Panel<'a> {
-        let mut panel = Panel::new(title, lines).scrolled(self.scroll_of(pane));
+        let mut panel = Panel::new(title, lines)
+            .scrolled(self.scroll_of(pane))
+            .reached_by(self.keys_to_scroll(pane));
         if self.focus == pane {
             panel = panel.focused(self.color);
         }

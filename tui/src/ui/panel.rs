@@ -30,6 +30,9 @@ pub(super) struct Panel<'a> {
     changed_style: Style,
     /// A colour per line (threads wear their timeline colour).
     colors: Vec<Option<Color>>,
+    /// The keys that scroll this pane from the focus now ("Tab ×2, then ↓"), named in
+    /// the "more below" note when the row has room for them.
+    keys: Option<String>,
 }
 
 impl<'a> Panel<'a> {
@@ -43,7 +46,14 @@ impl<'a> Panel<'a> {
             changed: Vec::new(),
             changed_style: Style::new(),
             colors: Vec::new(),
+            keys: None,
         }
+    }
+
+    /// Names `keys` as the way to the hidden lines below.
+    pub(super) fn reached_by(mut self, keys: String) -> Self {
+        self.keys = Some(keys);
+        self
     }
 
     pub(super) fn colored(mut self, colors: Vec<Option<Color>>) -> Self {
@@ -134,7 +144,19 @@ impl Widget for Panel<'_> {
         }
         if below > 0 && shown.len() > 1 {
             let last = shown.len() - 1;
-            shown[last] = format!("(+{} more below)", below + 1);
+            let plain = format!("(+{} more below)", below + 1);
+            let width = area.width.saturating_sub(2) as usize;
+            shown[last] = match &self.keys {
+                Some(keys) => {
+                    let with_keys = format!("(+{} more below: {keys})", below + 1);
+                    if with_keys.chars().count() <= width {
+                        with_keys
+                    } else {
+                        plain
+                    }
+                }
+                None => plain,
+            };
         }
         // The title leaves a border cell before the corner, so a cut one shows its mark.
         let title = fit(self.title, area.width.saturating_sub(5) as usize);
