@@ -63,14 +63,32 @@ impl AnswerText {
     }
 }
 
+/// The largest answer file read: a sheet's answers take a few hundred bytes, so anything
+/// near this is not an answer file, and reading it whole would cost its size in memory.
+pub const MAX_ANSWER_FILE: u64 = 1 << 20;
+
 /// Reads an answer file; a malformed one is an error naming the file, line and column.
 pub fn load(path: &Path) -> Result<AnswerFile, Error> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
+    use std::io::Read;
+    let cannot = |e: std::io::Error| {
         Error::Usage(format!(
             "cannot read the answer file {}: {e}",
             path.display()
         ))
-    })?;
+    };
+    let file = std::fs::File::open(path).map_err(cannot)?;
+    let mut text = String::new();
+    // One byte past the limit tells a file at the limit from one over it.
+    file.take(MAX_ANSWER_FILE + 1)
+        .read_to_string(&mut text)
+        .map_err(cannot)?;
+    if text.len() as u64 > MAX_ANSWER_FILE {
+        return Err(Error::Usage(format!(
+            "the answer file {} is larger than {MAX_ANSWER_FILE} bytes, the most an answer \
+             file may hold",
+            path.display()
+        )));
+    }
     parse(&path.display().to_string(), &text)
 }
 

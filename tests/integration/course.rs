@@ -279,6 +279,17 @@ fn the_command_line_shows_answers_checks_and_grades_a_class() {
         rows[3].starts_with("eve,") && rows[3].contains("eve.json:1:"),
         "{table}"
     );
+    // A file far larger than any answer file is refused before it is read whole.
+    let huge = dir.join("huge.json");
+    std::fs::write(
+        &huge,
+        vec![b' '; (iosim::course::answers::MAX_ANSWER_FILE + 1) as usize],
+    )
+    .unwrap();
+    let huge = huge.display().to_string();
+    let (code, _, err) = iosim(&["exercise", "check", "port-release", "--seed", "4", &huge]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("larger than"), "{err}");
     // A folder with no answer file is a mistake worth saying, not an empty table.
     let empty = dir.join("empty");
     std::fs::create_dir_all(&empty).unwrap();
