@@ -21,8 +21,9 @@ pub trait Exercise: Sync {
     fn variant(&self, draw: &mut Draw) -> Variant;
 }
 
-/// The course's topics, in the order the course guide takes them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+/// The course's topics, in the order the course guide takes them; every one has an
+/// exercise (a test checks it, through `Topic::iter`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, strum::EnumIter)]
 #[serde(rename_all = "kebab-case")]
 pub enum Topic {
     IrpLifeCycle,

@@ -27,19 +27,9 @@ fn the_course_has_at_least_twelve_exercises_with_unique_ids_on_every_topic() {
         exercises::ALL.len()
     );
     assert_eq!(ids.len(), exercises::ALL.len(), "ids are unique");
-    use iosim::course::Topic::*;
+    use strum::IntoEnumIterator;
     let topics: BTreeSet<_> = exercises::ALL.iter().map(|e| e.topic()).collect();
-    for topic in [
-        IrpLifeCycle,
-        Completion,
-        CompletionPorts,
-        DmaRings,
-        Interrupts,
-        DiskOrdering,
-        Cancellation,
-        Pipes,
-        FilterDrivers,
-    ] {
+    for topic in iosim::course::Topic::iter() {
         assert!(topics.contains(&topic), "no exercise on {}", topic.title());
     }
 }
