@@ -243,7 +243,7 @@ fn hint(kernel: &Kernel, trace: &[TraceEvent], what: &What) -> Option<(&'static 
             "Ports: a running thread that takes another packet leaves the running count as it was."
         }
         What::PortHeldPacket { .. } => {
-            "Ports: the running count falls when a running thread blocks, or calls GetQueuedCompletionStatus again."
+            "Ports: the running count falls when a running thread blocks, exits or calls GetQueuedCompletionStatus again."
         }
         What::PortRunningOver { .. } => {
             "Ports: more threads run than the concurrency value, until enough of them wait on the port again."

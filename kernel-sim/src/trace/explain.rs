@@ -1288,7 +1288,7 @@ impl Kernel {
             } => format!(
                 "{} keeps the packet queued although {} waiting: {running} of its threads \
                  already run, and its concurrency value is {concurrency}, so it releases no \
-                 waiter until a running one blocks elsewhere or calls \
+                 waiter until a running one blocks elsewhere, exits or calls \
                  GetQueuedCompletionStatus again.",
                 port(*p),
                 match waiting {
